@@ -1,0 +1,35 @@
+# `make demo` and `make test` work on a fresh machine: both create .venv/ from the lock file.
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CRM_DATA_DIR ?= $(CURDIR)/.data
+
+.PHONY: install demo test lint format clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install lint
+	$(BIN)/pytest -n 2 --dist loadfile -q
+
+demo: install
+	$(BIN)/crm init
+	$(BIN)/crm demo-users
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""Operational CRM store: schema, domain commands, extraction, demo data and import."""

@@ -1,0 +1,383 @@
+"""The machinery every domain command shares.
+
+A command is a function `fn(ctx, ...)` decorated with `@command("entity.verb")`. Callers
+invoke it as `fn(engine, actor_id, ..., idempotency_key=None, source="app")` and get back a
+JSON-serialisable result. The decorator gives each command one write transaction, the
+actor's identity and role, the audit log, idempotent replays and the mapping of database
+conflicts to user-readable refusals. Any `CommandError` rolls everything back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ingest.messages import Message
+from ingest.store.db import get_engine, write_session
+from ingest.store.models import AuditLog, IdempotencyKey, User, utcnow
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+GENERAL = "__all__"  # the "field" of errors that concern the whole form
+
+ROLES = ("rep", "manager", "department_head", "executive", "finance", "data_steward", "admin")
+
+# A project amount above 100 亿元 is a typing mistake, not a deal.
+MAX_AMOUNT = Decimal("10000000000")
+MAX_EXPENSE = Decimal("1000000")
+
+
+class CommandError(Exception):
+    """A refusal with field-level messages; nothing was written."""
+
+    def __init__(self, errors: dict[str, Message]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{f}: {m.text('en')}" for f, m in errors.items()))
+
+    @classmethod
+    def one(cls, field: str, code: str, **params: Any) -> CommandError:
+        return cls({field: Message(code, params)})
+
+    def texts(self, locale: str = "zh_CN") -> dict[str, str]:
+        return {f: m.text(locale) for f, m in self.errors.items()}
+
+    @property
+    def codes(self) -> dict[str, str]:
+        return {f: m.code for f, m in self.errors.items()}
+
+
+class Forbidden(CommandError):
+    pass
+
+
+class NotFound(CommandError):
+    pass
+
+
+class Conflict(CommandError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who runs a command. `id=None` is the system (CLI, init, seeding): every right."""
+
+    id: int | None
+    role: str
+    department_id: int | None = None
+    manager_id: int | None = None
+    username: str = "system"
+
+    @property
+    def is_system(self) -> bool:
+        return self.id is None
+
+
+SYSTEM = Actor(id=None, role="admin")
+
+
+# --- validation ---------------------------------------------------------------------------
+
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff\ufe0f\u200d\U000e0020-\U000e007f]"
+)
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript\s*:|\bon\w+\s*=", re.IGNORECASE)
+_SQL = re.compile(
+    r"(;|')\s*(drop|delete|insert|update|alter|truncate|exec|select|union|create)\b"
+    r"|\bunion\s+(all\s+)?select\b|\bor\s+'?1'?\s*=\s*'?1\b|/\*|\*/|\bxp_cmdshell\b"
+    r"|\b(drop|truncate)\s+table\b",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
+
+
+class Checks:
+    """Collects field errors so that a form learns about every bad field at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, Message] = {}
+
+    def fail(self, field: str, code: str, **params: Any) -> None:
+        self.errors.setdefault(field, Message(code, params))
+
+    def done(self) -> None:
+        if self.errors:
+            raise CommandError(self.errors)
+
+    def text(
+        self, field: str, value: str | None, *, required: bool = True, max_len: int = 200
+    ) -> str | None:
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            if required:
+                self.fail(field, "required" if not value else "blank")
+            return None
+        value = str(value).strip()
+        if len(value) > max_len:
+            self.fail(field, "too_long", max=max_len)
+        elif _CONTROL.search(value):
+            self.fail(field, "control_chars")
+        elif _EMOJI.search(value):
+            self.fail(field, "emoji")
+        elif _MARKUP.search(value):
+            self.fail(field, "markup")
+        elif _SQL.search(value):
+            self.fail(field, "sql")
+        return value
+
+    def email(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, required=False, max_len=200)
+        if value and not _EMAIL.match(value):
+            self.fail(field, "invalid_email")
+        return value
+
+    def phone(self, field: str, value: str | None) -> str | None:
+        value = self.text(field, value, required=False, max_len=30)
+        if value and not _PHONE.match(value):
+            self.fail(field, "invalid_phone")
+        return value
+
+    def amount(
+        self,
+        field: str,
+        value: Decimal | float | int | str | None,
+        *,
+        required: bool = True,
+        allow_zero: bool = False,
+        maximum: Decimal = MAX_AMOUNT,
+    ) -> Decimal | None:
+        if value is None or value == "":
+            if required:
+                self.fail(field, "required")
+            return None
+        try:
+            amount = Decimal(str(value).replace(",", "").strip())
+        except InvalidOperation:
+            self.fail(field, "not_a_number")
+            return None
+        if not amount.is_finite():
+            self.fail(field, "not_a_number")
+        elif amount < 0:
+            self.fail(field, "negative")
+        elif amount == 0 and not allow_zero:
+            self.fail(field, "not_positive")
+        elif amount > maximum:
+            self.fail(field, "too_large", max=f"{maximum:,}")
+        elif amount != amount.quantize(Decimal("0.01")):
+            self.fail(field, "too_many_decimals")
+        else:
+            return amount.quantize(Decimal("0.01"))
+        return None
+
+    def integer(
+        self, field: str, value: int | str | None, *, minimum: int, maximum: int
+    ) -> int | None:
+        if value is None or value == "":
+            self.fail(field, "required")
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            self.fail(field, "not_an_integer")
+            return None
+        if not minimum <= number <= maximum:
+            self.fail(field, "out_of_range", min=minimum, max=maximum)
+            return None
+        return number
+
+    def date(
+        self,
+        field: str,
+        value: dt.date | str | None,
+        *,
+        required: bool = True,
+        not_future: bool = False,
+        not_before: dt.date | None = None,
+    ) -> dt.date | None:
+        if value is None or value == "":
+            if required:
+                self.fail(field, "required")
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(field, "not_a_date")
+                return None
+        if not isinstance(value, dt.date):
+            self.fail(field, "not_a_date")
+            return None
+        if not_future and value > today():
+            self.fail(field, "future_date")
+        elif not_before and value < not_before:
+            self.fail(field, "date_before", min=not_before.isoformat())
+        elif not dt.date(1990, 1, 1) <= value <= dt.date(2100, 12, 31):
+            self.fail(field, "not_a_date")
+        return value
+
+    def choice(self, field: str, value: str | None, allowed: tuple[str, ...] | list[str]) -> str:
+        if value is None or value == "":
+            self.fail(field, "required")
+        elif value not in allowed:
+            self.fail(field, "invalid_choice", value=str(value)[:40])
+        return value  # type: ignore[return-value]
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+# --- the command context -----------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor
+    source: str
+
+    def get(self, model: type[R], row_id: int | None, field: str) -> R:
+        """Load a row by id or refuse with `not_found` on the field that named it."""
+        row = self.session.get(model, row_id) if row_id is not None else None
+        if row is None:
+            raise NotFound.one(field, "required" if row_id is None else "not_found")
+        return row
+
+    def get_by_code(self, model: type[R], code: str | None, field: str) -> R:
+        if not code:
+            raise CommandError.one(field, "required")
+        row = self.session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+        if row is None:
+            raise NotFound.one(field, "invalid_choice", value=str(code)[:40])
+        if not getattr(row, "is_active", True):
+            raise CommandError.one(field, "inactive")
+        return row
+
+    def require_role(self, *roles: str) -> None:
+        if not self.actor.is_system and self.actor.role not in roles:
+            raise Forbidden.one(GENERAL, "forbidden")
+
+    def add(self, obj: Any) -> Any:
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def audit(self, action: str, obj: Any, before: dict[str, Any] | None = None) -> None:
+        self.session.flush()
+        self.session.add(
+            AuditLog(
+                actor_id=self.actor.id,
+                action=action,
+                entity=obj.__tablename__,
+                entity_id=obj.id,
+                before=_dump(before) if before is not None else None,
+                after=_dump(snapshot(obj)),
+                source=self.source,
+                change_seq=self.session.info["change_seq"],
+            )
+        )
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The row's column values, for the audit log's before/after."""
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+
+
+def _dump(values: dict[str, Any]) -> str:
+    return json.dumps(values, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def load_actor(session: Session, actor_id: int | None) -> Actor:
+    if actor_id is None:
+        return SYSTEM
+    user = session.get(User, actor_id)
+    if user is None:
+        raise Forbidden.one(GENERAL, "forbidden")
+    if not user.is_active:
+        raise Forbidden.one(GENERAL, "account_disabled")
+    return Actor(
+        id=user.id,
+        role=user.role,
+        department_id=user.department_id,
+        manager_id=user.manager_id,
+        username=user.username,
+    )
+
+
+def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Callable[..., R]]:
+    """Turn `fn(ctx, *args)` into the public `fn(engine, actor_id, *args, ...)`."""
+
+    def decorate(fn: Callable[Concatenate[Context, P], R]) -> Callable[..., R]:
+        @functools.wraps(fn)
+        def run(
+            engine: Engine | None,
+            actor_id: int | None,
+            *args: P.args,
+            idempotency_key: str | None = None,
+            source: str = "app",
+            **kwargs: P.kwargs,
+        ) -> R:
+            try:
+                with write_session(engine or get_engine(), actor_id) as session:
+                    if idempotency_key:
+                        done = session.get(IdempotencyKey, idempotency_key)
+                        if done is not None:
+                            if done.command != name or done.actor_id != actor_id:
+                                raise Conflict.one(GENERAL, "duplicate")
+                            return json.loads(done.result)
+                    ctx = Context(session, load_actor(session, actor_id), source)
+                    result = fn(ctx, *args, **kwargs)
+                    session.flush()
+                    if idempotency_key:
+                        session.add(
+                            IdempotencyKey(
+                                key=idempotency_key,
+                                actor_id=actor_id,
+                                command=name,
+                                result=_dump_result(result),
+                            )
+                        )
+                    return result
+            except StaleDataError as error:
+                raise Conflict.one(GENERAL, "stale") from error
+            except IntegrityError as error:
+                detail = str(error.orig).splitlines()[0][:120]
+                raise Conflict.one(GENERAL, "conflict", detail=detail) from error
+
+        run.command_name = name  # type: ignore[attr-defined]
+        return run
+
+    return decorate
+
+
+def _dump_result(result: Any) -> str:
+    return json.dumps(result, default=_json_default, ensure_ascii=False)
+
+
+def check_version(obj: Any, expected: int | None) -> None:
+    """Optimistic concurrency: refuse an edit made on a copy someone else has since changed."""
+    if expected is not None and obj.version != expected:
+        raise Conflict.one(GENERAL, "stale")

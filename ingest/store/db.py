@@ -1,0 +1,137 @@
+"""Engines and write transactions for SQLite (default) and PostgreSQL.
+
+A write transaction takes the store's write lock first — `BEGIN IMMEDIATE` on SQLite, the
+row lock of `change_counter` on PostgreSQL — and draws the next change sequence number.
+Writers are therefore serialised, so change_seq order equals commit order, which is what
+lets incremental extraction trust a watermark. Every row flushed in the transaction is
+stamped with that number and every delete leaves a `deleted_rows` tombstone.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, exc, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.settings import store_url
+from ingest.store.models import ChangeCounter, DeletedRow
+
+# SQLite has no decimal type; SQLAlchemy stores Numeric(18,2) as REAL and quantises on
+# read, which is exact for amounts below 10^13 yuan. Say so once instead of on every row.
+warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objects natively")
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+@functools.cache
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL for the whole process; sessions borrow pooled connections."""
+    url = url or store_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        )
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not pysqlite, decide how each transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        immediate = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    engine = engine or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        session.info["read_only"] = True
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine | None = None, actor_id: int | None = None) -> Iterator[Session]:
+    """One write transaction: commits on success, rolls back on any exception."""
+    engine = engine or get_engine()
+    factory = _session_factory(engine)
+    with factory() as session, session.begin():
+        session.info["change_seq"] = next_change_seq(session)
+        session.info["actor_id"] = actor_id
+        yield session
+
+
+@functools.cache
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
+
+
+def next_change_seq(session: Session) -> int:
+    """Increment the store-wide counter; on PostgreSQL this row lock is the write lock."""
+    result = session.execute(
+        update(ChangeCounter)
+        .where(ChangeCounter.id == 1)
+        .values(value=ChangeCounter.value + 1)
+        .returning(ChangeCounter.value)
+    ).scalar_one_or_none()
+    if result is None:
+        raise RuntimeError("The store is not initialised: run `crm init`.")
+    return result
+
+
+def current_change_seq(session: Session) -> int:
+    return session.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar_one()
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_changes(session: Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise exc.InvalidRequestError("Writes go through write_session (the domain commands).")
+    seq = session.info.get("change_seq")
+    if seq is None:
+        return
+    actor_id = session.info.get("actor_id")
+    for obj in session.new:
+        if hasattr(obj, "change_seq"):
+            obj.change_seq = seq
+            if hasattr(obj, "created_by") and obj.created_by is None:
+                obj.created_by = actor_id
+            if hasattr(obj, "updated_by"):
+                obj.updated_by = actor_id
+    for obj in session.dirty:
+        if hasattr(obj, "change_seq") and session.is_modified(obj):
+            obj.change_seq = seq
+            if hasattr(obj, "updated_by"):
+                obj.updated_by = actor_id
+    for obj in session.deleted:
+        if hasattr(obj, "change_seq"):
+            session.add(
+                DeletedRow(
+                    table_name=obj.__tablename__,
+                    row_id=obj.id,
+                    deleted_by=actor_id,
+                    change_seq=seq,
+                )
+            )

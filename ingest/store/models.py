@@ -1,0 +1,511 @@
+"""The whole entity set of DESIGN §4 as SQLAlchemy 2.0 models.
+
+Every table carries the same bookkeeping (`Tracked`): a stable integer id, created/updated
+timestamps and authors, and `change_seq`, the store-wide change sequence of the transaction
+that last wrote the row. Extraction reads rows whose change_seq is above its watermark and
+learns of deletes from `deleted_rows`. Author columns hold user ids without a foreign key so
+that bulk loads and imports never depend on insertion order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL ids may outgrow int4.
+Id = BigInteger().with_variant(Integer, "sqlite")
+Money = Numeric(18, 2)
+Probability = Numeric(5, 4)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tracked:
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_by: Mapped[int | None] = mapped_column(Id)
+    updated_by: Mapped[int | None] = mapped_column(Id)
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Lookup(Tracked):
+    """Reference data an admin may change: a stable code and names in both languages."""
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- bookkeeping -------------------------------------------------------------------------
+
+
+class ChangeCounter(Base):
+    """One row; writers increment it first, which serialises write transactions so that
+    change_seq order is commit order (the extraction watermark relies on it)."""
+
+    __tablename__ = "change_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DeletedRow(Base):
+    __tablename__ = "deleted_rows"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    deleted_by: Mapped[int | None] = mapped_column(Id)
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Id, index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300), default="app")
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(Id)
+    command: Mapped[str] = mapped_column(String(60))
+    result: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- organisation and reference data -----------------------------------------------------
+
+
+class Department(Lookup, Base):
+    __tablename__ = "departments"
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+
+class Region(Lookup, Base):
+    __tablename__ = "regions"
+
+
+class Industry(Lookup, Base):
+    __tablename__ = "industries"
+
+
+class CustomerType(Lookup, Base):
+    __tablename__ = "customer_types"
+
+
+class LeadSource(Lookup, Base):
+    __tablename__ = "lead_sources"
+
+
+class LossReason(Lookup, Base):
+    __tablename__ = "loss_reasons"
+    category: Mapped[str] = mapped_column(String(30))
+
+
+class SalesMode(Lookup, Base):
+    __tablename__ = "sales_modes"
+
+
+class Stage(Tracked, Base):
+    __tablename__ = "stages"
+    sales_mode_id: Mapped[int] = mapped_column(ForeignKey("sales_modes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    stage_order: Mapped[int] = mapped_column(Integer)
+    default_probability: Mapped[Decimal] = mapped_column(Probability)
+    forecast_category: Mapped[str] = mapped_column(String(20))
+    # The final stage of a mode ("contract signed") is reached only by closing won.
+    is_won_stage: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        UniqueConstraint("sales_mode_id", "code"),
+        CheckConstraint("default_probability >= 0 and default_probability <= 1"),
+    )
+
+
+class User(Tracked, Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+
+class UserIndustry(Tracked, Base):
+    """Industries a rep covers; used to suggest the owner when a lead is qualified."""
+
+    __tablename__ = "user_industries"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"))
+    __table_args__ = (UniqueConstraint("user_id", "industry_id"),)
+
+
+# --- customers, contacts, leads ----------------------------------------------------------
+
+
+class Customer(Tracked, Base):
+    __tablename__ = "customers"
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    customer_type_id: Mapped[int] = mapped_column(ForeignKey("customer_types.id"))
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    status: Mapped[str] = mapped_column(String(20), default="prospect")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    notes: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (CheckConstraint("status in ('prospect', 'formal')"),)
+
+
+class Contact(Tracked, Base):
+    __tablename__ = "contacts"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+
+class Lead(Tracked, Base):
+    __tablename__ = "leads"
+    company_name: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    source_id: Mapped[int] = mapped_column(ForeignKey("lead_sources.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    industry_id: Mapped[int | None] = mapped_column(ForeignKey("industries.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[int | None] = mapped_column(Id)
+    converted_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    __table_args__ = (CheckConstraint("status in ('new', 'qualified', 'rejected')"),)
+
+
+# --- projects ----------------------------------------------------------------------------
+
+
+class Project(Tracked, Base):
+    __tablename__ = "projects"
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    sales_mode_id: Mapped[int] = mapped_column(ForeignKey("sales_modes.id"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    industry_id: Mapped[int] = mapped_column(ForeignKey("industries.id"))
+    expected_amount: Mapped[Decimal] = mapped_column(Money)
+    expected_close_date: Mapped[dt.date] = mapped_column(Date)
+    budget_amount: Mapped[Decimal | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    loss_reason_id: Mapped[int | None] = mapped_column(ForeignKey("loss_reasons.id"))
+    loss_note: Mapped[str | None] = mapped_column(Text)
+    closed_date: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        CheckConstraint("status in ('open', 'won', 'lost')"),
+        CheckConstraint("expected_amount >= 0"),
+    )
+
+
+class ProjectMember(Tracked, Base):
+    __tablename__ = "project_members"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    member_role: Mapped[str] = mapped_column(String(30))
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+
+class ProjectStageHistory(Tracked, Base):
+    """Every change of stage, amount, close date or status, with the values at that moment."""
+
+    __tablename__ = "project_stage_history"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    change_type: Mapped[str] = mapped_column(String(20))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    changed_by: Mapped[int | None] = mapped_column(Id)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    expected_close_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "change_type in ('created', 'stage', 'amount', 'close_date', 'won', 'lost',"
+            " 'reopened', 'owner')"
+        ),
+    )
+
+
+class ProjectContact(Tracked, Base):
+    """The decision tree: who decides, influences, evaluates, uses or guards the gate."""
+
+    __tablename__ = "project_contacts"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    decision_role: Mapped[str] = mapped_column(String(30))
+    attitude: Mapped[str] = mapped_column(String(20), default="neutral")
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("project_id", "contact_id"),)
+
+
+class Competitor(Tracked, Base):
+    __tablename__ = "competitors"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    strengths: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ProjectCompetitor(Tracked, Base):
+    __tablename__ = "project_competitors"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitors.id"))
+    threat_level: Mapped[str] = mapped_column(String(10), default="medium")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    quoted_amount: Mapped[Decimal | None] = mapped_column(Money)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("project_id", "competitor_id"),)
+
+
+class Partner(Tracked, Base):
+    __tablename__ = "partners"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    partner_type: Mapped[str] = mapped_column(String(30), default="integrator")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ProjectPartner(Tracked, Base):
+    __tablename__ = "project_partners"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    partner_role: Mapped[str] = mapped_column(String(30), default="integrator")
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("project_id", "partner_id"),)
+
+
+class Product(Tracked, Base):
+    __tablename__ = "products"
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40))
+    list_price: Mapped[Decimal] = mapped_column(Money)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+
+class Quote(Tracked, Base):
+    __tablename__ = "quotes"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    quote_no: Mapped[str] = mapped_column(String(40), unique=True)
+    quote_date: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    total_amount: Mapped[Decimal] = mapped_column(Money)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("status in ('draft', 'sent', 'accepted', 'rejected')"),)
+
+
+class QuoteLine(Tracked, Base):
+    __tablename__ = "quote_lines"
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    discount_rate: Mapped[Decimal] = mapped_column(Probability, default=Decimal(0))
+    line_amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Contract(Tracked, Base):
+    __tablename__ = "contracts"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    contract_no: Mapped[str] = mapped_column(String(40), unique=True)
+    signed_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("amount > 0"),)
+
+
+class ContractLine(Tracked, Base):
+    __tablename__ = "contract_lines"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    line_amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Activity(Tracked, Base):
+    __tablename__ = "activities"
+    activity_type: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    planned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    notes: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    __table_args__ = (
+        CheckConstraint("status in ('planned', 'done')"),
+        CheckConstraint(
+            "activity_type in ('call', 'visit', 'meeting', 'tech_exchange', 'demo', 'email')"
+        ),
+    )
+
+
+class ProjectIssue(Tracked, Base):
+    __tablename__ = "project_issues"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    __table_args__ = (CheckConstraint("status in ('open', 'resolved')"),)
+
+
+# --- expenses ----------------------------------------------------------------------------
+
+
+class ExpenseReport(Tracked, Base):
+    """费用报销单: draft → submitted → manager_approved → approved → paid, or rejected."""
+
+    __tablename__ = "expense_reports"
+    report_no: Mapped[str] = mapped_column(String(40), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        CheckConstraint(
+            "status in ('draft', 'submitted', 'manager_approved', 'approved', 'paid', 'rejected')"
+        ),
+    )
+
+
+class Expense(Tracked, Base):
+    __tablename__ = "expenses"
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    incurred_date: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("expense_reports.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    __table_args__ = (
+        CheckConstraint("amount > 0"),
+        CheckConstraint("project_id is not null or customer_id is not null"),
+    )
+
+
+class ExpenseApproval(Tracked, Base):
+    """One row per step a report takes, so the voucher can show who approved what and when."""
+
+    __tablename__ = "expense_approvals"
+    report_id: Mapped[int] = mapped_column(ForeignKey("expense_reports.id"), index=True)
+    step: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    acted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("step in ('submit', 'manager', 'finance', 'payment')"),
+        CheckConstraint("decision in ('submitted', 'approved', 'rejected', 'paid')"),
+    )
+
+
+class Target(Tracked, Base):
+    """经营目标: a monthly won-amount target for one rep or one department."""
+
+    __tablename__ = "targets"
+    period_month: Mapped[dt.date] = mapped_column(Date)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    __table_args__ = (
+        UniqueConstraint("period_month", "user_id", "department_id"),
+        CheckConstraint("(user_id is null) <> (department_id is null)"),
+        CheckConstraint("amount >= 0"),
+    )
+
+
+ENTITY_TABLES = [
+    t for t in Base.metadata.sorted_tables if "change_seq" in t.c and t.name != "audit_log"
+]

@@ -1,0 +1,137 @@
+"""Fixtures shared by every test package: a fresh store on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, create_engine, text
+
+from ingest.commands import users
+from ingest.commands.users import UserInput, add_user
+from ingest.store.db import get_engine
+from ingest.store.models import Base
+from ingest.store.setup import init_store
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Production argon2 parameters cost ~50 ms a hash; tests create many users."""
+    original = users.hasher
+    users.hasher = lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # type: ignore[assignment]
+    yield
+    users.hasher = original
+
+
+PG_ADMIN = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "secret-pass-1"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An initialised SQLite store, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    engine = create_engine(f"sqlite:///{path}")
+    init_store(get_engine(f"sqlite:///{path}"))
+    engine.dispose()
+    get_engine(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    name = f"crm_test_{_worker()}"
+    admin_dsn = PG_ADMIN.replace("+psycopg", "")
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    init_store(get_engine(url))
+    yield url
+    get_engine(url).dispose()
+
+
+def _reset_postgres(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    init_store(engine)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """A store with only the reference data, on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "crm.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return get_engine(f"sqlite:///{path}")
+    engine = get_engine(request.getfixturevalue("pg_url"))
+    _reset_postgres(engine)
+    return engine
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Engine:
+    path = tmp_path / "crm.db"
+    shutil.copy(sqlite_template, path)
+    return get_engine(f"sqlite:///{path}")
+
+
+@dataclass
+class Org:
+    """A small company: two teams in the Industrial IT department, plus the other roles."""
+
+    admin: int
+    executive: int
+    head: int
+    manager: int
+    rep: int
+    rep2: int
+    manager_b: int
+    rep_b: int
+    finance: int
+    steward: int
+
+
+def make_org(engine: Engine) -> Org:
+    def user(name: str, role: str, department: str, manager: int | None = None, **kw) -> int:
+        return add_user(
+            engine,
+            None,
+            UserInput(
+                username=name,
+                display_name=name,
+                role=role,
+                password=PASSWORD,
+                department=department,
+                manager_id=manager,
+                **kw,
+            ),
+        )
+
+    admin = user("admin", "admin", "industrial_it")
+    executive = user("ceo", "executive", "industrial_it")
+    head = user("head", "department_head", "industrial_it", executive)
+    manager = user("mgr", "manager", "north", head, region="north_china")
+    rep = user("rep", "rep", "north", manager, region="north_china", industries=["power"])
+    rep2 = user("rep2", "rep", "north", manager, region="north_china", industries=["water"])
+    manager_b = user("mgr_b", "manager", "south", head, region="south_china")
+    rep_b = user("rep_b", "rep", "south", manager_b, region="south_china")
+    finance = user("fin", "finance", "contracts_orders", executive)
+    steward = user("steward", "data_steward", "marketing", executive)
+    return Org(admin, executive, head, manager, rep, rep2, manager_b, rep_b, finance, steward)
+
+
+@pytest.fixture
+def org(engine: Engine) -> Org:
+    return make_org(engine)
