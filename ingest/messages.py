@@ -84,6 +84,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "lines_required": ("至少需要一行产品", "At least one product line is required"),
     "customer_mismatch": ("联系人不属于该项目的客户", "The contact belongs to another customer"),
     "link_required": ("请关联项目或客户", "Link a project or a customer"),
+    # --- leads and projects ---
+    # --- project links: decision roles, competitors, partners, quotes, activities, issues ---
+    # --- expenses, reports, targets, reference data ---
 }
 
 

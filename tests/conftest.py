@@ -50,15 +50,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    name = f"crm_test_{_worker()}"
+    # One database per test process, so parallel runs never drop each other's.
+    name = f"crm_test_{_worker()}_{os.getpid()}"
     admin_dsn = PG_ADMIN.replace("+psycopg", "")
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     init_store(get_engine(url))
     yield url
     get_engine(url).dispose()
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _reset_postgres(engine: Engine) -> None:
