@@ -29,7 +29,7 @@ test: install lint
 
 demo: install
 	$(BIN)/crm init
-	$(BIN)/crm demo-users
+	$(BIN)/crm user demo
 
 clean:
 	rm -rf $(VENV) .data

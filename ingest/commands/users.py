@@ -65,7 +65,10 @@ def add_user(ctx: Context, data: UserInput) -> int:
     )
     region_id = ctx.get_by_code(Region, data.region, "region").id if data.region else None
     if data.manager_id is not None:
-        ctx.get(User, data.manager_id, "manager_id")
+        # A new team member belongs where their manager does unless told otherwise.
+        manager = ctx.get(User, data.manager_id, "manager_id")
+        department_id = department_id or manager.department_id
+        region_id = region_id or manager.region_id
     user = ctx.add(
         User(
             username=username,

@@ -148,14 +148,9 @@ SALES_MODES = [
 def load_reference_data(session: Session) -> int:
     """Insert every missing reference row; returns how many were added."""
     added = 0
-    dept_ids: dict[str, int] = {}
     for code, zh, en, parent in DEPARTMENTS:
-        row = _ensure(session, Department, code, zh, en)
-        if parent and row in session.new:
-            row.parent_id = dept_ids[parent]
-        added += row in session.new
-        session.flush()
-        dept_ids[code] = row.id
+        parent_id = _id(session, Department, parent) if parent else None
+        added += _ensure(session, Department, code, zh, en, parent_id=parent_id)
     for model, rows in (
         (Region, REGIONS),
         (Industry, INDUSTRIES),
@@ -163,38 +158,41 @@ def load_reference_data(session: Session) -> int:
         (LeadSource, LEAD_SOURCES),
     ):
         for code, zh, en in rows:
-            _ensure(session, model, code, zh, en)
+            added += _ensure(session, model, code, zh, en)
     for code, zh, en, category in LOSS_REASONS:
-        _ensure(session, LossReason, code, zh, en, category=category)
-    for code, zh, en, _stages in SALES_MODES:
-        _ensure(session, SalesMode, code, zh, en)
-    added += len(session.new)
-    session.flush()
-    for code, _zh, _en, stages in SALES_MODES:
-        mode = session.scalars(select(SalesMode).where(SalesMode.code == code)).one()
-        existing = set(session.scalars(select(Stage.code).where(Stage.sales_mode_id == mode.id)))
+        added += _ensure(session, LossReason, code, zh, en, category=category)
+    for code, zh, en, stages in SALES_MODES:
+        added += _ensure(session, SalesMode, code, zh, en)
+        mode_id = _id(session, SalesMode, code)
+        existing = set(session.scalars(select(Stage.code).where(Stage.sales_mode_id == mode_id)))
         for order, (s_code, s_zh, s_en, prob, category) in enumerate(stages, start=1):
-            if s_code not in existing:
-                added += 1
-                session.add(
-                    Stage(
-                        sales_mode_id=mode.id,
-                        code=s_code,
-                        name_zh=s_zh,
-                        name_en=s_en,
-                        stage_order=order,
-                        default_probability=Decimal(prob),
-                        forecast_category=category,
-                        is_won_stage=category == "closed",
-                    )
+            if s_code in existing:
+                continue
+            added += 1
+            session.add(
+                Stage(
+                    sales_mode_id=mode_id,
+                    code=s_code,
+                    name_zh=s_zh,
+                    name_en=s_en,
+                    stage_order=order,
+                    default_probability=Decimal(prob),
+                    forecast_category=category,
+                    is_won_stage=category == "closed",
                 )
+            )
     session.flush()
     return added
 
 
-def _ensure(session: Session, model: type, code: str, zh: str, en: str, **extra: object):  # type: ignore[no-untyped-def]
-    row = session.scalar(select(model).where(model.code == code))
-    if row is None:
-        row = model(code=code, name_zh=zh, name_en=en, **extra)
-        session.add(row)
-    return row
+def _id(session: Session, model: type, code: str) -> int:
+    return session.scalars(select(model.id).where(model.code == code)).one()  # type: ignore[attr-defined]
+
+
+def _ensure(session: Session, model: type, code: str, zh: str, en: str, **extra: object) -> bool:
+    """Add the row unless its code exists; True when it was added."""
+    if session.scalar(select(model.id).where(model.code == code)) is not None:  # type: ignore[attr-defined]
+        return False
+    session.add(model(code=code, name_zh=zh, name_en=en, **extra))
+    session.flush()
+    return True

@@ -3,10 +3,11 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from ingest.settings import store_url
 from ingest.store.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or store_url()
 connection = config.attributes.get("connection")
 
 

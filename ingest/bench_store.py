@@ -1,0 +1,216 @@
+"""`crm bench store`: latency of single domain commands and throughput of concurrent writers.
+
+Runs against the configured store (seed it first to measure a large one). Bench accounts
+`bench_*` are created on first use; everything the bench writes goes through the same
+domain commands as the apps.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
+from ingest.commands.users import UserInput, add_user
+from ingest.settings import data_dir
+from ingest.store.db import get_engine, read_session
+from ingest.store.models import Customer, Project, User
+
+BENCH_PASSWORD = "bench-password-1"
+
+
+@dataclass
+class ConcurrentRun:
+    threads: int
+    seconds: float
+    submitted: int = 0
+    errors: list[str] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+
+    @property
+    def throughput(self) -> float:
+        return self.submitted / self.seconds if self.seconds else 0.0
+
+
+def concurrent_writers(
+    threads: int, seconds: float, write: Callable[[int, int], int]
+) -> ConcurrentRun:
+    """Run `write(thread_no, i)` in `threads` threads for `seconds`; collect ids and errors."""
+    run = ConcurrentRun(threads=threads, seconds=seconds)
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    start = threading.Barrier(threads)
+
+    def worker(thread_no: int) -> None:
+        start.wait()
+        i = 0
+        while time.perf_counter() < deadline:
+            try:
+                new_id = write(thread_no, i)
+            except Exception as error:  # a benchmark records every failure, of any kind
+                with lock:
+                    run.errors.append(f"{type(error).__name__}: {error}"[:300])
+            else:
+                with lock:
+                    run.submitted += 1
+                    run.created_ids.append(new_id)
+            i += 1
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return run
+
+
+def bench_reps(engine: Engine, count: int) -> list[int]:
+    """The bench's own manager and reps, created once per store."""
+    with read_session(engine) as session:
+        existing = dict(
+            session.execute(
+                select(User.username, User.id).where(User.username.like("bench_%"))
+            ).all()
+        )
+    if "bench_manager" not in existing:
+        existing["bench_manager"] = add_user(
+            engine, None, _bench_user("bench_manager", "manager", None), source="bench"
+        )
+    reps = []
+    for n in range(count):
+        name = f"bench_rep_{n}"
+        if name not in existing:
+            existing[name] = add_user(
+                engine, None, _bench_user(name, "rep", existing["bench_manager"]), source="bench"
+            )
+        reps.append(existing[name])
+    return reps
+
+
+def _bench_user(name: str, role: str, manager_id: int | None) -> UserInput:
+    return UserInput(
+        username=name,
+        display_name=name,
+        role=role,
+        password=BENCH_PASSWORD,
+        department="north",
+        region="north_china",
+        manager_id=manager_id,
+        industries=["power"],
+    )
+
+
+def _customer(n: int) -> CustomerInput:
+    return CustomerInput(
+        name=f"压测客户{n}",
+        customer_type="end_user",
+        industry="power",
+        region="north_china",
+    )
+
+
+def timed_commands(engine: Engine, rep_id: int, ops: int) -> dict[str, list[float]]:
+    """Time each command of a rep's typical mix, `ops` commands in all."""
+    timings: dict[str, list[float]] = {}
+
+    def timed(name: str, call: Callable[[], int]) -> int:
+        began = time.perf_counter()
+        result = call()
+        timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+        return result
+
+    for n in range(ops // 2):
+        key = uuid.uuid4().hex
+        customer_id = timed(
+            "customer.create",
+            lambda n=n, key=key: create_customer(engine, rep_id, _customer(n), idempotency_key=key),
+        )
+        timed(
+            "contact.create",
+            lambda c=customer_id: create_contact(
+                engine, rep_id, ContactInput(customer_id=c, name="李工", phone="010-6666 8888")
+            ),
+        )
+    return timings
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
+
+
+@dataclass
+class StoreBench:
+    store: str
+    projects_in_store: int
+    customers_in_store: int
+    latency_ms: dict[str, dict[str, float]]
+    concurrent: dict[str, float | int]
+    machine: str = field(default_factory=platform.platform)
+
+    def summary(self) -> str:
+        overall = self.latency_ms["all"]
+        c = self.concurrent
+        return (
+            f"store bench ({self.store}, {self.projects_in_store} projects): "
+            f"p50 {overall['p50']:.1f} ms, p95 {overall['p95']:.1f} ms over {overall['n']:.0f} "
+            f"commands; {c['threads']} writers: {c['throughput_per_s']:.0f} commands/s, "
+            f"{c['errors']} errors, {c['lost']} lost"
+        )
+
+
+def run_store_bench(
+    ops: int, threads: int, seconds: float, out: str | None, engine: Engine | None = None
+) -> StoreBench:
+    engine = engine or get_engine()
+    reps = bench_reps(engine, threads)
+    timings = timed_commands(engine, reps[0], ops)
+    every = [t for values in timings.values() for t in values]
+    latency = {
+        name: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95)}
+        for name, v in {**timings, "all": every}.items()
+    }
+
+    def write(thread_no: int, i: int) -> int:
+        return create_customer(
+            engine,
+            reps[thread_no],
+            _customer(i),
+            idempotency_key=f"bench-{uuid.uuid4().hex}",
+        )
+
+    run = concurrent_writers(threads, seconds, write)
+    with read_session(engine) as session:
+        stored = session.scalar(
+            select(func.count()).select_from(Customer).where(Customer.id.in_(run.created_ids))
+        )
+        projects = session.scalar(select(func.count()).select_from(Project))
+        customers = session.scalar(select(func.count()).select_from(Customer))
+    result = StoreBench(
+        store=engine.url.render_as_string(hide_password=True),
+        projects_in_store=projects or 0,
+        customers_in_store=customers or 0,
+        latency_ms=latency,
+        concurrent={
+            "threads": threads,
+            "seconds": seconds,
+            "submitted": run.submitted,
+            "throughput_per_s": run.throughput,
+            "errors": len(run.errors),
+            "lost": run.submitted - (stored or 0),
+        },
+    )
+    path = Path(out) if out else data_dir() / "bench" / "store.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    return result

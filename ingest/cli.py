@@ -1,0 +1,198 @@
+"""The `crm` command line. Errors print as one line plus where to find the details."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from ingest.commands.base import ROLES, CommandError
+from ingest.settings import data_dir, store_url
+
+log = logging.getLogger("crm")
+
+
+def _log_file() -> str:
+    path = data_dir() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path / "crm.log")
+
+
+def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Known refusals as one line; anything unexpected as one line + the log's path."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CommandError as error:
+            for field, message in error.texts("en").items():
+                click.echo(f"error: {field}: {message}", err=True)
+            sys.exit(2)
+        except click.ClickException:
+            raise
+        except Exception as error:
+            logging.basicConfig(filename=_log_file(), level=logging.INFO)
+            log.exception("crm %s failed", fn.__name__)
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            click.echo(
+                f"error: {type(error).__name__}: {first[:300]} (details: {_log_file()})", err=True
+            )
+            sys.exit(1)
+
+    return run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """CRM analytics warehouse: operational store, warehouse refresh and apps."""
+
+
+@main.command()
+@friendly_errors
+def init() -> None:
+    """Create or upgrade the operational store and load the reference data."""
+    from ingest.store.setup import init_store
+
+    added = init_store()
+    click.echo(f"store ready at {_redacted(store_url())}; {added} reference rows added")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Manage accounts: add, list, disable, set-password."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", help="Display name (defaults to the username).")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--department", help="Department code, e.g. north.")
+@click.option("--region", help="Region code, e.g. north_china.")
+@click.option("--manager", help="Username of the manager.")
+@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@click.option("--industry", "industries", multiple=True, help="Industry code covered (repeat).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@friendly_errors
+def user_add(username: str, display_name: str | None, manager: str | None, **fields: Any) -> None:
+    """Add an account."""
+    from ingest.commands.users import UserInput, add_user
+
+    manager_id = _user_id(manager) if manager else None
+    user_id = add_user(
+        None,
+        None,
+        UserInput(
+            username=username,
+            display_name=display_name or username,
+            manager_id=manager_id,
+            industries=list(fields.pop("industries")),
+            **fields,
+        ),
+        source="cli",
+    )
+    click.echo(f"added user {username} (id {user_id})")
+
+
+@user.command("list")
+@friendly_errors
+def user_list() -> None:
+    """List accounts as CSV."""
+    from ingest.store.db import read_session
+    from ingest.store.models import Department, User
+
+    with read_session() as session:
+        rows = session.execute(
+            select(User.id, User.username, User.display_name, User.role, Department.code)
+            .outerjoin(Department, Department.id == User.department_id)
+            .add_columns(User.is_active)
+            .order_by(User.id)
+        ).all()
+    click.echo("id,username,display_name,role,department,active")
+    for row in rows:
+        click.echo(",".join("" if v is None else str(v) for v in row))
+
+
+@user.command("disable")
+@click.argument("username")
+@friendly_errors
+def user_disable(username: str) -> None:
+    """Disable an account (it stays in the history)."""
+    from ingest.commands.users import disable_user
+
+    disable_user(None, None, _user_id(username), source="cli")
+    click.echo(f"disabled {username}")
+
+
+@user.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@friendly_errors
+def user_set_password(username: str, password: str) -> None:
+    """Set a new password (also lifts a lockout)."""
+    from ingest.commands.users import set_password
+
+    set_password(None, None, _user_id(username), password, source="cli")
+    click.echo(f"password set for {username}")
+
+
+@user.command("demo")
+@friendly_errors
+def user_demo() -> None:
+    """Create one demo account per role (password printed)."""
+    from ingest.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
+
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    for username, role, name in ensure_demo_accounts():
+        click.echo(f"  {username:<9} {role:<16} {name}")
+
+
+def _user_id(username: str) -> int:
+    from ingest.store.db import read_session
+    from ingest.store.models import User
+
+    with read_session() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise click.ClickException(f"no user named {username!r} (see `crm user list`)")
+    return user_id
+
+
+# --- benchmarks ---------------------------------------------------------------------------
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks that record figures to JSON (never timed asserts in tests)."""
+
+
+@bench.command("store")
+@click.option("--ops", default=2000, show_default=True, help="Commands to time one by one.")
+@click.option("--threads", default=16, show_default=True, help="Concurrent writers.")
+@click.option("--seconds", default=5.0, show_default=True, help="Length of the concurrent run.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/store.json).")
+@friendly_errors
+def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None:
+    """Command latency p50/p95 and concurrent-writer throughput on the configured store."""
+    from ingest.bench_store import run_store_bench
+
+    result = run_store_bench(ops=ops, threads=threads, seconds=seconds, out=out)
+    click.echo(result.summary())
+
+
+if __name__ == "__main__":
+    main()
