@@ -13,7 +13,8 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -368,9 +369,47 @@ def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Calla
                 raise Conflict.one(GENERAL, "conflict", detail=detail) from error
 
         run.command_name = name  # type: ignore[attr-defined]
+        run.body = fn  # type: ignore[attr-defined]
         return run
 
     return decorate
+
+
+class Batch:
+    """Many commands in one transaction (imports): each runs in a savepoint, so a refused
+    row is undone alone and the caller decides whether the whole batch commits."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def run(self, cmd: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        try:
+            with self.ctx.session.begin_nested():
+                return cmd.body(self.ctx, *args, **kwargs)  # type: ignore[attr-defined]
+        except StaleDataError as error:
+            raise Conflict.one(GENERAL, "stale") from error
+        except IntegrityError as error:
+            detail = str(error.orig).splitlines()[0][:120]
+            raise Conflict.one(GENERAL, "conflict", detail=detail) from error
+
+
+class _Discard(Exception):
+    pass
+
+
+@contextmanager
+def batch(
+    engine: Engine | None, actor_id: int | None, source: str, *, commit: bool = True
+) -> Iterator[Batch]:
+    """Run commands through `Batch.run`; with commit=False (a dry run) nothing is kept.
+    Raising out of the block rolls everything back too."""
+    try:
+        with write_session(engine or get_engine(), actor_id) as session:
+            yield Batch(Context(session, load_actor(session, actor_id), source))
+            if not commit:
+                raise _Discard
+    except _Discard:
+        pass
 
 
 def _dump_result(result: Any) -> str:

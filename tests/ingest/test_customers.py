@@ -111,3 +111,28 @@ def test_concurrent_edit_is_refused(engine, org) -> None:
     assert refused.value.codes == {"__all__": "stale"}
     with read_session(engine) as s:
         assert s.get(Customer, customer_id).city == "北京"
+
+
+def test_batch_keeps_good_rows_and_undoes_refused_ones(engine, org) -> None:
+    from ingest.commands.base import batch
+
+    refused = []
+    with batch(engine, org.steward, "import:customers.csv") as run:
+        for name in ("甲公司", "", "乙公司"):
+            try:
+                run.run(create_customer, prospect(name=name))
+            except CommandError as error:
+                refused.append(error.codes)
+    assert refused == [{"name": "required"}]
+    with read_session(engine) as s:
+        assert sorted(s.scalars(select(Customer.name))) == ["乙公司", "甲公司"]
+        sources = set(s.scalars(select(AuditLog.source).where(AuditLog.entity == "customers")))
+        assert sources == {"import:customers.csv"}
+
+
+def test_batch_dry_run_writes_nothing(engine, org) -> None:
+    from ingest.commands.base import batch
+
+    with batch(engine, org.steward, "import:x.csv", commit=False) as run:
+        run.run(create_customer, prospect())
+    assert count(engine, Customer) == 0
