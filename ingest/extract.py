@@ -1,0 +1,250 @@
+"""Incremental extraction from the operational store into the warehouse's `raw` schema.
+
+Each entity table of the store is mirrored as `raw.<table>` in the DuckDB build file. A run
+reads, in ONE read transaction of the store (a consistent snapshot), every row whose
+change_seq lies above the table's watermark and the tombstones of deleted rows, then applies
+them to DuckDB in ONE DuckDB transaction together with the new watermarks. A crash before
+that commit leaves raw and watermarks as they were; the next run reads the same rows again,
+and the delete-then-insert by id makes a repeat harmless. So nothing is lost or doubled.
+
+Writers are serialised on the store's change counter, so every row with change_seq at or
+below the counter read inside the snapshot is committed and visible in it.
+
+Rows travel as Arrow record batches (ADBC drivers for SQLite and PostgreSQL); the SELECT
+casts every column to one type per column because SQLite's storage classes vary by row.
+
+The ADBC SQLite driver links its own copy of SQLite. Two SQLite libraries in one process
+break each other's POSIX file locks (closing one releases the other's), which shows up as
+"disk I/O error" and can corrupt the store. So SQLite extraction always runs in a child
+process of its own (from a fork server, so that it starts clean and fast).
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy import URL, Boolean, Date, DateTime, Engine, Integer, Numeric, String, Table, Text
+from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeEngine
+
+from ingest.store.models import ENTITY_TABLES
+
+WATERMARKS = "raw._watermarks"
+
+
+def duckdb_type(sql_type: TypeEngine[Any]) -> str:
+    if isinstance(sql_type, Boolean):
+        return "BOOLEAN"
+    if isinstance(sql_type, Numeric) and not isinstance(sql_type, Integer):
+        return f"DECIMAL({sql_type.precision or 18},{sql_type.scale or 2})"
+    if isinstance(sql_type, Integer):
+        return "BIGINT"
+    if isinstance(sql_type, DateTime):
+        return "TIMESTAMP"
+    if isinstance(sql_type, Date):
+        return "DATE"
+    if isinstance(sql_type, String | Text):
+        return "VARCHAR"
+    raise TypeError(f"no DuckDB type for {sql_type!r}")
+
+
+def _source_select(table: Table, dialect: str) -> str:
+    """SELECT with one storage type per column, read by DuckDB's CAST on the way in."""
+    columns = []
+    for column in table.columns:
+        target = duckdb_type(column.type)
+        name = f'"{column.name}"'
+        if dialect == "sqlite":
+            if target.startswith("DECIMAL"):
+                cast = "REAL"
+            elif target in ("BIGINT", "BOOLEAN"):
+                cast = "INTEGER"
+            else:
+                cast = "TEXT"
+        else:
+            # PostgreSQL: numeric as text keeps every digit until DuckDB parses it.
+            cast = "TEXT" if target.startswith("DECIMAL") else None
+        columns.append(f"CAST({name} AS {cast}) AS {name}" if cast else name)
+    return f'SELECT {", ".join(columns)} FROM "{table.name}"'
+
+
+def raw_ddl(table: Table) -> str:
+    columns = ", ".join(f'"{c.name}" {duckdb_type(c.type)}' for c in table.columns)
+    return f'CREATE TABLE IF NOT EXISTS raw."{table.name}" ({columns}, PRIMARY KEY (id))'
+
+
+def _insert_sql(table: Table, relation: str) -> str:
+    casts = ", ".join(f'CAST("{c.name}" AS {duckdb_type(c.type)})' for c in table.columns)
+    return f'INSERT INTO raw."{table.name}" SELECT {casts} FROM {relation}'
+
+
+@dataclass
+class TableLoad:
+    table: str
+    upserted: int = 0
+    deleted: int = 0
+
+
+@dataclass
+class ExtractSummary:
+    full: bool
+    high_watermark: int
+    seconds: float
+    tables: list[TableLoad] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.upserted + t.deleted for t in self.tables)
+
+
+@contextmanager
+def _store_snapshot(url: URL) -> Iterator[Any]:
+    """An ADBC DB-API connection inside one read transaction of the store."""
+    if url.get_backend_name() == "sqlite":
+        import adbc_driver_sqlite.dbapi as adbc
+
+        conn = adbc.connect(url.database, autocommit=True)
+        begin = "BEGIN"
+    else:
+        import adbc_driver_postgresql.dbapi as adbc
+
+        uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = adbc.connect(uri, autocommit=True)
+        begin = "START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    try:
+        cursor = conn.cursor()
+        cursor.execute(begin)
+        yield cursor
+        cursor.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    cursor: Any,
+    table: Table,
+    mark: int,
+    dialect: str,
+) -> TableLoad:
+    """Apply one table's tombstones and changed rows above its watermark."""
+    load = TableLoad(table.name)
+    select_changed = f"{_source_select(table, dialect)} WHERE change_seq > {_param(dialect)}"
+    if mark == 0:
+        # First load: the raw table is empty, so stream the rows (bounded memory).
+        cursor.execute(select_changed, (mark,))
+        reader = cursor.fetch_record_batch()
+        con.register("_rows", reader)
+        con.execute(_insert_sql(table, "_rows"))
+        con.unregister("_rows")
+        load.upserted = con.execute(f'SELECT count(*) FROM raw."{table.name}"').fetchall()[0][0]
+        return load
+    rows = _read(cursor, select_changed, (mark,))
+    con.register("_rows", rows)
+    gone = con.execute(
+        "SELECT CAST(row_id AS BIGINT) FROM _tombstones "
+        "WHERE CAST(table_name AS VARCHAR) = ? AND change_seq > ?",
+        (table.name, mark),
+    ).fetchall()
+    # Tombstones first: a row deleted and later re-created under the same id is alive,
+    # and then it is in _rows.
+    con.execute(
+        f'DELETE FROM raw."{table.name}" WHERE id IN '
+        "(SELECT CAST(id AS BIGINT) FROM _rows UNION ALL SELECT unnest(?::BIGINT[]))",
+        ([row_id for (row_id,) in gone],),
+    )
+    con.execute(_insert_sql(table, "_rows"))
+    con.unregister("_rows")
+    load.upserted, load.deleted = rows.num_rows, len(gone)
+    return load
+
+
+def _param(dialect: str) -> str:
+    return "?" if dialect == "sqlite" else "$1"
+
+
+def _read(cursor: Any, sql: str, params: tuple[Any, ...] = ()) -> pa.Table:
+    cursor.execute(sql, params)
+    return cursor.fetch_arrow_table()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {WATERMARKS} "
+        "(table_name VARCHAR PRIMARY KEY, change_seq BIGINT, extracted_at TIMESTAMP)"
+    )
+    for table in ENTITY_TABLES:
+        con.execute(raw_ddl(table))
+
+
+def watermarks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return dict(con.execute(f"SELECT table_name, change_seq FROM {WATERMARKS}").fetchall())
+
+
+def extract(
+    engine: Engine, warehouse: Path | str, *, full: bool = False, fail_before_commit: bool = False
+) -> ExtractSummary:
+    """Bring raw up to date with the store. `fail_before_commit` exists for crash tests."""
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name != "sqlite":
+        return _extract(url, str(warehouse), full, fail_before_commit)
+    with ProcessPoolExecutor(max_workers=1, mp_context=_child_processes()) as pool:
+        return pool.submit(_extract, url, str(warehouse), full, fail_before_commit).result()
+
+
+@functools.cache
+def _child_processes() -> multiprocessing.context.BaseContext:
+    """A fork server that has imported this module once: clean children, started quickly."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ingest.extract", "adbc_driver_sqlite.dbapi"])
+    return context
+
+
+def _extract(url: str, warehouse: str, full: bool, fail_before_commit: bool) -> ExtractSummary:
+    began = time.perf_counter()
+    store = make_url(url)
+    dialect = store.get_backend_name()
+    with duckdb.connect(str(warehouse)) as con:
+        if full:
+            con.execute("DROP SCHEMA IF EXISTS raw CASCADE")
+        ensure_raw_schema(con)
+        marks = watermarks(con)
+        with _store_snapshot(store) as cursor:
+            high = int(_read(cursor, "SELECT value FROM change_counter").column(0)[0].as_py())
+            tombstones = _read(
+                cursor,
+                "SELECT table_name, row_id, change_seq FROM deleted_rows "
+                f"WHERE change_seq > {_param(dialect)}",
+                (min(marks.values(), default=0),),
+            )
+            summary = ExtractSummary(full=full, high_watermark=high, seconds=0.0)
+            con.register("_tombstones", tombstones)
+            con.execute("BEGIN")
+            try:
+                for table in ENTITY_TABLES:
+                    mark = marks.get(table.name, 0)
+                    if mark < high:
+                        summary.tables.append(_load_table(con, cursor, table, mark, dialect))
+                if fail_before_commit:
+                    raise RuntimeError("simulated crash before the extraction commit")
+                con.executemany(
+                    f"INSERT OR REPLACE INTO {WATERMARKS} VALUES (?, ?, now())",
+                    [(t.name, max(high, marks.get(t.name, 0))) for t in ENTITY_TABLES],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    summary.seconds = time.perf_counter() - began
+    return summary
