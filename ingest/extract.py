@@ -33,13 +33,32 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import URL, Boolean, Date, DateTime, Engine, Integer, Numeric, String, Table, Text
+from sqlalchemy import (
+    URL,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeEngine
 
 from ingest.store.models import ENTITY_TABLES
 
 WATERMARKS = "raw._watermarks"
+# Credentials and sign-in state never leave the operational store.
+PRIVATE_COLUMNS = {"users": {"password_hash", "failed_logins", "locked_until"}}
+
+
+def extracted_columns(table: Table) -> list[Column[Any]]:
+    private = PRIVATE_COLUMNS.get(table.name, set())
+    return [c for c in table.columns if c.name not in private]
 
 
 def duckdb_type(sql_type: TypeEngine[Any]) -> str:
@@ -61,7 +80,7 @@ def duckdb_type(sql_type: TypeEngine[Any]) -> str:
 def _source_select(table: Table, dialect: str) -> str:
     """SELECT with one storage type per column, read by DuckDB's CAST on the way in."""
     columns = []
-    for column in table.columns:
+    for column in extracted_columns(table):
         target = duckdb_type(column.type)
         name = f'"{column.name}"'
         if dialect == "sqlite":
@@ -79,12 +98,14 @@ def _source_select(table: Table, dialect: str) -> str:
 
 
 def raw_ddl(table: Table) -> str:
-    columns = ", ".join(f'"{c.name}" {duckdb_type(c.type)}' for c in table.columns)
+    columns = ", ".join(f'"{c.name}" {duckdb_type(c.type)}' for c in extracted_columns(table))
     return f'CREATE TABLE IF NOT EXISTS raw."{table.name}" ({columns}, PRIMARY KEY (id))'
 
 
 def _insert_sql(table: Table, relation: str) -> str:
-    casts = ", ".join(f'CAST("{c.name}" AS {duckdb_type(c.type)})' for c in table.columns)
+    casts = ", ".join(
+        f'CAST("{c.name}" AS {duckdb_type(c.type)})' for c in extracted_columns(table)
+    )
     return f'INSERT INTO raw."{table.name}" SELECT {casts} FROM {relation}'
 
 

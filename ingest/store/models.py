@@ -506,6 +506,9 @@ class Target(Tracked, Base):
     )
 
 
+# The tables incremental extraction mirrors into the warehouse.
 ENTITY_TABLES = [
-    t for t in Base.metadata.sorted_tables if "change_seq" in t.c and t.name != "audit_log"
+    t
+    for t in Base.metadata.sorted_tables
+    if "change_seq" in t.c and t.name not in ("audit_log", "deleted_rows")
 ]

@@ -100,3 +100,20 @@ def test_full_reextract_rebuilds_raw(engine, org, tmp_path) -> None:
         con.execute("delete from raw.customers")  # damage the warehouse copy
     full = extract(engine, warehouse, full=True)
     assert full.full and raw(warehouse, "select name from raw.customers") == [("甲公司",)]
+
+
+def test_credentials_stay_in_the_store(engine, org, tmp_path) -> None:
+    warehouse = tmp_path / "build.duckdb"
+    extract(engine, warehouse)
+    columns = {
+        c
+        for (c,) in raw(
+            warehouse, "select column_name from duckdb_columns() where table_name = 'users'"
+        )
+    }
+    assert "username" in columns and not columns & {
+        "password_hash",
+        "failed_logins",
+        "locked_until",
+    }
+    assert raw(warehouse, "select count(*) from raw.users") == [(10,)]
