@@ -85,8 +85,98 @@ CATALOG: dict[str, tuple[str, str]] = {
     "customer_mismatch": ("联系人不属于该项目的客户", "The contact belongs to another customer"),
     "link_required": ("请关联项目或客户", "Link a project or a customer"),
     # --- leads and projects ---
+    "contact_or_phone": (
+        "请填写联系人或电话（至少一项）",
+        "Enter a contact name or a phone number",
+    ),
+    "no_stages": ("该销售模式没有可用的阶段", "This sales mode has no active stages"),
+    "no_won_stage": (
+        "该销售模式没有“签订合同”阶段",
+        "This sales mode has no contract-signed stage",
+    ),
+    "owner_not_sales": ("负责人必须是销售人员", "The owner must be a sales person"),
+    "quote_other_project": ("该报价不属于本销售项目", "This quote belongs to another project"),
+    "quote_or_lines": (
+        "请选择报价或填写产品行，二者只能选其一",
+        "Choose a quote or enter product lines, not both",
+    ),
+    "already_member": ("该用户已在项目团队中", "This user is already on the project team"),
+    "not_member": ("该用户不在项目团队中", "This user is not on the project team"),
     # --- project links: decision roles, competitors, partners, quotes, activities, issues ---
+    "invalid_product_code": (
+        "产品编码只能包含字母、数字、点、横线和下划线",
+        "A code may contain only letters, digits, '.', '-' and '_'",
+    ),
+    "already_inactive": ("该记录已停用", "This record is already inactive"),
+    "closed_notes_only": (
+        "销售项目已关闭，只能修改备注",
+        "The project is closed; only notes may change",
+    ),
+    "project_customer_mismatch": (
+        "该销售项目不属于所选客户",
+        "The project belongs to another customer",
+    ),
+    "not_a_datetime": ("请输入有效的日期和时间", "Enter a valid date and time"),
+    "future_time": ("时间不能晚于当前时间", "Time must not be in the future"),
+    "activity_done": ("该行动已完成，不能再修改", "This activity is already done"),
+    "activity_not_done": (
+        "计划中的行动不能填写完成时间",
+        "Only a done activity has a completion time",
+    ),
+    "issue_resolved": ("该问题已解决", "This issue is already resolved"),
+    "not_a_rate": (
+        "请输入 0 到 1 之间的折扣率，最多四位小数",
+        "Enter a discount rate between 0 and 1 with at most four decimals",
+    ),
     # --- expenses, reports, targets, reference data ---
+    "report_status_draft": ("草稿", "draft"),
+    "report_status_submitted": ("已提交", "submitted"),
+    "report_status_manager_approved": ("经理已审批", "approved by the manager"),
+    "report_status_approved": ("财务已审批", "approved by finance"),
+    "report_status_paid": ("已支付", "paid"),
+    "report_status_rejected": ("已驳回", "rejected"),
+    "expense_category_travel": ("差旅", "Travel"),
+    "expense_category_accommodation": ("住宿", "Accommodation"),
+    "expense_category_meals": ("餐费", "Meals"),
+    "expense_category_entertainment": ("招待", "Entertainment"),
+    "expense_category_transport": ("交通", "Transport"),
+    "expense_category_gifts": ("礼品", "Gifts"),
+    "expense_category_bidding": ("投标", "Bidding"),
+    "expense_category_other": ("其他", "Other"),
+    "expense_customer_mismatch": (
+        "费用关联的客户与销售项目的客户不一致",
+        "The customer is not the project's customer",
+    ),
+    "finance_only": ("此步骤只能由财务人员审批", "Only finance may approve this step"),
+    "invalid_code": (
+        "编码只能包含小写字母、数字和下划线，长度 2 到 40 个字符",
+        "Code must be 2 to 40 lowercase letters, digits or underscores",
+    ),
+    "unknown_field": (
+        "该类型的参考数据没有此字段",
+        "This kind of reference data has no such field",
+    ),
+    "department_cycle": (
+        "上级部门不能是本部门或其下级部门",
+        "The parent must not be the department itself or one of its sub-departments",
+    ),
+    "one_won_stage": (
+        "每个销售模式只能有一个启用的签约（赢单）阶段",
+        "A sales mode may have only one active won stage",
+    ),
+    "won_stage_last": (
+        "签约（赢单）阶段必须是该销售模式的最后一个阶段",
+        "The won stage must be the last stage of its sales mode",
+    ),
+    "won_stage_category": (
+        "只有签约（赢单）阶段的预测类别为“已关闭”",
+        "Only the won stage has the forecast category 'closed'",
+    ),
+    "stage_order_taken": (
+        "该销售模式中已有相同顺序号的阶段",
+        "Another stage of this sales mode has this order",
+    ),
+    "probability_decimals": ("概率最多保留四位小数", "Probability has at most four decimals"),
 }
 
 
@@ -98,7 +188,12 @@ class Message:
     def text(self, locale: str = "zh_CN") -> str:
         zh, en = CATALOG[self.code]
         template = en if locale.startswith("en") else zh
-        return template.format(**self.params)
+        # A parameter may itself be a message (a status name): it speaks the same language.
+        params = {
+            key: value.text(locale) if isinstance(value, Message) else value
+            for key, value in self.params.items()
+        }
+        return template.format(**params)
 
     def __str__(self) -> str:
         return self.text("en")

@@ -293,6 +293,25 @@ class Context:
             )
         )
 
+    def delete(self, action: str, obj: Any) -> None:
+        """Delete a row with an audit entry of its last values. Through the session, so
+        that db.py leaves the deleted_rows tombstone the warehouse needs."""
+        before = snapshot(obj)
+        self.session.delete(obj)
+        self.session.flush()
+        self.session.add(
+            AuditLog(
+                actor_id=self.actor.id,
+                action=action,
+                entity=obj.__tablename__,
+                entity_id=before["id"],
+                before=_dump(before),
+                after=None,
+                source=self.source,
+                change_seq=self.session.info["change_seq"],
+            )
+        )
+
 
 def snapshot(obj: Any) -> dict[str, Any]:
     """The row's column values, for the audit log's before/after."""

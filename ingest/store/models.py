@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,6 +41,11 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+def _partial_unique(name: str, columns: list[str], where: str) -> Index:
+    condition = text(where)
+    return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
 class Tracked:
@@ -156,6 +162,7 @@ class Stage(Tracked, Base):
     __table_args__ = (
         UniqueConstraint("sales_mode_id", "code"),
         CheckConstraint("default_probability >= 0 and default_probability <= 1"),
+        _partial_unique("uq_stages_one_won_stage", ["sales_mode_id"], "is_won_stage AND is_active"),
     )
 
 
@@ -499,8 +506,16 @@ class Target(Tracked, Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
+    # Two partial indexes: a plain unique constraint never fires, NULLs being distinct.
     __table_args__ = (
-        UniqueConstraint("period_month", "user_id", "department_id"),
+        _partial_unique(
+            "uq_targets_user_month", ["period_month", "user_id"], "user_id IS NOT NULL"
+        ),
+        _partial_unique(
+            "uq_targets_department_month",
+            ["period_month", "department_id"],
+            "department_id IS NOT NULL",
+        ),
         CheckConstraint("(user_id is null) <> (department_id is null)"),
         CheckConstraint("amount >= 0"),
     )

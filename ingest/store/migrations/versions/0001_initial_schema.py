@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 17:24:39.795870
+Create Date: 2026-11-27 17:47:11.109543
 """
 
 import sqlalchemy as sa
@@ -402,6 +402,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_stages_sales_mode_id"), ["sales_mode_id"], unique=False
         )
+        batch_op.create_index(
+            "uq_stages_one_won_stage",
+            ["sales_mode_id"],
+            unique=True,
+            sqlite_where=sa.text("is_won_stage AND is_active"),
+            postgresql_where=sa.text("is_won_stage AND is_active"),
+        )
 
     op.create_table(
         "users",
@@ -592,10 +599,23 @@ def upgrade() -> None:
             ["users.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("period_month", "user_id", "department_id"),
     )
     with op.batch_alter_table("targets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_targets_change_seq"), ["change_seq"], unique=False)
+        batch_op.create_index(
+            "uq_targets_department_month",
+            ["period_month", "department_id"],
+            unique=True,
+            sqlite_where=sa.text("department_id IS NOT NULL"),
+            postgresql_where=sa.text("department_id IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "uq_targets_user_month",
+            ["period_month", "user_id"],
+            unique=True,
+            sqlite_where=sa.text("user_id IS NOT NULL"),
+            postgresql_where=sa.text("user_id IS NOT NULL"),
+        )
 
     op.create_table(
         "user_industries",
@@ -1561,6 +1581,16 @@ def downgrade() -> None:
 
     op.drop_table("user_industries")
     with op.batch_alter_table("targets", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_targets_user_month",
+            sqlite_where=sa.text("user_id IS NOT NULL"),
+            postgresql_where=sa.text("user_id IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "uq_targets_department_month",
+            sqlite_where=sa.text("department_id IS NOT NULL"),
+            postgresql_where=sa.text("department_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_targets_change_seq"))
 
     op.drop_table("targets")
@@ -1582,6 +1612,11 @@ def downgrade() -> None:
 
     op.drop_table("users")
     with op.batch_alter_table("stages", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_stages_one_won_stage",
+            sqlite_where=sa.text("is_won_stage AND is_active"),
+            postgresql_where=sa.text("is_won_stage AND is_active"),
+        )
         batch_op.drop_index(batch_op.f("ix_stages_sales_mode_id"))
         batch_op.drop_index(batch_op.f("ix_stages_change_seq"))
 
