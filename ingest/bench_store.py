@@ -7,6 +7,7 @@ domain commands as the apps.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import platform
 import statistics
@@ -19,7 +20,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
+from ingest.commands.expenses import ExpenseInput, create_expense
+from ingest.commands.leads import LeadInput, create_lead
+from ingest.commands.projects import ProjectInput, create_project, move_stage
 from ingest.commands.users import UserInput, add_user
 from ingest.settings import data_dir
 from ingest.store.db import get_engine, read_session
@@ -119,27 +124,79 @@ def _customer(n: int) -> CustomerInput:
 
 
 def timed_commands(engine: Engine, rep_id: int, ops: int) -> dict[str, list[float]]:
-    """Time each command of a rep's typical mix, `ops` commands in all."""
+    """Time a rep's daily mix (capture a lead, log a visit, move a stage, book an expense,
+    add a customer and a contact), `ops` commands in all, each through its domain command."""
     timings: dict[str, list[float]] = {}
 
-    def timed(name: str, call: Callable[[], int]) -> int:
+    def timed(name: str, call: Callable[[], object]) -> object:
         began = time.perf_counter()
         result = call()
         timings.setdefault(name, []).append((time.perf_counter() - began) * 1000)
         return result
 
-    for n in range(ops // 2):
-        key = uuid.uuid4().hex
-        customer_id = timed(
-            "customer.create",
-            lambda n=n, key=key: create_customer(engine, rep_id, _customer(n), idempotency_key=key),
-        )
-        timed(
-            "contact.create",
-            lambda c=customer_id: create_contact(
-                engine, rep_id, ContactInput(customer_id=c, name="李工", phone="010-6666 8888")
+    customer_id = create_customer(engine, rep_id, _customer(0))
+    project_id = create_project(
+        engine,
+        rep_id,
+        ProjectInput(
+            name="压测项目",
+            customer_id=customer_id,
+            sales_mode="si_supply",
+            expected_amount="1200000",
+            expected_close_date=dt.date.today() + dt.timedelta(days=90),
+        ),
+    )
+    stages = ["si_presales_proposal", "si_proposal_delivered"]
+    mix: list[tuple[str, Callable[[int], object]]] = [
+        (
+            "lead.create",
+            lambda n: create_lead(
+                engine,
+                rep_id,
+                LeadInput(company_name=f"压测线索{n}", source="phone_inquiry", phone="13800000000"),
+                idempotency_key=uuid.uuid4().hex,
             ),
-        )
+        ),
+        (
+            "activity.create",
+            lambda n: create_activity(
+                engine,
+                rep_id,
+                ActivityInput(
+                    activity_type="visit", subject=f"拜访{n}", project_id=project_id, status="done"
+                ),
+            ),
+        ),
+        (
+            "project.move_stage",
+            lambda n: move_stage(engine, rep_id, project_id, stages[n // len(mix) % 2]),
+        ),
+        (
+            "expense.create",
+            lambda n: create_expense(
+                engine,
+                rep_id,
+                ExpenseInput(
+                    category="travel",
+                    amount="356.50",
+                    incurred_date=dt.date.today(),
+                    project_id=project_id,
+                ),
+            ),
+        ),
+        ("customer.create", lambda n: create_customer(engine, rep_id, _customer(n))),
+        (
+            "contact.create",
+            lambda n: create_contact(
+                engine,
+                rep_id,
+                ContactInput(customer_id=customer_id, name="李工", phone="010-66668888"),
+            ),
+        ),
+    ]
+    for n in range(ops):
+        name, call = mix[n % len(mix)]
+        timed(name, lambda call=call, n=n: call(n))
     return timings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,25 @@ def test_demo_accounts_one_per_role(crm) -> None:
     assert crm("user", "demo") == (code, out)  # repeatable
     roles = {line.split(",")[3] for line in crm("user", "list")[1].splitlines()[1:]}
     assert roles == set(ROLES)
+
+
+def test_bench_store_records_figures(crm, tmp_path) -> None:
+    crm("init")
+    out_file = tmp_path / "store.json"
+    code, out = crm(
+        "bench",
+        "store",
+        "--ops",
+        "12",
+        "--threads",
+        "4",
+        "--seconds",
+        "0.5",
+        "--out",
+        str(out_file),
+    )
+    assert code == 0 and "0 errors, 0 lost" in out
+    figures = json.loads(out_file.read_text())
+    assert figures["latency_ms"]["all"]["n"] == 12
+    assert set(figures["latency_ms"]) >= {"lead.create", "project.move_stage", "expense.create"}
+    assert figures["concurrent"]["submitted"] > 0
