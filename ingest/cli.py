@@ -69,6 +69,33 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# --- warehouse ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Re-extract everything and rebuild every model.")
+@click.option("--as-of", help="Describe the warehouse as of this date (YYYY-MM-DD).")
+@friendly_errors
+def refresh(full: bool, as_of: str | None) -> None:
+    """Extract the store, build the dbt models and publish a new snapshot."""
+    from orchestration.refresh import run_refresh
+
+    summary = run_refresh(full=full, as_of=as_of)
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@friendly_errors
+def sql(query: str, fmt: str) -> None:
+    """Run a read-only query on the latest published snapshot."""
+    from orchestration.query_cli import run_query
+
+    click.echo(run_query(query, fmt), nl=False)
+
+
 # --- users -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,166 @@
+-- Projects with the codes of everything they point to, their won contract, expenses and
+-- primary competitor: the base of the opportunity, win/loss and forecast facts.
+with
+
+projects as (
+
+    select * from {{ ref('stg_store__projects') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_store__customers') }}
+
+),
+
+customer_types as (
+
+    select * from {{ ref('stg_store__customer_types') }}
+
+),
+
+industries as (
+
+    select * from {{ ref('stg_store__industries') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('stg_store__regions') }}
+
+),
+
+departments as (
+
+    select * from {{ ref('stg_store__departments') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('stg_store__stages') }}
+
+),
+
+sales_modes as (
+
+    select * from {{ ref('stg_store__sales_modes') }}
+
+),
+
+loss_reasons as (
+
+    select * from {{ ref('stg_store__loss_reasons') }}
+
+),
+
+contracts as (
+
+    select * from {{ ref('stg_store__contracts') }}
+
+),
+
+project_expenses as (
+
+    select
+        project_id,
+        sum(amount) as expense_amount
+    from {{ ref('stg_store__expenses') }}
+    where project_id is not null
+    group by project_id
+
+),
+
+primary_competitors as (
+
+    -- the competitor marked primary, else the most threatening one
+    select
+        project_id,
+        competitor_id
+    from {{ ref('stg_store__project_competitors') }}
+    qualify row_number() over (
+        partition by project_id
+        order by
+            is_primary desc,
+            case threat_level when 'high' then 3 when 'medium' then 2 else 1 end desc,
+            project_competitor_id
+    ) = 1
+
+),
+
+first_changes as (
+
+    -- a project's life starts at its 'created' history row (imports may backdate it)
+    select
+        project_id,
+        min(changed_at) as first_changed_at
+    from {{ ref('stg_store__stage_changes') }}
+    group by project_id
+
+),
+
+final as (
+
+    select
+        projects.project_id,
+        projects.project_name,
+        projects.customer_id,
+        customers.customer_name,
+        projects.owner_id,
+        departments.department_code,
+        regions.region_code,
+        industries.industry_code,
+        customer_types.customer_type_code as customer_type,
+        sales_modes.sales_mode_code,
+        stages.stage_code as current_stage_code,
+        stages.stage_order as current_stage_order,
+        stages.default_probability as stage_probability,
+        stages.forecast_category,
+        projects.status,
+        cast(projects.expected_amount as decimal(18, 2)) as expected_amount,
+        cast(contracts.amount as decimal(18, 2)) as won_amount,
+        contracts.contract_id,
+        cast(projects.budget_amount as decimal(18, 2)) as budget_amount,
+        coalesce(first_changes.first_changed_at, projects.created_at) as created_at,
+        cast(coalesce(first_changes.first_changed_at, projects.created_at) as date)
+            as created_date,
+        projects.expected_close_date,
+        projects.closed_date,
+        loss_reasons.loss_reason_code,
+        loss_reasons.category as loss_reason_category,
+        primary_competitors.competitor_id as primary_competitor_id,
+        cast(coalesce(project_expenses.expense_amount, 0) as decimal(18, 2)) as expense_amount,
+        projects.change_seq
+    from projects
+    inner join customers
+        on projects.customer_id = customers.customer_id
+    inner join customer_types
+        on customers.customer_type_id = customer_types.customer_type_id
+    inner join regions
+        on customers.region_id = regions.region_id
+    inner join industries
+        on projects.industry_id = industries.industry_id
+    inner join stages
+        on projects.stage_id = stages.stage_id
+    inner join sales_modes
+        on projects.sales_mode_id = sales_modes.sales_mode_id
+    left join departments
+        on projects.department_id = departments.department_id
+    left join loss_reasons
+        on projects.loss_reason_id = loss_reasons.loss_reason_id
+    left join contracts
+        on
+            projects.project_id = contracts.project_id
+            and projects.status = 'won'
+    left join project_expenses
+        on projects.project_id = project_expenses.project_id
+    left join primary_competitors
+        on projects.project_id = primary_competitors.project_id
+    left join first_changes
+        on projects.project_id = first_changes.project_id
+
+)
+
+select * from final

@@ -1,0 +1,60 @@
+-- Customers as type-2 dimension: one row per version. The first version of a customer is
+-- valid from its creation, so facts older than the warehouse still find a version.
+with
+
+versions as (
+
+    select * from {{ ref('customers_snapshot') }}
+
+),
+
+customer_types as (
+
+    select * from {{ ref('stg_store__customer_types') }}
+
+),
+
+industries as (
+
+    select * from {{ ref('stg_store__industries') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('stg_store__regions') }}
+
+),
+
+final as (
+
+    select
+        versions.dbt_scd_id as customer_key,
+        versions.customer_id,
+        versions.customer_name,
+        customer_types.customer_type_code as customer_type,
+        industries.industry_code,
+        regions.region_code,
+        versions.status,
+        versions.owner_id,
+        versions.city,
+        case
+            when row_number() over (
+                partition by versions.customer_id order by versions.dbt_valid_from
+            ) = 1
+                then versions.created_at
+            else versions.dbt_valid_from
+        end as valid_from,
+        versions.dbt_valid_to as valid_to,
+        versions.dbt_valid_to is null as is_current
+    from versions
+    inner join customer_types
+        on versions.customer_type_id = customer_types.customer_type_id
+    inner join industries
+        on versions.industry_id = industries.industry_id
+    inner join regions
+        on versions.region_id = regions.region_id
+
+)
+
+select * from final

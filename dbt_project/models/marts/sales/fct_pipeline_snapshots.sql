@@ -1,0 +1,75 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='snapshot_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+-- One row per project and day on which the project was open at the end of the day.
+-- Incremental by day: a run rebuilds from the last built day, or from the earliest day
+-- touched by history rows that arrived since (back-dated imports), up to the as-of date.
+with
+
+states as (
+
+    select * from {{ ref('int_project_states_daily') }}
+
+),
+
+stages as (
+
+    select
+        stage_id,
+        default_probability
+    from {{ ref('stg_store__stages') }}
+
+),
+
+days as (
+
+    select date_day
+    from {{ ref('dim_date') }}
+    where date_day <= {{ as_of_date() }}
+    {% if is_incremental() %}
+        and date_day >= (
+            select
+                least(
+                    max(snapshot_date),
+                    coalesce(
+                        (
+                            select min(valid_from_date)
+                            from states
+                            where change_seq > (select max(loaded_change_seq) from {{ this }})
+                        ),
+                        max(snapshot_date)
+                    )
+                )
+            from {{ this }}
+        )
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        days.date_day as snapshot_date,
+        states.project_id,
+        states.stage_code,
+        cast(states.amount as decimal(18, 2)) as amount,
+        cast(states.amount * stages.default_probability as decimal(18, 2)) as weighted_amount,
+        states.expected_close_date,
+        (select max(change_seq) from states) as loaded_change_seq
+    from states
+    inner join days
+        on
+            days.date_day >= states.valid_from_date
+            and (states.valid_to_date is null or days.date_day < states.valid_to_date)
+    inner join stages
+        on states.stage_id = stages.stage_id
+    where states.status = 'open'
+
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- A project's state over time as intervals [valid_from_date, valid_to_date): the state at
+-- the end of any day D is the row with valid_from_date <= D < valid_to_date (open-ended
+-- when valid_to_date is null). Lets dashboards compare the pipeline between any two dates.
+with
+
+states as (
+
+    select * from {{ ref('int_project_states_daily') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('stg_store__stages') }}
+
+),
+
+sales_modes as (
+
+    select * from {{ ref('stg_store__sales_modes') }}
+
+),
+
+final as (
+
+    select
+        states.project_id,
+        sales_modes.sales_mode_code,
+        states.valid_from_date,
+        states.valid_to_date,
+        states.stage_code,
+        stages.stage_order,
+        stages.forecast_category,
+        cast(states.amount as decimal(18, 2)) as amount,
+        cast(states.amount * stages.default_probability as decimal(18, 2)) as weighted_amount,
+        states.expected_close_date,
+        states.status
+    from states
+    inner join stages
+        on states.stage_id = stages.stage_id
+    inner join sales_modes
+        on stages.sales_mode_id = sales_modes.sales_mode_id
+
+)
+
+select * from final

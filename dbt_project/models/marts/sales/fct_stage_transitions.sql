@@ -1,0 +1,85 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='project_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+-- One row per stage visit. Incremental by project: a run rebuilds every visit of projects
+-- whose history changed since the last run, and of open projects, whose current visit
+-- grows a day older each day. Deleted projects are removed by the post-run cleanup.
+with
+
+visits as (
+
+    select * from {{ ref('int_stage_visits_derived') }}
+
+),
+
+projects as (
+
+    select
+        project_id,
+        sales_mode_code,
+        status
+    from {{ ref('int_projects_enriched') }}
+
+),
+
+{% if is_incremental() %}
+changed_projects as (
+
+    select project_id
+    from {{ ref('int_stage_changes_ordered') }}
+    where change_seq > (select coalesce(max(source_change_seq), 0) from {{ this }})
+    union
+    select project_id
+    from projects
+    where status = 'open'
+
+),
+{% endif %}
+
+latest_change as (
+
+    select
+        project_id,
+        max(change_seq) as source_change_seq
+    from {{ ref('int_stage_changes_ordered') }}
+    group by project_id
+
+),
+
+final as (
+
+    select
+        visits.project_id * 1000 + visits.visit_number as stage_visit_id,
+        visits.project_id,
+        visits.visit_number,
+        projects.sales_mode_code,
+        visits.stage_code,
+        visits.stage_order,
+        visits.is_won_stage,
+        visits.entered_at,
+        visits.exited_at,
+        visits.exit_type,
+        visits.exited_at is null as is_current,
+        {{ dbt.datediff(
+            'cast(visits.entered_at as date)',
+            'coalesce(cast(visits.exited_at as date), ' ~ as_of_date() ~ ')',
+            'day'
+        ) }} as days_in_stage,
+        latest_change.source_change_seq
+    from visits
+    inner join projects
+        on visits.project_id = projects.project_id
+    inner join latest_change
+        on visits.project_id = latest_change.project_id
+    {% if is_incremental() %}
+        where visits.project_id in (select project_id from changed_projects)
+    {% endif %}
+
+)
+
+select * from final

@@ -1,0 +1,148 @@
+-- One row per target: a rep's or a department's month, with what was won against it.
+-- attainment = won ÷ target; pipeline_coverage = open weighted amount forecast into the
+-- month ÷ the target still to win (null once the target is met).
+-- A department's figures include its sub-departments.
+with
+
+targets as (
+
+    select * from {{ ref('stg_store__targets') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_store__users') }}
+
+),
+
+departments as (
+
+    select * from {{ ref('stg_store__departments') }}
+
+),
+
+flattened as (
+
+    select * from {{ ref('int_departments_flattened') }}
+
+),
+
+contracts as (
+
+    select
+        contracts.owner_id,
+        projects.department_code,
+        cast({{ dbt.date_trunc('month', 'contracts.signed_date') }} as date) as period_month,
+        contracts.amount
+    from {{ ref('stg_store__contracts') }} as contracts
+    inner join {{ ref('int_projects_enriched') }} as projects
+        on contracts.project_id = projects.project_id
+    where projects.status = 'won'
+
+),
+
+forecast as (
+
+    select * from {{ ref('fct_forecast') }}
+
+),
+
+rep_targets as (
+
+    select
+        targets.target_id,
+        targets.period_month,
+        'employee' as target_level,
+        targets.user_id as employee_id,
+        departments.department_code,
+        targets.amount as target_amount,
+        (
+            select coalesce(sum(contracts.amount), 0)
+            from contracts
+            where contracts.owner_id = targets.user_id
+                and contracts.period_month = targets.period_month
+        ) as won_amount,
+        (
+            select coalesce(sum(forecast.weighted_amount), 0)
+            from forecast
+            where forecast.owner_id = targets.user_id
+                and forecast.forecast_month = targets.period_month
+        ) as open_weighted_amount
+    from targets
+    inner join users
+        on targets.user_id = users.user_id
+    left join departments
+        on users.department_id = departments.department_id
+
+),
+
+department_targets as (
+
+    select
+        targets.target_id,
+        targets.period_month,
+        'department' as target_level,
+        cast(null as bigint) as employee_id,
+        departments.department_code,
+        targets.amount as target_amount,
+        (
+            select coalesce(sum(contracts.amount), 0)
+            from contracts
+            inner join departments as project_departments
+                on contracts.department_code = project_departments.department_code
+            inner join flattened
+                on project_departments.department_id = flattened.department_id
+            where flattened.ancestor_department_id = targets.department_id
+                and contracts.period_month = targets.period_month
+        ) as won_amount,
+        (
+            select coalesce(sum(forecast.weighted_amount), 0)
+            from forecast
+            inner join departments as project_departments
+                on forecast.department_code = project_departments.department_code
+            inner join flattened
+                on project_departments.department_id = flattened.department_id
+            where flattened.ancestor_department_id = targets.department_id
+                and forecast.forecast_month = targets.period_month
+        ) as open_weighted_amount
+    from targets
+    inner join departments
+        on targets.department_id = departments.department_id
+
+),
+
+unioned as (
+
+    select * from rep_targets
+    union all
+    select * from department_targets
+
+),
+
+final as (
+
+    select
+        target_id,
+        period_month,
+        target_level,
+        employee_id,
+        department_code,
+        cast(target_amount as decimal(18, 2)) as target_amount,
+        cast(won_amount as decimal(18, 2)) as won_amount,
+        cast(
+            case when target_amount > 0 then won_amount / target_amount end as decimal(10, 4)
+        ) as attainment,
+        cast(greatest(target_amount - won_amount, 0) as decimal(18, 2)) as remaining_target,
+        cast(open_weighted_amount as decimal(18, 2)) as open_weighted_amount,
+        cast(
+            case
+                when target_amount > won_amount
+                    then open_weighted_amount / (target_amount - won_amount)
+            end as decimal(10, 4)
+        ) as pipeline_coverage
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,105 @@
+-- What changed in the pipeline in each month and week: for every project with history in
+-- the period, its state at the end of the day before the period against its state at the
+-- period's end. change_type: new, won, lost, reopened, advanced, slipped_back; and
+-- independently amount_change and is_close_date_pushed.
+with
+
+states as (
+
+    select * from {{ ref('fct_project_states') }}
+
+),
+
+periods as (
+
+    select distinct
+        'month' as period_grain,
+        month_start as period_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date)
+            as period_end
+    from {{ ref('dim_date') }}
+    where date_day <= {{ as_of_date() }}
+    union all
+    select distinct
+        'week' as period_grain,
+        week_start as period_start,
+        cast({{ dbt.dateadd('day', 6, 'week_start') }} as date) as period_end
+    from {{ ref('dim_date') }}
+    where date_day <= {{ as_of_date() }}
+
+),
+
+touched as (
+
+    select distinct
+        periods.period_grain,
+        periods.period_start,
+        periods.period_end,
+        states.project_id
+    from states
+    inner join periods
+        on states.valid_from_date between periods.period_start and periods.period_end
+
+),
+
+compared as (
+
+    select
+        touched.*,
+        before_period.status as status_before,
+        before_period.stage_order as stage_order_before,
+        before_period.amount as amount_before,
+        before_period.expected_close_date as close_date_before,
+        after_period.status as status_after,
+        after_period.stage_code as stage_code_after,
+        after_period.stage_order as stage_order_after,
+        after_period.amount as amount_after,
+        after_period.weighted_amount as weighted_amount_after,
+        after_period.expected_close_date as close_date_after
+    from touched
+    left join states as before_period
+        on
+            touched.project_id = before_period.project_id
+            and before_period.valid_from_date < touched.period_start
+            and (
+                before_period.valid_to_date is null
+                or before_period.valid_to_date >= touched.period_start
+            )
+    inner join states as after_period
+        on
+            touched.project_id = after_period.project_id
+            and after_period.valid_from_date <= touched.period_end
+            and (
+                after_period.valid_to_date is null
+                or after_period.valid_to_date > touched.period_end
+            )
+
+),
+
+final as (
+
+    select
+        period_grain,
+        period_start,
+        period_end,
+        project_id,
+        case
+            when status_before is null then 'new'
+            when status_before = 'open' and status_after = 'won' then 'won'
+            when status_before = 'open' and status_after = 'lost' then 'lost'
+            when status_before <> 'open' and status_after = 'open' then 'reopened'
+            when stage_order_after > stage_order_before then 'advanced'
+            when stage_order_after < stage_order_before then 'slipped_back'
+            else 'unchanged_stage'
+        end as change_type,
+        stage_code_after as stage_code,
+        cast(coalesce(amount_before, 0) as decimal(18, 2)) as amount_before,
+        cast(amount_after as decimal(18, 2)) as amount_after,
+        cast(amount_after - coalesce(amount_before, 0) as decimal(18, 2)) as amount_change,
+        coalesce(close_date_after > close_date_before, false) as is_close_date_pushed,
+        status_after
+    from compared
+
+)
+
+select * from final

@@ -1,0 +1,102 @@
+-- Stage velocity per sales mode and stage: how many projects reached the stage, how many
+-- went on to a later stage (conversion), how long finished visits lasted, and the
+-- calibrated win probability of the stage.
+with
+
+visits as (
+
+    select * from {{ ref('fct_stage_transitions') }}
+
+),
+
+win_rates as (
+
+    select * from {{ ref('int_stage_win_rates') }}
+
+),
+
+furthest as (
+
+    select
+        project_id,
+        max(stage_order) as furthest_stage_order
+    from visits
+    group by project_id
+
+),
+
+reached as (
+
+    select distinct
+        visits.project_id,
+        visits.sales_mode_code,
+        visits.stage_code,
+        visits.stage_order,
+        furthest.furthest_stage_order > visits.stage_order as went_further
+    from visits
+    inner join furthest
+        on visits.project_id = furthest.project_id
+
+),
+
+durations as (
+
+    select
+        sales_mode_code,
+        stage_code,
+        count(*) as finished_visit_count,
+        avg(days_in_stage) as avg_days_in_stage,
+        median(days_in_stage) as median_days_in_stage,
+        count(case when exit_type = 'slipped_back' then 1 end) as slipped_back_count
+    from visits
+    where not is_current and not is_won_stage
+    group by 1, 2
+
+),
+
+conversion as (
+
+    select
+        sales_mode_code,
+        stage_code,
+        count(*) as reached_count,
+        count(case when went_further then 1 end) as converted_count
+    from reached
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        win_rates.sales_mode_code,
+        win_rates.stage_code,
+        win_rates.stage_order,
+        coalesce(conversion.reached_count, 0) as reached_count,
+        coalesce(conversion.converted_count, 0) as converted_count,
+        cast(
+            case
+                when conversion.reached_count > 0
+                    then conversion.converted_count * 1.0 / conversion.reached_count
+            end as decimal(5, 4)
+        ) as conversion_rate,
+        coalesce(durations.finished_visit_count, 0) as finished_visit_count,
+        cast(durations.avg_days_in_stage as decimal(10, 2)) as avg_days_in_stage,
+        cast(durations.median_days_in_stage as decimal(10, 2)) as median_days_in_stage,
+        coalesce(durations.slipped_back_count, 0) as slipped_back_count,
+        win_rates.default_probability,
+        win_rates.calibrated_probability,
+        win_rates.closed_count
+    from win_rates
+    left join conversion
+        on
+            win_rates.sales_mode_code = conversion.sales_mode_code
+            and win_rates.stage_code = conversion.stage_code
+    left join durations
+        on
+            win_rates.sales_mode_code = durations.sales_mode_code
+            and win_rates.stage_code = durations.stage_code
+
+)
+
+select * from final

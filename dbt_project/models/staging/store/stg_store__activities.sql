@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'activities') }}
+
+),
+
+renamed as (
+
+    select
+        id as activity_id,
+        activity_type,
+        subject,
+        owner_id,
+        customer_id,
+        project_id,
+        contact_id,
+        planned_at,
+        done_at,
+        status,
+        notes,
+        external_id,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'contacts') }}
+
+),
+
+renamed as (
+
+    select
+        id as contact_id,
+        customer_id,
+        name as contact_name,
+        title,
+        phone,
+        email,
+        notes,
+        owner_id,
+        external_id,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'expense_reports') }}
+
+),
+
+renamed as (
+
+    select
+        id as report_id,
+        report_no,
+        owner_id,
+        title,
+        status,
+        total_amount,
+        submitted_at,
+        version,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

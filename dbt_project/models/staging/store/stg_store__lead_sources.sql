@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'lead_sources') }}
+
+),
+
+renamed as (
+
+    select
+        id as lead_source_id,
+        code as lead_source_code,
+        name_zh as lead_source_name_zh,
+        name_en as lead_source_name_en,
+        is_active,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'products') }}
+
+),
+
+renamed as (
+
+    select
+        id as product_id,
+        code as product_code,
+        name_zh as product_name_zh,
+        name_en as product_name_en,
+        category,
+        list_price,
+        is_active,
+        external_id,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'project_competitors') }}
+
+),
+
+renamed as (
+
+    select
+        id as project_competitor_id,
+        project_id,
+        competitor_id,
+        threat_level,
+        is_primary,
+        quoted_amount,
+        notes,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'quote_lines') }}
+
+),
+
+renamed as (
+
+    select
+        id as quote_line_id,
+        quote_id,
+        product_id,
+        quantity,
+        unit_price,
+        discount_rate,
+        line_amount,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

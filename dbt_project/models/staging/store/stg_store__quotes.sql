@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'quotes') }}
+
+),
+
+renamed as (
+
+    select
+        id as quote_id,
+        project_id,
+        quote_no,
+        quote_date,
+        valid_until,
+        status,
+        total_amount,
+        notes,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'regions') }}
+
+),
+
+renamed as (
+
+    select
+        id as region_id,
+        code as region_code,
+        name_zh as region_name_zh,
+        name_en as region_name_en,
+        is_active,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

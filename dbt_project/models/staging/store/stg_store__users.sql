@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    select * from {{ source('store', 'users') }}
+
+),
+
+renamed as (
+
+    select
+        id as user_id,
+        username,
+        display_name,
+        email,
+        role,
+        department_id,
+        manager_id,
+        region_id,
+        locale,
+        is_active,
+        external_id,
+        created_at,
+        updated_at,
+        created_by,
+        updated_by,
+        change_seq
+
+    from source
+
+)
+
+select * from renamed

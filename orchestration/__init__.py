@@ -1,0 +1,1 @@
+"""Refreshing the warehouse: extract → dbt build → publish, directly or through Dagster."""

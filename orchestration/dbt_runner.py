@@ -1,0 +1,93 @@
+"""Running the dbt project: paths, arguments and the results of a build."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+def dbt_executable() -> str:
+    """The interpreter's own dbt, so a refresh works without an activated venv."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CRM_WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_args(command: str, warehouse: Path, *, full: bool, as_of: str | None) -> list[str]:
+    target = warehouse.parent / "dbt_target"
+    args = [
+        command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(warehouse.parent / "dbt_logs"),
+    ]
+    if full:
+        args.append("--full-refresh")
+    if as_of:
+        args += ["--vars", json.dumps({"as_of_date": as_of})]
+    return args
+
+
+@dataclass
+class BuildResult:
+    models: int
+    tests_passed: int
+    failures: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def read_results(warehouse: Path) -> BuildResult:
+    results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    models = tests = 0
+    failures = []
+    for result in results["results"]:
+        kind = result["unique_id"].split(".")[0]
+        if result["status"] in ("error", "fail", "runtime error"):
+            failures.append(f"{result['unique_id']}: {(result.get('message') or '').strip()}")
+        elif kind in ("model", "snapshot") and result["status"] == "success":
+            models += 1
+        elif kind in ("test", "unit_test") and result["status"] == "pass":
+            tests += 1
+    return BuildResult(models=models, tests_passed=tests, failures=failures)
+
+
+def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildResult:
+    """dbt build in a child process; its log goes to dbt_logs, its verdict to the result."""
+    results_file = warehouse.parent / "dbt_target" / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    done = subprocess.run(
+        [dbt_executable(), *dbt_args("build", warehouse, full=full, as_of=as_of)],
+        env=dbt_env(warehouse),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if not results_file.exists():
+        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        raise RuntimeError("dbt build did not run: " + " | ".join(tail))
+    result = read_results(warehouse)
+    if done.returncode != 0 and not result.failures:
+        result.failures.append(
+            done.stdout.strip().splitlines()[-1] if done.stdout else "dbt failed"
+        )
+    return result

@@ -1,0 +1,80 @@
+"""`crm refresh`: extract → dbt build → publish, with a short summary of each step.
+
+A failed build publishes nothing: the snapshot in service stays the last good one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ingest.extract import ExtractSummary, extract
+from ingest.store.db import get_engine
+from orchestration import snapshots
+from orchestration.dbt_runner import BuildResult, run_dbt_build
+
+
+class BuildFailed(RuntimeError):
+    def __init__(self, result: BuildResult) -> None:
+        self.result = result
+        first = result.failures[0] if result.failures else "unknown failure"
+        super().__init__(
+            f"dbt build failed ({len(result.failures)} failures, first: {first}); "
+            "the last good snapshot stays published"
+        )
+
+
+@dataclass
+class RefreshSummary:
+    full: bool
+    extracted: ExtractSummary | None = None
+    build: BuildResult | None = None
+    snapshot: snapshots.Snapshot | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        assert self.extracted and self.build and self.snapshot
+        s = self.seconds
+        return [
+            f"extract  {self.extracted.rows:>10,} rows  ({s['extract']:.1f} s)"
+            f"{'  full' if self.full else '  incremental'}",
+            f"build    {self.build.models:>10,} models, {self.build.tests_passed:,} tests passed"
+            f"  ({s['build']:.1f} s)",
+            f"publish  snapshot v{self.snapshot.version:06d}  ({s['publish']:.1f} s)",
+            f"total    {sum(s.values()):.1f} s",
+        ]
+
+
+def run_refresh(
+    *,
+    full: bool = False,
+    as_of: str | None = None,
+    engine: Engine | None = None,
+    warehouse: Path | None = None,
+) -> RefreshSummary:
+    engine = engine or get_engine()
+    warehouse = warehouse or snapshots.build_path()
+    summary = RefreshSummary(full=full)
+
+    began = time.perf_counter()
+    summary.extracted = extract(engine, warehouse, full=full)
+    summary.seconds["extract"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    summary.build = run_dbt_build(warehouse, full=full, as_of=as_of)
+    summary.seconds["build"] = time.perf_counter() - began
+    if not summary.build.ok:
+        raise BuildFailed(summary.build)
+
+    began = time.perf_counter()
+    summary.snapshot = snapshots.publish(
+        warehouse,
+        change_seq=summary.extracted.high_watermark,
+        as_of_date=dt.date.fromisoformat(as_of) if as_of else None,
+    )
+    summary.seconds["publish"] = time.perf_counter() - began
+    return summary

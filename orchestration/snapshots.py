@@ -1,0 +1,147 @@
+"""Published snapshots of the marts: the only thing dashboards and `crm sql` ever open.
+
+DuckDB allows one writer or many readers per file, never both (DESIGN §3). So the refresh
+writes `build.duckdb` alone, and after a successful build copies the marts into a new,
+immutable file `snapshots/v000042.duckdb`. The file is complete before its name appears,
+and the pointer `snapshots/CURRENT` is then replaced atomically: a reader opens either the
+previous complete snapshot or the new one, never a half-written file. A failed or killed
+refresh never reaches the pointer, so the last good snapshot stays in service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.settings import data_dir
+
+KEEP_SNAPSHOTS = 3
+_VERSION = re.compile(r"^v(\d{6})\.duckdb$")
+
+
+def warehouse_dir() -> Path:
+    path = data_dir() / "warehouse"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def build_path() -> Path:
+    return warehouse_dir() / "build.duckdb"
+
+
+def snapshots_dir(warehouse: Path | None = None) -> Path:
+    """Snapshots live beside the build file they were copied from."""
+    path = (warehouse or warehouse_dir()) / "snapshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    path: Path
+    published_at: str
+    as_of_date: str
+    change_seq: int
+
+
+class NoSnapshot(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("No published snapshot yet: run `crm refresh` first.")
+
+
+def current(warehouse: Path | None = None) -> Snapshot:
+    """The snapshot in service (raises NoSnapshot before the first refresh)."""
+    folder = snapshots_dir(warehouse)
+    pointer = folder / "CURRENT"
+    try:
+        meta = json.loads(pointer.read_text())
+    except FileNotFoundError:
+        raise NoSnapshot from None
+    return Snapshot(
+        version=meta["version"],
+        path=folder / meta["file"],
+        published_at=meta["published_at"],
+        as_of_date=meta["as_of_date"],
+        change_seq=meta["change_seq"],
+    )
+
+
+def connect_current(warehouse: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, Snapshot]:
+    snapshot = current(warehouse)
+    return duckdb.connect(str(snapshot.path), read_only=True), snapshot
+
+
+def _versions(folder: Path) -> list[int]:
+    return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name)))
+
+
+def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) -> Snapshot:
+    """Copy every table of the build's `marts` schema into a new snapshot and swap it in."""
+    folder = snapshots_dir(build.parent)
+    version = max(_versions(folder), default=0) + 1
+    name = f"v{version:06d}.duckdb"
+    partial = folder / f".{name}.partial"
+    partial.unlink(missing_ok=True)
+    published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    with duckdb.connect(str(partial)) as con:
+        con.execute(f"ATTACH '{build}' AS build (READ_ONLY)")
+        as_of = as_of_date or con.execute("select current_date").fetchall()[0][0]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = 'build' and schema_name = 'marts' order by table_name"
+            ).fetchall()
+        ]
+        for table in tables:
+            con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM build.marts."{table}"')
+        con.execute(
+            "CREATE TABLE main._snapshot AS SELECT ? AS version, "
+            "CAST(? AS TIMESTAMP) AS published_at, CAST(? AS DATE) AS as_of_date, "
+            "? AS change_seq",
+            (version, published_at.replace("+00:00", ""), str(as_of), change_seq),
+        )
+        con.execute("DETACH build")
+        con.execute("CHECKPOINT")
+    _fsync(partial)
+    final = folder / name
+    os.replace(partial, final)
+    meta = {
+        "version": version,
+        "file": name,
+        "published_at": published_at,
+        "as_of_date": str(as_of),
+        "change_seq": change_seq,
+    }
+    pointer_tmp = folder / ".CURRENT.tmp"
+    pointer_tmp.write_text(json.dumps(meta))
+    _fsync(pointer_tmp)
+    os.replace(pointer_tmp, folder / "CURRENT")
+    _fsync(folder)
+    prune(folder, keep=KEEP_SNAPSHOTS)
+    return current(build.parent)
+
+
+def prune(folder: Path, keep: int) -> None:
+    """Remove all but the newest snapshots. A reader still holding an old file keeps
+    reading it: on POSIX the file lives on until its last handle closes."""
+    for version in _versions(folder)[:-keep]:
+        (folder / f"v{version:06d}.duckdb").unlink(missing_ok=True)
+        (folder / f"v{version:06d}.duckdb.wal").unlink(missing_ok=True)
+    for stale in folder.glob(".*.partial"):
+        stale.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
