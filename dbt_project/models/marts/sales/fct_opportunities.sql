@@ -9,45 +9,64 @@ projects as (
 
 ),
 
+customer_versions as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
 final as (
 
     select
-        project_id,
-        project_name,
-        customer_id,
-        owner_id,
-        department_code,
-        region_code,
-        industry_code,
-        customer_type,
-        sales_mode_code,
-        current_stage_code,
-        forecast_category,
-        status,
-        expected_amount,
-        cast(case when status = 'won' then won_amount end as decimal(18, 2)) as won_amount,
-        created_at,
-        created_date,
-        expected_close_date,
-        closed_date,
+        projects.project_id,
+        projects.project_name,
+        projects.customer_id,
+        customer_versions.customer_key,
+        projects.owner_id,
+        projects.department_code,
+        projects.region_code,
+        projects.industry_code,
+        projects.customer_type,
+        projects.sales_mode_code,
+        projects.current_stage_code,
+        projects.forecast_category,
+        projects.status,
+        projects.expected_amount,
+        cast(case when projects.status = 'won' then projects.won_amount end as decimal(18, 2)) as won_amount,
+        projects.created_at,
+        projects.created_date,
+        projects.expected_close_date,
+        projects.closed_date,
         case
-            when status in ('won', 'lost')
-                then {{ dbt.datediff('created_date', 'closed_date', 'day') }}
+            when projects.status in ('won', 'lost')
+                then {{ dbt.datediff('projects.created_date', 'projects.closed_date', 'day') }}
         end as sales_cycle_days,
-        loss_reason_code,
-        primary_competitor_id,
+        projects.loss_reason_code,
+        projects.primary_competitor_id,
         cast(
-            case status when 'open' then stage_probability when 'won' then 1 else 0 end
+            case projects.status when 'open' then projects.stage_probability when 'won' then 1 else 0 end
             as decimal(5, 4)
         ) as probability,
         cast(
-            case when status = 'open' then expected_amount * stage_probability else 0 end
+            case
+                when projects.status = 'open' then projects.expected_amount * projects.stage_probability
+                else 0
+            end
             as decimal(18, 2)
         ) as weighted_amount,
-        expense_amount,
-        budget_amount,
-        expected_close_date < {{ as_of_date() }} and status = 'open' as is_overdue
+        projects.expense_amount,
+        projects.budget_amount,
+        projects.expected_close_date < {{ as_of_date() }} and projects.status = 'open' as is_overdue
     from projects
+    -- the customer as it was when the project was created (type-2 join)
+    left join customer_versions
+        on
+            projects.customer_id = customer_versions.customer_id
+            and projects.created_at >= customer_versions.valid_from
+            and (
+                customer_versions.valid_to is null
+                or projects.created_at < customer_versions.valid_to
+            )
 
 )
 
