@@ -19,17 +19,29 @@ projects as (
 
 ),
 
+stage_rows as (
+
+    select * from {{ ref('stg_store__stages') }}
+
+),
+
+sales_modes as (
+
+    select * from {{ ref('stg_store__sales_modes') }}
+
+),
+
 stages as (
 
     select
-        stages.stage_id,
-        stages.stage_code,
-        stages.stage_order,
-        stages.default_probability,
-        modes.sales_mode_code
-    from {{ ref('stg_store__stages') }} as stages
-    inner join {{ ref('stg_store__sales_modes') }} as modes
-        on stages.sales_mode_id = modes.sales_mode_id
+        stage_rows.stage_id,
+        stage_rows.stage_code,
+        stage_rows.stage_order,
+        stage_rows.default_probability,
+        sales_modes.sales_mode_code
+    from stage_rows
+    inner join sales_modes
+        on stage_rows.sales_mode_id = sales_modes.sales_mode_id
 
 ),
 
@@ -57,8 +69,9 @@ final as (
         cast(
             case
                 when count(reached.project_id) > 0
-                    then count(case when reached.status = 'won' then 1 end) * 1.0
-                    / count(reached.project_id)
+                    then
+                        count(case when reached.status = 'won' then 1 end) * 1.0
+                        / count(reached.project_id)
             end
             as decimal(5, 4)
         ) as calibrated_probability

@@ -39,9 +39,10 @@ final as (
         versions.owner_id,
         versions.city,
         case
-            when row_number() over (
-                partition by versions.customer_id order by versions.dbt_valid_from
-            ) = 1
+            when
+                row_number() over (
+                    partition by versions.customer_id order by versions.dbt_valid_from
+                ) = 1
                 then versions.created_at
             else versions.dbt_valid_from
         end as valid_from,

@@ -17,6 +17,13 @@ states as (
 
 ),
 
+loaded as (
+
+    select max(change_seq) as loaded_change_seq
+    from states
+
+),
+
 stages as (
 
     select
@@ -38,9 +45,11 @@ days as (
                     max(snapshot_date),
                     coalesce(
                         (
-                            select min(valid_from_date)
-                            from states
-                            where change_seq > (select max(loaded_change_seq) from {{ this }})
+                            select min(changed.valid_from_date)
+                            from states as changed
+                            where
+                                changed.change_seq
+                                > (select max(built.loaded_change_seq) from {{ this }} as built)
                         ),
                         max(snapshot_date)
                     )
@@ -60,14 +69,15 @@ final as (
         cast(states.amount as decimal(18, 2)) as amount,
         cast(states.amount * stages.default_probability as decimal(18, 2)) as weighted_amount,
         states.expected_close_date,
-        (select max(change_seq) from states) as loaded_change_seq
+        loaded.loaded_change_seq
     from states
     inner join days
         on
-            days.date_day >= states.valid_from_date
-            and (states.valid_to_date is null or days.date_day < states.valid_to_date)
+            states.valid_from_date <= days.date_day
+            and (states.valid_to_date is null or states.valid_to_date > days.date_day)
     inner join stages
         on states.stage_id = stages.stage_id
+    cross join loaded
     where states.status = 'open'
 
 )

@@ -60,13 +60,15 @@ rep_targets as (
         (
             select coalesce(sum(contracts.amount), 0)
             from contracts
-            where contracts.owner_id = targets.user_id
+            where
+                contracts.owner_id = targets.user_id
                 and contracts.period_month = targets.period_month
         ) as won_amount,
         (
             select coalesce(sum(forecast.weighted_amount), 0)
             from forecast
-            where forecast.owner_id = targets.user_id
+            where
+                forecast.owner_id = targets.user_id
                 and forecast.forecast_month = targets.period_month
         ) as open_weighted_amount
     from targets
@@ -93,7 +95,8 @@ department_targets as (
                 on contracts.department_code = project_departments.department_code
             inner join flattened
                 on project_departments.department_id = flattened.department_id
-            where flattened.ancestor_department_id = targets.department_id
+            where
+                flattened.ancestor_department_id = targets.department_id
                 and contracts.period_month = targets.period_month
         ) as won_amount,
         (
@@ -103,7 +106,8 @@ department_targets as (
                 on forecast.department_code = project_departments.department_code
             inner join flattened
                 on project_departments.department_id = flattened.department_id
-            where flattened.ancestor_department_id = targets.department_id
+            where
+                flattened.ancestor_department_id = targets.department_id
                 and forecast.forecast_month = targets.period_month
         ) as open_weighted_amount
     from targets

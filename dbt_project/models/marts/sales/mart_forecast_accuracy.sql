@@ -29,8 +29,8 @@ forecast_at_start as (
     from months
     inner join states
         on
-            states.valid_from_date < months.forecast_month
-            and (states.valid_to_date is null or states.valid_to_date >= months.forecast_month)
+            months.forecast_month > states.valid_from_date
+            and (states.valid_to_date is null or months.forecast_month <= states.valid_to_date)
     where
         states.status = 'open'
         and cast({{ dbt.date_trunc('month', 'states.expected_close_date') }} as date)
@@ -66,7 +66,8 @@ final as (
         on
             forecast_at_start.forecast_month = won_in_month.forecast_month
             and forecast_at_start.project_id = won_in_month.project_id
-    where coalesce(forecast_at_start.forecast_month, won_in_month.forecast_month)
+    where
+        coalesce(forecast_at_start.forecast_month, won_in_month.forecast_month)
         <= {{ as_of_date() }}
 
 )

@@ -60,18 +60,18 @@ compared as (
     left join states as before_period
         on
             touched.project_id = before_period.project_id
-            and before_period.valid_from_date < touched.period_start
+            and touched.period_start > before_period.valid_from_date
             and (
                 before_period.valid_to_date is null
-                or before_period.valid_to_date >= touched.period_start
+                or touched.period_start <= before_period.valid_to_date
             )
     inner join states as after_period
         on
             touched.project_id = after_period.project_id
-            and after_period.valid_from_date <= touched.period_end
+            and touched.period_end >= after_period.valid_from_date
             and (
                 after_period.valid_to_date is null
-                or after_period.valid_to_date > touched.period_end
+                or touched.period_end < after_period.valid_to_date
             )
 
 ),

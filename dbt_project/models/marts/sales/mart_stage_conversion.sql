@@ -50,7 +50,7 @@ durations as (
         count(case when exit_type = 'slipped_back' then 1 end) as slipped_back_count
     from visits
     where not is_current and not is_won_stage
-    group by 1, 2
+    group by sales_mode_code, stage_code
 
 ),
 
@@ -62,7 +62,7 @@ conversion as (
         count(*) as reached_count,
         count(case when went_further then 1 end) as converted_count
     from reached
-    group by 1, 2
+    group by sales_mode_code, stage_code
 
 ),
 
