@@ -1,0 +1,142 @@
+"""The refresh publishes consistent snapshots and keeps the last good one on any failure."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from sqlalchemy import text
+
+from ingest.commands.customers import CustomerInput, create_customer
+from orchestration import snapshots
+from orchestration.refresh import BuildFailed, run_refresh
+
+
+SET_ROLE = (
+    "update users set role = '{role}', change_seq = (select value from change_counter) "
+    "where username = 'rep2'"
+)
+
+
+def snapshot_rows(warehouse: Path, sql: str) -> list[tuple]:
+    snapshot = snapshots.current(warehouse.parent)
+    with duckdb.connect(str(snapshot.path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_refresh_publishes_marts_that_match_the_store(story, warehouse) -> None:
+    engine, _org, projects = story
+    summary = run_refresh(engine=engine, warehouse=warehouse)
+
+    assert summary.snapshot.version == 1 and summary.build.ok
+    assert summary.build.models > 40 and summary.build.tests_passed > 150
+    assert snapshot_rows(
+        warehouse,
+        "select project_id, status, won_amount, expense_amount from fct_opportunities order by 1",
+    ) == [
+        (projects["won"], "won", Decimal("1150000.00"), Decimal("1200.50")),
+        (projects["lost"], "lost", None, Decimal("800.00")),
+        (projects["open"], "open", None, Decimal("99.50")),
+    ]
+    # the open project is weighted by its stage's default probability (方案提供: 0.40)
+    assert snapshot_rows(
+        warehouse, "select weighted_amount from fct_opportunities where status = 'open'"
+    ) == [(Decimal("200000.00"),)]
+    assert snapshot_rows(
+        warehouse,
+        "select stage_code, exit_type from fct_stage_transitions "
+        f"where project_id = {projects['won']} order by visit_number",
+    ) == [
+        ("si_project_info", "advanced"),
+        ("si_presales_proposal", "advanced"),
+        ("si_negotiation", "won"),
+        ("si_contract_signed", "terminal"),
+    ]
+    assert snapshot_rows(
+        warehouse,
+        "select loss_reason_code, last_stage_code from fct_win_loss where outcome = 'lost'",
+    ) == [("price_too_high", "pt_tender")]
+
+
+def test_new_data_arrives_in_a_new_snapshot_and_old_ones_are_pruned(story, warehouse) -> None:
+    engine, org, _ = story
+    run_refresh(engine=engine, warehouse=warehouse)
+    old = snapshots.current(warehouse.parent)
+    reader = duckdb.connect(str(old.path), read_only=True)  # a dashboard holding the old one
+    create_customer(
+        engine,
+        org.rep,
+        CustomerInput(
+            name="新客户", customer_type="end_user", industry="water", region="north_china"
+        ),
+    )
+    run_refresh(engine=engine, warehouse=warehouse)
+    new = snapshots.current(warehouse.parent)
+    assert new.version == 2 and new.change_seq > old.change_seq
+    assert snapshot_rows(warehouse, "select count(*) from mart_customer_costs") == [(3,)]
+    assert reader.execute("select count(*) from mart_customer_costs").fetchall() == [(2,)]
+    reader.close()
+    for _ in range(2):
+        snapshots.publish(warehouse, change_seq=new.change_seq)
+    kept = sorted(p.name for p in snapshots.snapshots_dir(warehouse.parent).glob("v*.duckdb"))
+    assert kept == ["v000002.duckdb", "v000003.duckdb", "v000004.duckdb"]
+
+
+def test_a_failing_dbt_test_publishes_nothing(story, warehouse) -> None:
+    engine, _org, _ = story
+    run_refresh(engine=engine, warehouse=warehouse)
+    good = snapshots.current(warehouse.parent)
+    # A role the warehouse does not know, written around the domain commands (a bad import).
+    with engine.begin() as conn:
+        conn.execute(text("update change_counter set value = value + 1"))
+        conn.execute(text(SET_ROLE.format(role="intern")))
+    with pytest.raises(BuildFailed, match="accepted_values_dim_employees_role"):
+        run_refresh(engine=engine, warehouse=warehouse)
+    assert snapshots.current(warehouse.parent) == good
+    with engine.begin() as conn:
+        conn.execute(text("update change_counter set value = value + 1"))
+        conn.execute(text(SET_ROLE.format(role="rep")))
+    assert run_refresh(engine=engine, warehouse=warehouse).snapshot.version == good.version + 1
+
+
+def test_a_killed_refresh_leaves_the_snapshot_in_service(story, warehouse) -> None:
+    engine, org, _ = story
+    run_refresh(engine=engine, warehouse=warehouse)
+    good = snapshots.current(warehouse.parent)
+    create_customer(
+        engine,
+        org.rep,
+        CustomerInput(
+            name="新客户", customer_type="end_user", industry="water", region="north_china"
+        ),
+    )
+    env = {
+        **os.environ,
+        "CRM_STORE_URL": str(engine.url),
+        "CRM_DATA_DIR": str(warehouse.parent.parent),
+    }
+    for delay in (0.5, 3.0, 8.0):  # during extraction, during the dbt build, later
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ingest.cli", "refresh"],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        current = snapshots.current(warehouse.parent)
+        assert current.version >= good.version
+        with duckdb.connect(str(current.path), read_only=True) as con:
+            assert con.execute("select count(*) from fct_opportunities").fetchall() == [(3,)]
+    after = run_refresh(engine=engine, warehouse=warehouse)
+    assert snapshot_rows(warehouse, "select count(*) from mart_customer_costs") == [(3,)]
+    assert after.snapshot.version > good.version
