@@ -18,7 +18,6 @@ from ingest.commands.customers import CustomerInput, create_customer
 from orchestration import snapshots
 from orchestration.refresh import BuildFailed, run_refresh
 
-
 SET_ROLE = (
     "update users set role = '{role}', change_seq = (select value from change_counter) "
     "where username = 'rep2'"
