@@ -19,6 +19,7 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd dbt_project && CRM_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb ../$(BIN)/sqlfluff lint models --nocolor
 
 format: install
 	$(BIN)/ruff check --fix .
