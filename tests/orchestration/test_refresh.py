@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -139,3 +140,46 @@ def test_a_killed_refresh_leaves_the_snapshot_in_service(story, warehouse) -> No
     after = run_refresh(engine=engine, warehouse=warehouse)
     assert snapshot_rows(warehouse, "select count(*) from mart_customer_costs") == [(3,)]
     assert after.snapshot.version > good.version
+
+
+def test_writers_during_a_refresh_lose_nothing(story, warehouse) -> None:
+    """Entries keep flowing while the refresh reads the store; the next refresh has them all."""
+    engine, org, _ = story
+    run_refresh(engine=engine, warehouse=warehouse)
+    stop = threading.Event()
+    created: list[int] = []
+
+    def keep_writing() -> None:
+        n = 0
+        while not stop.is_set():
+            created.append(
+                create_customer(
+                    engine,
+                    org.rep,
+                    CustomerInput(
+                        name=f"并发客户{n}",
+                        customer_type="end_user",
+                        industry="water",
+                        region="north_china",
+                    ),
+                )
+            )
+            n += 1
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        during = run_refresh(engine=engine, warehouse=warehouse)
+    finally:
+        stop.set()
+        writer.join()
+    seen_during = snapshot_rows(warehouse, "select count(*) from mart_customer_costs")[0][0]
+    assert created and 2 <= seen_during <= 2 + len(created)
+    run_refresh(engine=engine, warehouse=warehouse)
+    assert snapshot_rows(warehouse, "select count(*) from mart_customer_costs") == [
+        (2 + len(created),)
+    ]
+    assert snapshot_rows(
+        warehouse, "select count(*) from mart_customer_costs where customer_name like '并发客户%'"
+    ) == [(len(created),)]
+    assert during.snapshot.change_seq < snapshots.current(warehouse.parent).change_seq
