@@ -25,10 +25,18 @@ def dbt_env(warehouse: Path) -> dict[str, str]:
     }
 
 
-def dbt_args(command: str, warehouse: Path, *, full: bool, as_of: str | None) -> list[str]:
-    target = warehouse.parent / "dbt_target"
+def dbt_args(
+    words: list[str],
+    warehouse: Path,
+    *,
+    full: bool = False,
+    as_of: str | None = None,
+    target_dir: str = "dbt_target",
+) -> list[str]:
+    """Arguments of a dbt command whose target and logs live beside the warehouse file."""
+    target = warehouse.parent / target_dir
     args = [
-        command,
+        *words,
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -76,7 +84,7 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildRes
     results_file = warehouse.parent / "dbt_target" / "run_results.json"
     results_file.unlink(missing_ok=True)
     done = subprocess.run(
-        [dbt_executable(), *dbt_args("build", warehouse, full=full, as_of=as_of)],
+        [dbt_executable(), *dbt_args(["build"], warehouse, full=full, as_of=as_of)],
         env=dbt_env(warehouse),
         capture_output=True,
         text=True,

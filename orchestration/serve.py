@@ -1,0 +1,78 @@
+"""`crm serve`: start every server of the product, print their URLs, stop them together.
+
+Servers bind to localhost unless CRM_BIND_ADDRESS says otherwise (DESIGN §8).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration import snapshots
+from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
+
+DOCS_PORT = 8080
+
+
+def bind_address() -> str:
+    return os.environ.get("CRM_BIND_ADDRESS", "127.0.0.1")
+
+
+@dataclass
+class Service:
+    name: str
+    url: str
+    command: list[str]
+    cwd: Path | None = None
+
+
+def generate_docs(warehouse: Path) -> Path | None:
+    """dbt docs for analysts; skipped with a note when the warehouse is busy or missing."""
+    done = subprocess.run(
+        [dbt_executable(), *dbt_args(["docs", "generate"], warehouse, target_dir="dbt_docs")],
+        env=dbt_env(warehouse),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    docs = warehouse.parent / "dbt_docs"
+    return docs if done.returncode == 0 and (docs / "index.html").exists() else None
+
+
+def services(docs: Path | None) -> list[Service]:
+    host = bind_address()
+    found = []
+    if docs is not None:
+        found.append(
+            Service(
+                "dbt docs",
+                f"http://localhost:{DOCS_PORT}",
+                [sys.executable, "-m", "http.server", str(DOCS_PORT), "--bind", host],
+                cwd=docs,
+            )
+        )
+    return found
+
+
+def serve() -> None:
+    docs = generate_docs(snapshots.build_path())
+    running = []
+    for service in services(docs):
+        running.append(subprocess.Popen(service.command, cwd=service.cwd, start_new_session=True))
+        print(f"{service.name:<12} {service.url}", flush=True)
+    if docs is None:
+        print("dbt docs     not available yet: run `crm refresh` first", flush=True)
+    try:
+        while all(p.poll() is None for p in running):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in running:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
