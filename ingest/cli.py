@@ -86,6 +86,15 @@ def refresh(full: bool, as_of: str | None) -> None:
 
 
 @main.command()
+@friendly_errors
+def serve() -> None:
+    """Start the apps, the Dagster UI and the dbt docs; print every URL."""
+    from orchestration.serve import serve as run_servers
+
+    run_servers()
+
+
+@main.command()
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
 @friendly_errors
@@ -199,6 +208,165 @@ def _user_id(username: str) -> int:
     return user_id
 
 
+# --- demo data ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--profile",
+    type=click.Choice(["tiny", "small", "large"]),
+    metavar="small|large",
+    default="small",
+    show_default=True,
+    help="small (≈6k projects) or large (≈1M projects).",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Random seed; the same seed and --as-of give the same data.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day of the history, YYYY-MM-DD (default: today).",
+)
+@friendly_errors
+def seed(profile: str, seed_value: int, as_of: Any) -> None:
+    """Fill the store with three years of realistic demo data (deterministic per seed)."""
+    from ingest.seed import SeedError, seed_store
+    from ingest.store.db import get_engine
+
+    try:
+        engine = get_engine()
+        result = seed_store(engine, profile, seed_value, as_of.date() if as_of else None)
+    except SeedError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(result.summary())
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML mapping of source columns and values (see docs/import.md).",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--partial", is_flag=True, help="Import the good rows; write the bad ones to CSV.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows CSV path.")
+@click.option("--encoding", help="CSV encoding, e.g. gb18030 (default: detected).")
+@click.option("--as", "as_user", metavar="USERNAME", help="Import as this data steward or admin.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh_CN", "en"]),
+    default="zh_CN",
+    show_default=True,
+    help="Language of the report.",
+)
+@friendly_errors
+def import_command(
+    file: str,
+    mapping: str,
+    dry_run: bool,
+    partial: bool,
+    rejects: str | None,
+    encoding: str | None,
+    as_user: str | None,
+    lang: str,
+) -> None:
+    """Import customers, contacts, users, products, projects, stage history, expenses or
+    activities from a CSV or Excel file. All or nothing unless --partial; exit code 0 when
+    every row was imported, 1 when rows were rejected, 2 when the import could not start
+    (mapping file, unreadable file, missing column, no permission)."""
+    from ingest.importer import import_file
+
+    actor_id = _user_id(as_user) if as_user else None
+    progress, stop = _progress("import")
+    try:
+        report = import_file(
+            file,
+            mapping,
+            actor_id=actor_id,
+            dry_run=dry_run,
+            partial=partial,
+            rejects=rejects,
+            encoding=encoding,
+            locale=lang,
+            progress=progress,
+        )
+    finally:
+        stop()
+    click.echo(report.text(lang))
+    if report.exit_code:
+        sys.exit(report.exit_code)
+
+
+def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A row counter on stderr when a person is watching; nothing in pipes and tests.
+    Returns the callback to report rows with and the function that ends the display."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=Console(stderr=True))
+    task = bar.add_task(label)
+    bar.start()
+    return lambda rows: bar.update(task, description=f"{label}: {rows:,} rows"), bar.stop
+
+
+@main.group("sales-mode")
+def sales_mode() -> None:
+    """Sales modes (pipelines) and their stages."""
+
+
+@sales_mode.command("add")
+@click.argument("code", required=False)
+@click.option("--name-zh", help="Chinese name.")
+@click.option("--name-en", help="English name.")
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    metavar="CODE:中文:ENGLISH[:PROBABILITY[:CATEGORY]]",
+    help="A stage, in order (repeat); the last is the won stage (probability 1, closed).",
+)
+@click.option(
+    "--file",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML with code, name_zh, name_en and stages, or a mapping with a sales_mode block.",
+)
+@friendly_errors
+def sales_mode_add(
+    code: str | None,
+    name_zh: str | None,
+    name_en: str | None,
+    stages: tuple[str, ...],
+    from_file: str | None,
+) -> None:
+    """Define a sales mode and its stages, e.g. a foreign pipeline before importing into it."""
+    from ingest.importer.mapping import load_sales_mode, sales_mode_from_options
+    from ingest.importer.sales_modes import add_sales_mode
+
+    if from_file and (code or stages):
+        raise click.UsageError("give either --file or CODE with --stage options")
+    if from_file:
+        spec = load_sales_mode(from_file)
+    else:
+        spec = sales_mode_from_options(code, name_zh, name_en, list(stages))
+    mode_id = add_sales_mode(None, None, spec, source="cli")
+    path = " → ".join(str(stage.code) for stage in spec.stages)
+    click.echo(f"added sales mode {spec.code} (id {mode_id}): {path}")
+
+
 # --- benchmarks ---------------------------------------------------------------------------
 
 
@@ -219,6 +387,39 @@ def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None
 
     result = run_store_bench(ops=ops, threads=threads, seconds=seconds, out=out)
     click.echo(result.summary())
+
+
+@bench.command("refresh")
+@click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/refresh.json).")
+@friendly_errors
+def bench_refresh(profiles: str, seed_value: int, out: str | None) -> None:
+    """Full and incremental refresh times, peak memory and the ratio to raw DuckDB time."""
+    from orchestration.bench_refresh import run_refresh_bench
+
+    for line in run_refresh_bench(
+        [p.strip() for p in profiles.split(",") if p.strip()], seed_value, out
+    ):
+        click.echo(line)
+
+
+@bench.command("seed")
+@click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/seed.json).")
+@friendly_errors
+def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
+    """Seed wall time and peak memory per profile, each in a fresh store and child process."""
+    from ingest.bench_seed import run_seed_bench
+    from ingest.seed import PROFILES
+
+    names = [p.strip() for p in profiles.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PROFILES]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown profile {', '.join(unknown)}", param_hint="--profiles")
+    for line in run_seed_bench(names, seed_value, out):
+        click.echo(line)
 
 
 if __name__ == "__main__":

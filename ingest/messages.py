@@ -129,6 +129,108 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Enter a discount rate between 0 and 1 with at most four decimals",
     ),
     # --- expenses, reports, targets, reference data ---
+    # import (crm import): references, values, files, mapping files, the report
+    "unresolved_reference": ("找不到“{value}”", "No match for '{value}'"),
+    "ambiguous_reference": (
+        "“{value}”对应 {count} 条记录，无法确定是哪一条",
+        "'{value}' matches {count} records; cannot tell which",
+    ),
+    "unmapped_value": (
+        "“{value}”不在映射文件为该列列出的取值中",
+        "'{value}' is not among the values the mapping lists for this column",
+    ),
+    "ambiguous_date": (
+        "日期“{value}”的日、月顺序不明确，请在映射文件中指定 date_format",
+        "The date '{value}' could be day-first or month-first; give date_format in the mapping",
+    ),
+    "wan_not_allowed": (
+        "金额以“万”为单位，但映射文件未允许该列使用“万”（unit: wan 或 auto）",
+        "The amount is in 万 but the mapping does not allow it here (unit: wan or auto)",
+    ),
+    "line_format": (
+        "第 {line} 项产品格式不正确，应为“编码 x 数量 @ 单价”",
+        "Product item {line} is not in the form 'CODE x quantity @ price'",
+    ),
+    "line_problem": ("第 {line} 项产品：{reason}", "Product item {line}: {reason}"),
+    "duplicate_in_file": ("与第 {row} 行的源编号重复", "The same source id as row {row}"),
+    "missing_column": ("第 {row} 行的列标题中没有这一列", "Row {row} has no such column heading"),
+    "duplicate_column": ("第 {row} 行有多个同名的列", "Row {row} has several columns of this name"),
+    "no_header": ("第 {row} 行没有列标题", "Row {row} holds no column headings"),
+    "undecodable": (
+        "无法识别文件的编码，请用 --encoding 指定（如 gb18030）",
+        "Cannot tell the file's encoding; give it with --encoding (e.g. gb18030)",
+    ),
+    "undecodable_as": (
+        "文件不是 {encoding} 编码（第 {offset} 字节处出错）",
+        "The file is not {encoding} (bad byte at offset {offset})",
+    ),
+    "xls_unsupported": (
+        "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV",
+        "Old .xls files are not supported; save as .xlsx or CSV",
+    ),
+    "unreadable_file": ("无法读取文件：{detail}", "Cannot read the file: {detail}"),
+    "mapping_file": ("无法读取映射文件：{detail}", "Cannot read the mapping file: {detail}"),
+    "unknown_setting": (
+        "无法识别的设置项，可用：{allowed}",
+        "Unknown setting; expected one of: {allowed}",
+    ),
+    "expected_mapping": ("应为“键: 值”形式", "Expected key: value pairs"),
+    "expected_list": ("应为列表", "Expected a list"),
+    "expected_text": ("应为文本", "Expected text"),
+    "column_or_value": (
+        "请指定 column（源列）或 value（固定值），二者选其一",
+        "Give either column (a source column) or value (a constant)",
+    ),
+    "invalid_date_format": (
+        "日期格式无效，示例：%d/%m/%Y",
+        "Invalid date format; example: %d/%m/%Y",
+    ),
+    "stage_not_in_mode": (
+        "销售模式 {mode} 中没有阶段 {code}",
+        "Sales mode {mode} has no stage {code}",
+    ),
+    "sales_mode_admin": (
+        "新建销售模式 {code} 需要管理员：请管理员先运行 crm sales-mode add --file 映射文件，"
+        "或以管理员身份导入",
+        "Creating sales mode {code} needs an admin: have one run"
+        " `crm sales-mode add --file MAPPING` first, or import as an admin",
+    ),
+    "mode_change": (
+        "已导入项目的销售模式不能更改",
+        "The sales mode of an imported project cannot change",
+    ),
+    "import_header": (
+        "导入 {file}（{entity}，来源 {source}，编码 {encoding}）",
+        "Import {file} ({entity}, source {source}, encoding {encoding})",
+    ),
+    "import_refused": ("未导入任何数据：", "Nothing was imported:"),
+    "import_sales_mode_created": ("新建销售模式 {code}", "Sales mode {code} created"),
+    "import_sales_mode_dry": ("将新建销售模式 {code}", "Would create sales mode {code}"),
+    "import_summary": (
+        "读取 {read} 行：新建 {created}，更新 {updated}，未变 {unchanged}，跳过 {skipped}，"
+        "拒绝 {rejected}",
+        "{read} rows read: {created} created, {updated} updated, {unchanged} unchanged,"
+        " {skipped} skipped, {rejected} rejected",
+    ),
+    "import_summary_dry": (
+        "试运行，未写入任何数据。读取 {read} 行：将新建 {created}，将更新 {updated}，"
+        "未变 {unchanged}，跳过 {skipped}，拒绝 {rejected}",
+        "Dry run, nothing written. {read} rows read: would create {created}, would update"
+        " {updated}, {unchanged} unchanged, {skipped} skipped, {rejected} rejected",
+    ),
+    "import_rejected_row": ("第 {row} 行，“{column}”列：{reason}", "row {row}, {column}: {reason}"),
+    "import_rejected_row_general": ("第 {row} 行：{reason}", "row {row}: {reason}"),
+    "import_rolled_back": (
+        "有 {rejected} 行被拒绝，未写入任何数据（全部正确才写入；加 --partial 只导入正确的行）",
+        "{rejected} rows rejected, so nothing was written (all or nothing; --partial imports"
+        " the good rows)",
+    ),
+    "import_committed": ("已写入，审计来源为 {source}", "Written; audit source {source}"),
+    "import_nothing_to_write": ("没有需要写入的变更", "Nothing to change; nothing was written"),
+    "import_rejects_written": ("被拒绝的行已写入 {path}", "Rejected rows written to {path}"),
+    "import_col_row": ("行号", "row"),
+    "import_col_column": ("出错列", "column"),
+    "import_col_reason": ("错误原因", "error"),
     "report_status_draft": ("草稿", "draft"),
     "report_status_submitted": ("已提交", "submitted"),
     "report_status_manager_approved": ("经理已审批", "approved by the manager"),

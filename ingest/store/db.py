@@ -27,10 +27,14 @@ warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objec
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-@functools.cache
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL for the whole process; sessions borrow pooled connections."""
-    url = url or store_url()
+    """One engine per URL for the whole process; sessions borrow pooled connections.
+    Without a URL, the configured store (resolved now, not when first cached)."""
+    return _engine(url or store_url())
+
+
+@functools.cache
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,

@@ -1,0 +1,472 @@
+"""Import commands for master data, activities and expenses; projects and their history are
+in projects.py.
+
+Each command takes one converted source row and creates, updates or leaves alone the
+record an earlier import made from it (found by external id). New records go through the
+app's own commands where those fit an import (customers, contacts, users, products), so an
+imported record is exactly as valid as a typed one. Updates validate with the same field
+helpers the app's update commands use and write only what differs, so re-importing an
+unchanged file writes nothing at all.
+
+Activities and expenses need their own commands: the app's record the acting user as the
+owner and check that the actor works the project; an import records history for many reps
+at once, by a data steward who works none of them. The checks are otherwise the app's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from ingest.commands.activities import ActivityInput, _activity_fields
+from ingest.commands.base import (
+    MAX_EXPENSE,
+    ROLES,
+    Checks,
+    CommandError,
+    Context,
+    command,
+)
+from ingest.commands.catalog import ProductInput, _product_fields, create_product
+from ingest.commands.customers import (
+    ContactInput,
+    CustomerInput,
+    _contact_fields,
+    _customer_fields,
+    create_contact,
+    create_customer,
+)
+from ingest.commands.expenses import CATEGORIES, _refresh_total, _require_editable
+from ingest.commands.users import UserInput, add_user, disable_user
+from ingest.importer.common import (
+    ImportRow,
+    Outcome,
+    apply_changes,
+    code_of,
+    collect,
+    load,
+    require_importer,
+    source_created_at,
+    stamp_created_at,
+)
+from ingest.store.models import (
+    Activity,
+    Contact,
+    Customer,
+    CustomerType,
+    Department,
+    Expense,
+    Industry,
+    Product,
+    Project,
+    Region,
+    User,
+    UserIndustry,
+)
+
+
+def _merged(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """An update sees the stored value of every field the mapping leaves out."""
+    return {**current, **values}
+
+
+def _refuse_if_any(checks: Checks, validate: Callable[[], object] | None = None) -> None:
+    """With errors already found, run the full validation too (the user learns about every
+    bad field at once), then refuse."""
+    if checks.errors:
+        if validate is not None:
+            collect(checks, validate)
+        checks.done()
+
+
+# --- customers --------------------------------------------------------------------------
+
+
+@command("import.customer")
+def import_customer(ctx: Context, row: ImportRow) -> Outcome:
+    require_importer(ctx)
+    checks = row.checks()
+    created_at = source_created_at(checks, row.values.get("created_at"))
+    customer = load(ctx, checks, Customer, row.existing_id, "external_id")
+    current = {}
+    if customer is not None:
+        current = {
+            "name": customer.name,
+            "customer_type": code_of(ctx, CustomerType, customer.customer_type_id),
+            "industry": code_of(ctx, Industry, customer.industry_id),
+            "region": code_of(ctx, Region, customer.region_id),
+            "status": customer.status,
+            "owner": customer.owner_id,
+            "city": customer.city,
+            "address": customer.address,
+            "phone": customer.phone,
+            "notes": customer.notes,
+        }
+    v = _merged(row.values, current)
+    data = CustomerInput(
+        name=v.get("name"),
+        customer_type=v.get("customer_type"),
+        industry=v.get("industry"),
+        region=v.get("region"),
+        status=v.get("status") or "prospect",
+        owner_id=v.get("owner"),
+        city=v.get("city"),
+        address=v.get("address"),
+        phone=v.get("phone"),
+        notes=v.get("notes"),
+        external_id=row.external_id,
+    )
+    if customer is None:
+        _refuse_if_any(checks, lambda: _customer_fields(ctx, data))
+        with stamp_created_at(ctx, Customer, created_at):
+            return Outcome("created", create_customer.body(ctx, data))
+    fields = collect(checks, lambda: _customer_fields(ctx, data))
+    owner = load(ctx, checks, User, data.owner_id, "owner")
+    if data.owner_id is None:
+        checks.fail("owner", "required")
+    checks.done()
+    assert fields is not None and owner is not None and customer is not None
+    if fields["status"] != customer.status and customer.status == "formal":
+        # Only forward: prospect → formal, which importers (stewards, admins) may do.
+        raise CommandError.one("status", "already_formal")
+    fields["owner_id"] = owner.id
+    if created_at is not None:
+        fields["created_at"] = created_at
+    return apply_changes(ctx, customer, fields, "customer.update")
+
+
+# --- contacts ---------------------------------------------------------------------------
+
+
+@command("import.contact")
+def import_contact(ctx: Context, row: ImportRow) -> Outcome:
+    require_importer(ctx)
+    checks = row.checks()
+    created_at = source_created_at(checks, row.values.get("created_at"))
+    contact = load(ctx, checks, Contact, row.existing_id, "external_id")
+    current = {}
+    if contact is not None:
+        current = {
+            "customer": contact.customer_id,
+            **{f: getattr(contact, f) for f in ("name", "title", "phone", "email", "notes")},
+        }
+    v = _merged(row.values, current)
+    data = ContactInput(
+        customer_id=v.get("customer"),
+        name=v.get("name"),
+        title=v.get("title"),
+        phone=v.get("phone"),
+        email=v.get("email"),
+        notes=v.get("notes"),
+        external_id=row.external_id,
+    )
+    if data.customer_id is None:
+        checks.fail("customer", "required")
+    if contact is None:
+        _refuse_if_any(checks, lambda: _contact_fields(data))
+        with stamp_created_at(ctx, Contact, created_at):
+            return Outcome("created", create_contact.body(ctx, data))
+    fields = collect(checks, lambda: _contact_fields(data))
+    customer = load(ctx, checks, Customer, data.customer_id, "customer")
+    checks.done()
+    assert fields is not None and customer is not None and contact is not None
+    fields["customer_id"] = customer.id
+    if created_at is not None:
+        fields["created_at"] = created_at
+    return apply_changes(ctx, contact, fields, "contact.update")
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+@command("import.user")
+def import_user(ctx: Context, row: ImportRow) -> Outcome:
+    """Users come from the old system without passwords: a new account gets a random one,
+    and an admin sets a real one (`crm user set-password`) before its owner signs in."""
+    require_importer(ctx)
+    checks = row.checks()
+    created_at = source_created_at(checks, row.values.get("created_at"))
+    user = load(ctx, checks, User, row.existing_id, "external_id")
+    v = row.values
+    if user is None:
+        data = UserInput(
+            username=v.get("username"),
+            display_name=v.get("display_name") or v.get("username"),
+            role=v.get("role"),
+            password=v.get("password") or secrets.token_urlsafe(24),
+            department=v.get("department"),
+            region=v.get("region"),
+            manager_id=v.get("manager"),
+            email=v.get("email"),
+            locale=v.get("locale") or "zh_CN",
+            industries=v.get("industries") or [],
+            external_id=row.external_id,
+        )
+        _refuse_if_any(checks, lambda: _user_fields(ctx, Checks(), data, None))
+        with stamp_created_at(ctx, User, created_at):
+            user_id = add_user.body(ctx, data)
+        if v.get("is_active") is False:
+            disable_user.body(ctx, user_id)
+        return Outcome("created", user_id)
+    assert user is not None
+    current = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "department": code_of(ctx, Department, user.department_id),
+        "region": code_of(ctx, Region, user.region_id),
+        "manager": user.manager_id,
+        "email": user.email,
+        "locale": user.locale,
+        "is_active": user.is_active,
+    }
+    v = _merged(row.values, current)
+    data = UserInput(
+        username=v.get("username"),
+        display_name=v.get("display_name"),
+        role=v.get("role"),
+        password=None,
+        department=v.get("department"),
+        region=v.get("region"),
+        manager_id=v.get("manager"),
+        email=v.get("email"),
+        locale=v.get("locale") or "zh_CN",
+        industries=v.get("industries") or [],
+    )
+    fields, industry_ids = _user_fields(ctx, checks, data, user)
+    if created_at is not None:
+        fields["created_at"] = created_at
+    active = v.get("is_active")
+    fields["is_active"] = user.is_active if active is None else active
+    industries_changed = "industries" in row.values and industry_ids != _industry_ids(ctx, user)
+    if industries_changed or any(getattr(user, k) != value for k, value in fields.items()):
+        ctx.require_role("admin")  # as for adding one: accounts are an admin's business
+    outcome = apply_changes(ctx, user, fields, "user.update")
+    if industries_changed:
+        _set_industries(ctx, user, industry_ids)
+        outcome = Outcome("updated", user.id)
+    return outcome
+
+
+def _user_fields(
+    ctx: Context, checks: Checks, data: UserInput, user: User | None
+) -> tuple[dict[str, Any], set[int]]:
+    """The checks of users.add_user, fit for an update too (no password; a user's own
+    username is not "taken")."""
+    fields: dict[str, Any] = {
+        "username": checks.text("username", data.username, max_len=60),
+        "display_name": checks.text("display_name", data.display_name, max_len=100),
+        "role": checks.choice("role", data.role, ROLES),
+        "email": checks.email("email", data.email),
+        "locale": checks.choice("locale", data.locale, ("zh_CN", "en")),
+    }
+    taken = fields["username"] and ctx.session.scalar(
+        select(User.id).where(User.username == fields["username"])
+    )
+    if taken and (user is None or taken != user.id):
+        checks.fail("username", "user_exists")
+    for name, model in (("department", Department), ("region", Region)):
+        code = getattr(data, name)
+        found = None
+        if code:
+            found = collect(checks, lambda m=model, c=code, n=name: ctx.get_by_code(m, c, n))
+        fields[f"{name}_id"] = found.id if found is not None else None
+    manager = load(ctx, checks, User, data.manager_id, "manager")
+    if manager is not None and user is not None and manager.id == user.id:
+        checks.fail("manager", "invalid_choice", value=user.username)
+    fields["manager_id"] = manager.id if manager is not None else None
+    industries = [
+        collect(checks, lambda c=code: ctx.get_by_code(Industry, c, "industries"))
+        for code in data.industries
+    ]
+    checks.done()
+    return fields, {industry.id for industry in industries if industry is not None}
+
+
+def _industry_ids(ctx: Context, user: User) -> set[int]:
+    return set(
+        ctx.session.scalars(select(UserIndustry.industry_id).where(UserIndustry.user_id == user.id))
+    )
+
+
+def _set_industries(ctx: Context, user: User, industry_ids: set[int]) -> None:
+    rows = ctx.session.scalars(select(UserIndustry).where(UserIndustry.user_id == user.id)).all()
+    have = {row.industry_id: row for row in rows}
+    for industry_id, link in have.items():
+        if industry_id not in industry_ids:
+            ctx.delete("user_industry.delete", link)
+    for industry_id in industry_ids - set(have):
+        link = ctx.add(UserIndustry(user_id=user.id, industry_id=industry_id))
+        ctx.audit("user_industry.create", link)
+
+
+# --- products ---------------------------------------------------------------------------
+
+
+@command("import.product")
+def import_product(ctx: Context, row: ImportRow) -> Outcome:
+    require_importer(ctx)
+    checks = row.checks()
+    created_at = source_created_at(checks, row.values.get("created_at"))
+    product = load(ctx, checks, Product, row.existing_id, "external_id")
+    current = {}
+    if product is not None:
+        current = {
+            name: getattr(product, name)
+            for name in ("code", "name_zh", "name_en", "category", "list_price", "is_active")
+        }
+    v = _merged(row.values, current)
+    data = ProductInput(
+        code=v.get("code"),
+        name_zh=v.get("name_zh"),
+        name_en=v.get("name_en"),
+        category=v.get("category"),
+        list_price=v.get("list_price"),
+        is_active=v.get("is_active") is not False,
+        external_id=row.external_id,
+    )
+    product_id = product.id if product is not None else None
+    if product is None:
+        _refuse_if_any(checks, lambda: _product_fields(ctx, data))
+        with stamp_created_at(ctx, Product, created_at):
+            return Outcome("created", create_product.body(ctx, data))
+    fields = collect(checks, lambda: _product_fields(ctx, data, product_id))
+    checks.done()
+    assert fields is not None and product is not None
+    if created_at is not None:
+        fields["created_at"] = created_at
+    return apply_changes(ctx, product, fields, "product.update")
+
+
+# --- expenses ---------------------------------------------------------------------------
+
+
+@command("import.expense")
+def import_expense(ctx: Context, row: ImportRow) -> Outcome:
+    """An expense of any rep, with its real date (the app's checks: amount within the
+    expense limit, a date not in the future, linked to a project and/or customer)."""
+    require_importer(ctx)
+    checks = row.checks()
+    expense = load(ctx, checks, Expense, row.existing_id, "external_id")
+    current = {}
+    if expense is not None:
+        current = {
+            "owner": expense.owner_id,
+            "project": expense.project_id,
+            # With a project, the customer follows it unless the source names one.
+            "customer": expense.customer_id if expense.project_id is None else None,
+            **{f: getattr(expense, f) for f in ("category", "amount", "incurred_date")},
+            "description": expense.description,
+        }
+    v = _merged(row.values, current)
+    fields: dict[str, Any] = {
+        "category": checks.choice("category", v.get("category"), CATEGORIES),
+        "amount": checks.amount("amount", v.get("amount"), maximum=MAX_EXPENSE),
+        "incurred_date": checks.date("incurred_date", v.get("incurred_date"), not_future=True),
+        "description": checks.text(
+            "description", v.get("description"), required=False, max_len=1000
+        ),
+    }
+    created_at = source_created_at(checks, v.get("created_at"))
+    project = load(ctx, checks, Project, v.get("project"), "project")
+    customer = load(ctx, checks, Customer, v.get("customer"), "customer")
+    if v.get("project") is None and v.get("customer") is None:
+        checks.fail("project", "link_required")
+    if project is not None and customer is not None and customer.id != project.customer_id:
+        checks.fail("customer", "expense_customer_mismatch")
+    owner_id = v.get("owner") or _owner_of(project, customer)
+    owner = load(ctx, checks, User, owner_id, "owner")
+    if owner_id is None and "owner" not in checks.errors and (project or customer):
+        checks.fail("owner", "required")
+    checks.done()
+    assert owner is not None
+    fields["owner_id"] = owner.id
+    fields["project_id"] = project.id if project is not None else None
+    fields["customer_id"] = customer.id if customer is not None else project.customer_id  # type: ignore[union-attr]
+    if created_at is not None:
+        fields["created_at"] = created_at
+    if expense is None:
+        expense = ctx.add(Expense(external_id=row.external_id, **fields))
+        ctx.audit("expense.create", expense)
+        return Outcome("created", expense.id)
+    report = _require_editable(ctx, expense)
+    outcome = apply_changes(ctx, expense, fields, "expense.update")
+    if report is not None and outcome.action == "updated":
+        _refresh_total(ctx, report, "expense_report.update_total")
+    return outcome
+
+
+def _owner_of(project: Project | None, customer: Customer | None) -> int | None:
+    """Who a record belongs to when the source does not say: the project's owner, else the
+    customer's."""
+    if project is not None:
+        return project.owner_id
+    return customer.owner_id if customer is not None else None
+
+
+# --- activities -------------------------------------------------------------------------
+
+
+@command("import.activity")
+def import_activity(ctx: Context, row: ImportRow) -> Outcome:
+    """A call, visit or meeting of any rep, planned or done at its real time. The status
+    defaults to done when the source has a completion time, and a done activity without
+    one is taken to have happened when planned (the app would say "now")."""
+    require_importer(ctx)
+    checks = row.checks()
+    activity = load(ctx, checks, Activity, row.existing_id, "external_id")
+    current = {}
+    if activity is not None:
+        current = {
+            "project": activity.project_id,
+            "customer": activity.customer_id if activity.project_id is None else None,
+            "contact": activity.contact_id,
+            "owner": activity.owner_id,
+            **{
+                f: getattr(activity, f)
+                for f in ("activity_type", "subject", "status", "planned_at", "done_at", "notes")
+            },
+        }
+    v = _merged(row.values, current)
+    status = v.get("status") or ("done" if v.get("done_at") else "planned")
+    done_at = v.get("done_at") or (v.get("planned_at") if status == "done" else None)
+    data = ActivityInput(
+        activity_type=v.get("activity_type"),
+        subject=v.get("subject"),
+        planned_at=v.get("planned_at"),
+        project_id=v.get("project"),
+        customer_id=v.get("customer"),
+        contact_id=v.get("contact"),
+        status=status,
+        done_at=done_at,
+        notes=v.get("notes"),
+    )
+    fields = collect(checks, lambda: _activity_fields(data))
+    created_at = source_created_at(checks, v.get("created_at"))
+    project = load(ctx, checks, Project, data.project_id, "project")
+    customer = load(ctx, checks, Customer, data.customer_id, "customer")
+    if project is not None and customer is not None and customer.id != project.customer_id:
+        checks.fail("customer", "project_customer_mismatch")
+    customer_id = customer.id if customer else (project.customer_id if project else None)
+    contact = load(ctx, checks, Contact, data.contact_id, "contact")
+    if contact is not None and contact.customer_id != customer_id:
+        checks.fail("contact", "customer_mismatch")
+    owner = load(ctx, checks, User, v.get("owner") or _owner_of(project, customer), "owner")
+    checks.done()
+    assert fields is not None and owner is not None
+    fields.update(
+        owner_id=owner.id,
+        project_id=project.id if project else None,
+        customer_id=customer_id,
+        contact_id=contact.id if contact else None,
+    )
+    if created_at is not None:
+        fields["created_at"] = created_at
+    if activity is None:
+        activity = ctx.add(Activity(external_id=row.external_id, **fields))
+        ctx.audit("activity.create", activity)
+        return Outcome("created", activity.id)
+    return apply_changes(ctx, activity, fields, "activity.update")

@@ -1,0 +1,167 @@
+"""CSV and Excel files as a header and numbered rows.
+
+Row numbers are what the user sees when they open the file: the header is row 1 (or
+`header_row`), the first data row is the next one; for CSV a record spanning several lines
+(a quoted cell with line breaks) counts once, as Excel shows it.
+
+Encodings: a BOM decides (UTF-8, UTF-16); then strict UTF-8; then charset-normalizer.
+Its guesses on short Chinese text wander among the double-byte encodings (GBK bytes are
+often called cp949 or big5), so when GB18030 is among its candidates we take it: this
+product's non-UTF-8 files are mainland Chinese Excel exports, GB18030 is a superset of
+GBK and GB2312, and anything else can be named with --encoding.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from ingest.commands.base import CommandError
+from ingest.messages import Message
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CHINESE = ("gb2312", "gbk", "gb18030", "hz", "hz_gb_2312", "gb_2312", "cp936", "ms936")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+DELIMITERS = ",\t;|"
+
+
+class FileProblem(CommandError):
+    """The file cannot be read as a table; the field is "file" or a column name."""
+
+    @classmethod
+    def of(cls, code: str, where: str = "file", **params: Any) -> FileProblem:
+        return cls({where: Message(code, params)})
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[tuple[int, list[Any]]]  # (row number, cells), blank rows left out
+    encoding: str | None = None  # for CSV: the encoding used
+    close: Callable[[], None] = lambda: None  # for Excel: the workbook's file
+
+
+def read_table(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+    header_row: int = 1,
+) -> Table:
+    if path.suffix.lower() == ".xls":
+        raise FileProblem.of("xls_unsupported")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet, header_row)
+    return _read_csv(path, encoding, delimiter, header_row)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def detect_encoding(raw: bytes) -> str:
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    matches = from_bytes(raw)
+    best = matches.best()
+    if best is None:
+        raise FileProblem.of("undecodable")
+    names = {codecs.lookup(m.encoding).name for m in matches}
+    if best.encoding in CHINESE or names & {"gb18030", "gbk", "gb2312"}:
+        try:
+            raw.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            pass
+    return best.encoding
+
+
+def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding is None:
+        encoding = detect_encoding(raw)
+    elif codecs.lookup(encoding).name in ("gbk", "gb2312"):
+        encoding = "gb18030"  # a superset: decodes every GBK file, and more of real ones
+    try:
+        text = raw.decode(encoding)
+    except LookupError:
+        raise FileProblem.of("invalid_choice", "encoding", value=encoding[:40]) from None
+    except UnicodeDecodeError as error:
+        raise FileProblem.of("undecodable_as", encoding=encoding, offset=error.start) from None
+    return text.removeprefix("\ufeff"), encoding
+
+
+def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_row: int) -> Table:
+    text, used = _decode(path.read_bytes(), encoding)
+    if delimiter is None:
+        delimiter = _sniff(text)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    for number, record in enumerate(records, start=1):
+        if number == header_row:
+            header = [cell.strip() for cell in record]
+            break
+    if not header or not any(header):
+        raise FileProblem.of("no_header", row=header_row)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, record in enumerate(records, start=header_row + 1):
+            if any(cell.strip() for cell in record):
+                yield number, record
+
+    return Table(header, rows(), used)
+
+
+def _sniff(text: str) -> str:
+    """The delimiter that splits the first line into the most columns."""
+    first = next(iter(text.splitlines()), "")
+    return max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
+
+
+# --- Excel ------------------------------------------------------------------------------
+
+
+def _read_excel(path: Path, sheet: str | None, header_row: int) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # read_only streams rows; data_only gives a formula's last computed value.
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        detail = " ".join(str(error).split())[:120]
+        raise FileProblem.of("unreadable_file", detail=detail) from error
+    if sheet is not None and sheet not in book.sheetnames:
+        raise FileProblem.of("invalid_choice", "sheet", value=sheet[:40])
+    worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+    cells = worksheet.iter_rows(min_row=header_row, values_only=True)
+    first = next(cells, None)
+    header = ["" if v is None else str(v).strip() for v in first or ()]
+    if not any(header):
+        book.close()
+        raise FileProblem.of("no_header", row=header_row)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, record in enumerate(cells, start=header_row + 1):
+            if any(v is not None and str(v).strip() != "" for v in record):
+                yield number, list(record)
+
+    return Table(header, rows(), close=book.close)
