@@ -30,7 +30,11 @@ test: install lint
 
 demo: install
 	$(BIN)/crm init
+	test -f $(CRM_DATA_DIR)/.demo-seeded || \
+		($(BIN)/crm seed --profile small --seed 1 && touch $(CRM_DATA_DIR)/.demo-seeded)
 	$(BIN)/crm user demo
+	$(BIN)/crm refresh
+	$(BIN)/crm serve
 
 clean:
 	rm -rf $(VENV) .data
