@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     URL,
     Boolean,
@@ -77,24 +78,46 @@ def duckdb_type(sql_type: TypeEngine[Any]) -> str:
     raise TypeError(f"no DuckDB type for {sql_type!r}")
 
 
-def _source_select(table: Table, dialect: str) -> str:
-    """SELECT with one storage type per column, read by DuckDB's CAST on the way in."""
-    columns = []
-    for column in extracted_columns(table):
-        target = duckdb_type(column.type)
-        name = f'"{column.name}"'
-        if dialect == "sqlite":
-            if target.startswith("DECIMAL"):
-                cast = "REAL"
-            elif target in ("BIGINT", "BOOLEAN"):
-                cast = "INTEGER"
-            else:
-                cast = "TEXT"
-        else:
-            # PostgreSQL: numeric as text keeps every digit until DuckDB parses it.
-            cast = "TEXT" if target.startswith("DECIMAL") else None
-        columns.append(f"CAST({name} AS {cast}) AS {name}" if cast else name)
-    return f'SELECT {", ".join(columns)} FROM "{table.name}"'
+# SQLite storage classes per DuckDB type, and a non-null value of each for the anchor row.
+_SQLITE_CLASS = {
+    "DECIMAL": ("REAL", "0.0"),
+    "BIGINT": ("INTEGER", "0"),
+    "BOOLEAN": ("INTEGER", "0"),
+}
+_TEXT = ("TEXT", "''")
+ANCHOR_ID = -1
+
+
+def _changed_rows_query(table: Table, dialect: str) -> str:
+    """Rows changed after a watermark (the query's one parameter), one type per column.
+
+    ADBC's SQLite driver infers each column's type from the first rows it reads, and a
+    column NULL in all of them becomes INT64 until a text value breaks the read. So on
+    SQLite the query starts with an anchor row (id -1) holding a value of the right
+    storage class in every column; the load skips it.
+    """
+    param = "?" if dialect == "sqlite" else "$1"
+    columns = extracted_columns(table)
+    where = f'FROM "{table.name}" WHERE change_seq > {param}'
+    if dialect != "sqlite":
+        # PostgreSQL: numeric as text keeps every digit until DuckDB parses it.
+        selected = [
+            f'CAST("{c.name}" AS TEXT) AS "{c.name}"'
+            if duckdb_type(c.type).startswith("DECIMAL")
+            else f'"{c.name}"'
+            for c in columns
+        ]
+        return f"SELECT {', '.join(selected)} {where}"
+    classes = [_SQLITE_CLASS.get(duckdb_type(c.type).split("(")[0], _TEXT) for c in columns]
+    anchor = ", ".join(
+        f'{ANCHOR_ID if c.name == "id" else value} AS "{c.name}"'
+        for c, (_, value) in zip(columns, classes, strict=True)
+    )
+    selected = ", ".join(
+        f'CAST("{c.name}" AS {cls}) AS "{c.name}"'
+        for c, (cls, _) in zip(columns, classes, strict=True)
+    )
+    return f"SELECT {anchor} UNION ALL SELECT {selected} {where}"
 
 
 def raw_ddl(table: Table) -> str:
@@ -106,7 +129,7 @@ def _insert_sql(table: Table, relation: str) -> str:
     casts = ", ".join(
         f'CAST("{c.name}" AS {duckdb_type(c.type)})' for c in extracted_columns(table)
     )
-    return f'INSERT INTO raw."{table.name}" SELECT {casts} FROM {relation}'
+    return f'INSERT INTO raw."{table.name}" SELECT {casts} FROM {relation} WHERE id <> {ANCHOR_ID}'
 
 
 @dataclass
@@ -160,7 +183,7 @@ def _load_table(
 ) -> TableLoad:
     """Apply one table's tombstones and changed rows above its watermark."""
     load = TableLoad(table.name)
-    select_changed = f"{_source_select(table, dialect)} WHERE change_seq > {_param(dialect)}"
+    select_changed = _changed_rows_query(table, dialect)
     if mark == 0:
         # First load: the raw table is empty, so stream the rows (bounded memory).
         cursor.execute(select_changed, (mark,))
@@ -171,6 +194,7 @@ def _load_table(
         load.upserted = con.execute(f'SELECT count(*) FROM raw."{table.name}"').fetchall()[0][0]
         return load
     rows = _read(cursor, select_changed, (mark,))
+    rows = rows.filter(pc.not_equal(rows["id"], ANCHOR_ID))
     con.register("_rows", rows)
     gone = con.execute(
         "SELECT CAST(row_id AS BIGINT) FROM _tombstones "

@@ -18,6 +18,7 @@ from ingest.commands.customers import (
 from ingest.extract import extract
 from ingest.store.db import read_session, write_session
 from ingest.store.models import Contact, Customer
+from tests.conftest import make_org
 
 
 def customer(name: str, **kw: object) -> CustomerInput:
@@ -117,3 +118,33 @@ def test_credentials_stay_in_the_store(engine, org, tmp_path) -> None:
         "locked_until",
     }
     assert raw(warehouse, "select count(*) from raw.users") == [(10,)]
+
+
+def test_columns_null_in_the_first_thousands_of_rows_keep_their_type(
+    sqlite_engine, tmp_path
+) -> None:
+    """ADBC infers types from the first rows; a late first value must not break the read."""
+    from sqlalchemy import insert
+
+    org = make_org(sqlite_engine)
+    rows = [
+        {
+            "name": f"客户{n}",
+            "customer_type_id": 1,
+            "industry_id": 1,
+            "region_id": 1,
+            "status": "prospect",
+            "owner_id": org.rep,
+            "city": None,
+            "change_seq": 1,
+        }
+        for n in range(3000)
+    ]
+    rows[-1]["city"] = "北京"
+    with write_session(sqlite_engine) as s:
+        s.execute(insert(Customer), rows)
+    warehouse = tmp_path / "build.duckdb"
+    extract(sqlite_engine, warehouse)
+    assert raw(warehouse, "select count(*), count(city), max(city) from raw.customers") == [
+        (3000, 1, "北京")
+    ]
