@@ -18,7 +18,8 @@ from ingest.store.models import Project, Stage
 
 
 def apply_changes(count: int, engine: Engine | None = None, seed: int = 1) -> int:
-    """Make `count` successful changes; returns how many were made."""
+    """Make `count` successful changes (a refused one, e.g. a move to the current stage,
+    is not a change and is replaced by the next); returns how many were made."""
     engine = engine or get_engine()
     rng = random.Random(seed)
     with read_session(engine) as session:
@@ -26,7 +27,7 @@ def apply_changes(count: int, engine: Engine | None = None, seed: int = 1) -> in
             select(Project.id, Project.owner_id, Project.sales_mode_id)
             .where(Project.status == "open")
             .order_by(Project.id)
-            .limit(count)
+            .limit(count * 2)
         ).all()
         stages: dict[int, list[str]] = {}
         for mode_id, code in session.execute(
@@ -34,9 +35,10 @@ def apply_changes(count: int, engine: Engine | None = None, seed: int = 1) -> in
         ):
             stages.setdefault(mode_id, []).append(code)
     today = dt.date.today()
-    made = 0
-    for n in range(count):
+    made = n = 0
+    while made < count and n < count * 3:
         project_id, owner_id, mode_id = projects[n % len(projects)]
+        n += 1
         action = n % 5
         try:
             if action == 0:
