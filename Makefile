@@ -19,7 +19,8 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && CRM_WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb ../$(BIN)/sqlfluff lint models --nocolor
+	cd dbt_project && lint=$$(mktemp -d) && CRM_WAREHOUSE_PATH=$$lint/build.duckdb \
+		CRM_MARTS_PATH=$$lint/marts.duckdb ../$(BIN)/sqlfluff lint models --nocolor
 
 format: install
 	$(BIN)/ruff check --fix .

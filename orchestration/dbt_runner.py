@@ -17,10 +17,16 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
+def marts_path(warehouse: Path) -> Path:
+    """The marts' own database file, beside the build file."""
+    return warehouse.parent / "marts.duckdb"
+
+
 def dbt_env(warehouse: Path) -> dict[str, str]:
     return {
         **os.environ,
         "CRM_WAREHOUSE_PATH": str(warehouse),
+        "CRM_MARTS_PATH": str(marts_path(warehouse)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 

@@ -1,11 +1,12 @@
 """Published snapshots of the marts: the only thing dashboards and `crm sql` ever open.
 
 DuckDB allows one writer or many readers per file, never both (DESIGN §3). So the refresh
-writes `build.duckdb` alone, and after a successful build copies the marts into a new,
-immutable file `snapshots/v000042.duckdb`. The file is complete before its name appears,
-and the pointer `snapshots/CURRENT` is then replaced atomically: a reader opens either the
-previous complete snapshot or the new one, never a half-written file. A failed or killed
-refresh never reaches the pointer, so the last good snapshot stays in service.
+writes `build.duckdb` and `marts.duckdb` alone, and after a successful build copies the
+marts' file into a new, immutable file `snapshots/v000042.duckdb`. The file is complete
+before its name appears, and the pointer `snapshots/CURRENT` is then replaced atomically:
+a reader opens either the previous complete snapshot or the new one, never a half-written
+file. A failed or killed refresh never reaches the pointer, so the last good snapshot
+stays in service.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from ingest.settings import data_dir
+from orchestration.dbt_runner import marts_path
 
 KEEP_SNAPSHOTS = 3
 _VERSION = re.compile(r"^v(\d{6})\.duckdb$")
@@ -83,32 +86,25 @@ def _versions(folder: Path) -> list[int]:
 
 
 def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) -> Snapshot:
-    """Copy every table of the build's `marts` schema into a new snapshot and swap it in."""
+    """Copy the marts' database file into a new snapshot and swap it in."""
     folder = snapshots_dir(build.parent)
     version = max(_versions(folder), default=0) + 1
     name = f"v{version:06d}.duckdb"
     partial = folder / f".{name}.partial"
     partial.unlink(missing_ok=True)
     published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    marts = marts_path(build)
+    with duckdb.connect(str(marts)) as con:
+        con.execute("CHECKPOINT")  # everything in the file itself, nothing left in a WAL
+    shutil.copyfile(marts, partial)
     with duckdb.connect(str(partial)) as con:
-        con.execute(f"ATTACH '{build}' AS build (READ_ONLY)")
         as_of = as_of_date or con.execute("select current_date").fetchall()[0][0]
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from duckdb_tables() "
-                "where database_name = 'build' and schema_name = 'marts' order by table_name"
-            ).fetchall()
-        ]
-        for table in tables:
-            con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM build.marts."{table}"')
         con.execute(
-            "CREATE TABLE main._snapshot AS SELECT ? AS version, "
+            "CREATE OR REPLACE TABLE main._snapshot AS SELECT ? AS version, "
             "CAST(? AS TIMESTAMP) AS published_at, CAST(? AS DATE) AS as_of_date, "
             "? AS change_seq",
             (version, published_at.replace("+00:00", ""), str(as_of), change_seq),
         )
-        con.execute("DETACH build")
         con.execute("CHECKPOINT")
     _fsync(partial)
     final = folder / name

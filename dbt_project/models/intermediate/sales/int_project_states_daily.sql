@@ -1,3 +1,6 @@
+-- A table, not a view: several models read it, and it is costly to derive.
+{{ config(materialized='table') }}
+
 -- A project's state (stage, amount, close date, status) from the end of one day until the
 -- end of the day before its next change: the last history row of each day wins.
 with

@@ -1,3 +1,6 @@
+-- A table, not a view: several models read it, and it is costly to derive.
+{{ config(materialized='table') }}
+
 -- Projects with the codes of everything they point to, their won contract, expenses and
 -- primary competitor: the base of the opportunity, win/loss and forecast facts.
 with

@@ -1,3 +1,6 @@
+-- A table, not a view: several models read it, and it is costly to derive.
+{{ config(materialized='table') }}
+
 -- Stage history with the stage's mode and order, numbered per project in time order.
 with
 

@@ -1,3 +1,6 @@
+-- A table, not a view: several models read it, and it is costly to derive.
+{{ config(materialized='table') }}
+
 -- One row per stay of a project in a stage. A visit starts when the project enters a stage
 -- (created, moved forward, slipped back, won, or reopened after a loss) and ends at the next
 -- visit's start or at the project's loss. The won stage is terminal: its visit lasts 0 days.

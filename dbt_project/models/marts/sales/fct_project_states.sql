@@ -34,7 +34,8 @@ final as (
         cast(states.amount as decimal(18, 2)) as amount,
         cast(states.amount * stages.default_probability as decimal(18, 2)) as weighted_amount,
         states.expected_close_date,
-        states.status
+        states.status,
+        states.change_seq as source_change_seq
     from states
     inner join stages
         on states.stage_id = stages.stage_id

@@ -1,7 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['period_grain', 'period_start'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 -- What changed in the pipeline in each month and week: for every project with history in
 -- the period, its state at the end of the day before the period against its state at the
 -- period's end. change_type: new, won, lost, reopened, advanced, slipped_back; and
 -- independently amount_change and is_close_date_pushed.
+-- Incremental by period: a run recomputes the periods that hold a state change that arrived
+-- since the last run (a change cannot alter the comparison of any other period).
 with
 
 states as (
@@ -29,6 +39,27 @@ periods as (
 
 ),
 
+{% if is_incremental() %}
+changed_periods as (
+
+    select distinct
+        periods.period_grain,
+        periods.period_start
+    from states
+    inner join periods
+        on states.valid_from_date between periods.period_start and periods.period_end
+    where states.source_change_seq > (select max(built.loaded_change_seq) from {{ this }} as built)
+
+),
+{% endif %}
+
+loaded as (
+
+    select max(source_change_seq) as loaded_change_seq
+    from states
+
+),
+
 touched as (
 
     select distinct
@@ -39,6 +70,12 @@ touched as (
     from states
     inner join periods
         on states.valid_from_date between periods.period_start and periods.period_end
+    {% if is_incremental() %}
+        inner join changed_periods
+            on
+                periods.period_grain = changed_periods.period_grain
+                and periods.period_start = changed_periods.period_start
+    {% endif %}
 
 ),
 
@@ -55,7 +92,8 @@ compared as (
         after_period.stage_order as stage_order_after,
         after_period.amount as amount_after,
         after_period.weighted_amount as weighted_amount_after,
-        after_period.expected_close_date as close_date_after
+        after_period.expected_close_date as close_date_after,
+        loaded.loaded_change_seq
     from touched
     left join states as before_period
         on
@@ -73,6 +111,7 @@ compared as (
                 after_period.valid_to_date is null
                 or touched.period_end < after_period.valid_to_date
             )
+    cross join loaded
 
 ),
 
@@ -97,7 +136,8 @@ final as (
         cast(amount_after as decimal(18, 2)) as amount_after,
         cast(amount_after - coalesce(amount_before, 0) as decimal(18, 2)) as amount_change,
         coalesce(close_date_after > close_date_before, false) as is_close_date_pushed,
-        status_after
+        status_after,
+        loaded_change_seq
     from compared
 
 )
