@@ -1,5 +1,12 @@
--- A table, not a view: several models read it, and it is costly to derive.
-{{ config(materialized='table') }}
+-- Materialised because several models read it; incremental by project like its source.
+{{
+    config(
+        materialized='incremental',
+        unique_key='project_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
 -- A project's state (stage, amount, close date, status) from the end of one day until the
 -- end of the day before its next change: the last history row of each day wins.
@@ -8,6 +15,13 @@ with
 changes as (
 
     select * from {{ ref('int_stage_changes_ordered') }}
+    {% if is_incremental() %}
+        where project_id in (
+            select changed.project_id
+            from {{ ref('int_stage_changes_ordered') }} as changed
+            where changed.change_seq > (select max(built.change_seq) from {{ this }} as built)
+        )
+    {% endif %}
 
 ),
 

@@ -1,5 +1,14 @@
--- A table, not a view: several models read it, and it is costly to derive.
-{{ config(materialized='table') }}
+-- Materialised because several models read it; incremental by project: a run renumbers the
+-- history of the projects that have new history rows (a project's rows depend on nothing
+-- else). Changing a stage's order or code takes `crm refresh --full`.
+{{
+    config(
+        materialized='incremental',
+        unique_key='project_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
 -- Stage history with the stage's mode and order, numbered per project in time order.
 with
@@ -7,6 +16,13 @@ with
 changes as (
 
     select * from {{ ref('stg_store__stage_changes') }}
+    {% if is_incremental() %}
+        where project_id in (
+            select changed.project_id
+            from {{ ref('stg_store__stage_changes') }} as changed
+            where changed.change_seq > (select max(built.change_seq) from {{ this }} as built)
+        )
+    {% endif %}
 
 ),
 

@@ -1,5 +1,12 @@
--- A table, not a view: several models read it, and it is costly to derive.
-{{ config(materialized='table') }}
+-- Materialised because several models read it; incremental by project like its source.
+{{
+    config(
+        materialized='incremental',
+        unique_key='project_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
 -- One row per stay of a project in a stage. A visit starts when the project enters a stage
 -- (created, moved forward, slipped back, won, or reopened after a loss) and ends at the next
@@ -8,7 +15,19 @@ with
 
 changes as (
 
-    select * from {{ ref('int_stage_changes_ordered') }}
+    select
+        *,
+        max(change_seq) over (partition by project_id) as source_change_seq
+    from {{ ref('int_stage_changes_ordered') }}
+    {% if is_incremental() %}
+        where project_id in (
+            select changed.project_id
+            from {{ ref('int_stage_changes_ordered') }} as changed
+            where
+                changed.change_seq
+                > (select max(built.source_change_seq) from {{ this }} as built)
+        )
+    {% endif %}
 
 ),
 
@@ -34,6 +53,7 @@ events as (
         stage_code,
         stage_order,
         is_won_stage,
+        source_change_seq,
         case
             when change_type = 'lost' then 'lost'
             else 'start'
@@ -78,7 +98,8 @@ final as (
             when next_is_won_stage then 'won'
             when next_stage_order > stage_order then 'advanced'
             else 'slipped_back'
-        end as exit_type
+        end as exit_type,
+        source_change_seq
     from bounded
     where event_type = 'start'
 

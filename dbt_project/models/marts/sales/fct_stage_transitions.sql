@@ -3,7 +3,8 @@
         materialized='incremental',
         unique_key='project_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
     )
 }}
 -- One row per stage visit. Incremental by project: a run rebuilds every visit of projects
@@ -30,9 +31,11 @@ projects as (
 {% if is_incremental() %}
 changed_projects as (
 
-    select project_id
-    from {{ ref('int_stage_changes_ordered') }}
-    where change_seq > (select coalesce(max(source_change_seq), 0) from {{ this }})
+    select visits.project_id
+    from visits
+    where
+        visits.source_change_seq
+        > (select coalesce(max(built.source_change_seq), 0) from {{ this }} as built)
     union
     select project_id
     from projects
@@ -40,16 +43,6 @@ changed_projects as (
 
 ),
 {% endif %}
-
-latest_change as (
-
-    select
-        project_id,
-        max(change_seq) as source_change_seq
-    from {{ ref('int_stage_changes_ordered') }}
-    group by project_id
-
-),
 
 final as (
 
@@ -70,12 +63,10 @@ final as (
             'coalesce(cast(visits.exited_at as date), ' ~ as_of_date() ~ ')',
             'day'
         ) }} as days_in_stage,
-        latest_change.source_change_seq
+        visits.source_change_seq
     from visits
     inner join projects
         on visits.project_id = projects.project_id
-    inner join latest_change
-        on visits.project_id = latest_change.project_id
     {% if is_incremental() %}
         where visits.project_id in (select project_id from changed_projects)
     {% endif %}

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['period_grain', 'period_start'],
+        unique_key=['period_grain', 'period_start', 'project_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail'
     )
