@@ -1,0 +1,17 @@
+"""The Dagster definitions of the refresh: assets, checks, jobs, schedules and the sensor."""
+
+from dagster import Definitions
+
+from orchestration.defs.assets import crm_dbt_assets, extract_store, publish_snapshot
+from orchestration.defs.checks import CHECKS
+from orchestration.defs.jobs import JOBS, SCHEDULES, SENSORS
+from orchestration.defs.resources import dbt_resource
+
+defs = Definitions(
+    assets=[extract_store, crm_dbt_assets, publish_snapshot],
+    asset_checks=CHECKS,
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
+    resources={"dbt": dbt_resource()},
+)

@@ -1,0 +1,213 @@
+"""The refresh as assets: store extraction → dbt (staging → intermediate → marts) → publish.
+
+The extraction asset carries the dbt sources' keys (["store", <table>]), so Dagster shows a
+single lineage graph from the operational store to the published snapshot.
+"""
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from ingest.extract import extract
+from ingest.store.models import ENTITY_TABLES
+from orchestration import snapshots
+from orchestration.dbt_runner import DBT_PROJECT_DIR, dbt_executable
+from orchestration.defs.resources import (
+    DUCKDB_POOL,
+    build_path,
+    dbt_environment,
+    raw_watermark,
+    store_engine,
+)
+
+SOURCE_NAME = "store"
+# Where the manifest read at definition load time lives; relative to the dbt project
+# unless absolute (CRM_DBT_TARGET_DIR exists for tests and deployments).
+TARGET_DIR_ENV = "CRM_DBT_TARGET_DIR"
+KEEP_DBT_TARGETS = 5
+
+
+def dbt_project() -> DbtProject:
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=os.environ.get(TARGET_DIR_ENV, "target"),
+    )
+
+
+def prepare_manifest(project: DbtProject) -> Path:
+    """Make sure a manifest exists before the definitions load (a fresh clone has none).
+
+    `dbt parse` needs no warehouse connection. Under `dagster dev` the manifest is rebuilt on
+    every load so model edits show up; elsewhere an existing manifest is used as is."""
+    dev = bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
+    if dev or not project.manifest_path.exists():
+        target = project.project_dir / project.target_path
+        done = subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(target / "logs"),
+            ],
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0 or not project.manifest_path.exists():
+            tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+            raise RuntimeError("dbt parse failed: " + " | ".join(tail))
+    return project.manifest_path
+
+
+DBT_PROJECT = dbt_project()
+MANIFEST_PATH = prepare_manifest(DBT_PROJECT)
+
+TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class ExtractConfig(Config):
+    full: bool = False
+
+
+class DbtBuildConfig(Config):
+    full: bool = False
+    as_of_date: str | None = None
+
+
+class PublishConfig(Config):
+    as_of_date: str | None = None
+
+
+@multi_asset(
+    name="extract_store",
+    specs=[
+        AssetSpec(
+            AssetKey([SOURCE_NAME, table.name]),
+            group_name="store",
+            kinds={"duckdb"},
+            description=f"raw.{table.name}: the store's {table.name}, extracted incrementally.",
+        )
+        for table in ENTITY_TABLES
+    ],
+    pool=DUCKDB_POOL,
+)
+def extract_store(context: AssetExecutionContext, config: ExtractConfig) -> Iterator[Any]:
+    """Bring raw up to date with the store (one read transaction, one DuckDB commit)."""
+    summary = extract(store_engine(), build_path(), full=config.full)
+    loaded = {load.table: load for load in summary.tables}
+    context.log.info(
+        f"extracted {summary.rows} rows up to change {summary.high_watermark}"
+        f"{' (full)' if config.full else ''}"
+    )
+    for table in ENTITY_TABLES:
+        load = loaded.get(table.name)
+        yield MaterializeResult(
+            asset_key=AssetKey([SOURCE_NAME, table.name]),
+            metadata={
+                "rows_upserted": load.upserted if load else 0,
+                "rows_deleted": load.deleted if load else 0,
+                "high_watermark": summary.high_watermark,
+                "full": config.full,
+            },
+        )
+
+
+@dbt_assets(
+    manifest=MANIFEST_PATH,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=DUCKDB_POOL,
+)
+def crm_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """dbt build; a failing test fails this step, so publish (downstream) never runs."""
+    build = build_path()
+    args = ["build"]
+    if config.full:
+        args.append("--full-refresh")
+    if config.as_of_date:
+        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+    runs = build.parent / "dagster_dbt"
+    with dbt_environment(build):
+        yield from dbt.cli(args, context=context, target_path=runs / context.run.run_id).stream()
+    prune_dbt_targets(runs)
+
+
+def prune_dbt_targets(runs: Path, keep: int = KEEP_DBT_TARGETS) -> None:
+    """Each run's dbt target (compiled SQL, run_results.json) is kept for the last few runs."""
+    folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for stale in folders[:-keep]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def mart_keys() -> list[AssetKey]:
+    """The asset keys of every model under models/marts."""
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    keys = [
+        TRANSLATOR.get_asset_spec(manifest, unique_id, DBT_PROJECT).key
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    ]
+    return sorted(keys, key=lambda k: k.to_user_string())
+
+
+MART_KEYS = mart_keys()
+
+
+@asset(
+    key="published_snapshot",
+    deps=MART_KEYS,
+    group_name="publish",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+)
+def publish_snapshot(context: AssetExecutionContext, config: PublishConfig) -> MaterializeResult:
+    """An immutable copy of the marts, swapped in atomically (snapshots.publish)."""
+    build = build_path()
+    snapshot = snapshots.publish(
+        build,
+        change_seq=raw_watermark(build),
+        as_of_date=dt.date.fromisoformat(config.as_of_date) if config.as_of_date else None,
+    )
+    return MaterializeResult(
+        metadata={
+            "version": snapshot.version,
+            "file": MetadataValue.path(str(snapshot.path)),
+            "change_seq": snapshot.change_seq,
+            "published_at": snapshot.published_at,
+            "as_of_date": snapshot.as_of_date,
+        }
+    )

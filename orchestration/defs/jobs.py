@@ -1,0 +1,126 @@
+"""Jobs, schedules and the change sensor.
+
+Both jobs run the same graph; only the `full` flag in their run config differs."""
+
+import datetime as dt
+import json
+import os
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    sensor,
+)
+from sqlalchemy import text
+
+from orchestration import snapshots
+from orchestration.defs.resources import (
+    build_path,
+    raw_watermark,
+    store_change_counter,
+    store_engine,
+)
+
+REFRESH = AssetSelection.all()
+
+
+def refresh_config(*, full: bool) -> dict:
+    return {
+        "ops": {
+            "extract_store": {"config": {"full": full}},
+            "crm_dbt_assets": {"config": {"full": full}},
+        }
+    }
+
+
+full_refresh_job = define_asset_job(
+    "full_refresh_job", selection=REFRESH, config=refresh_config(full=True)
+)
+incremental_refresh_job = define_asset_job(
+    "incremental_refresh_job", selection=REFRESH, config=refresh_config(full=False)
+)
+
+TIMEZONE = os.environ.get("CRM_SCHEDULE_TIMEZONE", "Asia/Shanghai")
+
+incremental_schedule = ScheduleDefinition(
+    name="incremental_refresh_schedule",
+    job=incremental_refresh_job,
+    cron_schedule=os.environ.get("CRM_INCREMENTAL_CRON", "*/15 8-19 * * 1-5"),
+    execution_timezone=TIMEZONE,
+    default_status=DefaultScheduleStatus.STOPPED,
+)
+full_schedule = ScheduleDefinition(
+    name="full_refresh_schedule",
+    job=full_refresh_job,
+    cron_schedule=os.environ.get("CRM_FULL_CRON", "0 2 * * *"),
+    execution_timezone=TIMEZONE,
+    default_status=DefaultScheduleStatus.STOPPED,
+)
+
+
+def refresh_delay() -> dt.timedelta:
+    return dt.timedelta(minutes=float(os.environ.get("CRM_REFRESH_DELAY_MINUTES", "5")))
+
+
+def current_watermark() -> int:
+    """raw's watermark; while a refresh holds the build file, the published snapshot's."""
+    try:
+        return raw_watermark(build_path())
+    except Exception:  # duckdb.IOException: a writer holds the lock
+        try:
+            return snapshots.current(build_path().parent).change_seq
+        except snapshots.NoSnapshot:
+            return 0
+
+
+def oldest_change_after(mark: int) -> dt.datetime | None:
+    """When the oldest change above the watermark was made (UTC, naive), from the audit log
+    and the tombstones; None if neither records it."""
+    with store_engine().connect() as con:
+        found = con.execute(
+            text(
+                "SELECT min(t) FROM (SELECT min(at) AS t FROM audit_log WHERE change_seq > :m "
+                "UNION ALL SELECT min(deleted_at) FROM deleted_rows WHERE change_seq > :m) AS x"
+            ),
+            {"m": mark},
+        ).scalar_one()
+    if found is None or isinstance(found, dt.datetime):
+        return found
+    return dt.datetime.fromisoformat(str(found))
+
+
+@sensor(
+    name="store_changes_sensor",
+    job=incremental_refresh_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+)
+def store_changes_sensor(context: SensorEvaluationContext):
+    """An incremental refresh once the store is ahead of raw and its oldest unextracted
+    change has waited CRM_REFRESH_DELAY_MINUTES (so bursts of entry share one refresh).
+
+    The cursor holds the change counter last requested, so one burst asks for one run."""
+    counter = store_change_counter(store_engine())
+    mark = current_watermark()
+    requested = json.loads(context.cursor)["requested"] if context.cursor else 0
+    if counter <= mark:
+        return SkipReason(f"raw is up to date (change {mark})")
+    if counter <= requested:
+        return SkipReason(f"a refresh up to change {requested} was already requested")
+    oldest = oldest_change_after(mark)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if oldest is not None and now - oldest < refresh_delay():
+        return SkipReason(f"oldest change since {mark} is younger than {refresh_delay()}")
+    context.update_cursor(json.dumps({"requested": counter}))
+    return RunRequest(run_key=f"changes-{counter}", tags={"crm/change_counter": str(counter)})
+
+
+JOBS = [full_refresh_job, incremental_refresh_job]
+SCHEDULES = [incremental_schedule, full_schedule]
+SENSORS = [store_changes_sensor]

@@ -1,0 +1,79 @@
+"""Where a refresh reads and writes: everything resolved from the environment at run time.
+
+The store URL comes from CRM_STORE_URL (ingest.settings), the warehouse from CRM_DATA_DIR
+(orchestration.snapshots); nothing here holds a path of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster_dbt import DbtCliResource
+from sqlalchemy import Engine, text
+
+from ingest.extract import WATERMARKS
+from ingest.store.db import get_engine
+from orchestration import snapshots
+from orchestration.dbt_runner import DBT_PROJECT_DIR, dbt_env, dbt_executable
+
+DUCKDB_POOL = "duckdb_writer"
+
+
+def store_engine() -> Engine:
+    return get_engine()
+
+
+def build_path() -> Path:
+    return snapshots.build_path()
+
+
+def store_change_counter(engine: Engine) -> int:
+    with engine.connect() as con:
+        return int(con.execute(text("SELECT value FROM change_counter")).scalar_one())
+
+
+def raw_watermark(build: Path) -> int:
+    """The change sequence raw is complete up to (0 before the first extraction)."""
+    if not build.exists():
+        return 0
+    with duckdb.connect(str(build), read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'raw' AND table_name = '_watermarks'"
+        ).fetchall()[0][0]
+        if not found:
+            return 0
+        return int(
+            con.execute(f"SELECT coalesce(min(change_seq), 0) FROM {WATERMARKS}").fetchall()[0][0]
+        )
+
+
+@contextmanager
+def dbt_environment(build: Path) -> Iterator[None]:
+    """CRM_WAREHOUSE_PATH and CRM_MARTS_PATH for the dbt child process.
+
+    DbtCliResource.cli passes os.environ to dbt and takes no env of its own, so the
+    variables are set for the time of the invocation and restored afterwards."""
+    wanted = dbt_env(build)
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+    )

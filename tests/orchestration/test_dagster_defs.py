@@ -1,0 +1,213 @@
+"""The Dagster definitions: they load (also on a fresh clone), the graph runs from the store
+to a published snapshot with every check green, and the change sensor waits its delay."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, materialize
+from dagster._core.test_utils import instance_for_test
+from sqlalchemy import text
+
+from ingest.commands.customers import CustomerInput, create_customer
+from ingest.extract import extract
+from orchestration import snapshots
+from orchestration.definitions import defs
+from orchestration.defs.assets import (
+    DBT_PROJECT,
+    MANIFEST_PATH,
+    MART_KEYS,
+    TARGET_DIR_ENV,
+    crm_dbt_assets,
+    extract_store,
+    prune_dbt_targets,
+    publish_snapshot,
+)
+from orchestration.defs.checks import CHECKS, snapshot_is_fresh
+from orchestration.defs.jobs import (
+    full_refresh_job,
+    full_schedule,
+    incremental_refresh_job,
+    incremental_schedule,
+    refresh_config,
+    store_changes_sensor,
+)
+from orchestration.defs.resources import DUCKDB_POOL, dbt_resource
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store_env(story, warehouse, monkeypatch: pytest.MonkeyPatch):
+    """The story store and the temporary warehouse, reachable through the environment."""
+    engine, org, projects = story
+    monkeypatch.setenv("CRM_STORE_URL", engine.url.render_as_string(hide_password=False))
+    return engine, org, projects, warehouse
+
+
+@pytest.fixture
+def instance(tmp_path: Path):
+    """A temporary Dagster instance (DAGSTER_HOME in tmp)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with instance_for_test(temp_dir=str(home)) as instance:
+        yield instance
+
+
+def test_definitions_load() -> None:
+    Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    assert {j.name for j in repo.get_all_jobs()} >= {"full_refresh_job", "incremental_refresh_job"}
+    assert incremental_schedule.cron_schedule == "*/15 8-19 * * 1-5"
+    assert incremental_schedule.execution_timezone == "Asia/Shanghai"
+    assert full_schedule.cron_schedule == "0 2 * * *"
+    assert full_refresh_job.config is not None and incremental_refresh_job.config is not None
+
+
+def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
+    """No manifest yet: loading the definitions parses the dbt project first."""
+    target = tmp_path / "target"
+    env = {**os.environ, TARGET_DIR_ENV: str(target), "CRM_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "import orchestration.definitions"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (target / "manifest.json").exists()
+
+
+def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
+    graph = defs.get_repository_def().asset_graph
+    keys = graph.get_all_asset_keys()
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    sources = [s for s in manifest["sources"].values() if s["source_name"] == "store"]
+    assert len(models) > 40 and len(sources) > 30
+    # every dbt source is exactly an extraction output
+    assert {AssetKey(["store", s["name"]]) for s in sources} == set(extract_store.keys)
+    # every dbt model is an asset
+    assert len(set(crm_dbt_assets.keys)) >= len(models)
+    assert set(crm_dbt_assets.keys) <= keys
+    assert AssetKey(["published_snapshot"]) in keys
+    # extraction → staging → intermediate → marts → publish
+    by_name = {k.path[-1]: k for k in crm_dbt_assets.keys}
+    assert AssetKey(["store", "projects"]) in graph.get(by_name["stg_store__projects"]).parent_keys
+    assert any(
+        k.path[-1].startswith("int_") for k in graph.get(by_name["fct_opportunities"]).parent_keys
+    )
+    assert by_name["fct_opportunities"] in MART_KEYS
+    assert set(graph.get(AssetKey(["published_snapshot"])).parent_keys) == set(MART_KEYS)
+    # dbt tests are asset checks
+    assert len(crm_dbt_assets.check_keys) > 100
+    # every DuckDB writer is in one pool
+    for assets_def in (extract_store, crm_dbt_assets, publish_snapshot):
+        assert {op.pool for op in [assets_def.op]} == {DUCKDB_POOL}
+    assert DBT_PROJECT.manifest_path == MANIFEST_PATH
+
+
+def test_materialize_publishes_a_snapshot_with_every_check_passing(
+    store_env, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, _org, projects, warehouse = store_env
+    if True:
+        result = materialize(
+            [extract_store, crm_dbt_assets, publish_snapshot, *CHECKS],
+            resources={"dbt": dbt_resource()},
+            instance=instance,
+            run_config=refresh_config(full=True),
+        )
+        assert result.success
+        evaluations = result.get_asset_check_evaluations()
+        failed = [e.asset_check_key for e in evaluations if not e.passed]
+        assert not failed
+        names = {e.asset_check_key.name for e in evaluations}
+        assert {"snapshot_is_fresh", "extraction_lag", "projects_reconcile"} <= names
+        assert len(evaluations) > 100
+        published = result.asset_materializations_for_node("published_snapshot")[0]
+        assert published.metadata["version"].value == 1
+        extracted = {
+            m.asset_key: m.metadata for m in result.asset_materializations_for_node("extract_store")
+        }
+        assert extracted[AssetKey(["store", "projects"])]["rows_upserted"].value == len(projects)
+
+    snapshot = snapshots.current(warehouse.parent)
+    assert snapshot.version == 1
+    monkeypatch.setenv("CRM_SNAPSHOT_MAX_AGE_MINUTES", "0")
+    assert not snapshot_is_fresh().passed
+    with engine.connect() as con:
+        counter = con.execute(text("SELECT value FROM change_counter")).scalar_one()
+    assert snapshot.change_seq == counter
+
+
+def _tick(instance: DagsterInstance, cursor: str | None = None):
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    return store_changes_sensor.evaluate_tick(context)
+
+
+def test_sensor_requests_a_refresh_once_changes_have_waited(
+    store_env, instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, org, _projects, warehouse = store_env
+    extract(engine, warehouse)
+    if True:
+        # raw is up to date
+        assert not _tick(instance).run_requests
+
+        create_customer(
+            engine,
+            org.rep,
+            CustomerInput(
+                name="南方电网", customer_type="end_user", industry="power", region="north_china"
+            ),
+        )
+        # a fresh change waits for the delay
+        monkeypatch.setenv("CRM_REFRESH_DELAY_MINUTES", "5")
+        assert not _tick(instance).run_requests
+
+        # once older than the delay, one incremental run is requested
+        monkeypatch.setenv("CRM_REFRESH_DELAY_MINUTES", "0")
+        fired = _tick(instance)
+        assert len(fired.run_requests) == 1
+        assert fired.run_requests[0].job_name in (None, "incremental_refresh_job")
+        # ... and not again for the same changes
+        assert not _tick(instance, fired.cursor).run_requests
+
+
+def test_a_failing_dbt_test_stops_the_publish(store_env, instance) -> None:
+    engine, _org, _projects, warehouse = store_env
+    # A role the warehouse does not know, written around the domain commands (a bad import).
+    with engine.begin() as conn:
+        conn.execute(text("update change_counter set value = value + 1"))
+        conn.execute(
+            text(
+                "update users set role = 'intern', change_seq = "
+                "(select value from change_counter) where username = 'rep2'"
+            )
+        )
+    # through the incremental job as defined (its run config, its bound dbt resource)
+    job = defs.resolve_job_def("incremental_refresh_job")
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    failed = [e.asset_check_key.name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert any("accepted_values_dim_employees_role" in name for name in failed)
+    assert not result.asset_materializations_for_node("published_snapshot")
+    with pytest.raises(snapshots.NoSnapshot):
+        snapshots.current(warehouse.parent)
+
+
+def test_old_dbt_targets_are_pruned(tmp_path: Path) -> None:
+    for i in range(7):
+        folder = tmp_path / f"run{i}"
+        folder.mkdir()
+        os.utime(folder, (i, i))
+    prune_dbt_targets(tmp_path, keep=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"run{i}" for i in range(2, 7)]
