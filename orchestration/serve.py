@@ -16,7 +16,9 @@ from pathlib import Path
 from orchestration import snapshots
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
-DOCS_PORT = 8080
+
+def docs_port() -> int:
+    return int(os.environ.get("CRM_DOCS_PORT", "8080"))
 
 
 def bind_address() -> str:
@@ -51,8 +53,8 @@ def services(docs: Path | None) -> list[Service]:
         found.append(
             Service(
                 "dbt docs",
-                f"http://localhost:{DOCS_PORT}",
-                [sys.executable, "-m", "http.server", str(DOCS_PORT), "--bind", host],
+                f"http://localhost:{docs_port()}",
+                [sys.executable, "-m", "http.server", str(docs_port()), "--bind", host],
                 cwd=docs,
             )
         )
@@ -60,6 +62,8 @@ def services(docs: Path | None) -> list[Service]:
 
 
 def serve() -> None:
+    # Stopped by a signal (a service manager, `timeout`), still stop the children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     docs = generate_docs(snapshots.build_path())
     running = []
     for service in services(docs):
