@@ -15,13 +15,7 @@ with
 changes as (
 
     select * from {{ ref('int_stage_changes_ordered') }}
-    {% if is_incremental() %}
-        where project_id in (
-            select changed.project_id
-            from {{ ref('int_stage_changes_ordered') }} as changed
-            where changed.change_seq > (select max(built.change_seq) from {{ this }} as built)
-        )
-    {% endif %}
+    {{ only_changed_projects(ref('int_stage_changes_ordered')) }}
 
 ),
 

@@ -16,13 +16,7 @@ with
 changes as (
 
     select * from {{ ref('stg_store__stage_changes') }}
-    {% if is_incremental() %}
-        where project_id in (
-            select changed.project_id
-            from {{ ref('stg_store__stage_changes') }} as changed
-            where changed.change_seq > (select max(built.change_seq) from {{ this }} as built)
-        )
-    {% endif %}
+    {{ only_changed_projects(ref('stg_store__stage_changes')) }}
 
 ),
 

@@ -19,15 +19,7 @@ changes as (
         *,
         max(change_seq) over (partition by project_id) as source_change_seq
     from {{ ref('int_stage_changes_ordered') }}
-    {% if is_incremental() %}
-        where project_id in (
-            select changed.project_id
-            from {{ ref('int_stage_changes_ordered') }} as changed
-            where
-                changed.change_seq
-                > (select max(built.source_change_seq) from {{ this }} as built)
-        )
-    {% endif %}
+    {{ only_changed_projects(ref('int_stage_changes_ordered'), 'source_change_seq') }}
 
 ),
 
