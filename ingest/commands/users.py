@@ -115,6 +115,23 @@ def set_password(ctx: Context, user_id: int, password: str) -> int:
     return user.id
 
 
+@command("user.set_locale")
+def set_locale(ctx: Context, user_id: int, locale: str | None) -> int:
+    """A user's language (zh_CN or en): their own choice, or an admin's."""
+    if ctx.actor.id != user_id:
+        ctx.require_role("admin")
+    checks = Checks()
+    value = checks.choice("locale", locale, ("zh_CN", "en"))
+    checks.done()
+    user = ctx.get(User, user_id, "user_id")
+    if user.locale == value:
+        return user.id
+    before = snapshot(user)
+    user.locale = value
+    ctx.audit("user.set_locale", user, before)
+    return user.id
+
+
 @dataclass(frozen=True)
 class SignIn:
     ok: bool
