@@ -1,0 +1,1 @@
+"""Decision-support dashboards: read-only views on the latest published snapshot."""

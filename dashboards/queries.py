@@ -1,0 +1,1219 @@
+"""The one query module of the dashboards: every KPI, chart and table of every page.
+
+Each function takes the standard `Filters` and the signed-in `Actor` and answers from the
+published snapshot only (see dashboards.reader). Row-level security is applied here, in
+SQL, for every number (dashboards.scope). KPIs are exact `Decimal`s; frames carry codes
+and, where a `lang` is given, display names in that language.
+
+Periods, page by page (shown on each page): pipeline KPIs, funnel, stuck and overdue
+projects describe the pipeline as of the snapshot's date while the period drives the trend
+and the changes between its two dates; stage velocity counts stage visits entered in the
+period; win/loss projects closed in it; forecast close months and target months in it;
+costs expenses incurred, contracts signed and projects closed in it; leads captured in
+it; the scorecard all of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+from dashboards import reader
+from dashboards.scope import Filters, Scope, Where, check_page, scope_for
+from ingest.commands.base import Actor
+from orchestration.snapshots import Snapshot
+
+ZERO = Decimal("0.00")
+RATE = Decimal("0.0001")
+DAYS = Decimal("0.1")
+TREND_DAYS = 365
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    version: int
+    published_at: str
+    as_of_date: dt.date
+    change_seq: int
+
+
+def freshness() -> Freshness:
+    snapshot = reader.current()
+    return Freshness(
+        version=snapshot.version,
+        published_at=snapshot.published_at,
+        as_of_date=dt.date.fromisoformat(snapshot.as_of_date),
+        change_seq=snapshot.change_seq,
+    )
+
+
+def ratio(numerator: Any, denominator: Any, places: Decimal = RATE) -> Decimal | None:
+    """numerator ÷ denominator rounded half up; None when the denominator is 0."""
+    if denominator is None or Decimal(str(denominator)) == 0:
+        return None
+    value = Decimal(str(numerator or 0)) / Decimal(str(denominator))
+    return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def _money(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(str(value)).quantize(ZERO)
+
+
+def _lang_suffix(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _as_of(snapshot: Snapshot) -> dt.date:
+    return dt.date.fromisoformat(snapshot.as_of_date)
+
+
+@reader.cached
+def _managers(snapshot: Snapshot) -> dict[int, int | None]:
+    found = reader.rows(snapshot, "select employee_id, manager_id from dim_employees")
+    return {int(e): (None if m is None else int(m)) for e, m in found}
+
+
+def _scope(actor: Actor, page: str) -> Scope:
+    check_page(actor, page)
+    return scope_for(actor, _managers())
+
+
+def _projects(f: Filters, scope: Scope, *, status: str | None = None) -> tuple[str, Where]:
+    """A CTE `p` of the visible, filtered projects (fct_opportunities)."""
+    where = Where().projects("p", f, scope)
+    if status is not None:
+        where.add("p.status = $status", status=status)
+    return f"p as (select * from fct_opportunities as p where {where.sql()})", where
+
+
+def _one(snapshot: Snapshot, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    return reader.record(snapshot, sql, params)
+
+
+def _period_or_trailing(f: Filters, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    end = min(f.end or as_of, as_of)
+    start = f.start or end - dt.timedelta(days=TREND_DAYS)
+    return start, end
+
+
+# --- options for the filter widgets ----------------------------------------------------------
+
+
+@reader.cached
+def filter_options(snapshot: Snapshot, actor: Actor) -> dict[str, list[Any]]:
+    """Values offered by the filter widgets: only reps the actor may see."""
+    scope = scope_for(actor, _managers())
+    reps = Where().owners("employee_id", scope)
+    reps.add("role in ('rep', 'manager')")
+    options: dict[str, list[Any]] = {
+        "rep": reader.rows(
+            snapshot,
+            "select employee_id, employee_name from dim_employees "
+            f"where {reps.sql()} order by employee_name",
+            reps.params,
+        ),
+        "department": reader.rows(
+            snapshot,
+            "select distinct department_code, department_name_zh, department_name_en "
+            "from dim_employees where department_code is not null order by 1",
+        ),
+        "sales_mode": reader.rows(
+            snapshot,
+            "select distinct sales_mode_code, sales_mode_name_zh, sales_mode_name_en "
+            "from dim_stages order by 1",
+        ),
+    }
+    for name, column in (
+        ("region", "region_code"),
+        ("industry", "industry_code"),
+        ("customer_type", "customer_type"),
+    ):
+        options[name] = [
+            row[0]
+            for row in reader.rows(
+                snapshot,
+                f"select distinct {column} from dim_customers where {column} is not null "
+                "order by 1",
+            )
+        ]
+    return options
+
+
+@reader.cached
+def employee_names(snapshot: Snapshot) -> dict[int, str]:
+    return {
+        int(e): n
+        for e, n in reader.rows(snapshot, "select employee_id, employee_name from dim_employees")
+    }
+
+
+# --- pipeline --------------------------------------------------------------------------------
+
+
+@reader.cached
+def pipeline_kpis(
+    snapshot: Snapshot, f: Filters, actor: Actor, stuck_days: int = 60
+) -> dict[str, Any]:
+    cte, where = _projects(f, _scope(actor, "pipeline"), status="open")
+    sql = f"""
+        with {cte},
+        current_visits as (
+            select project_id, days_in_stage from fct_stage_transitions
+            where is_current and not is_won_stage
+        )
+        select
+            count(*) as open_count,
+            coalesce(sum(p.expected_amount), 0) as open_amount,
+            coalesce(sum(p.weighted_amount), 0) as weighted_amount,
+            count(*) filter (where p.is_overdue) as overdue_count,
+            count(*) filter (where current_visits.days_in_stage >= $stuck_days) as stuck_count
+        from p left join current_visits using (project_id)
+    """
+    kpis = _one(snapshot, sql, {**where.params, "stuck_days": stuck_days})
+    kpis["open_amount"] = _money(kpis["open_amount"])
+    kpis["weighted_amount"] = _money(kpis["weighted_amount"])
+    return kpis
+
+
+@reader.cached
+def pipeline_funnel(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Open projects per stage of each sales mode (every stage shown, empty ones as 0)."""
+    cte, where = _projects(f, _scope(actor, "pipeline"), status="open")
+    lg = _lang_suffix(lang)
+    modes = Where()
+    if f.sales_mode is not None:
+        modes.add("s.sales_mode_code = $sales_mode", sales_mode=f.sales_mode)
+    sql = f"""
+        with {cte}
+        select
+            s.sales_mode_code, s.sales_mode_name_{lg} as sales_mode_name,
+            s.stage_code, s.stage_name_{lg} as stage_name, s.stage_order,
+            count(p.project_id) as project_count,
+            coalesce(sum(p.expected_amount), 0) as open_amount,
+            coalesce(sum(p.weighted_amount), 0) as weighted_amount
+        from dim_stages as s
+        left join p
+            on p.sales_mode_code = s.sales_mode_code and p.current_stage_code = s.stage_code
+        where not s.is_won_stage and {modes.sql()}
+        group by all
+        order by s.sales_mode_code, s.stage_order
+    """
+    return reader.frame(snapshot, sql, {**where.params, **modes.params})
+
+
+@reader.cached
+def pipeline_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    """Open and weighted pipeline at the end of every 7th day back from the period's end."""
+    cte, where = _projects(f, _scope(actor, "pipeline"))
+    start, end = _period_or_trailing(f, _as_of(snapshot))
+    sql = f"""
+        with {cte}
+        select
+            ps.snapshot_date,
+            count(*) as project_count,
+            sum(ps.amount) as open_amount,
+            sum(ps.weighted_amount) as weighted_amount
+        from fct_pipeline_snapshots as ps
+        inner join p on ps.project_id = p.project_id
+        where ps.snapshot_date between $trend_start and $trend_end
+            and date_diff('day', ps.snapshot_date, $trend_end) % 7 = 0
+        group by ps.snapshot_date
+        order by ps.snapshot_date
+    """
+    return reader.frame(snapshot, sql, {**where.params, "trend_start": start, "trend_end": end})
+
+
+CHANGE_TYPES = ("new", "won", "lost", "reopened", "advanced", "slipped", "pushed", "resized")
+
+
+@reader.cached
+def pipeline_changes(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Each project whose pipeline state differs between the end of the day before the
+    period and the end of the period: one change type per project, first match wins in
+    the order of CHANGE_TYPES (a project created and won in the period counts as won)."""
+    cte, where = _projects(f, _scope(actor, "pipeline"))
+    start, end = _period_or_trailing(f, _as_of(snapshot))
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with {cte},
+        states_before as (
+            select * from fct_project_states
+            where valid_from_date <= $before_date
+                and (valid_to_date is null or valid_to_date > $before_date)
+        ),
+        states_after as (
+            select * from fct_project_states
+            where valid_from_date <= $after_date
+                and (valid_to_date is null or valid_to_date > $after_date)
+        ),
+        compared as (
+            select
+                p.project_id, p.project_name, p.owner_id, p.sales_mode_code,
+                b.stage_code as stage_before, a.stage_code as stage_after,
+                b.status as status_before, a.status as status_after,
+                coalesce(b.amount, 0) as amount_before, a.amount as amount_after,
+                b.expected_close_date as close_date_before,
+                a.expected_close_date as close_date_after,
+                case
+                    when a.status = 'won' and coalesce(b.status, '') <> 'won' then 'won'
+                    when a.status = 'lost' and coalesce(b.status, '') <> 'lost' then 'lost'
+                    when b.project_id is null then 'new'
+                    when a.status = 'open' and b.status <> 'open' then 'reopened'
+                    when a.status = 'open' and a.stage_order > b.stage_order then 'advanced'
+                    when a.status = 'open' and a.stage_order < b.stage_order then 'slipped'
+                    when a.status = 'open' and a.expected_close_date > b.expected_close_date
+                        then 'pushed'
+                    when a.status = 'open' and a.amount <> b.amount then 'resized'
+                end as change_type
+            from p
+            inner join states_after as a on a.project_id = p.project_id
+            left join states_before as b on b.project_id = p.project_id
+        )
+        select
+            c.change_type, c.project_id, c.project_name, e.employee_name as owner_name,
+            c.sales_mode_code, c.stage_before, sa.stage_name_{lg} as stage_name_after,
+            c.stage_after, c.status_before, c.status_after, c.amount_before, c.amount_after,
+            c.amount_after - c.amount_before as amount_change,
+            c.close_date_before, c.close_date_after
+        from compared as c
+        left join dim_employees as e on e.employee_id = c.owner_id
+        left join dim_stages as sa
+            on sa.sales_mode_code = c.sales_mode_code and sa.stage_code = c.stage_after
+        where c.change_type is not null
+        order by c.change_type, c.amount_after desc, c.project_id
+    """
+    params = {
+        **where.params,
+        "before_date": start - dt.timedelta(days=1),
+        "after_date": end,
+    }
+    return reader.frame(snapshot, sql, params)
+
+
+@reader.cached
+def pipeline_records(
+    snapshot: Snapshot, f: Filters, actor: Actor, lang: str, stuck_days: int = 60
+) -> pd.DataFrame:
+    """The open projects behind the pipeline page, flagged stuck and overdue."""
+    cte, where = _projects(f, _scope(actor, "pipeline"), status="open")
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with {cte},
+        current_visits as (
+            select project_id, days_in_stage from fct_stage_transitions
+            where is_current and not is_won_stage
+        )
+        select
+            p.project_id, p.project_name, c.customer_name, e.employee_name as owner_name,
+            p.sales_mode_code, p.current_stage_code as stage_code,
+            s.stage_name_{lg} as stage_name, p.forecast_category,
+            p.expected_amount, p.probability, p.weighted_amount, p.expected_close_date,
+            v.days_in_stage, coalesce(v.days_in_stage >= $stuck_days, false) as is_stuck,
+            p.is_overdue, p.region_code, p.industry_code, p.customer_type, p.department_code
+        from p
+        left join current_visits as v on v.project_id = p.project_id
+        left join dim_customers as c on c.customer_id = p.customer_id and c.is_current
+        left join dim_employees as e on e.employee_id = p.owner_id
+        left join dim_stages as s
+            on s.sales_mode_code = p.sales_mode_code and s.stage_code = p.current_stage_code
+        order by p.expected_amount desc, p.project_id
+    """
+    return reader.frame(snapshot, sql, {**where.params, "stuck_days": stuck_days})
+
+
+# --- stage velocity --------------------------------------------------------------------------
+
+
+def _visits_cte(f: Filters, scope: Scope) -> tuple[str, Where]:
+    cte, where = _projects(f, scope)
+    return (
+        f"""{cte},
+        v as (
+            select t.* from fct_stage_transitions as t
+            inner join p on t.project_id = p.project_id
+        )""",
+        where,
+    )
+
+
+@reader.cached
+def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Per sales mode and stage: projects that reached the stage in the period and, of
+    those, how many reached a later stage; days of the stage visits entered in the period
+    that have ended."""
+    cte, where = _visits_cte(f, _scope(actor, "velocity"))
+    entered = Where().period("cast(v.entered_at as date)", f)
+    modes = Where()
+    if f.sales_mode is not None:
+        modes.add("s.sales_mode_code = $sales_mode", sales_mode=f.sales_mode)
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with {cte},
+        furthest as (
+            select project_id, max(stage_order) as furthest_stage_order
+            from v group by project_id
+        ),
+        reached as (
+            select distinct
+                v.project_id, v.sales_mode_code, v.stage_code,
+                furthest.furthest_stage_order > v.stage_order as went_further
+            from v inner join furthest on v.project_id = furthest.project_id
+            where {entered.sql()}
+        ),
+        conversion as (
+            select
+                sales_mode_code, stage_code, count(*) as reached_count,
+                count(*) filter (where went_further) as converted_count
+            from reached group by all
+        ),
+        durations as (
+            select
+                sales_mode_code, stage_code,
+                count(*) as finished_visit_count,
+                sum(days_in_stage) as total_days,
+                median(days_in_stage) as median_days_in_stage,
+                count(*) filter (where exit_type = 'slipped_back') as slipped_back_count
+            from v
+            where not is_current and not is_won_stage and {entered.sql()}
+            group by all
+        )
+        select
+            s.sales_mode_code, s.sales_mode_name_{lg} as sales_mode_name,
+            s.stage_code, s.stage_name_{lg} as stage_name, s.stage_order, s.is_won_stage,
+            coalesce(c.reached_count, 0) as reached_count,
+            coalesce(c.converted_count, 0) as converted_count,
+            c.converted_count / nullif(c.reached_count, 0) as conversion_rate,
+            coalesce(d.finished_visit_count, 0) as finished_visit_count,
+            coalesce(d.total_days, 0) as total_days,
+            d.total_days / nullif(d.finished_visit_count, 0) as avg_days_in_stage,
+            d.median_days_in_stage,
+            coalesce(d.slipped_back_count, 0) as slipped_back_count
+        from dim_stages as s
+        left join conversion as c
+            on c.sales_mode_code = s.sales_mode_code and c.stage_code = s.stage_code
+        left join durations as d
+            on d.sales_mode_code = s.sales_mode_code and d.stage_code = s.stage_code
+        where {modes.sql()}
+        order by s.sales_mode_code, s.stage_order
+    """
+    return reader.frame(snapshot, sql, {**where.params, **entered.params, **modes.params})
+
+
+@reader.cached
+def velocity_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
+    scope = _scope(actor, "velocity")
+    cte, where = _visits_cte(f, scope)
+    entered = Where().period("cast(v.entered_at as date)", f)
+    visits = _one(
+        snapshot,
+        f"""
+        with {cte}
+        select
+            count(*) as finished_visit_count,
+            coalesce(sum(days_in_stage), 0) as total_days,
+            count(*) filter (where exit_type = 'slipped_back') as slipped_back_count
+        from v
+        where not is_current and not is_won_stage and {entered.sql()}
+        """,
+        {**where.params, **entered.params},
+    )
+    closed = _closed_totals(snapshot, f, scope)
+    return {
+        **visits,
+        "avg_days_in_stage": ratio(visits["total_days"], visits["finished_visit_count"], DAYS),
+        "closed_count": closed["closed_count"],
+        "average_sales_cycle_days": ratio(
+            closed["sales_cycle_days_total"], closed["closed_count"], DAYS
+        ),
+    }
+
+
+@reader.cached
+def velocity_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    cte, where = _visits_cte(f, _scope(actor, "velocity"))
+    entered = Where().period("cast(v.entered_at as date)", f)
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with {cte}
+        select
+            v.project_id, p.project_name, e.employee_name as owner_name, v.sales_mode_code,
+            v.stage_code, s.stage_name_{lg} as stage_name, v.visit_number,
+            v.entered_at, v.exited_at, v.exit_type, v.days_in_stage, v.is_current
+        from v
+        inner join p on p.project_id = v.project_id
+        left join dim_employees as e on e.employee_id = p.owner_id
+        left join dim_stages as s
+            on s.sales_mode_code = v.sales_mode_code and s.stage_code = v.stage_code
+        where not v.is_won_stage and {entered.sql()}
+        order by v.entered_at desc, v.project_id, v.visit_number
+    """
+    return reader.frame(snapshot, sql, {**where.params, **entered.params})
+
+
+# --- win / loss ------------------------------------------------------------------------------
+
+
+def _closed_where(f: Filters, scope: Scope) -> Where:
+    return Where().projects("w", f, scope).period("w.closed_date", f)
+
+
+def _closed_totals(snapshot: Snapshot, f: Filters, scope: Scope) -> dict[str, Any]:
+    where = _closed_where(f, scope)
+    sql = f"""
+        select
+            count(*) filter (where w.outcome = 'won') as won_count,
+            count(*) filter (where w.outcome = 'lost') as lost_count,
+            count(*) as closed_count,
+            coalesce(sum(w.amount) filter (where w.outcome = 'won'), 0) as won_amount,
+            coalesce(sum(w.amount) filter (where w.outcome = 'lost'), 0) as lost_amount,
+            coalesce(sum(w.amount), 0) as closed_amount,
+            coalesce(sum(w.sales_cycle_days), 0) as sales_cycle_days_total
+        from fct_win_loss as w
+        where {where.sql()}
+    """
+    totals = _one(snapshot, sql, where.params)
+    for key in ("won_amount", "lost_amount", "closed_amount"):
+        totals[key] = _money(totals[key])
+    return totals
+
+
+@reader.cached
+def winloss_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
+    totals = _closed_totals(snapshot, f, _scope(actor, "win_loss"))
+    return {
+        **totals,
+        "win_rate_by_count": ratio(totals["won_count"], totals["closed_count"]),
+        "win_rate_by_amount": ratio(totals["won_amount"], totals["closed_amount"]),
+        "average_sales_cycle_days": ratio(
+            totals["sales_cycle_days_total"], totals["closed_count"], DAYS
+        ),
+    }
+
+
+_RATE_COLUMNS = """
+    count(*) filter (where w.outcome = 'won') as won_count,
+    count(*) filter (where w.outcome = 'lost') as lost_count,
+    coalesce(sum(w.amount) filter (where w.outcome = 'won'), 0) as won_amount,
+    coalesce(sum(w.amount) filter (where w.outcome = 'lost'), 0) as lost_amount
+"""
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    closed = frame.won_count + frame.lost_count
+    frame["win_rate_by_count"] = (frame.won_count / closed.where(closed > 0)).round(4)
+    amount = frame.won_amount + frame.lost_amount
+    frame["win_rate_by_amount"] = (frame.won_amount / amount.where(amount > 0)).round(4)
+    return frame
+
+
+@reader.cached
+def win_rate_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    where = _closed_where(f, _scope(actor, "win_loss"))
+    sql = f"""
+        select cast(date_trunc('month', w.closed_date) as date) as closed_month, {_RATE_COLUMNS}
+        from fct_win_loss as w where {where.sql()}
+        group by 1 order by 1
+    """
+    return _with_rates(reader.frame(snapshot, sql, where.params))
+
+
+# The dimensions a win rate can be broken down by: name → (column, label expression).
+WIN_RATE_DIMENSIONS = {
+    "rep": ("w.owner_id", "e.employee_name"),
+    "department": ("w.department_code", "w.department_code"),
+    "region": ("w.region_code", "w.region_code"),
+    "industry": ("w.industry_code", "w.industry_code"),
+    "customer_type": ("w.customer_type", "w.customer_type"),
+    "sales_mode": ("w.sales_mode_code", "w.sales_mode_code"),
+    "competitor": ("w.competitor_id", "cast(w.competitor_id as varchar)"),
+}
+
+
+@reader.cached
+def win_rate_by(snapshot: Snapshot, f: Filters, actor: Actor, dimension: str) -> pd.DataFrame:
+    column, label = WIN_RATE_DIMENSIONS[dimension]  # a fixed whitelist, never user text
+    where = _closed_where(f, _scope(actor, "win_loss"))
+    sql = f"""
+        select {column} as key, any_value({label}) as label, {_RATE_COLUMNS}
+        from fct_win_loss as w
+        left join dim_employees as e on e.employee_id = w.owner_id
+        where {where.sql()}
+        group by 1 order by won_count + lost_count desc, 1
+    """
+    return _with_rates(reader.frame(snapshot, sql, where.params))
+
+
+@reader.cached
+def loss_reasons(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Pareto of loss reasons: most frequent first, with the cumulative share."""
+    where = _closed_where(f, _scope(actor, "win_loss")).add("w.outcome = 'lost'")
+    name = "r.loss_reason_name_en" if lang == "en" else "r.loss_reason_name"
+    sql = f"""
+        select
+            w.loss_reason_code, any_value({name}) as loss_reason_name,
+            any_value(w.loss_reason_category) as loss_reason_category,
+            count(*) as lost_count, sum(w.amount) as lost_amount
+        from fct_win_loss as w
+        left join dim_loss_reasons as r on r.loss_reason_code = w.loss_reason_code
+        where {where.sql()}
+        group by 1 order by lost_count desc, lost_amount desc, 1
+    """
+    frame = reader.frame(snapshot, sql, where.params)
+    total = frame.lost_count.sum()
+    frame["cumulative_share"] = (frame.lost_count.cumsum() / total).round(4) if total else 0.0
+    return frame
+
+
+@reader.cached
+def sales_cycle_by_outcome(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    where = _closed_where(f, _scope(actor, "win_loss"))
+    sql = f"""
+        select
+            w.outcome, count(*) as closed_count, sum(w.sales_cycle_days) as total_days,
+            sum(w.sales_cycle_days) / count(*) as avg_sales_cycle_days,
+            median(w.sales_cycle_days) as median_sales_cycle_days,
+            quantile_cont(w.sales_cycle_days, 0.25) as p25_sales_cycle_days,
+            quantile_cont(w.sales_cycle_days, 0.75) as p75_sales_cycle_days
+        from fct_win_loss as w where {where.sql()}
+        group by 1 order by 1 desc
+    """
+    return reader.frame(snapshot, sql, where.params)
+
+
+@reader.cached
+def winloss_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    where = _closed_where(f, _scope(actor, "win_loss"))
+    name = "r.loss_reason_name_en" if lang == "en" else "r.loss_reason_name"
+    sql = f"""
+        select
+            w.project_id, p.project_name, c.customer_name, e.employee_name as owner_name,
+            w.outcome, w.closed_date, w.amount, w.sales_cycle_days, w.last_stage_code,
+            w.loss_reason_code, {name} as loss_reason_name, w.loss_reason_category,
+            w.competitor_id, w.owner_id, w.department_code, w.region_code, w.industry_code,
+            w.customer_type, w.sales_mode_code
+        from fct_win_loss as w
+        inner join fct_opportunities as p on p.project_id = w.project_id
+        left join dim_customers as c on c.customer_id = p.customer_id and c.is_current
+        left join dim_employees as e on e.employee_id = w.owner_id
+        left join dim_loss_reasons as r on r.loss_reason_code = w.loss_reason_code
+        where {where.sql()}
+        order by w.closed_date desc, w.project_id
+    """
+    return reader.frame(snapshot, sql, where.params)
+
+
+# --- forecast --------------------------------------------------------------------------------
+
+
+def _forecast_where(f: Filters, scope: Scope) -> Where:
+    return Where().projects("fc", f, scope).period("fc.forecast_month", _month_period(f))
+
+
+def _month_period(f: Filters) -> Filters:
+    """Months overlapping the period: a month counts when any of its days is in it."""
+    start = f.start.replace(day=1) if f.start else None
+    return f.with_period(start, f.end)
+
+
+def _targets_where(f: Filters, scope: Scope) -> Where:
+    """Rep targets only: department targets restate their reps' and would count twice.
+    Targets are per person and month, so region, industry, customer type and sales mode
+    do not apply to them."""
+    where = Where().add("t.target_level = 'employee'").owners("t.employee_id", scope)
+    if f.rep is not None:
+        where.add("t.employee_id = $rep", rep=f.rep)
+    if f.department is not None:
+        where.add("t.department_code = $department", department=f.department)
+    return where.period("t.period_month", _month_period(f))
+
+
+@reader.cached
+def forecast_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
+    scope = _scope(actor, "forecast")
+    fc = _forecast_where(f, scope)
+    forecast = _one(
+        snapshot,
+        f"""
+        select
+            count(*) as forecast_count,
+            coalesce(sum(fc.amount), 0) as forecast_amount,
+            coalesce(sum(fc.weighted_amount), 0) as forecast_weighted_amount,
+            coalesce(sum(fc.calibrated_weighted_amount), 0) as calibrated_weighted_amount
+        from fct_forecast as fc where {fc.sql()}
+        """,
+        fc.params,
+    )
+    tw = _targets_where(f, scope)
+    targets = _one(
+        snapshot,
+        f"""
+        select
+            coalesce(sum(t.target_amount), 0) as target_amount,
+            coalesce(sum(t.won_amount), 0) as target_won_amount,
+            coalesce(sum(t.remaining_target), 0) as remaining_target_amount,
+            coalesce(sum(t.open_weighted_amount), 0) as target_open_weighted_amount
+        from fct_targets as t where {tw.sql()}
+        """,
+        tw.params,
+    )
+    kpis = {k: (v if k == "forecast_count" else _money(v)) for k, v in forecast.items()}
+    kpis.update({k: _money(v) for k, v in targets.items()})
+    kpis["attainment"] = ratio(kpis["target_won_amount"], kpis["target_amount"])
+    kpis["pipeline_coverage"] = ratio(
+        kpis["target_open_weighted_amount"], kpis["remaining_target_amount"]
+    )
+    return kpis
+
+
+@reader.cached
+def forecast_by_month(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    fc = _forecast_where(f, _scope(actor, "forecast"))
+    sql = f"""
+        select
+            fc.forecast_month, fc.forecast_category, count(*) as project_count,
+            sum(fc.amount) as amount, sum(fc.weighted_amount) as weighted_amount,
+            sum(fc.calibrated_weighted_amount) as calibrated_weighted_amount
+        from fct_forecast as fc where {fc.sql()}
+        group by all order by 1, 2
+    """
+    return reader.frame(snapshot, sql, fc.params)
+
+
+@reader.cached
+def targets_by_month(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    tw = _targets_where(f, _scope(actor, "forecast"))
+    sql = f"""
+        select
+            t.period_month, sum(t.target_amount) as target_amount,
+            sum(t.won_amount) as won_amount, sum(t.remaining_target) as remaining_target,
+            sum(t.open_weighted_amount) as open_weighted_amount
+        from fct_targets as t where {tw.sql()}
+        group by 1 order by 1
+    """
+    frame = reader.frame(snapshot, sql, tw.params)
+    target = frame.target_amount.where(frame.target_amount > 0)
+    frame["attainment"] = (frame.won_amount / target).round(4)
+    remaining = frame.remaining_target.where(frame.remaining_target > 0)
+    frame["pipeline_coverage"] = (frame.open_weighted_amount / remaining).round(4)
+    return frame
+
+
+@reader.cached
+def forecast_probabilities(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Per stage: the stage-default against the calibrated probability, and what each
+    makes of the visible open pipeline."""
+    fc = _forecast_where(f, _scope(actor, "forecast"))
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with fc as (select * from fct_forecast as fc where {fc.sql()})
+        select
+            s.sales_mode_code, s.stage_code, s.stage_name_{lg} as stage_name, s.stage_order,
+            m.default_probability, m.calibrated_probability, m.closed_count,
+            count(fc.project_id) as project_count,
+            coalesce(sum(fc.amount), 0) as amount,
+            coalesce(sum(fc.weighted_amount), 0) as weighted_amount,
+            coalesce(sum(fc.calibrated_weighted_amount), 0) as calibrated_weighted_amount
+        from dim_stages as s
+        left join mart_stage_conversion as m
+            on m.sales_mode_code = s.sales_mode_code and m.stage_code = s.stage_code
+        left join fc on fc.sales_mode_code = s.sales_mode_code and fc.stage_code = s.stage_code
+        where not s.is_won_stage
+        group by all order by 1, 4
+    """
+    return reader.frame(snapshot, sql, fc.params)
+
+
+@reader.cached
+def forecast_accuracy(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    """Past months: what was forecast at the start of the month to close in it (amount and
+    weighted) against what was won in it; accuracy = won ÷ weighted forecast."""
+    where = Where().projects("p", f, _scope(actor, "forecast"))
+    where.period("a.forecast_month", _month_period(f))
+    sql = f"""
+        select
+            a.forecast_month,
+            count(*) filter (where a.was_forecast) as forecast_count,
+            sum(a.forecast_amount) as forecast_amount,
+            sum(a.forecast_weighted_amount) as forecast_weighted_amount,
+            count(*) filter (where a.won_amount > 0) as won_count,
+            sum(a.won_amount) as won_amount,
+            sum(a.won_amount) filter (where a.was_forecast) as won_from_forecast_amount
+        from mart_forecast_accuracy as a
+        inner join fct_opportunities as p on p.project_id = a.project_id
+        where {where.sql()}
+        group by 1 order by 1
+    """
+    frame = reader.frame(snapshot, sql, where.params)
+    frame["won_from_forecast_amount"] = frame.won_from_forecast_amount.fillna(0)
+    weighted = frame.forecast_weighted_amount.where(frame.forecast_weighted_amount > 0)
+    frame["accuracy"] = (frame.won_amount / weighted).round(4)
+    return frame
+
+
+@reader.cached
+def forecast_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    fc = _forecast_where(f, _scope(actor, "forecast"))
+    lg = _lang_suffix(lang)
+    sql = f"""
+        select
+            fc.project_id, p.project_name, e.employee_name as owner_name, fc.forecast_month,
+            fc.forecast_category, fc.sales_mode_code, fc.stage_code,
+            s.stage_name_{lg} as stage_name, fc.amount, fc.probability,
+            fc.calibrated_probability, fc.weighted_amount, fc.calibrated_weighted_amount,
+            fc.expected_close_date
+        from fct_forecast as fc
+        inner join fct_opportunities as p on p.project_id = fc.project_id
+        left join dim_employees as e on e.employee_id = fc.owner_id
+        left join dim_stages as s
+            on s.sales_mode_code = fc.sales_mode_code and s.stage_code = fc.stage_code
+        where {fc.sql()}
+        order by fc.forecast_month, fc.amount desc, fc.project_id
+    """
+    return reader.frame(snapshot, sql, fc.params)
+
+
+# --- costs -----------------------------------------------------------------------------------
+
+# Expenses with the dimensions of what they were spent on: the project when booked on one,
+# else the customer (its current version). The responsible person, for row-level security
+# and the rep filter, is the project's owner, else the customer's owner.
+_EXPENSES = """
+    x as (
+        select
+            e.expense_id, e.project_id, e.customer_id, e.owner_id as spender_id,
+            e.category, e.amount, e.incurred_date, e.report_status,
+            coalesce(p.owner_id, c.owner_id) as owner_id,
+            p.department_code,
+            coalesce(p.region_code, c.region_code) as region_code,
+            coalesce(p.industry_code, c.industry_code) as industry_code,
+            coalesce(p.customer_type, c.customer_type) as customer_type,
+            p.sales_mode_code, p.status as project_status
+        from fct_expenses as e
+        left join fct_opportunities as p on p.project_id = e.project_id
+        left join dim_customers as c on c.customer_id = e.customer_id and c.is_current
+    )
+"""
+
+
+def _expense_where(f: Filters, scope: Scope) -> Where:
+    return Where().projects("x", f, scope).period("x.incurred_date", f)
+
+
+@reader.cached
+def cost_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
+    scope = _scope(actor, "costs")
+    xw = _expense_where(f, scope)
+    spent = _one(
+        snapshot,
+        f"""
+        with {_EXPENSES}
+        select
+            count(*) as expense_count,
+            coalesce(sum(x.amount), 0) as expense_amount,
+            coalesce(sum(x.amount) filter (where x.project_status = 'lost'), 0)
+                as lost_project_expense_amount
+        from x where {xw.sql()}
+        """,
+        xw.params,
+    )
+    cw = Where().projects("p", f, scope).period("k.signed_date", f)
+    signed = _one(
+        snapshot,
+        f"""
+        select coalesce(sum(k.amount), 0) as contract_amount
+        from fct_contracts as k inner join fct_opportunities as p on p.project_id = k.project_id
+        where {cw.sql()}
+        """,
+        cw.params,
+    )
+    kpis = {
+        "expense_count": spent["expense_count"],
+        "expense_amount": _money(spent["expense_amount"]),
+        "lost_project_expense_amount": _money(spent["lost_project_expense_amount"]),
+        "contract_amount": _money(signed["contract_amount"]),
+    }
+    kpis["cost_to_revenue_ratio"] = ratio(kpis["expense_amount"], kpis["contract_amount"])
+    projects = project_costs(f, actor)
+    kpis["over_budget_count"] = int(projects.is_over_budget.fillna(False).sum())
+    return kpis
+
+
+@reader.cached
+def customer_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    """客户费用表: per customer, expenses in the period against contracts signed in it,
+    projects won and lost in it and the expenses spent on lost projects in the period."""
+    scope = _scope(actor, "costs")
+    xw = _expense_where(f, scope)
+    cw = Where().projects("p", f, scope).period("k.signed_date", f)
+    ww = Where().projects("w", f, scope).period("w.closed_date", f)
+    sql = f"""
+        with {_EXPENSES},
+        spent as (
+            select
+                x.customer_id, sum(x.amount) as expense_amount,
+                coalesce(sum(x.amount) filter (where x.project_status = 'lost'), 0)
+                    as lost_expense_amount
+            from x where {xw.sql()} group by 1
+        ),
+        signed as (
+            select k.customer_id, sum(k.amount) as contract_amount
+            from fct_contracts as k
+            inner join fct_opportunities as p on p.project_id = k.project_id
+            where {cw.sql()} group by 1
+        ),
+        closed as (
+            select
+                p.customer_id,
+                count(*) filter (where w.outcome = 'won') as won_count,
+                count(*) filter (where w.outcome = 'lost') as lost_count
+            from fct_win_loss as w
+            inner join fct_opportunities as p on p.project_id = w.project_id
+            where {ww.sql()} group by 1
+        ),
+        customers as (
+            select customer_id from spent
+            union select customer_id from signed
+            union select customer_id from closed
+        )
+        select
+            customers.customer_id, c.customer_name, c.customer_type, c.region_code,
+            c.industry_code,
+            coalesce(spent.expense_amount, 0) as expense_amount,
+            coalesce(signed.contract_amount, 0) as contract_amount,
+            round(spent.expense_amount / nullif(signed.contract_amount, 0), 4)
+                as cost_to_revenue_ratio,
+            coalesce(closed.won_count, 0) as won_count,
+            coalesce(closed.lost_count, 0) as lost_count,
+            coalesce(spent.lost_expense_amount, 0) as lost_expense_amount
+        from customers
+        left join dim_customers as c on c.customer_id = customers.customer_id and c.is_current
+        left join spent on spent.customer_id = customers.customer_id
+        left join signed on signed.customer_id = customers.customer_id
+        left join closed on closed.customer_id = customers.customer_id
+        order by expense_amount desc, customers.customer_id
+    """
+    return reader.frame(snapshot, sql, {**xw.params, **cw.params, **ww.params})
+
+
+@reader.cached
+def project_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    """项目费用报表: projects with expenses in the period — budget against spent (in the
+    period and in total) against the contract amount."""
+    xw = _expense_where(f, _scope(actor, "costs")).add("x.project_id is not null")
+    sql = f"""
+        with {_EXPENSES},
+        spent as (
+            select x.project_id, sum(x.amount) as period_expense_amount
+            from x where {xw.sql()} group by 1
+        )
+        select
+            m.project_id, m.project_name, c.customer_name, e.employee_name as owner_name,
+            m.status, m.budget_amount, spent.period_expense_amount,
+            m.expense_amount as total_expense_amount, m.contract_amount, m.is_over_budget,
+            m.cost_to_revenue_ratio, m.department_code, m.region_code, m.industry_code,
+            m.sales_mode_code
+        from spent
+        inner join mart_project_costs as m on m.project_id = spent.project_id
+        left join dim_customers as c on c.customer_id = m.customer_id and c.is_current
+        left join dim_employees as e on e.employee_id = m.owner_id
+        order by spent.period_expense_amount desc, m.project_id
+    """
+    return reader.frame(snapshot, sql, xw.params)
+
+
+@reader.cached
+def lost_deal_costs(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Projects lost in the period, by loss reason and primary competitor: how many, their
+    expected amount and everything spent on them."""
+    where = _closed_where(f, _scope(actor, "costs")).add("w.outcome = 'lost'")
+    name = "r.loss_reason_name_en" if lang == "en" else "r.loss_reason_name"
+    sql = f"""
+        select
+            w.loss_reason_code, any_value({name}) as loss_reason_name,
+            any_value(w.loss_reason_category) as loss_reason_category, w.competitor_id,
+            count(*) as lost_count, sum(w.amount) as lost_amount,
+            sum(p.expense_amount) as expense_amount
+        from fct_win_loss as w
+        inner join fct_opportunities as p on p.project_id = w.project_id
+        left join dim_loss_reasons as r on r.loss_reason_code = w.loss_reason_code
+        where {where.sql()}
+        group by w.loss_reason_code, w.competitor_id
+        order by expense_amount desc, 1, 4
+    """
+    return reader.frame(snapshot, sql, where.params)
+
+
+@reader.cached
+def expense_categories(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    xw = _expense_where(f, _scope(actor, "costs"))
+    sql = f"""
+        with {_EXPENSES}
+        select
+            cast(date_trunc('month', x.incurred_date) as date) as month, x.category,
+            count(*) as expense_count, sum(x.amount) as expense_amount
+        from x where {xw.sql()}
+        group by all order by 1, 2
+    """
+    return reader.frame(snapshot, sql, xw.params)
+
+
+@reader.cached
+def expense_records(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    xw = _expense_where(f, _scope(actor, "costs"))
+    sql = f"""
+        with {_EXPENSES}
+        select
+            x.expense_id, x.incurred_date, x.category, x.amount, x.report_status,
+            x.project_id, p.project_name, x.customer_id, c.customer_name,
+            s.employee_name as spender_name, x.project_status, x.region_code,
+            x.industry_code, x.customer_type, x.sales_mode_code, x.department_code
+        from x
+        left join fct_opportunities as p on p.project_id = x.project_id
+        left join dim_customers as c on c.customer_id = x.customer_id and c.is_current
+        left join dim_employees as s on s.employee_id = x.spender_id
+        where {xw.sql()}
+        order by x.incurred_date desc, x.expense_id desc
+    """
+    return reader.frame(snapshot, sql, xw.params)
+
+
+# --- leads -----------------------------------------------------------------------------------
+
+
+def _lead_where(f: Filters, scope: Scope) -> Where:
+    """Leads carry an owner and a source: region, industry, customer type and sales mode
+    do not apply to them; the department is the owner's."""
+    where = Where().owners("l.owner_id", scope).period("l.created_date", f)
+    if f.rep is not None:
+        where.add("l.owner_id = $rep", rep=f.rep)
+    if f.department is not None:
+        where.add(
+            "l.owner_id in (select employee_id from dim_employees "
+            "where department_code = $department)",
+            department=f.department,
+        )
+    return where
+
+
+_LEAD_COLUMNS = """
+    count(*) as lead_count,
+    count(*) filter (where l.status = 'qualified') as qualified_count,
+    count(*) filter (where l.status = 'rejected') as rejected_count,
+    count(*) filter (where l.status = 'new') as new_count,
+    coalesce(sum(l.days_to_decision) filter (where l.status = 'qualified'), 0)
+        as qualify_days_total
+"""
+
+
+@reader.cached
+def lead_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
+    where = _lead_where(f, _scope(actor, "leads"))
+    kpis = _one(
+        snapshot, f"select {_LEAD_COLUMNS} from fct_leads as l where {where.sql()}", where.params
+    )
+    kpis["conversion_rate"] = ratio(kpis["qualified_count"], kpis["lead_count"])
+    kpis["avg_days_to_qualify"] = ratio(kpis["qualify_days_total"], kpis["qualified_count"], DAYS)
+    return kpis
+
+
+@reader.cached
+def leads_by_source(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    where = _lead_where(f, _scope(actor, "leads"))
+    sql = f"""
+        select l.source_code, {_LEAD_COLUMNS}
+        from fct_leads as l where {where.sql()}
+        group by 1 order by lead_count desc, 1
+    """
+    frame = reader.frame(snapshot, sql, where.params)
+    frame["conversion_rate"] = (frame.qualified_count / frame.lead_count).round(4)
+    qualified = frame.qualified_count.where(frame.qualified_count > 0)
+    frame["avg_days_to_qualify"] = (frame.qualify_days_total / qualified).round(1)
+    return frame
+
+
+@reader.cached
+def lead_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    where = _lead_where(f, _scope(actor, "leads"))
+    sql = f"""
+        select cast(date_trunc('month', l.created_date) as date) as month, l.source_code,
+            {_LEAD_COLUMNS}
+        from fct_leads as l where {where.sql()}
+        group by all order by 1, 2
+    """
+    return reader.frame(snapshot, sql, where.params)
+
+
+@reader.cached
+def lead_records(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    where = _lead_where(f, _scope(actor, "leads"))
+    sql = f"""
+        select
+            l.lead_id, l.created_date, l.source_code, l.status, e.employee_name as owner_name,
+            l.qualified_date, l.rejected_date, l.days_to_decision, l.converted_project_id
+        from fct_leads as l
+        left join dim_employees as e on e.employee_id = l.owner_id
+        where {where.sql()}
+        order by l.created_date desc, l.lead_id desc
+    """
+    return reader.frame(snapshot, sql, where.params)
+
+
+# --- rep scorecard ---------------------------------------------------------------------------
+
+
+@reader.cached
+def rep_scorecard(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+    """One row per visible rep or manager: target attainment, closed projects, win rate,
+    sales cycle, activities done and open pipeline, each under the page's filters."""
+    scope = _scope(actor, "scorecard")
+    people = Where().owners("e.employee_id", scope).add("e.role in ('rep', 'manager')")
+    if f.rep is not None:
+        people.add("e.employee_id = $rep", rep=f.rep)
+    if f.department is not None:
+        people.add("e.department_code = $department", department=f.department)
+    tw = _targets_where(f, scope)
+    ww = _closed_where(f, scope)
+    ow = Where().projects("p", f, scope).add("p.status = 'open'")
+    aw = Where().owners("a.owner_id", scope).period("a.activity_date", f).add("a.is_done")
+    sql = f"""
+        with
+        people as (select * from dim_employees as e where {people.sql()}),
+        targets as (
+            select t.employee_id, sum(t.target_amount) as target_amount,
+                sum(t.won_amount) as target_won_amount
+            from fct_targets as t where {tw.sql()} group by 1
+        ),
+        closed as (
+            select w.owner_id as employee_id, {_RATE_COLUMNS},
+                sum(w.sales_cycle_days) as sales_cycle_days_total
+            from fct_win_loss as w where {ww.sql()} group by 1
+        ),
+        open as (
+            select p.owner_id as employee_id, count(*) as open_count,
+                sum(p.expected_amount) as open_amount, sum(p.weighted_amount) as weighted_amount
+            from fct_opportunities as p where {ow.sql()} group by 1
+        ),
+        activities as (
+            select a.owner_id as employee_id, count(*) as activity_count
+            from fct_activities as a where {aw.sql()} group by 1
+        )
+        select
+            people.employee_id, people.employee_name, people.role, people.department_code,
+            coalesce(targets.target_amount, 0) as target_amount,
+            coalesce(targets.target_won_amount, 0) as target_won_amount,
+            coalesce(closed.won_count, 0) as won_count,
+            coalesce(closed.lost_count, 0) as lost_count,
+            coalesce(closed.won_amount, 0) as won_amount,
+            coalesce(closed.lost_amount, 0) as lost_amount,
+            coalesce(closed.sales_cycle_days_total, 0) as sales_cycle_days_total,
+            coalesce(activities.activity_count, 0) as activity_count,
+            coalesce(open.open_count, 0) as open_count,
+            coalesce(open.open_amount, 0) as open_amount,
+            coalesce(open.weighted_amount, 0) as weighted_amount
+        from people
+        left join targets on targets.employee_id = people.employee_id
+        left join closed on closed.employee_id = people.employee_id
+        left join open on open.employee_id = people.employee_id
+        left join activities on activities.employee_id = people.employee_id
+        order by people.employee_name, people.employee_id
+    """
+    params = {**people.params, **tw.params, **ww.params, **ow.params, **aw.params}
+    frame = _with_rates(reader.frame(snapshot, sql, params))
+    target = frame.target_amount.where(frame.target_amount > 0)
+    frame["attainment"] = (frame.target_won_amount / target).round(4)
+    closed = (frame.won_count + frame.lost_count).where(lambda n: n > 0)
+    frame["average_sales_cycle_days"] = (frame.sales_cycle_days_total / closed).round(1)
+    return frame
+
+
+def scorecard_team(card: pd.DataFrame) -> dict[str, Any]:
+    """The team the scorecard is read against: the average rep of the rows shown."""
+    if card.empty:
+        return {}
+    won, lost = int(card.won_count.sum()), int(card.lost_count.sum())
+    return {
+        "attainment": ratio(card.target_won_amount.sum(), card.target_amount.sum()),
+        "win_rate_by_count": ratio(won, won + lost),
+        "average_sales_cycle_days": ratio(card.sales_cycle_days_total.sum(), won + lost, DAYS),
+        "activity_count": ratio(card.activity_count.sum(), len(card), DAYS),
+        "won_amount": _money(card.won_amount.sum() / len(card)),
+    }
+
+
+# --- deal health -----------------------------------------------------------------------------
+
+HEALTH_FLAGS = ("no_recent_activity", "close_date_passed", "stuck_in_stage", "has_competitor")
+
+
+@reader.cached
+def deal_health(
+    snapshot: Snapshot, f: Filters, actor: Actor, lang: str, inactive_days: int = 30
+) -> pd.DataFrame:
+    """Open projects with their warning flags: no activity done for `inactive_days`, close
+    date passed, longer in the current stage than the stage's median finished visit, a
+    competitor recorded. (Decision-maker mapping is not in the marts yet.)"""
+    cte, where = _projects(f, _scope(actor, "health"), status="open")
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with {cte},
+        last_activity as (
+            select project_id, max(activity_date) as last_activity_date
+            from fct_activities
+            where is_done and activity_date <= $as_of
+                and project_id in (select project_id from p)
+            group by 1
+        ),
+        current_visits as (
+            select project_id, days_in_stage from fct_stage_transitions
+            where is_current and not is_won_stage
+        ),
+        flagged as (
+            select
+                p.project_id, p.project_name, p.owner_id, p.sales_mode_code,
+                p.current_stage_code as stage_code, p.expected_amount, p.weighted_amount,
+                p.expected_close_date, la.last_activity_date,
+                date_diff('day', la.last_activity_date, $as_of) as days_since_activity,
+                v.days_in_stage, m.median_days_in_stage as usual_days_in_stage,
+                p.primary_competitor_id,
+                coalesce(date_diff('day', la.last_activity_date, $as_of) >= $inactive_days, true)
+                    as no_recent_activity,
+                p.is_overdue as close_date_passed,
+                coalesce(v.days_in_stage > m.median_days_in_stage, false) as stuck_in_stage,
+                p.primary_competitor_id is not null as has_competitor
+            from p
+            left join last_activity as la on la.project_id = p.project_id
+            left join current_visits as v on v.project_id = p.project_id
+            left join mart_stage_conversion as m
+                on m.sales_mode_code = p.sales_mode_code and m.stage_code = p.current_stage_code
+        )
+        select
+            flagged.*, e.employee_name as owner_name, s.stage_name_{lg} as stage_name,
+            cast(no_recent_activity as int) + cast(close_date_passed as int)
+                + cast(stuck_in_stage as int) + cast(has_competitor as int) as flag_count
+        from flagged
+        left join dim_employees as e on e.employee_id = flagged.owner_id
+        left join dim_stages as s
+            on s.sales_mode_code = flagged.sales_mode_code and s.stage_code = flagged.stage_code
+        order by flag_count desc, expected_amount desc, project_id
+    """
+    params = {**where.params, "as_of": _as_of(snapshot), "inactive_days": inactive_days}
+    return reader.frame(snapshot, sql, params)
+
+
+def health_kpis(health: pd.DataFrame) -> dict[str, Any]:
+    flagged = health[health.flag_count > 0]
+    kpis: dict[str, Any] = {
+        "open_count": len(health),
+        "flagged_count": len(flagged),
+        "flagged_amount": _money(Decimal(str(round(float(flagged.expected_amount.sum()), 2)))),
+    }
+    for flag in HEALTH_FLAGS:
+        kpis[f"{flag}_count"] = int(health[flag].sum())
+    return kpis
