@@ -1,0 +1,97 @@
+"""Which pages each role sees, in which section. Pure data, so tests can walk it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SELLERS = ("rep", "manager", "department_head", "executive", "admin")
+DECIDERS = ("manager", "department_head", "executive", "admin")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to entry_app/
+    title: str  # i18n key
+    icon: str
+    section: str  # i18n key
+    roles: tuple[str, ...]
+
+
+PAGES = [
+    PageSpec("pages/home.py", "page.home", ":material/home:", "nav.section.work", ()),
+    PageSpec("pages/leads.py", "page.leads", ":material/call:", "nav.section.work", SELLERS),
+    PageSpec(
+        "pages/customers.py",
+        "page.customers",
+        ":material/apartment:",
+        "nav.section.work",
+        (*SELLERS, "data_steward"),
+    ),
+    PageSpec(
+        "pages/projects.py",
+        "page.projects",
+        ":material/work:",
+        "nav.section.work",
+        (*SELLERS, "finance"),
+    ),
+    PageSpec(
+        "pages/project.py",
+        "page.project",
+        ":material/dashboard:",
+        "nav.section.work",
+        (*SELLERS, "finance"),
+    ),
+    PageSpec(
+        "pages/activities.py", "page.activities", ":material/event:", "nav.section.work", SELLERS
+    ),
+    PageSpec(
+        "pages/expenses.py", "page.expenses", ":material/payments:", "nav.section.work", SELLERS
+    ),
+    PageSpec(
+        "pages/reports.py", "page.reports", ":material/receipt_long:", "nav.section.work", SELLERS
+    ),
+    PageSpec(
+        "pages/qualify.py", "page.qualify", ":material/fact_check:", "nav.section.manage", DECIDERS
+    ),
+    PageSpec(
+        "pages/approvals.py",
+        "page.approvals",
+        ":material/approval:",
+        "nav.section.manage",
+        (*DECIDERS, "finance"),
+    ),
+    PageSpec("pages/targets.py", "page.targets", ":material/flag:", "nav.section.manage", DECIDERS),
+    PageSpec(
+        "pages/steward.py",
+        "page.steward",
+        ":material/verified:",
+        "nav.section.data",
+        ("data_steward", "admin"),
+    ),
+    PageSpec(
+        "pages/import_data.py",
+        "page.import",
+        ":material/upload_file:",
+        "nav.section.data",
+        ("data_steward", "admin"),
+    ),
+    PageSpec(
+        "pages/admin_users.py",
+        "page.admin_users",
+        ":material/group:",
+        "nav.section.admin",
+        ("admin",),
+    ),
+    PageSpec(
+        "pages/admin_reference.py",
+        "page.admin_reference",
+        ":material/tune:",
+        "nav.section.admin",
+        ("admin",),
+    ),
+]
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages of a role; an empty `roles` means every role."""
+    return [page for page in PAGES if not page.roles or role in page.roles]

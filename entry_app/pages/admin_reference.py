@@ -1,0 +1,174 @@
+"""参考数据: sales modes and their stages, loss reasons, lead sources and the other lookups.
+Rows are switched off, never deleted (history keeps pointing at them)."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.reference_admin import (
+    StageInput,
+    create_sales_mode_with_stages,
+    upsert_lookup,
+    upsert_stage,
+)
+from ingest.store.reference import FORECAST_CATEGORIES, LOSS_CATEGORIES
+
+KINDS = ("loss_reason", "lead_source", "industry", "region", "customer_type")
+
+actor = ui.actor()
+lang = ui.lang()
+st.title(t("page.admin_reference"))
+modes_tab, lookups_tab = st.tabs([t("admin.modes"), t("admin.kind")])
+
+with modes_tab:
+    with ui.reading() as session:
+        modes = lists.lookup_options(session, lists.LOOKUPS["sales_mode"], lang)
+    mode = ui.choose("admin.mode", modes, key="reference.mode")
+    if mode is not None:
+        with ui.reading() as session:
+            stages = lists.stages_of(session, mode)
+        ui.table(
+            stages,
+            {
+                "stage_order": "admin.stage_order",
+                "code": "common.code",
+                "name_zh": "common.name_zh",
+                "name_en": "common.name_en",
+                "default_probability": "admin.probability",
+                "forecast_category": "admin.forecast_category",
+                "is_won_stage": "admin.is_won_stage",
+                "is_active": "common.active",
+            },
+            formats={
+                "forecast_category": lambda v: ui.label("forecast", v),
+                "is_won_stage": lambda v: t("common.yes") if v else t("common.no"),
+                "is_active": lambda v: t("common.yes") if v else t("common.no"),
+            },
+        )
+        with EntryForm(f"stage_{mode}") as form:
+            st.markdown(f"**{t('admin.stage_upsert')}**")
+            code = st.text_input(t("common.code"), key=form.key("code"))
+            form.slot("code")
+            name_zh = st.text_input(t("common.name_zh"), key=form.key("name_zh"))
+            form.slot("name_zh")
+            name_en = st.text_input(t("common.name_en"), key=form.key("name_en"))
+            form.slot("name_en")
+            order = st.number_input(
+                t("admin.stage_order"), min_value=1, max_value=99, step=1, key=form.key("order")
+            )
+            form.slot("stage_order")
+            probability = st.text_input(t("admin.probability"), key=form.key("probability"))
+            form.slot("default_probability")
+            category = ui.choose(
+                "admin.forecast_category",
+                [(c, t(f"forecast.{c}")) for c in FORECAST_CATEGORIES],
+                key=form.key("category"),
+            )
+            form.slot("forecast_category")
+            won = st.checkbox(t("admin.is_won_stage"), key=form.key("won"))
+            form.slot("is_won_stage")
+            active = st.checkbox(t("common.active"), value=True, key=form.key("active"))
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                upsert_stage,
+                mode,
+                code,
+                name_zh,
+                name_en,
+                order,
+                probability,
+                category,
+                is_won_stage=won,
+                is_active=active,
+                success=t("admin.stage_saved"),
+            )
+    with st.expander(t("admin.new_mode")):
+        with EntryForm("mode_create") as form:
+            code = st.text_input(t("common.code"), key=form.key("code"))
+            form.slot("code")
+            name_zh = st.text_input(t("common.name_zh"), key=form.key("name_zh"))
+            form.slot("name_zh")
+            name_en = st.text_input(t("common.name_en"), key=form.key("name_en"))
+            form.slot("name_en")
+            text = st.text_area(t("admin.mode_stages"), key=form.key("stages"), height=160)
+            form.slot("stages")
+            submitted = form.submit()
+        if submitted:
+            rows = [line.split(",") for line in text.splitlines() if line.strip()]
+            stage_rows = [
+                StageInput(
+                    code=(cells + [""] * 5)[0].strip(),
+                    name_zh=(cells + [""] * 5)[1].strip(),
+                    name_en=(cells + [""] * 5)[2].strip(),
+                    default_probability=(cells + [""] * 5)[3].strip(),
+                    forecast_category=(cells + [""] * 5)[4].strip(),
+                    is_won_stage=index == len(rows) - 1,
+                )
+                for index, cells in enumerate(rows)
+            ]
+            form.run(
+                actor,
+                create_sales_mode_with_stages,
+                code,
+                name_zh,
+                name_en,
+                stage_rows,
+                success=t("admin.mode_saved"),
+            )
+
+with lookups_tab:
+    kind = st.selectbox(
+        t("admin.kind"), KINDS, format_func=lambda k: t(f"admin.kind.{k}"), key="reference.kind"
+    )
+    with ui.reading() as session:
+        rows = lists.reference_rows(session, kind)
+    columns = {
+        "code": "common.code",
+        "name_zh": "common.name_zh",
+        "name_en": "common.name_en",
+        "is_active": "common.active",
+    }
+    if kind == "loss_reason":
+        columns["category"] = "admin.category"
+    ui.table(
+        rows,
+        columns,
+        formats={"is_active": lambda v: t("common.yes") if v else t("common.no")},
+    )
+    with EntryForm(f"lookup_{kind}") as form:
+        st.markdown(f"**{t('admin.upsert')}**")
+        code = st.text_input(t("common.code"), key=form.key("code"))
+        form.slot("code")
+        name_zh = st.text_input(t("common.name_zh"), key=form.key("name_zh"))
+        form.slot("name_zh")
+        name_en = st.text_input(t("common.name_en"), key=form.key("name_en"))
+        form.slot("name_en")
+        extra = {}
+        if kind == "loss_reason":
+            extra["category"] = ui.choose(
+                "admin.category",
+                [
+                    (c, names[0] if lang == "zh_CN" else names[1])
+                    for c, names in LOSS_CATEGORIES.items()
+                ],
+                key=form.key("category"),
+            )
+            form.slot("category")
+        active = st.checkbox(t("common.active"), value=True, key=form.key("active"))
+        submitted = form.submit()
+    if submitted:
+        form.run(
+            actor,
+            upsert_lookup,
+            kind,
+            code,
+            name_zh,
+            name_en,
+            is_active=active,
+            success=t("admin.reference_saved"),
+            **extra,
+        )

@@ -1,0 +1,102 @@
+"""用户与角色: accounts, roles, reporting lines and the industries a rep covers."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm, run_action, show_flash
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.base import ROLES
+from ingest.commands.users import UserInput, add_user, disable_user
+
+actor = ui.actor()
+lang = ui.lang()
+st.title(t("page.admin_users"))
+
+with ui.reading() as session:
+    departments = lists.options(session, "department", lang)
+    regions = lists.options(session, "region", lang)
+    industries = lists.options(session, "industry", lang)
+    managers = lists.user_options(
+        session, roles=("manager", "department_head", "executive", "admin")
+    )
+
+with st.expander(t("admin.new_user")):
+    with EntryForm("user_create") as form:
+        username = st.text_input(t("admin.username"), key=form.key("username"))
+        form.slot("username")
+        display_name = st.text_input(t("admin.display_name"), key=form.key("display_name"))
+        form.slot("display_name")
+        role = ui.choose("admin.role", [(r, t(f"role.{r}")) for r in ROLES], key=form.key("role"))
+        form.slot("role")
+        department = ui.choose(
+            "admin.department", departments, key=form.key("department"), allow_none=True
+        )
+        form.slot("department")
+        region = ui.choose("lead.region", regions, key=form.key("region"), allow_none=True)
+        form.slot("region")
+        manager_id = ui.choose("admin.manager", managers, key=form.key("manager"), allow_none=True)
+        form.slot("manager_id")
+        covered = st.multiselect(
+            t("admin.industries"),
+            [code for code, _ in industries],
+            format_func=dict(industries).get,
+            key=form.key("industries"),
+        )
+        form.slot("industries")
+        locale = st.radio(
+            t("admin.locale"), ["zh_CN", "en"], key=form.key("locale"), horizontal=True
+        )
+        password = st.text_input(t("admin.password"), type="password", key=form.key("password"))
+        form.slot("password")
+        submitted = form.submit()
+    if submitted:
+        form.run(
+            actor,
+            add_user,
+            UserInput(
+                username=username,
+                display_name=display_name,
+                role=role,
+                password=password,
+                department=department,
+                region=region,
+                manager_id=manager_id,
+                locale=locale,
+                industries=covered,
+            ),
+            success=t("admin.user_saved"),
+        )
+
+st.subheader(t("admin.users"))
+show_flash("user_disable")
+search = st.text_input(t("common.search"), key="users.search")
+with ui.reading() as session:
+    result = lists.users(session, lang, search=search, offset=ui.page_offset("users"))
+picked = ui.table(
+    result.rows,
+    {
+        "id": "common.id",
+        "username": "admin.username",
+        "display_name": "admin.display_name",
+        "role": "admin.role",
+        "department": "admin.department",
+        "manager": "admin.manager",
+        "is_active": "admin.active",
+        "locked_until": "admin.locked_until",
+    },
+    formats={
+        "role": lambda r: t(f"role.{r}"),
+        "is_active": lambda v: t("common.yes") if v else t("common.no"),
+        "locked_until": ui.when,
+    },
+    key="users.table",
+    selectable=True,
+)
+ui.page_input("users", result)
+if (
+    picked is not None
+    and st.button(t("admin.disable"), key="users.disable")
+    and run_action(actor, "user_disable", disable_user, picked, success=t("admin.disabled"))
+):
+    st.rerun()

@@ -1,0 +1,132 @@
+"""报销审批: forms waiting for the signed-in manager (first signature) or finance (second
+signature, then payment); finance downloads the voucher PDF of an approved form."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm, run_action, show_flash
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.expenses import approve_report, mark_paid, reject_report
+from ingest.voucher_pdf import PRINTABLE, voucher_pdf
+
+actor = ui.actor()
+st.title(t("page.approvals"))
+show_flash("approval_pay")
+
+with ui.reading() as session:
+    queue = lists.approval_queue(session, actor, offset=ui.page_offset("approvals"))
+st.subheader(t("approval.queue"))
+ui.table(
+    queue.rows,
+    {
+        "report_no": "report.no",
+        "owner": "common.owner",
+        "title": "report.title",
+        "status": "common.status",
+        "total_amount": "report.total",
+        "submitted_at": "report.submitted_at",
+    },
+    formats={
+        "status": lambda s: t(f"report_status_{s}"),
+        "total_amount": ui.money,
+        "submitted_at": ui.when,
+    },
+)
+ui.page_input("approvals", queue)
+
+choices = [
+    (row["id"], f"{row['report_no']} · {row['owner']} · {row['title']}") for row in queue.rows
+]
+report_id = ui.choose("report.pick", choices, key="approvals.pick", index=0 if choices else None)
+if report_id is None:
+    st.stop()
+row = next(r for r in queue.rows if r["id"] == report_id)
+with ui.reading() as session:
+    voucher = lists.report(session, actor, report_id)
+st.markdown(
+    f"**{row['report_no']}** · {row['owner']} · {t('report_status_' + row['status'])} · "
+    f"{ui.money(row['total_amount'])}"
+)
+st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))
+ui.table(
+    voucher["lines"],
+    {
+        "incurred_date": "expense.incurred_date",
+        "category": "expense.category",
+        "amount": "common.amount",
+        "project_name": "expense.project",
+        "customer_name": "project.customer",
+        "description": "common.description",
+    },
+    formats={"category": lambda v: t(f"expense_category_{v}")},
+)
+ui.table(
+    voucher["approvals"],
+    {
+        "step": "report.step",
+        "decision": "report.decision",
+        "actor_name": "ws.by",
+        "acted_at": "ws.when",
+        "comment": "common.comment",
+    },
+    formats={
+        "step": lambda v: ui.label("step", v),
+        "decision": lambda v: ui.label("decision", v),
+        "acted_at": lambda v: (v or "")[:16].replace("T", " "),
+    },
+)
+
+if row["status"] in ("submitted", "manager_approved"):
+    with EntryForm(f"decide_{report_id}") as form:
+        comment = st.text_area(
+            t("common.comment"), key=form.key("comment"), help=t("approval.comment_help")
+        )
+        form.slot("comment")
+        buttons = st.columns(2)
+        with buttons[0]:
+            approve = st.form_submit_button(t("approval.approve"), type="primary")
+        with buttons[1]:
+            reject = st.form_submit_button(t("approval.reject"))
+    if approve:
+        form.run(
+            actor,
+            approve_report,
+            report_id,
+            comment or None,
+            expected_version=row["version"],
+            success=t("approval.approved"),
+        )
+    elif reject:
+        form.run(
+            actor,
+            reject_report,
+            report_id,
+            comment or None,
+            expected_version=row["version"],
+            success=t("approval.rejected_done"),
+        )
+
+if row["status"] in PRINTABLE:
+    st.download_button(
+        t("approval.voucher"),
+        data=voucher_pdf(voucher),
+        file_name=f"{row['report_no']}.pdf",
+        mime="application/pdf",
+        key=f"approvals.voucher.{report_id}",
+        icon=":material/download:",
+    )
+paying = row["status"] == "approved" and actor.role == "finance"
+if (
+    paying
+    and st.button(t("approval.pay"), key="approvals.pay")
+    and run_action(
+        actor,
+        "approval_pay",
+        mark_paid,
+        report_id,
+        expected_version=row["version"],
+        success=t("approval.paid"),
+    )
+):
+    st.rerun()

@@ -1,0 +1,133 @@
+"""客户与联系人: the prospects a rep enters (formal customers are the data stewards'), and
+the contacts of a customer."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
+
+actor = ui.actor()
+lang = ui.lang()
+st.title(t("page.customers"))
+
+with ui.reading() as session:
+    types = lists.options(session, "customer_type", lang)
+    industries = lists.options(session, "industry", lang)
+    regions = lists.options(session, "region", lang)
+
+with st.expander(t("customer.new")):
+    with EntryForm("customer_create") as form:
+        name = st.text_input(t("customer.name"), key=form.key("name"))
+        form.slot("name")
+        customer_type = ui.choose("customer.customer_type", types, key=form.key("type"), index=1)
+        form.slot("customer_type")
+        industry = ui.choose("customer.industry", industries, key=form.key("industry"))
+        form.slot("industry")
+        region = ui.choose("customer.region", regions, key=form.key("region"))
+        form.slot("region")
+        city = st.text_input(t("customer.city"), key=form.key("city"))
+        form.slot("city")
+        phone = st.text_input(t("customer.phone"), key=form.key("phone"))
+        form.slot("phone")
+        submitted = form.submit()
+    if submitted:
+        form.run(
+            actor,
+            create_customer,
+            CustomerInput(
+                name=name,
+                customer_type=customer_type,
+                industry=industry,
+                region=region,
+                city=city or None,
+                phone=phone or None,
+            ),
+            success=lambda customer_id: t("customer.created", id=customer_id),
+        )
+
+st.subheader(t("customer.list"))
+filters = st.columns([3, 2, 1])
+search = filters[0].text_input(t("common.search"), key="customers.search")
+status = filters[1].selectbox(
+    t("common.status"),
+    [None, "prospect", "formal"],
+    format_func=lambda s: t("common.all") if s is None else t(f"customer_status.{s}"),
+    key="customers.status",
+)
+mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")
+with ui.reading() as session:
+    result = lists.customers(
+        session,
+        actor,
+        lang,
+        search=search,
+        status=status,
+        mine=mine,
+        offset=ui.page_offset("customers"),
+    )
+picked = ui.table(
+    result.rows,
+    {
+        "id": "common.id",
+        "name": "customer.name",
+        "customer_type": "customer.customer_type",
+        "industry": "customer.industry",
+        "region": "customer.region",
+        "status": "common.status",
+        "owner": "common.owner",
+    },
+    formats={"status": lambda s: ui.label("customer_status", s)},
+    key="customers.table",
+    selectable=True,
+)
+ui.page_input("customers", result)
+
+choices = [(row["id"], row["name"]) for row in result.rows]
+ids = [value for value, _ in choices]
+customer_id = ui.choose(
+    "customer.pick",
+    choices,
+    key="customers.pick",
+    index=ids.index(picked) if picked in ids else (0 if ids else None),
+)
+if customer_id is None:
+    st.stop()
+st.subheader(t("contact.list"))
+with ui.reading() as session:
+    people = lists.contacts(session, actor, customer_id)
+ui.table(
+    people,
+    {
+        "name": "contact.name",
+        "title": "contact.title",
+        "phone": "contact.phone",
+        "email": "contact.email",
+    },
+)
+with EntryForm(f"contact_create_{customer_id}") as form:
+    st.markdown(f"**{t('contact.new')}**")
+    name = st.text_input(t("contact.name"), key=form.key("name"))
+    form.slot("name")
+    title = st.text_input(t("contact.title"), key=form.key("title"))
+    form.slot("title")
+    phone = st.text_input(t("contact.phone"), key=form.key("phone"))
+    form.slot("phone")
+    email = st.text_input(t("contact.email"), key=form.key("email"))
+    form.slot("email")
+    submitted = form.submit()
+if submitted:
+    form.run(
+        actor,
+        create_contact,
+        ContactInput(
+            customer_id=customer_id,
+            name=name,
+            title=title or None,
+            phone=phone or None,
+            email=email or None,
+        ),
+        success=t("contact.created"),
+    )

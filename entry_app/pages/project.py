@@ -1,0 +1,682 @@
+"""项目工作台: one project — stage progress, 阶段升迁, amount and close date, history,
+决策树, 竞争与合作, 报价单, 行动, 费用, 遇到的问题, the team, and the close dialogs."""
+
+import datetime as dt
+
+import streamlit as st
+
+from entry_app import actions, ui
+from entry_app.forms import EntryForm
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.activities import (
+    ACTIVITY_TYPES,
+    SEVERITIES,
+    ActivityInput,
+    create_activity,
+    create_issue,
+    resolve_issue,
+)
+from ingest.commands.base import CommandError
+from ingest.commands.expenses import CATEGORIES, ExpenseInput, create_expense
+from ingest.commands.project_links import (
+    ATTITUDES,
+    DECISION_ROLES,
+    PARTNER_ROLES,
+    QUOTE_STATUSES,
+    THREAT_LEVELS,
+    QuoteInput,
+    QuoteLineInput,
+    create_quote,
+    set_contact_role,
+    set_quote_status,
+)
+from ingest.commands.projects import (
+    MEMBER_ROLES,
+    CloseWonInput,
+    add_member,
+    change_forecast,
+    close_lost,
+    close_won,
+    move_stage,
+)
+from ingest.store.models import Competitor, Partner
+
+QUOTE_LINES = 3
+
+actor = ui.actor()
+lang = ui.lang()
+st.title(t("page.project"))
+
+chosen = st.session_state.get("workspace.project_id")
+if chosen is None and st.query_params.get("project", "").isdigit():
+    chosen = int(st.query_params["project"])
+typed = st.number_input(
+    t("ws.choose"), min_value=1, step=1, value=chosen, key="workspace.number", placeholder="#"
+)
+if typed is None:
+    st.info(t("common.choose_record"))
+    st.stop()
+project_id = int(typed)
+st.session_state["workspace.project_id"] = project_id
+st.query_params["project"] = str(project_id)
+
+try:
+    with ui.reading() as session:
+        project = lists.project(session, actor, project_id, lang)
+        competitor_options = lists.named_options(session, Competitor)
+        partner_options = lists.named_options(session, Partner)
+        products = lists.product_options(session, lang)
+        reasons = lists.options(session, "loss_reason", lang)
+        contact_options = lists.contact_options(session, project["customer_id"])
+        people = lists.user_options(session)
+except CommandError:
+    st.error(t("ws.not_found"))
+    st.stop()
+
+is_open = project["status"] == "open"
+can_work = project["can_work"] and is_open
+version = project["version"]
+
+# --- header ------------------------------------------------------------------------------
+
+st.subheader(f"#{project['id']} {project['name']}")
+facts = st.columns(4)
+facts[0].metric(t("project.customer"), project["customer"])
+facts[1].metric(t("project.expected_amount"), ui.money(project["expected_amount"]))
+facts[2].metric(t("project.expected_close_date"), ui.when(project["expected_close_date"]))
+facts[3].metric(t("common.owner"), project["owner"])
+
+stages = project["stages"]
+current_index = next((i for i, stage in enumerate(stages) if stage["id"] == project["stage_id"]), 0)
+st.caption(f"{t('project.sales_mode')}: {project['sales_mode']} · {t('ws.progress')}")
+marks = []
+for i, stage in enumerate(stages):
+    if i < current_index or (project["status"] == "won" and i <= current_index):
+        marks.append(f"✅ {stage['name']}")
+    elif i == current_index:
+        marks.append(f"**▶ {stage['name']}**")
+    else:
+        marks.append(f"◻️ {stage['name']}")
+st.markdown(" → ".join(marks))
+st.progress((current_index + 1) / max(len(stages), 1))
+
+if not is_open:
+    status_text = ui.label("project_status", project["status"])
+    if project["status"] == "lost":
+        status_text += f" · {project['loss_reason']}"
+        if project["loss_note"]:
+            status_text += f" · {project['loss_note']}"
+    st.info(t("ws.closed", status=status_text))
+if project["contract"]:
+    contract = project["contract"]
+    st.success(
+        t(
+            "ws.contract",
+            no=contract["contract_no"],
+            date=ui.when(contract["signed_date"]),
+            amount=ui.money(contract["amount"]),
+        )
+    )
+if is_open and not project["can_work"]:
+    st.caption(t("ws.read_only"))
+
+
+# --- the close dialogs -------------------------------------------------------------------
+
+
+@st.dialog(t("ws.close_won"))
+def close_won_dialog() -> None:
+    quotes = [
+        (q["id"], f"{q['quote_no']} · {ui.money(q['total_amount'])}") for q in project["quotes"]
+    ]
+    with EntryForm(f"close_won_{project_id}", border=False) as form:
+        amount = st.text_input(
+            t("ws.contract_amount"),
+            value=str(project["expected_amount"]),
+            key=form.key("amount"),
+        )
+        form.slot("amount")
+        signed = st.date_input(t("ws.signed_date"), value=dt.date.today(), key=form.key("signed"))
+        form.slot("signed_date")
+        contract_no = st.text_input(t("ws.contract_no"), key=form.key("contract_no"))
+        form.slot("contract_no")
+        quote_id = ui.choose(
+            "ws.quote_for_contract", quotes, key=form.key("quote_id"), allow_none=True
+        )
+        form.slot("quote_id")
+        notes = st.text_area(t("common.notes"), key=form.key("notes"))
+        form.slot("notes")
+        submitted = form.submit(t("ws.close_won"))
+    if submitted:
+        form.run(
+            actor,
+            close_won,
+            project_id,
+            CloseWonInput(
+                amount=amount,
+                signed_date=signed,
+                contract_no=contract_no or None,
+                quote_id=quote_id,
+                notes=notes or None,
+            ),
+            expected_version=version,
+            success=t("ws.won"),
+        )
+
+
+@st.dialog(t("ws.close_lost"))
+def close_lost_dialog() -> None:
+    with EntryForm(f"close_lost_{project_id}", border=False) as form:
+        reason = ui.choose("ws.loss_reason", reasons, key=form.key("loss_reason"), allow_none=True)
+        form.slot("loss_reason")
+        note = st.text_area(t("ws.note"), key=form.key("note"))
+        form.slot("note")
+        closed = st.date_input(t("ws.closed_date"), value=dt.date.today(), key=form.key("closed"))
+        form.slot("closed_date")
+        submitted = form.submit(t("ws.close_lost"))
+    if submitted:
+        form.run(
+            actor,
+            close_lost,
+            project_id,
+            reason,
+            note=note or None,
+            closed_date=closed,
+            expected_version=version,
+            success=t("ws.lost"),
+        )
+
+
+# --- the common actions: move stage, amount and date, close ------------------------------
+
+if can_work:
+    left, right = st.columns(2)
+    with left:
+        targets = [
+            (stage["code"], stage["name"])
+            for stage in stages
+            if stage["id"] != project["stage_id"] and not stage["is_won_stage"]
+        ]
+        next_index = next(
+            (
+                i
+                for i, (code, _) in enumerate(targets)
+                if stages[min(current_index + 1, len(stages) - 1)]["code"] == code
+            ),
+            0,
+        )
+        with EntryForm(f"move_stage_{project_id}") as form:
+            st.markdown(f"**{t('ws.move_stage')}**")
+            stage_code = ui.choose(
+                "ws.target_stage", targets, key=form.key("stage"), index=next_index
+            )
+            form.slot("stage")
+            note = st.text_input(t("ws.note"), key=form.key("note"))
+            form.slot("note")
+            submitted = form.submit(t("ws.move_stage"))
+        if submitted:
+            names = dict(targets)
+            form.run(
+                actor,
+                move_stage,
+                project_id,
+                stage_code,
+                expected_version=version,
+                note=note or None,
+                success=t("ws.moved", stage=names.get(stage_code, "")),
+            )
+    with right:
+        with EntryForm(f"forecast_{project_id}") as form:
+            st.markdown(f"**{t('ws.forecast')}**")
+            amount = st.text_input(
+                t("project.expected_amount"),
+                value=str(project["expected_amount"]),
+                key=form.key("amount"),
+            )
+            form.slot("expected_amount")
+            close_date = st.date_input(
+                t("project.expected_close_date"),
+                value=project["expected_close_date"],
+                key=form.key("close_date"),
+            )
+            form.slot("expected_close_date")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                change_forecast,
+                project_id,
+                expected_amount=amount,
+                expected_close_date=close_date,
+                expected_version=version,
+                success=t("ws.forecast_saved"),
+            )
+    buttons = st.columns(2)
+    if buttons[0].button(t("ws.close_won"), key="ws.open_won", icon=":material/handshake:"):
+        close_won_dialog()
+    if buttons[1].button(t("ws.close_lost"), key="ws.open_lost", icon=":material/block:"):
+        close_lost_dialog()
+
+# --- what hangs on the project -----------------------------------------------------------
+
+tabs = st.tabs(
+    [
+        t("ws.tab.history"),
+        t("ws.tab.contacts"),
+        t("ws.tab.competition"),
+        t("ws.tab.quotes"),
+        t("ws.tab.activities"),
+        t("ws.tab.expenses"),
+        t("ws.tab.issues"),
+        t("ws.tab.team"),
+    ]
+)
+
+with tabs[0]:
+    ui.table(
+        project["history"],
+        {
+            "changed_at": "ws.when",
+            "change_type": "ws.change",
+            "from_stage": "ws.from_stage",
+            "to_stage": "ws.to_stage",
+            "amount": "common.amount",
+            "expected_close_date": "project.expected_close_date",
+            "note": "ws.note",
+            "changed_by": "ws.by",
+        },
+        formats={
+            "changed_at": ui.when,
+            "change_type": lambda c: ui.label("change_type", c),
+            "amount": ui.money,
+            "expected_close_date": ui.when,
+        },
+    )
+
+with tabs[1]:
+    ui.table(
+        project["contacts"],
+        {
+            "name": "ws.contact",
+            "title": "contact.title",
+            "decision_role": "ws.decision_role",
+            "attitude": "ws.attitude",
+            "notes": "common.notes",
+        },
+        formats={
+            "decision_role": lambda r: ui.label("decision_role", r),
+            "attitude": lambda a: ui.label("attitude", a),
+        },
+    )
+    if can_work:
+        with EntryForm(f"contact_role_{project_id}") as form:
+            contact_id = ui.choose("ws.contact", contact_options, key=form.key("contact_id"))
+            form.slot("contact_id")
+            role = ui.choose(
+                "ws.decision_role",
+                [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
+                key=form.key("decision_role"),
+            )
+            form.slot("decision_role")
+            attitude = ui.choose(
+                "ws.attitude",
+                [(a, t(f"attitude.{a}")) for a in ATTITUDES],
+                key=form.key("attitude"),
+                index=1,
+            )
+            form.slot("attitude")
+            notes = st.text_input(t("common.notes"), key=form.key("notes"))
+            form.slot("notes")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                set_contact_role,
+                project_id,
+                contact_id,
+                role,
+                attitude=attitude,
+                notes=notes or None,
+                success=t("ws.role_saved"),
+            )
+
+with tabs[2]:
+    ui.table(
+        project["competitors"],
+        {
+            "name": "ws.competitor",
+            "threat_level": "ws.threat",
+            "is_primary": "ws.primary",
+            "quoted_amount": "ws.quoted_amount",
+            "notes": "common.notes",
+        },
+        formats={
+            "threat_level": lambda v: ui.label("level", v),
+            "is_primary": lambda v: t("common.yes") if v else t("common.no"),
+            "quoted_amount": ui.money,
+        },
+    )
+    if can_work:
+        with EntryForm(f"competitor_{project_id}") as form:
+            competitor_id = ui.choose(
+                "ws.competitor", competitor_options, key=form.key("competitor_id"), allow_none=True
+            )
+            form.slot("competitor_id")
+            new_name = st.text_input(t("ws.new_competitor"), key=form.key("new_name"))
+            form.slot("name")
+            threat = ui.choose(
+                "ws.threat",
+                [(v, t(f"level.{v}")) for v in THREAT_LEVELS],
+                key=form.key("threat"),
+                index=1,
+            )
+            form.slot("threat_level")
+            primary = st.checkbox(t("ws.primary"), key=form.key("primary"))
+            quoted = st.text_input(t("ws.quoted_amount"), key=form.key("quoted"))
+            form.slot("quoted_amount")
+            notes = st.text_input(t("common.notes"), key=form.key("notes"))
+            form.slot("notes")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                actions.link_competitor,
+                project_id,
+                competitor_id,
+                new_name,
+                threat_level=threat,
+                is_primary=primary,
+                quoted_amount=quoted,
+                notes=notes,
+                success=t("ws.competitor_saved"),
+            )
+    ui.table(
+        project["partners"],
+        {"name": "ws.partner", "partner_role": "ws.partner_role", "notes": "common.notes"},
+        formats={"partner_role": lambda v: ui.label("partner_role", v)},
+    )
+    if can_work:
+        with EntryForm(f"partner_{project_id}") as form:
+            partner_id = ui.choose(
+                "ws.partner", partner_options, key=form.key("partner_id"), allow_none=True
+            )
+            form.slot("partner_id")
+            new_partner = st.text_input(t("ws.new_partner"), key=form.key("new_name"))
+            form.slot("name")
+            partner_role = ui.choose(
+                "ws.partner_role",
+                [(v, t(f"partner_role.{v}")) for v in PARTNER_ROLES],
+                key=form.key("role"),
+            )
+            form.slot("partner_role")
+            notes = st.text_input(t("common.notes"), key=form.key("notes"))
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                actions.link_partner,
+                project_id,
+                partner_id,
+                new_partner,
+                partner_role=partner_role,
+                notes=notes,
+                success=t("ws.partner_saved"),
+            )
+
+with tabs[3]:
+    for quote in project["quotes"]:
+        st.markdown(
+            f"**{quote['quote_no']}** · {ui.when(quote['quote_date'])} · "
+            f"{ui.label('quote_status', quote['status'])} · {ui.money(quote['total_amount'])}"
+        )
+        ui.table(
+            quote["lines"],
+            {
+                "code": "common.code",
+                "product": "ws.product",
+                "quantity": "ws.quantity",
+                "unit_price": "ws.unit_price",
+                "discount_rate": "ws.discount",
+                "line_amount": "common.amount",
+            },
+            formats={"unit_price": ui.money, "line_amount": ui.money},
+        )
+    if project["can_work"] and project["quotes"]:
+        with EntryForm(f"quote_status_{project_id}") as form:
+            st.markdown(f"**{t('ws.quote_status')}**")
+            quote_id = ui.choose(
+                "ws.quote_no",
+                [(q["id"], q["quote_no"]) for q in project["quotes"]],
+                key=form.key("quote_id"),
+            )
+            form.slot("quote_id")
+            quote_status = ui.choose(
+                "common.status",
+                [(s, t(f"quote_status.{s}")) for s in QUOTE_STATUSES],
+                key=form.key("status"),
+            )
+            form.slot("status")
+            submitted = form.submit()
+        if submitted:
+            form.run(actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
+    if can_work:
+        product_choices = [
+            (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in products
+        ]
+        with EntryForm(f"quote_{project_id}") as form:
+            st.markdown(f"**{t('ws.quote_new')}**")
+            valid_until = st.date_input(
+                t("ws.valid_until"),
+                value=dt.date.today() + dt.timedelta(days=30),
+                key=form.key("valid_until"),
+            )
+            form.slot("valid_until")
+            lines = []
+            for n in range(QUOTE_LINES):
+                columns = st.columns([4, 1, 2, 1])
+                with columns[0]:
+                    product = ui.choose(
+                        "ws.product",
+                        product_choices,
+                        key=form.key(f"product_{n}"),
+                        allow_none=True,
+                    )
+                quantity = columns[1].number_input(
+                    t("ws.quantity"), min_value=1, value=1, step=1, key=form.key(f"quantity_{n}")
+                )
+                price = columns[2].text_input(t("ws.unit_price"), key=form.key(f"price_{n}"))
+                discount = columns[3].text_input(t("ws.discount"), key=form.key(f"discount_{n}"))
+                form.slot(f"lines.{len(lines)}")
+                if product is not None:
+                    lines.append(
+                        QuoteLineInput(
+                            product=product,
+                            quantity=quantity,
+                            unit_price=price or None,
+                            discount_rate=discount or 0,
+                        )
+                    )
+            form.slot("lines")
+            notes = st.text_input(t("common.notes"), key=form.key("notes"))
+            form.slot("notes")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                create_quote,
+                QuoteInput(
+                    project_id=project_id,
+                    valid_until=valid_until,
+                    lines=lines,
+                    notes=notes or None,
+                ),
+                success=t("ws.quote_saved"),
+            )
+
+with tabs[4]:
+    ui.table(
+        project["activities"],
+        {
+            "activity_type": "activity.type",
+            "subject": "activity.subject",
+            "planned_at": "activity.planned_at",
+            "done_at": "activity.done_at",
+            "status": "common.status",
+        },
+        formats={
+            "activity_type": lambda v: ui.label("activity_type", v),
+            "planned_at": ui.when,
+            "done_at": ui.when,
+            "status": lambda v: ui.label("activity_status", v),
+        },
+    )
+    if project["can_work"]:
+        with EntryForm(f"ws_activity_{project_id}") as form:
+            st.markdown(f"**{t('ws.activity_new')}**")
+            kind = ui.choose(
+                "activity.type",
+                [(v, t(f"activity_type.{v}")) for v in ACTIVITY_TYPES],
+                key=form.key("type"),
+                index=1,
+            )
+            form.slot("activity_type")
+            subject = st.text_input(t("activity.subject"), key=form.key("subject"))
+            form.slot("subject")
+            done = st.checkbox(t("activity.already_done"), value=True, key=form.key("done"))
+            day = st.date_input(t("activity.planned_date"), key=form.key("day"))
+            form.slot("planned_at")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                create_activity,
+                ActivityInput(
+                    activity_type=kind,
+                    subject=subject,
+                    planned_at=None if done else dt.datetime.combine(day, dt.time(9)),
+                    project_id=project_id,
+                    status="done" if done else "planned",
+                ),
+                success=t("activity.saved"),
+            )
+
+with tabs[5]:
+    ui.table(
+        project["expenses"],
+        {
+            "incurred_date": "expense.incurred_date",
+            "category": "expense.category",
+            "amount": "common.amount",
+            "description": "common.description",
+        },
+        formats={
+            "incurred_date": ui.when,
+            "category": lambda v: t(f"expense_category_{v}"),
+            "amount": ui.money,
+        },
+    )
+    if project["can_work"]:
+        with EntryForm(f"ws_expense_{project_id}") as form:
+            st.markdown(f"**{t('ws.expense_new')}**")
+            category = ui.choose(
+                "expense.category",
+                [(c, t(f"expense_category_{c}")) for c in CATEGORIES],
+                key=form.key("category"),
+            )
+            form.slot("category")
+            amount = st.text_input(t("common.amount"), key=form.key("amount"))
+            form.slot("amount")
+            incurred = st.date_input(
+                t("expense.incurred_date"), value=dt.date.today(), key=form.key("date")
+            )
+            form.slot("incurred_date")
+            description = st.text_input(t("common.description"), key=form.key("description"))
+            form.slot("description")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                create_expense,
+                ExpenseInput(
+                    category=category,
+                    amount=amount,
+                    incurred_date=incurred,
+                    project_id=project_id,
+                    description=description or None,
+                ),
+                success=t("expense.saved"),
+            )
+
+with tabs[6]:
+    ui.table(
+        project["issues"],
+        {
+            "title": "ws.issue_title",
+            "severity": "ws.severity",
+            "status": "common.status",
+            "resolution": "ws.resolution",
+        },
+        formats={
+            "severity": lambda v: ui.label("level", v),
+            "status": lambda v: ui.label("issue_status", v),
+        },
+    )
+    if can_work:
+        with EntryForm(f"issue_{project_id}") as form:
+            st.markdown(f"**{t('ws.issue_new')}**")
+            title = st.text_input(t("ws.issue_title"), key=form.key("title"))
+            form.slot("title")
+            severity = ui.choose(
+                "ws.severity",
+                [(v, t(f"level.{v}")) for v in SEVERITIES],
+                key=form.key("severity"),
+                index=1,
+            )
+            form.slot("severity")
+            description = st.text_area(t("common.description"), key=form.key("description"))
+            form.slot("description")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                create_issue,
+                project_id,
+                title,
+                description=description or None,
+                severity=severity,
+                success=t("ws.issue_saved"),
+            )
+    open_issues = [(i["id"], i["title"]) for i in project["issues"] if i["status"] == "open"]
+    if project["can_work"] and open_issues:
+        with EntryForm(f"resolve_{project_id}") as form:
+            st.markdown(f"**{t('ws.resolve')}**")
+            issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
+            resolution = st.text_input(t("ws.resolution"), key=form.key("resolution"))
+            form.slot("resolution")
+            submitted = form.submit()
+        if submitted:
+            form.run(actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))
+
+with tabs[7]:
+    ui.table(
+        project["members"],
+        {"name": "ws.member_user", "member_role": "ws.member_role"},
+        formats={"member_role": lambda v: ui.label("member_role", v)},
+    )
+    if project["can_work"]:
+        with EntryForm(f"member_{project_id}") as form:
+            user_id = ui.choose("ws.member_user", people, key=form.key("user_id"))
+            form.slot("user_id")
+            member_role = ui.choose(
+                "ws.member_role",
+                [(v, t(f"member_role.{v}")) for v in MEMBER_ROLES],
+                key=form.key("role"),
+                index=1,
+            )
+            form.slot("member_role")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor, add_member, project_id, user_id, member_role, success=t("ws.member_saved")
+            )

@@ -1,0 +1,140 @@
+"""销售项目: the list (mine first, searchable, paged on the server), a new project, and
+reassigning an owner for managers, department heads and executives."""
+
+import datetime as dt
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm
+from entry_app.i18n import t
+from entry_app.navigation import DECIDERS, SELLERS
+from ingest import lists
+from ingest.commands.projects import ProjectInput, assign_owner, create_project
+
+actor = ui.actor()
+lang = ui.lang()
+st.title(t("page.projects"))
+
+filters = st.columns([3, 2, 2])
+search = filters[0].text_input(t("common.search"), key="projects.search")
+status = filters[1].selectbox(
+    t("common.status"),
+    [None, "open", "won", "lost"],
+    format_func=lambda s: t("common.all") if s is None else t(f"project_status.{s}"),
+    key="projects.status",
+)
+scopes = ["mine", "visible"] if actor.role in SELLERS else ["visible"]
+scope = filters[2].radio(
+    t("common.owner"),
+    scopes,
+    format_func=lambda s: t(f"project.scope_{s}"),
+    key="projects.scope",
+    horizontal=True,
+)
+with ui.reading() as session:
+    result = lists.projects(
+        session,
+        actor,
+        lang,
+        search=search,
+        status=status,
+        mine=scope == "mine",
+        offset=ui.page_offset("projects"),
+    )
+st.caption(t("project.pick_hint"))
+picked = ui.table(
+    result.rows,
+    {
+        "id": "common.id",
+        "name": "project.name",
+        "customer": "project.customer",
+        "sales_mode": "project.sales_mode",
+        "stage": "project.stage",
+        "status": "common.status",
+        "expected_amount": "project.expected_amount",
+        "expected_close_date": "project.expected_close_date",
+        "owner": "common.owner",
+    },
+    formats={
+        "status": lambda s: ui.label("project_status", s),
+        "expected_amount": ui.money,
+        "expected_close_date": ui.when,
+    },
+    key="projects.table",
+    selectable=True,
+)
+ui.page_input("projects", result)
+if picked is not None and st.button(t("project.open_selected"), key="projects.open"):
+    ui.open_project(picked)
+
+if actor.role in SELLERS:
+    with st.expander(t("project.new")):
+        customer_search = st.text_input(t("project.customer_search"), key="projects.cust_search")
+        with ui.reading() as session:
+            customers = lists.customer_options(session, actor, customer_search)
+            modes = lists.options(session, "sales_mode", lang)
+            industries = lists.options(session, "industry", lang)
+        with EntryForm("project_create") as form:
+            customer_id = ui.choose("project.customer", customers, key=form.key("customer_id"))
+            form.slot("customer_id")
+            name = st.text_input(t("project.name"), key=form.key("name"))
+            form.slot("name")
+            mode = ui.choose("project.sales_mode", modes, key=form.key("sales_mode"))
+            form.slot("sales_mode")
+            amount = st.text_input(t("project.expected_amount"), key=form.key("expected_amount"))
+            form.slot("expected_amount")
+            close_date = st.date_input(
+                t("project.expected_close_date"),
+                value=dt.date.today() + dt.timedelta(days=90),
+                key=form.key("expected_close_date"),
+            )
+            form.slot("expected_close_date")
+            industry = ui.choose(
+                "project.industry", industries, key=form.key("industry"), allow_none=True
+            )
+            form.slot("industry")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                create_project,
+                ProjectInput(
+                    name=name,
+                    customer_id=customer_id,
+                    sales_mode=mode,
+                    expected_amount=amount,
+                    expected_close_date=close_date,
+                    industry=industry,
+                ),
+                success=lambda project_id: t("project.created", id=project_id),
+            )
+
+if actor.role in DECIDERS:
+    with st.expander(t("project.reassign")):
+        open_rows = [row for row in result.rows if row["status"] == "open"]
+        with ui.reading() as session:
+            owners = lists.assignable_owners(session, actor)
+        with EntryForm("project_reassign") as form:
+            project_id = ui.choose(
+                "project.name",
+                [(row["id"], f"{row['id']} · {row['name']} · {row['owner']}") for row in open_rows],
+                key=form.key("project_id"),
+            )
+            form.slot("project_id")
+            owner_id = ui.choose("project.new_owner", owners, key=form.key("owner_id"))
+            form.slot("owner_id")
+            note = st.text_input(t("ws.note"), key=form.key("note"))
+            form.slot("note")
+            submitted = form.submit()
+        if submitted:
+            versions = {row["id"]: row["version"] for row in open_rows}
+            form.run(
+                actor,
+                assign_owner,
+                project_id,
+                owner_id,
+                expected_version=versions.get(project_id),
+                note=note or None,
+                success=t("project.reassigned"),
+            )

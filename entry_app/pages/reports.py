@@ -1,0 +1,119 @@
+"""费用报销单: gather unclaimed expenses on a form, submit it, follow its approvals."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm, run_action, show_flash
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.expenses import create_report, submit_report
+
+actor = ui.actor()
+st.title(t("page.reports"))
+
+with ui.reading() as session:
+    unclaimed = lists.expenses(session, actor, unclaimed=True, limit=200)
+choices = [
+    (
+        row["id"],
+        f"{ui.when(row['incurred_date'])} · {t('expense_category_' + row['category'])} · "
+        f"{ui.money(row['amount'])} · {row['project'] or row['customer'] or ''}",
+    )
+    for row in unclaimed.rows
+]
+labels = dict(choices)
+with EntryForm("report_create") as form:
+    st.markdown(f"**{t('report.new')}**")
+    title = st.text_input(t("report.title"), key=form.key("title"))
+    form.slot("title")
+    expense_ids = st.multiselect(
+        t("report.expenses"),
+        [value for value, _ in choices],
+        format_func=labels.get,
+        key=form.key("expense_ids"),
+    )
+    form.slot("expense_ids")
+    submitted = form.submit()
+if submitted:
+    form.run(
+        actor,
+        create_report,
+        title,
+        sorted(expense_ids),
+        success=lambda report_id: t("report.created", no=report_id),
+    )
+
+st.subheader(t("report.list"))
+show_flash("report_submit")
+with ui.reading() as session:
+    result = lists.reports(session, actor, offset=ui.page_offset("reports"))
+ui.table(
+    result.rows,
+    {
+        "report_no": "report.no",
+        "title": "report.title",
+        "status": "common.status",
+        "total_amount": "report.total",
+        "submitted_at": "report.submitted_at",
+    },
+    formats={
+        "status": lambda s: t(f"report_status_{s}"),
+        "total_amount": ui.money,
+        "submitted_at": ui.when,
+    },
+)
+ui.page_input("reports", result)
+
+forms = [(row["id"], f"{row['report_no']} · {row['title']}") for row in result.rows]
+report_id = ui.choose("report.pick", forms, key="reports.pick", index=0 if forms else None)
+if report_id is None:
+    st.stop()
+row = next(r for r in result.rows if r["id"] == report_id)
+with ui.reading() as session:
+    voucher = lists.report(session, actor, report_id)
+st.markdown(
+    f"**{voucher['report']['report_no']}** · {t('report_status_' + row['status'])} · "
+    f"{ui.money(voucher['totals']['total_amount'])}"
+)
+st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))
+ui.table(
+    voucher["lines"],
+    {
+        "no": "common.id",
+        "incurred_date": "expense.incurred_date",
+        "category": "expense.category",
+        "amount": "common.amount",
+        "project_name": "expense.project",
+        "description": "common.description",
+    },
+    formats={"category": lambda v: t(f"expense_category_{v}")},
+)
+st.markdown(f"**{t('report.trail')}**")
+ui.table(
+    voucher["approvals"],
+    {
+        "step": "report.step",
+        "decision": "report.decision",
+        "actor_name": "ws.by",
+        "acted_at": "ws.when",
+        "comment": "common.comment",
+    },
+    formats={
+        "step": lambda v: ui.label("step", v),
+        "decision": lambda v: ui.label("decision", v),
+        "acted_at": lambda v: (v or "")[:16].replace("T", " "),
+    },
+)
+if (
+    row["status"] in ("draft", "rejected")
+    and st.button(t("report.submit"), key="reports.submit", type="primary")
+    and run_action(
+        actor,
+        "report_submit",
+        submit_report,
+        report_id,
+        expected_version=row["version"],
+        success=t("report.submitted"),
+    )
+):
+    st.rerun()

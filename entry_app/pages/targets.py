@@ -1,0 +1,68 @@
+"""经营目标: monthly won-amount targets for a rep or a department."""
+
+import datetime as dt
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.forms import EntryForm
+from entry_app.i18n import t
+from ingest import lists
+from ingest.commands.targets import set_target
+
+actor = ui.actor()
+lang = ui.lang()
+st.title(t("page.targets"))
+
+with ui.reading() as session:
+    reps = lists.assignable_owners(session, actor)
+    departments = lists.options(session, "department", lang)
+
+scope = st.radio(
+    t("target.scope"),
+    ["user", "department"],
+    format_func=lambda s: t(f"target.for_{s}"),
+    key="targets.scope",
+    horizontal=True,
+)
+today = dt.date.today()
+with EntryForm("target_set") as form:
+    st.markdown(f"**{t('target.new')}**")
+    month = st.date_input(t("target.month"), value=today.replace(day=1), key=form.key("month"))
+    form.slot("period_month")
+    if scope == "user":
+        user_id = ui.choose("target.user", reps, key=form.key("user_id"))
+        department = None
+    else:
+        user_id = None
+        department = ui.choose("target.department", departments, key=form.key("department"))
+    form.slot("user_id")
+    form.slot("department")
+    amount = st.text_input(t("target.amount"), key=form.key("amount"))
+    form.slot("amount")
+    submitted = form.submit()
+if submitted:
+    form.run(
+        actor,
+        set_target,
+        month,
+        amount,
+        user_id=user_id,
+        department=department,
+        success=t("target.saved"),
+    )
+
+st.subheader(t("target.list"))
+with ui.reading() as session:
+    result = lists.targets(session, lang, offset=ui.page_offset("targets"))
+ui.table(
+    result.rows,
+    {
+        "period_month": "target.month",
+        "user": "target.user",
+        "department": "target.department",
+        "amount": "target.amount",
+    },
+    formats={"period_month": lambda d: d.strftime("%Y-%m"), "amount": ui.money},
+)
+ui.page_input("targets", result)

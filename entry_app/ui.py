@@ -1,0 +1,154 @@
+"""Small drawing helpers every page shares: the signed-in actor, tables with translated
+headers, a pager, money and status labels. No SQL here; lists come from `ingest.lists`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from entry_app.i18n import language, t
+from entry_app.session import engine, require_sign_in
+from ingest.commands.base import Actor
+from ingest.lists import PAGE_SIZE, Page
+from ingest.store.db import read_session
+
+
+def actor() -> Actor:
+    return require_sign_in()
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    with read_session(engine()) as session:
+        yield session
+
+
+def lang() -> str:
+    return language()
+
+
+def money(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+def when(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def label(prefix: str, value: Any) -> str:
+    """A code shown as words: `label("status", "open")` → t("status.open")."""
+    if value is None or value == "":
+        return ""
+    return t(f"{prefix}.{value}")
+
+
+def table(
+    rows: list[dict[str, Any]],
+    columns: dict[str, str],
+    *,
+    formats: dict[str, Any] | None = None,
+    key: str | None = None,
+    selectable: bool = False,
+) -> int | None:
+    """Rows as a table with translated headers; with `selectable`, the id of the row the
+    user picked (or None)."""
+    formats = formats or {}
+    if not rows:
+        st.caption(t("common.empty"))
+        return None
+    shown = [
+        {
+            t(header): formats[column](row.get(column)) if column in formats else row.get(column)
+            for column, header in columns.items()
+        }
+        for row in rows
+    ]
+    if not selectable:
+        st.dataframe(shown, hide_index=True, width="stretch")
+        return None
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    picked = event.selection.rows if event is not None else []
+    return rows[picked[0]]["id"] if picked else None
+
+
+def pager(key: str, result: Page) -> None:
+    """The page caption and, when there is more than one page, a page number input."""
+    total = t("common.many", count=f"{result.total:,}") if result.capped else f"{result.total:,}"
+    st.caption(
+        t("common.page_of", total=total, page=result.offset // result.limit + 1, pages=result.pages)
+    )
+
+
+def page_offset(key: str) -> int:
+    """Read the page number chosen for list `key` (1-based) as an offset."""
+    number = int(st.session_state.get(f"{key}.page", 1) or 1)
+    return (max(number, 1) - 1) * PAGE_SIZE
+
+
+def page_input(key: str, result: Page) -> None:
+    if result.pages > 1:
+        st.number_input(
+            t("common.page"),
+            min_value=1,
+            max_value=result.pages,
+            step=1,
+            key=f"{key}.page",
+        )
+    pager(key, result)
+
+
+def choose(
+    label_key: str,
+    options: list[tuple[Any, str]],
+    *,
+    key: str,
+    allow_none: bool = False,
+    index: int | None = 0,
+    help: str | None = None,
+) -> Any:
+    """A selectbox over (value, label) pairs that returns the value."""
+    values = [value for value, _ in options]
+    names = dict(options)
+    if allow_none:
+        values = [None, *values]
+        names[None] = t("common.none")
+    return st.selectbox(
+        t(label_key),
+        values,
+        index=index if values else None,
+        format_func=lambda value: names.get(value, str(value)),
+        key=key,
+        help=help,
+    )
+
+
+def open_project(project_id: int) -> None:
+    """Go to the project workspace for this project."""
+    st.session_state["workspace.project_id"] = project_id
+    st.switch_page("pages/project.py")
+
+
+def no_access() -> None:
+    st.warning(t("common.no_access"))
+    st.stop()
