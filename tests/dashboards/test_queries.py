@@ -1,0 +1,261 @@
+"""The query module against an independent computation over the operational store.
+
+Every KPI of every page, for an executive, a manager and a rep, under several filter
+combinations: the dashboards (reading the published snapshot) and pandas (reading the
+store's tables, see independent.py) must agree exactly — counts and amounts to the cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from dashboards import queries as q
+from dashboards.scope import Filters, NotAllowed
+from ingest.commands.base import Actor
+from ingest.commands.projects import CloseWonInput, close_won
+from ingest.store.db import read_session
+from ingest.store.models import Project
+from orchestration.refresh import run_refresh
+from tests.dashboards import independent as ind
+from tests.dashboards.conftest import AS_OF, Company
+
+STUCK_DAYS = 45
+INACTIVE_DAYS = 30
+
+
+@pytest.fixture(scope="module")
+def store(company: Company) -> ind.Store:
+    return ind.read_store(company.engine, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def actors(store: ind.Store) -> dict[str, Actor]:
+    """An executive, the manager with the largest team, and a rep of that team."""
+    users = store.users
+    executive = users[users.role == "executive"].iloc[0]
+    teams = users[users.role == "rep"].groupby("manager_id").size()
+    manager = users[users.id == int(teams.idxmax())].iloc[0]
+    team = users[(users.manager_id == manager.id) & (users.role == "rep")]
+    # the rep with the most projects, so their numbers are not trivially zero
+    owned = store.projects.owner_id.value_counts()
+    rep = team.loc[team.id.map(owned).fillna(0).idxmax()]
+    return {
+        row.role: Actor(id=int(row.id), role=row.role, department_id=int(row.department_id))
+        for row in (executive, manager, rep)
+    }
+
+
+def filter_sets(store: ind.Store, actors: dict[str, Actor]) -> list[Filters]:
+    rep = actors["rep"]
+    department = store.users.set_index("id").department_code[rep.id]
+    # the rep's most frequent region and industry, so every actor has rows to compare
+    own = store.projects[store.projects.owner_id == rep.id]
+    region, industry = own.region_code.mode()[0], own.industry_code.mode()[0]
+    return [
+        Filters(),
+        Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30), region=region),
+        Filters(
+            start=dt.date(2025, 1, 1),
+            end=AS_OF,
+            sales_mode="si_supply",
+            customer_type="end_user",
+        ),
+        Filters(start=dt.date(2024, 7, 1), end=dt.date(2025, 12, 31), industry=industry),
+        Filters(start=dt.date(2025, 6, 1), end=AS_OF, department=department, rep=rep.id),
+    ]
+
+
+ROLES = ("executive", "manager", "rep")
+CASES = [(role, n) for role in ROLES for n in range(5)]
+
+
+@pytest.fixture(params=CASES, ids=[f"{r}-filters{n}" for r, n in CASES])
+def case(request, store, actors) -> tuple[ind.Store, Actor, Filters]:
+    role, n = request.param
+    return store, actors[role], filter_sets(store, actors)[n]
+
+
+def test_the_cases_are_not_trivial(store, actors) -> None:
+    """A filter set that matches nothing would prove nothing."""
+    for role in ROLES:
+        for f in filter_sets(store, actors):
+            assert ind.closed(store, actors[role], f).shape[0] > 0, (role, f)
+
+
+def test_pipeline(case) -> None:
+    store, actor, f = case
+    assert q.pipeline_kpis(f, actor, STUCK_DAYS) == ind.pipeline(store, actor, f, STUCK_DAYS)
+    funnel = q.pipeline_funnel(f, actor, "zh_CN")
+    got = {
+        (r.sales_mode_code, r.stage_code): (
+            r.project_count,
+            ind.money(r.open_amount),
+            ind.money(r.weighted_amount),
+        )
+        for r in funnel.itertuples()
+        if r.project_count
+    }
+    assert got == ind.funnel(store, actor, f)
+    records = q.pipeline_records(f, actor, "en", STUCK_DAYS)
+    expected = ind.pipeline(store, actor, f, STUCK_DAYS)
+    assert len(records) == expected["open_count"]
+    assert int(records.is_stuck.sum()) == expected["stuck_count"]
+
+
+def test_win_loss(case) -> None:
+    store, actor, f = case
+    assert q.winloss_kpis(f, actor) == ind.win_loss(store, actor, f)
+    reasons = q.loss_reasons(f, actor, "en")
+    assert {
+        r.loss_reason_code: (r.lost_count, ind.money(r.lost_amount)) for r in reasons.itertuples()
+    } == ind.loss_reasons(store, actor, f)
+    trend = q.win_rate_trend(f, actor)
+    expected = ind.win_loss(store, actor, f)
+    assert int(trend.won_count.sum()) == expected["won_count"]
+    assert ind.total(trend.won_amount) == expected["won_amount"]
+    by_rep = q.win_rate_by(f, actor, "rep")
+    closed = ind.closed(store, actor, f)
+    assert {int(r.key): (r.won_count, r.lost_count) for r in by_rep.itertuples()} == {
+        int(owner): (int((g.status == "won").sum()), int((g.status == "lost").sum()))
+        for owner, g in closed.groupby("owner_id")
+    }
+
+
+def test_velocity(case) -> None:
+    store, actor, f = case
+    assert q.velocity_kpis(f, actor) == ind.velocity(store, actor, f)
+
+
+def test_forecast(case) -> None:
+    store, actor, f = case
+    kpis = q.forecast_kpis(f, actor)
+    kpis.pop("calibrated_weighted_amount")  # the calibration model is the mart's own
+    assert kpis == ind.forecast(store, actor, f)
+
+
+def test_costs(case) -> None:
+    store, actor, f = case
+    assert q.cost_kpis(f, actor) == ind.costs(store, actor, f)
+    table = q.customer_costs(f, actor)
+    got = {
+        int(r.customer_id): ind.money(r.expense_amount)
+        for r in table.itertuples()
+        if r.expense_amount
+    }
+    assert got == ind.customer_expenses(store, actor, f)
+
+
+def test_leads(case) -> None:
+    store, actor, f = case
+    leads = ind.leads(store, actor, f)
+    assert q.lead_kpis(f, actor) == ind.lead_counts(leads)
+    by_source = q.leads_by_source(f, actor)
+    assert {
+        r.source_code: (r.lead_count, r.qualified_count, r.rejected_count)
+        for r in by_source.itertuples()
+    } == {
+        source: (len(g), int((g.status == "qualified").sum()), int((g.status == "rejected").sum()))
+        for source, g in leads.groupby("source_code")
+    }
+
+
+def test_scorecard(case) -> None:
+    store, actor, f = case
+    card = q.rep_scorecard(f, actor).set_index("employee_id")
+    closed = ind.closed(store, actor, f)
+    won = closed[closed.status == "won"]
+    for owner, g in won.groupby("owner_id"):
+        assert ind.money(card.won_amount[owner]) == ind.total(g.amount)
+    assert int(card.won_count.sum()) == len(won)
+    done = ind.activities_done(store, actor, f)
+    for employee in card.index:
+        assert card.activity_count[employee] == done.get(employee, 0)
+
+
+def test_deal_health(case) -> None:
+    store, actor, f = case
+    health = q.deal_health(f, actor, "en", INACTIVE_DAYS)
+    kpis = q.health_kpis(health)
+    expected = ind.health_flags(store, actor, f, INACTIVE_DAYS)
+    assert {flag: kpis[f"{flag}_count"] for flag in expected} == expected
+    assert kpis["open_count"] == ind.pipeline(store, actor, f, STUCK_DAYS)["open_count"]
+
+
+# --- row-level security ---------------------------------------------------------------------
+
+
+def test_a_rep_sees_only_their_own_records(store, actors) -> None:
+    rep = actors["rep"]
+    owned = set(store.projects[store.projects.owner_id == rep.id].project_id)
+    f = Filters()
+    for frame in (
+        q.pipeline_records(f, rep, "en"),
+        q.winloss_records(f, rep, "en"),
+        q.forecast_records(f, rep, "en"),
+        q.velocity_records(f, rep, "en"),
+        q.project_costs(f, rep),
+        q.deal_health(f, rep, "en"),
+    ):
+        assert set(frame.project_id) <= owned
+        assert len(frame) > 0
+    assert set(q.rep_scorecard(f, rep).employee_id) == {rep.id}
+    assert {name for _, name in q.filter_options(rep)["rep"]} == set(
+        store.users[store.users.id == rep.id].display_name
+    )
+    # asking for another rep's numbers gives nothing rather than their numbers
+    other = int(store.projects[store.projects.owner_id != rep.id].owner_id.iloc[0])
+    assert q.winloss_kpis(replace(f, rep=other), rep)["closed_count"] == 0
+
+
+def test_a_manager_sees_their_team_and_an_executive_everyone(store, actors) -> None:
+    team = ind.people(store, actors["manager"])
+    f = Filters()
+    manager_rows = q.pipeline_records(f, actors["manager"], "en")
+    owners = store.projects.set_index("project_id").owner_id
+    assert set(manager_rows.project_id.map(owners)) <= team
+    assert len(q.pipeline_records(f, actors["executive"], "en")) == int(
+        (store.projects.status == "open").sum()
+    )
+
+
+def test_finance_sees_every_cost_and_nothing_else(store) -> None:
+    finance_user = store.users[store.users.role == "finance"].iloc[0]
+    finance = Actor(id=int(finance_user.id), role="finance")
+    everyone = Actor(id=None, role="admin")
+    assert q.cost_kpis(Filters(), finance) == q.cost_kpis(Filters(), everyone)
+    for fn in (q.pipeline_kpis, q.winloss_kpis, q.forecast_kpis, q.lead_kpis, q.velocity_kpis):
+        with pytest.raises(NotAllowed):
+            fn(Filters(), finance)
+
+
+# --- freshness -----------------------------------------------------------------------------
+
+
+def test_a_new_publish_is_picked_up_by_the_next_query(company, store, actors) -> None:
+    """Runs last: it changes the store. The cached answer of the old snapshot must not
+    survive the publish."""
+    rep = actors["rep"]
+    f = Filters()
+    before = q.freshness()
+    kpis_before = q.winloss_kpis(f, rep)
+    with read_session(company.engine) as s:
+        project = s.scalars(
+            select(Project)
+            .where(Project.owner_id == rep.id, Project.status == "open")
+            .order_by(Project.id)
+        ).first()
+    close_won(
+        company.engine, rep.id, project.id, CloseWonInput(amount="123456.78", signed_date=AS_OF)
+    )
+    run_refresh(as_of=str(AS_OF), engine=company.engine, warehouse=company.warehouse)
+
+    after = q.freshness()
+    assert after.version == before.version + 1 and after.change_seq > before.change_seq
+    kpis_after = q.winloss_kpis(f, rep)
+    assert kpis_after["won_count"] == kpis_before["won_count"] + 1
+    assert kpis_after["won_amount"] == kpis_before["won_amount"] + ind.money("123456.78")
+    assert kpis_after == ind.win_loss(ind.read_store(company.engine, AS_OF), rep, f)
