@@ -50,7 +50,7 @@ def when(value: Any) -> str:
 
 
 def label(prefix: str, value: Any) -> str:
-    """A code shown as words: `label("status", "open")` → t("status.open")."""
+    """A code shown as words: `label("project_status", "won")` is the text of "project_status.won"."""
     if value is None or value == "":
         return ""
     return t(f"{prefix}.{value}")
@@ -116,6 +116,13 @@ def page_input(key: str, result: Page) -> None:
             key=f"{key}.page",
         )
     pager(key, result)
+
+
+def names(values: Any, prefix: str) -> Any:
+    """A format_func for codes: the texts are looked up now, in this run's language (a
+    lambda calling t() later may run outside the session, e.g. under AppTest)."""
+    texts = {value: t("common.all") if value is None else t(f"{prefix}{value}") for value in values}
+    return lambda value: texts.get(value, str(value))
 
 
 def choose(

@@ -154,7 +154,7 @@ def named_options(session: Session, model: Any) -> list[tuple[int, str]]:
     return list(
         session.execute(
             select(model.id, model.name).where(model.is_active.is_(True)).order_by(model.name)
-        ).tuples()
+        )
     )
 
 
@@ -177,7 +177,7 @@ def customer_options(
         .order_by((Customer.owner_id == actor.id).desc(), Customer.id.desc())
         .limit(limit)
     )
-    return list(session.execute(query).tuples())
+    return [tuple(row) for row in session.execute(query)]
 
 
 def project_options(
@@ -194,7 +194,7 @@ def project_options(
         .order_by(Project.id.desc())
         .limit(limit)
     )
-    return list(session.execute(query).tuples())
+    return [tuple(row) for row in session.execute(query)]
 
 
 def contact_options(session: Session, customer_id: int) -> list[tuple[int, str]]:
@@ -203,7 +203,7 @@ def contact_options(session: Session, customer_id: int) -> list[tuple[int, str]]
             select(Contact.id, Contact.name)
             .where(Contact.customer_id == customer_id)
             .order_by(Contact.name)
-        ).tuples()
+        )
     )
 
 
@@ -220,7 +220,7 @@ def assignable_owners(session: Session, actor: Actor) -> list[tuple[int, str]]:
         )
     elif actor.role not in ("executive", "admin"):
         query = query.where(User.id == actor.id)
-    return list(session.execute(query.order_by(User.display_name)).tuples())
+    return [tuple(row) for row in session.execute(query.order_by(User.display_name))]
 
 
 def suggested_owner(session: Session, actor: Actor, industry_code: str | None) -> int | None:
@@ -237,7 +237,7 @@ def user_options(
     query = select(User.id, User.display_name).where(User.is_active.is_(True))
     if roles:
         query = query.where(User.role.in_(roles))
-    return list(session.execute(query.order_by(User.display_name)).tuples())
+    return [tuple(row) for row in session.execute(query.order_by(User.display_name))]
 
 
 # --- leads -------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ st.subheader(t("activity.list"))
 status = st.selectbox(
     t("common.status"),
     [None, "planned", "done"],
-    format_func=lambda s: t("common.all") if s is None else t(f"activity_status.{s}"),
+    format_func=ui.names([None, "planned", "done"], "activity_status."),
     key="activities.status",
 )
 with ui.reading() as session:

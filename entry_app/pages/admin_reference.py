@@ -122,7 +122,7 @@ with modes_tab:
 
 with lookups_tab:
     kind = st.selectbox(
-        t("admin.kind"), KINDS, format_func=lambda k: t(f"admin.kind.{k}"), key="reference.kind"
+        t("admin.kind"), KINDS, format_func=ui.names(KINDS, "admin.kind."), key="reference.kind"
     )
     with ui.reading() as session:
         rows = lists.reference_rows(session, kind)

@@ -54,7 +54,7 @@ search = filters[0].text_input(t("common.search"), key="customers.search")
 status = filters[1].selectbox(
     t("common.status"),
     [None, "prospect", "formal"],
-    format_func=lambda s: t("common.all") if s is None else t(f"customer_status.{s}"),
+    format_func=ui.names([None, "prospect", "formal"], "customer_status."),
     key="customers.status",
 )
 mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")

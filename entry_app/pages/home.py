@@ -7,7 +7,8 @@ from entry_app.i18n import t
 from ingest import lists
 
 actor = ui.actor()
-st.title(t("home.welcome", name=actor.username))
+st.title(t("page.home"))
+st.subheader(t("home.welcome", name=actor.username))
 with ui.reading() as session:
     counts = lists.counts_for_home(session, actor)
 columns = st.columns(4)

@@ -62,7 +62,7 @@ search = filters[0].text_input(t("common.search"), key="leads.search")
 status = filters[1].selectbox(
     t("common.status"),
     [None, "new", "qualified", "rejected"],
-    format_func=lambda s: t("common.all") if s is None else t(f"lead_status.{s}"),
+    format_func=ui.names([None, "new", "qualified", "rejected"], "lead_status."),
     key="leads.status",
 )
 mine = filters[2].toggle(t("common.mine"), value=True, key="leads.mine")

@@ -21,14 +21,14 @@ search = filters[0].text_input(t("common.search"), key="projects.search")
 status = filters[1].selectbox(
     t("common.status"),
     [None, "open", "won", "lost"],
-    format_func=lambda s: t("common.all") if s is None else t(f"project_status.{s}"),
+    format_func=ui.names([None, "open", "won", "lost"], "project_status."),
     key="projects.status",
 )
 scopes = ["mine", "visible"] if actor.role in SELLERS else ["visible"]
 scope = filters[2].radio(
     t("common.owner"),
     scopes,
-    format_func=lambda s: t(f"project.scope_{s}"),
+    format_func=ui.names(scopes, "project.scope_"),
     key="projects.scope",
     horizontal=True,
 )

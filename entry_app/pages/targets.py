@@ -21,7 +21,7 @@ with ui.reading() as session:
 scope = st.radio(
     t("target.scope"),
     ["user", "department"],
-    format_func=lambda s: t(f"target.for_{s}"),
+    format_func=ui.names(["user", "department"], "target.for_"),
     key="targets.scope",
     horizontal=True,
 )
