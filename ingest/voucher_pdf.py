@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -22,6 +22,10 @@ PRINTABLE = ("approved", "paid")
 
 STEP_NAMES = {"submit": "提交", "manager": "上级审批", "finance": "财务审批", "payment": "付款"}
 DECISION_NAMES = {"submitted": "已提交", "approved": "同意", "rejected": "驳回", "paid": "已付款"}
+
+
+# The CJK font has no bold face: headings are shaded instead of bold.
+HEADINGS = FontFace(emphasis="", fill_color=(230, 230, 230))
 
 
 class FontMissing(RuntimeError):
@@ -72,7 +76,9 @@ def voucher_pdf(data: dict[str, Any]) -> bytes:
 
     widths = (10, 25, 22, 73, 30)
     with pdf.table(
-        col_widths=widths, text_align=("CENTER", "CENTER", "CENTER", "LEFT", "RIGHT")
+        col_widths=widths,
+        text_align=("CENTER", "CENTER", "CENTER", "LEFT", "RIGHT"),
+        headings_style=HEADINGS,
     ) as table:
         table.row(["序号", "日期", "类别", "项目 / 客户 / 说明", "金额（元）"])
         for line in data["lines"]:
@@ -102,7 +108,7 @@ def voucher_pdf(data: dict[str, Any]) -> bytes:
 
     pdf.set_font("cjk", size=11)
     pdf.cell(0, 7, "审批记录", new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=(30, 25, 40, 65)) as table:
+    with pdf.table(col_widths=(30, 25, 40, 65), headings_style=HEADINGS) as table:
         table.row(["步骤", "结果", "时间", "审批人 / 意见"])
         for step in data["approvals"]:
             who = step["actor_name"]
