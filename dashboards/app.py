@@ -1,0 +1,52 @@
+"""Entry point: `streamlit run dashboards/app.py` (served at :8502 by `crm serve`).
+
+Same sign-in and roles as the entry app (entry_app.session); the navigation lists the
+dashboards the user's role may open, and each page enforces it again through the query
+module."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts only this folder on sys.path; the packages live one level up.
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboards import ui  # noqa: E402,F401  (registers the dashboards' strings)
+from dashboards.scope import pages_for  # noqa: E402
+from entry_app.i18n import language_switcher, t  # noqa: E402
+from entry_app.session import require_sign_in, sign_out  # noqa: E402
+
+ICONS = {
+    "pipeline": ":material/filter_alt:",
+    "velocity": ":material/speed:",
+    "win_loss": ":material/emoji_events:",
+    "forecast": ":material/trending_up:",
+    "costs": ":material/payments:",
+    "leads": ":material/call:",
+    "scorecard": ":material/leaderboard:",
+    "health": ":material/monitor_heart:",
+}
+
+st.set_page_config(page_title="CRM", page_icon=":material/insights:", layout="wide")
+
+actor = require_sign_in()
+
+pages = [
+    st.Page(f"pages/{name}.py", title=t(f"dash.page.{name}"), icon=ICONS[name], url_path=name)
+    for name in pages_for(actor.role)
+]
+current = st.navigation({t("dash.section"): pages})
+
+with st.sidebar:
+    st.caption(t("nav.signed_in_as", name=actor.username, role=t(f"role.{actor.role}")))
+    language_switcher()
+    if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
+        sign_out()
+        st.rerun()
+
+current.run()

@@ -1,0 +1,99 @@
+"""Costs: customer expense table, project expense report (budget vs spent vs contract),
+cost of lost deals by reason and competitor, expense categories."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from entry_app.i18n import t
+
+ctx = ui.context("costs")
+f, actor, lang = ctx.filters, ctx.actor, ctx.lang
+
+kpis = queries.cost_kpis(f, actor)
+ui.kpi_row(
+    [
+        ui.Kpi("expense_amount", ui.money(kpis["expense_amount"])),
+        ui.Kpi("contract_amount", ui.money(kpis["contract_amount"])),
+        ui.Kpi("cost_to_revenue_ratio", ui.rate(kpis["cost_to_revenue_ratio"])),
+        ui.Kpi("lost_project_expense_amount", ui.money(kpis["lost_project_expense_amount"])),
+        ui.Kpi("over_budget_count", ui.number(kpis["over_budget_count"])),
+    ]
+)
+st.caption(t("dash.drill.hint"))
+
+categories = queries.expense_categories(f, actor)
+wide = categories.pivot_table(
+    index="month", columns="category", values="expense_amount", aggfunc="sum", fill_value=0
+).reset_index()
+wide["month_key"] = wide.month.astype(str)
+left, right = st.columns(2)
+with left:
+    picked_months = ui.chart(
+        charts.bars(
+            wide,
+            "month",
+            {c: t(f"dash.category.{c}") for c in categories.category.unique()},
+            lang,
+            t("dash.chart.categories"),
+            key="month_key",
+            stacked=True,
+        ),
+        "costs.categories",
+    )
+lost = queries.lost_deal_costs(f, actor, lang)
+by_reason = (
+    lost.groupby(["loss_reason_code", "loss_reason_name"], as_index=False)
+    .agg(lost_count=("lost_count", "sum"), expense_amount=("expense_amount", "sum"))
+    .sort_values("expense_amount", ascending=False)
+)
+with right:
+    picked_reasons = ui.chart(
+        charts.bars(
+            by_reason,
+            "loss_reason_name",
+            {"expense_amount": t("dash.series.expense")},
+            lang,
+            t("dash.chart.lost_costs"),
+            key="loss_reason_code",
+        ),
+        "costs.lost",
+    )
+
+projects = queries.project_costs(f, actor)
+top = projects.head(20).copy()
+top["label"] = top.project_name.str.slice(0, 18)
+picked_projects = ui.chart(
+    charts.bars(
+        top,
+        "label",
+        {
+            "budget_amount": t("dash.series.budget"),
+            "total_expense_amount": t("dash.series.spent"),
+            "contract_amount": t("dash.series.contract"),
+        },
+        lang,
+        t("dash.chart.project_costs"),
+        key="project_id",
+    ),
+    "costs.projects",
+)
+
+customers = queries.customer_costs(f, actor)
+for column, kind in (("region_code", "region"), ("customer_type", "customer_type")):
+    customers[column] = customers[column].map(lambda c, k=kind: ui.code_label(k, c))
+ui.records(customers, "customer_costs", title=t("dash.table.customer_costs"))
+ui.records(
+    ui.drill(projects, "project_id", picked_projects),
+    "project_costs",
+    title=t("dash.table.project_costs"),
+)
+ui.records(
+    ui.drill(lost, "loss_reason_code", picked_reasons),
+    "lost_deal_costs",
+    title=t("dash.table.lost_costs"),
+)
+expenses = queries.expense_records(f, actor)
+expenses["month_key"] = expenses.incurred_date.astype("datetime64[ns]").dt.strftime("%Y-%m-01")
+ui.records(ui.drill(expenses, "month_key", picked_months).drop(columns=["month_key"]), "expenses")

@@ -1,0 +1,99 @@
+"""Forecast: by close month and forecast category against targets, pipeline coverage,
+calibrated vs stage-default probability, accuracy of past months' forecasts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from entry_app.i18n import t
+
+ctx = ui.context("forecast")
+f, actor, lang = ctx.filters, ctx.actor, ctx.lang
+this_month = pd.Timestamp(ctx.freshness.as_of_date.replace(day=1))
+
+kpis = queries.forecast_kpis(f, actor)
+ui.kpi_row(
+    [
+        ui.Kpi("forecast_amount", ui.money(kpis["forecast_amount"])),
+        ui.Kpi(
+            "forecast_weighted_amount",
+            ui.money(kpis["forecast_weighted_amount"]),
+            metric="weighted_pipeline",
+        ),
+        ui.Kpi("calibrated_weighted_amount", ui.money(kpis["calibrated_weighted_amount"])),
+        ui.Kpi("target_amount", ui.money(kpis["target_amount"]), metric="target_amount"),
+        ui.Kpi("attainment", ui.rate(kpis["attainment"]), metric="attainment"),
+        ui.Kpi(
+            "remaining_target_amount",
+            ui.money(kpis["remaining_target_amount"]),
+            metric="remaining_target_amount",
+        ),
+        ui.Kpi(
+            "pipeline_coverage",
+            ui.number(kpis["pipeline_coverage"], 2),
+            metric="pipeline_coverage",
+        ),
+    ]
+)
+st.caption(t("dash.drill.hint"))
+
+by_month = queries.forecast_by_month(f, actor)
+targets = queries.targets_by_month(f, actor)
+categories = {c: t(f"dash.forecast.{c}") for c in ("pipeline", "best_case", "commit")}
+picked = ui.chart(
+    charts.target_bars(
+        by_month,
+        targets[targets.period_month >= this_month],
+        lang,
+        t("dash.chart.forecast_month"),
+        {"target": t("dash.series.target")},
+        categories,
+    ),
+    "forecast.months",
+)
+left, right = st.columns(2)
+with left:
+    probabilities = queries.forecast_probabilities(f, actor, lang)
+    probabilities["stage"] = probabilities.stage_name
+    picked_stages = ui.chart(
+        charts.bars(
+            probabilities,
+            "stage",
+            {
+                "default_probability": t("dash.series.default_probability"),
+                "calibrated_probability": t("dash.series.calibrated_probability"),
+            },
+            lang,
+            t("dash.chart.probabilities"),
+            key="stage_code",
+            kind="rate",
+        ),
+        "forecast.probabilities",
+    )
+with right:
+    accuracy = queries.forecast_accuracy(f, actor)
+    accuracy = accuracy[accuracy.forecast_month < this_month]
+    ui.chart(
+        charts.bars(
+            accuracy.tail(18),
+            "forecast_month",
+            {
+                "forecast_weighted_amount": t("dash.series.forecast_weighted"),
+                "won_amount": t("dash.series.won"),
+            },
+            lang,
+            t("dash.chart.accuracy"),
+            key="forecast_month",
+        ),
+        "forecast.accuracy",
+    )
+
+records = queries.forecast_records(f, actor, lang)
+records["month_category"] = records.forecast_month.astype(str) + "|" + records.forecast_category
+shown = ui.drill(records, "month_category", picked)
+shown = ui.drill(shown, "stage_code", picked_stages)
+ui.records(shown.drop(columns=["month_category"]), "forecast_projects")
+ui.records(targets, "forecast_targets", title=t("dash.series.target"))
+ui.records(accuracy, "forecast_accuracy", title=t("dash.chart.accuracy"))

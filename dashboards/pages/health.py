@@ -1,0 +1,58 @@
+"""Deal health: open projects flagged — no activity for N days, close date passed, stuck in
+a stage longer than its usual duration, competitor present."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from dashboards.queries import HEALTH_FLAGS
+from entry_app.i18n import t
+
+ctx = ui.context("health")
+f, actor, lang = ctx.filters, ctx.actor, ctx.lang
+
+inactive_days = st.sidebar.number_input(
+    t("dash.option.inactive_days"), min_value=1, max_value=365, value=30, key="inactive_days"
+)
+health = queries.deal_health(f, actor, lang, int(inactive_days))
+kpis = queries.health_kpis(health)
+days = {"days": int(inactive_days)}
+ui.kpi_row(
+    [
+        ui.Kpi("flagged_count", f"{kpis['flagged_count']:,} / {kpis['open_count']:,}"),
+        ui.Kpi("flagged_amount", ui.money(kpis["flagged_amount"])),
+        *[
+            ui.Kpi(f"{flag}_count", ui.number(kpis[f"{flag}_count"]), help_params=days)
+            for flag in HEALTH_FLAGS
+        ],
+    ]
+)
+st.caption(t("dash.drill.hint"))
+
+counts = pd.DataFrame(
+    {
+        "flag": list(HEALTH_FLAGS),
+        "label": [t(f"dash.flag.{flag}") for flag in HEALTH_FLAGS],
+        "project_count": [kpis[f"{flag}_count"] for flag in HEALTH_FLAGS],
+    }
+)
+picked = ui.chart(
+    charts.bars(
+        counts,
+        "label",
+        {"project_count": t("dash.axis.count")},
+        lang,
+        t("dash.chart.health"),
+        key="flag",
+        kind="count",
+    ),
+    "health.flags",
+)
+only_flagged = st.toggle(t("dash.option.only_flagged"), value=True, key="health.only_flagged")
+shown = health[health.flag_count > 0] if only_flagged else health
+if picked:
+    st.info(t("dash.drill.active", what=", ".join(t(f"dash.flag.{p}") for p in sorted(picked))))
+    shown = shown[shown[sorted(picked)].any(axis=1)]
+ui.records(shown, "deal_health")

@@ -1,0 +1,68 @@
+"""Leads: volume and conversion by source, time to qualify."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from entry_app.i18n import t
+
+ctx = ui.context("leads")
+f, actor, lang = ctx.filters, ctx.actor, ctx.lang
+ui.not_applicable("region", "industry", "customer_type", "sales_mode")
+
+kpis = queries.lead_kpis(f, actor)
+ui.kpi_row(
+    [
+        ui.Kpi("lead_count", ui.number(kpis["lead_count"])),
+        ui.Kpi("qualified_count", ui.number(kpis["qualified_count"])),
+        ui.Kpi("rejected_count", ui.number(kpis["rejected_count"])),
+        ui.Kpi("conversion_rate", ui.rate(kpis["conversion_rate"])),
+        ui.Kpi("avg_days_to_qualify", ui.number(kpis["avg_days_to_qualify"], 1)),
+    ]
+)
+st.caption(t("dash.drill.hint"))
+
+sources = queries.leads_by_source(f, actor)
+sources["source"] = sources.source_code.map(lambda c: ui.code_label("source", c))
+trend = queries.lead_trend(f, actor)
+monthly = trend.groupby("month", as_index=False)[["lead_count", "qualified_count"]].sum()
+monthly["month_key"] = monthly.month.astype(str)
+left, right = st.columns(2)
+with left:
+    picked = ui.chart(
+        charts.bars(
+            sources,
+            "source",
+            {
+                "lead_count": t("dash.series.leads"),
+                "qualified_count": t("dash.series.qualified"),
+            },
+            lang,
+            t("dash.chart.lead_sources"),
+            key="source_code",
+            kind="count",
+        ),
+        "leads.sources",
+    )
+with right:
+    picked_months = ui.chart(
+        charts.bars(
+            monthly,
+            "month",
+            {
+                "lead_count": t("dash.series.leads"),
+                "qualified_count": t("dash.series.qualified"),
+            },
+            lang,
+            t("dash.chart.lead_trend"),
+            key="month_key",
+            kind="count",
+        ),
+        "leads.trend",
+    )
+ui.records(sources.drop(columns=["source"]), "lead_sources", title=t("dash.chart.lead_sources"))
+records = queries.lead_records(f, actor)
+records["month_key"] = records.created_date.astype("datetime64[ns]").dt.strftime("%Y-%m-01")
+shown = ui.drill(ui.drill(records, "source_code", picked), "month_key", picked_months)
+ui.records(shown.drop(columns=["month_key"]), "leads")

@@ -1,0 +1,129 @@
+"""Win/loss: win rate by count and amount over time, loss reasons Pareto, by competitor,
+rep, region, industry and customer type, sales cycle of won vs lost."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from dashboards.queries import WIN_RATE_DIMENSIONS
+from entry_app.i18n import t
+
+ctx = ui.context("win_loss")
+f, actor, lang = ctx.filters, ctx.actor, ctx.lang
+
+kpis = queries.winloss_kpis(f, actor)
+ui.kpi_row(
+    [
+        ui.Kpi("won_count", ui.number(kpis["won_count"]), metric="won_count"),
+        ui.Kpi("lost_count", ui.number(kpis["lost_count"])),
+        ui.Kpi("won_amount", ui.money(kpis["won_amount"]), metric="won_amount"),
+        ui.Kpi("win_rate_by_count", ui.rate(kpis["win_rate_by_count"]), metric="win_rate_by_count"),
+        ui.Kpi(
+            "win_rate_by_amount",
+            ui.rate(kpis["win_rate_by_amount"]),
+            metric="win_rate_by_amount",
+        ),
+        ui.Kpi(
+            "average_sales_cycle_days",
+            ui.number(kpis["average_sales_cycle_days"], 1),
+            metric="average_sales_cycle_days",
+        ),
+    ]
+)
+st.caption(t("dash.drill.hint"))
+
+records = queries.winloss_records(f, actor, lang)
+records["closed_month"] = records.closed_date.astype("datetime64[ns]").dt.strftime("%Y-%m-01")
+left, right = st.columns(2)
+with left:
+    trend = queries.win_rate_trend(f, actor)
+    trend["month_key"] = trend.closed_month.astype(str)
+    months = ui.chart(
+        charts.lines(
+            trend,
+            "closed_month",
+            {
+                "win_rate_by_count": t("dash.series.win_rate_by_count"),
+                "win_rate_by_amount": t("dash.series.win_rate_by_amount"),
+            },
+            lang,
+            t("dash.chart.win_rate_trend"),
+            money=False,
+            key="month_key",
+        ),
+        "win_loss.trend",
+    )
+with right:
+    reasons = queries.loss_reasons(f, actor, lang)
+    picked_reasons = ui.chart(
+        charts.pareto(
+            reasons,
+            lang,
+            t("dash.chart.loss_reasons"),
+            {
+                "lost_count": t("dash.series.lost_count"),
+                "cumulative_share": t("dash.series.cumulative_share"),
+            },
+        ),
+        "win_loss.pareto",
+    )
+
+dimension = (
+    st.segmented_control(
+        t("dash.breakdown"),
+        list(WIN_RATE_DIMENSIONS),
+        format_func=lambda d: t(f"dash.dim.{d}"),
+        default="rep",
+        key="win_loss.dimension",
+    )
+    or "rep"
+)
+by = queries.win_rate_by(f, actor, dimension)
+kind = {"region": "region", "industry": "industry", "customer_type": "customer_type"}
+if dimension in kind:
+    by["label"] = by.key.map(lambda c: ui.code_label(kind[dimension], c))
+by["label"] = by.label.fillna(t("dash.none")).astype(str)
+by["key"] = by.key.astype(str)
+left, right = st.columns(2)
+with left:
+    picked_keys = ui.chart(
+        charts.bars(
+            by.head(30),
+            "label",
+            {
+                "win_rate_by_count": t("dash.series.win_rate_by_count"),
+                "win_rate_by_amount": t("dash.series.win_rate_by_amount"),
+            },
+            lang,
+            f"{t('dash.chart.win_rate_by')}: {t(f'dash.dim.{dimension}')}",
+            key="key",
+            kind="rate",
+        ),
+        "win_loss.by",
+    )
+with right:
+    cycle = queries.sales_cycle_by_outcome(f, actor)
+    cycle["label"] = cycle.outcome.map(lambda o: t(f"dash.outcome.{o}"))
+    picked_outcomes = ui.chart(
+        charts.bars(
+            cycle,
+            "label",
+            {
+                "avg_sales_cycle_days": t("dash.kpi.average_sales_cycle_days"),
+                "median_sales_cycle_days": t("dash.axis.days"),
+            },
+            lang,
+            t("dash.chart.cycle"),
+            key="outcome",
+            kind="days",
+        ),
+        "win_loss.cycle",
+    )
+
+shown = ui.drill(records, "closed_month", months)
+shown = ui.drill(shown, "loss_reason_code", picked_reasons)
+column = WIN_RATE_DIMENSIONS[dimension][0].removeprefix("w.")
+shown = ui.drill(shown, column, picked_keys)
+shown = ui.drill(shown, "outcome", picked_outcomes)
+ui.records(shown.drop(columns=["closed_month"]), "win_loss_projects")

@@ -1,0 +1,292 @@
+"""What every dashboard page shares: sign-in and page access, the standard filters kept in
+the URL, the data's freshness, the KPI row, charts with drill-down, and the records table
+with CSV and Excel export. No SQL here: numbers come from dashboards.queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import charts, queries
+from dashboards.metrics import help_text
+from dashboards.scope import Filters, pages_for
+from dashboards.texts import TEXTS
+from entry_app.i18n import language, register, t
+from entry_app.session import require_sign_in
+from ingest.commands.base import Actor
+from ingest.store import reference
+from orchestration.snapshots import NoSnapshot
+
+register(TEXTS)
+
+FILTER_KEYS = (
+    "start",
+    "end",
+    "rep",
+    "department",
+    "region",
+    "industry",
+    "customer_type",
+    "sales_mode",
+)
+ALL = ""  # the "all" option of a select filter (absent from the URL)
+
+_REFERENCE = {
+    "region": {c: (zh, en) for c, zh, en in reference.REGIONS},
+    "industry": {c: (zh, en) for c, zh, en in reference.INDUSTRIES},
+    "customer_type": {c: (zh, en) for c, zh, en in reference.CUSTOMER_TYPES},
+    "source": {c: (zh, en) for c, zh, en in reference.LEAD_SOURCES},
+    "loss_category": dict(reference.LOSS_CATEGORIES.items()),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    actor: Actor
+    lang: str
+    filters: Filters
+    freshness: queries.Freshness
+
+
+def code_label(kind: str, code: Any) -> str:
+    """A reference code in words (region, industry, customer type, lead source ...)."""
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return t("dash.none")
+    names = _REFERENCE.get(kind, {}).get(str(code))
+    if names is None:
+        return str(code)
+    return names[1] if language() == "en" else names[0]
+
+
+def context(page: str) -> Context:
+    """Sign-in, page access and the standard filters; stops the page when it may not run."""
+    actor = require_sign_in()
+    if page not in pages_for(actor.role):
+        st.error(t("dash.not_allowed"))
+        st.stop()
+    lang = language()
+    try:
+        fresh = queries.freshness()
+    except NoSnapshot:
+        st.info(t("dash.no_snapshot"))
+        st.stop()
+        raise  # st.stop() raises; this keeps type checkers content
+    filters = _filter_widgets(actor, lang)
+    st.title(t(f"dash.page.{page}"))
+    st.caption(t(f"dash.period.{page}"))
+    st.caption(
+        t(
+            "dash.freshness",
+            as_of=fresh.as_of_date.isoformat(),
+            published_at=fresh.published_at.replace("T", " ").replace("+00:00", ""),
+            version=fresh.version,
+            change_seq=fresh.change_seq,
+        )
+    )
+    return Context(actor, lang, filters, fresh)
+
+
+def _bound(widget: Callable[..., Any], label: str, key: str, **kwargs: Any) -> Any:
+    """A filter widget whose value lives in the URL (?key=value) and survives page
+    switches, so a view can be bookmarked and sent to a colleague."""
+    return widget(label, key=key, bind="query-params", persist_state="session", **kwargs)
+
+
+def _filter_widgets(actor: Actor, lang: str) -> Filters:
+    options = queries.filter_options(actor)
+    with st.sidebar:
+        st.subheader(t("dash.filters"))
+        start = _bound(st.date_input, t("dash.filter.start"), "start", value=None)
+        end = _bound(st.date_input, t("dash.filter.end"), "end", value=None)
+        reps = {str(e): name for e, name in options["rep"]}
+        rep = _select(t("dash.filter.rep"), "rep", reps)
+        departments = {code: (en if lang == "en" else zh) for code, zh, en in options["department"]}
+        department = _select(t("dash.filter.department"), "department", departments)
+        region = _select(
+            t("dash.filter.region"),
+            "region",
+            {c: code_label("region", c) for c in options["region"]},
+        )
+        industry = _select(
+            t("dash.filter.industry"),
+            "industry",
+            {c: code_label("industry", c) for c in options["industry"]},
+        )
+        customer_type = _select(
+            t("dash.filter.customer_type"),
+            "customer_type",
+            {c: code_label("customer_type", c) for c in options["customer_type"]},
+        )
+        modes = {code: (en if lang == "en" else zh) for code, zh, en in options["sales_mode"]}
+        sales_mode = _select(t("dash.filter.sales_mode"), "sales_mode", modes)
+        st.caption(t("dash.filter.link_note"))
+    return Filters(
+        start=start if isinstance(start, dt.date) else None,
+        end=end if isinstance(end, dt.date) else None,
+        rep=int(rep) if rep else None,
+        department=department or None,
+        region=region or None,
+        industry=industry or None,
+        customer_type=customer_type or None,
+        sales_mode=sales_mode or None,
+    )
+
+
+def _select(label: str, key: str, choices: dict[str, str]) -> str:
+    """A select filter kept in the URL as its code (?region=north_china), whatever the
+    language. (Streamlit's own binding stores the displayed label, which differs between
+    zh and en and would break a link sent to a colleague reading the other language.)
+    The URL wins when it names a value; else the session's last choice, so a filter
+    survives a page switch that drops the query string."""
+    widget_key, saved_key = f"dash.filter.{key}", f"dash.saved.{key}"
+    from_url = st.query_params.get(key)
+    wanted = from_url if from_url is not None else st.session_state.get(saved_key, ALL)
+    if wanted not in choices:
+        wanted = ALL  # unknown, or a value this user may not choose (another team's rep)
+    st.session_state[widget_key] = wanted
+    everything = t("dash.filter.all")
+    value = st.selectbox(
+        label,
+        [ALL, *choices],
+        key=widget_key,
+        format_func=lambda v: everything if v == ALL else choices.get(v, v),
+        on_change=_remember_choice,
+        args=(key,),
+    )
+    _remember_choice(key, value)
+    return value
+
+
+def _remember_choice(key: str, value: str | None = None) -> None:
+    """Keep a select filter's value in the URL and the session (also the on_change
+    callback, which runs before the rerun so the new choice beats the old URL)."""
+    if value is None:
+        value = st.session_state[f"dash.filter.{key}"]
+    st.session_state[f"dash.saved.{key}"] = value
+    if value == ALL:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def not_applicable(*names: str) -> None:
+    """Say which of the standard filters a page cannot apply (rather than ignore silently)."""
+    st.caption(t("dash.not_applicable", names="、".join(t(f"dash.filter.{n}") for n in names)))
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str  # label key: dash.kpi.<key>
+    value: str
+    metric: str | None = None  # the dbt metric whose definition is the help text
+    help_params: dict[str, Any] | None = None
+
+
+def kpi_row(items: Iterable[Kpi]) -> None:
+    items = list(items)
+    for column, item in zip(st.columns(len(items)), items, strict=True):
+        column.metric(t(f"dash.kpi.{item.key}"), item.value, help=_kpi_help(item), border=True)
+
+
+def _kpi_help(item: Kpi) -> str | None:
+    if item.metric is not None:
+        lang = language()
+        return help_text(item.metric, lang, t(f"dash.metric.{item.metric}"))
+    key = f"dash.kpi.{item.key}.help"
+    return t(key, **(item.help_params or {})) if key in TEXTS else None
+
+
+def money(value: Any) -> str:
+    return charts.money_text(value, language())
+
+
+def rate(value: Any) -> str:
+    return charts.rate_text(value)
+
+
+def number(value: Any, places: int = 0) -> str:
+    return charts.number_text(value, places)
+
+
+# --- charts and drill-down -------------------------------------------------------------------
+
+
+def chart(fig: go.Figure, key: str) -> set[str]:
+    """Draw a figure; return the record keys (customdata[0]) of the selected elements."""
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"))
+    selected: set[str] = set()
+    points = []
+    try:
+        points = event.selection.points  # type: ignore[union-attr]
+    except AttributeError:
+        points = []
+    for point in points or []:
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and custom:
+            selected.add(str(custom[0]))
+        elif custom is not None:
+            selected.add(str(custom))
+    return selected
+
+
+def drill(frame: pd.DataFrame, column: str, selected: set[str]) -> pd.DataFrame:
+    """The records of the selected chart elements (all records when nothing is selected)."""
+    if not selected or frame.empty:
+        return frame
+    st.info(t("dash.drill.active", what=", ".join(sorted(selected))))
+    return frame[frame[column].astype(str).isin(selected)]
+
+
+# --- records and export ----------------------------------------------------------------------
+
+
+def records(frame: pd.DataFrame, name: str, *, title: str | None = None) -> None:
+    """The table of underlying records with CSV and Excel export of exactly what is shown."""
+    st.subheader(title or t("dash.records"))
+    if frame.empty:
+        st.caption(t("dash.empty"))
+        return
+    st.caption(t("dash.records.count", n=f"{len(frame):,}"))
+    st.dataframe(frame, hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    left.download_button(
+        t("dash.export.csv"),
+        data=lambda: to_csv(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv.{name}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        t("dash.export.xlsx"),
+        data=lambda: to_excel(frame, name),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx.{name}",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    # UTF-8 with a byte-order mark: Excel then opens Chinese text correctly.
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_excel(frame: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
