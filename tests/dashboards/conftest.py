@@ -32,17 +32,6 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
     """One seed + full refresh per test session (about a minute); the dashboards read it
     through CRM_DATA_DIR like the served app does."""
     root = tmp_path_factory.mktemp("dash_company")
-    if os.environ.get("XXX_DASH_TEMPLATE"):  # TEMP dev hack
-        import shutil
-
-        shutil.rmtree(root)
-        shutil.copytree(os.environ["XXX_DASH_TEMPLATE"], root)
-        os.environ["CRM_DATA_DIR"] = str(root)
-        reader.clear()
-        yield Company(
-            root, get_engine(f"sqlite:///{root / 'crm.db'}"), root / "warehouse" / "build.duckdb"
-        )
-        return
     env = {**os.environ, "CRM_DATA_DIR": str(root)}
     env.pop("CRM_STORE_URL", None)
     for args in (["init"], ["seed", "--profile", "small", "--seed", "7", "--as-of", str(AS_OF)]):
