@@ -21,17 +21,17 @@ st.set_page_config(page_title="CRM", page_icon=":material/handshake:", layout="w
 
 actor = require_sign_in()
 
-sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(actor.role):
-    page = st.Page(spec.path, title=t(spec.title), icon=spec.icon)
-    sections.setdefault(t(spec.section), []).append(page)
-current = st.navigation(sections)
-
 with st.sidebar:
     st.caption(t("nav.signed_in_as", name=actor.username, role=t(f"role.{actor.role}")))
     language_switcher()
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()
         st.rerun()
+
+sections: dict[str, list[st.Page]] = {}
+for spec in pages_for(actor.role):
+    page = st.Page(spec.path, title=t(spec.title), icon=spec.icon)
+    sections.setdefault(t(spec.section), []).append(page)
+current = st.navigation(sections)
 
 current.run()

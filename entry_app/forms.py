@@ -94,7 +94,9 @@ class EntryForm:
         self.slots[field] = st.empty()
 
     def submit(self, label: str | None = None) -> bool:
-        return st.form_submit_button(label or t("common.save"), type="primary")
+        return st.form_submit_button(
+            label or t("common.save"), type="primary", key=self.key("submit")
+        )
 
     def show_errors(self, errors: dict[str, str]) -> None:
         general: list[str] = []

@@ -212,8 +212,10 @@ def _login_form() -> None:
 def sign_out() -> None:
     revoke(st.session_state.get(TOKEN_KEY))
     _forget()
+    # Everything the user did in this session goes, except their language choice and
+    # Streamlit's own entries ("$$..."), which it needs to keep running.
     for key in list(st.session_state.keys()):
-        if not str(key).startswith("i18n."):
+        if not str(key).startswith(("i18n.", "$$")):
             del st.session_state[key]
 
 
@@ -224,4 +226,4 @@ def save_locale(lang: str) -> None:
         return
     # A refusal still leaves the choice in force for this session.
     with contextlib.suppress(CommandError):
-        set_locale(engine(), actor.id, lang)
+        set_locale(engine(), actor.id, actor.id, lang)

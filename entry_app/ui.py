@@ -50,7 +50,8 @@ def when(value: Any) -> str:
 
 
 def label(prefix: str, value: Any) -> str:
-    """A code shown as words: `label("project_status", "won")` is the text of "project_status.won"."""
+    """A code shown as words: `label("project_status", "won")` shows the text of the key
+    project_status.won."""
     if value is None or value == "":
         return ""
     return t(f"{prefix}.{value}")

@@ -85,9 +85,11 @@ if row["status"] in ("submitted", "manager_approved"):
         form.slot("comment")
         buttons = st.columns(2)
         with buttons[0]:
-            approve = st.form_submit_button(t("approval.approve"), type="primary")
+            approve = st.form_submit_button(
+                t("approval.approve"), type="primary", key=form.key("submit")
+            )
         with buttons[1]:
-            reject = st.form_submit_button(t("approval.reject"))
+            reject = st.form_submit_button(t("approval.reject"), key=form.key("reject"))
     if approve:
         form.run(
             actor,

@@ -123,9 +123,16 @@ if is_open and not project["can_work"]:
 
 
 # --- the close dialogs -------------------------------------------------------------------
+# Which dialog is open lives in the session, so that a full rerun (not only the dialog's
+# own) keeps it open until it succeeds or the user dismisses it.
+DIALOG = "workspace.dialog"
 
 
-@st.dialog(t("ws.close_won"))
+def _close_dialog(*_: object) -> None:
+    st.session_state.pop(DIALOG, None)
+
+
+@st.dialog(t("ws.close_won"), on_dismiss=_close_dialog)
 def close_won_dialog() -> None:
     quotes = [
         (q["id"], f"{q['quote_no']} · {ui.money(q['total_amount'])}") for q in project["quotes"]
@@ -162,10 +169,11 @@ def close_won_dialog() -> None:
             ),
             expected_version=version,
             success=t("ws.won"),
+            on_success=_close_dialog,
         )
 
 
-@st.dialog(t("ws.close_lost"))
+@st.dialog(t("ws.close_lost"), on_dismiss=_close_dialog)
 def close_lost_dialog() -> None:
     with EntryForm(f"close_lost_{project_id}", border=False) as form:
         reason = ui.choose("ws.loss_reason", reasons, key=form.key("loss_reason"), allow_none=True)
@@ -185,6 +193,7 @@ def close_lost_dialog() -> None:
             closed_date=closed,
             expected_version=version,
             success=t("ws.lost"),
+            on_success=_close_dialog,
         )
 
 
@@ -254,8 +263,12 @@ if can_work:
             )
     buttons = st.columns(2)
     if buttons[0].button(t("ws.close_won"), key="ws.open_won", icon=":material/handshake:"):
-        close_won_dialog()
+        st.session_state[DIALOG] = ("won", project_id)
     if buttons[1].button(t("ws.close_lost"), key="ws.open_lost", icon=":material/block:"):
+        st.session_state[DIALOG] = ("lost", project_id)
+    if st.session_state.get(DIALOG) == ("won", project_id):
+        close_won_dialog()
+    elif st.session_state.get(DIALOG) == ("lost", project_id):
         close_lost_dialog()
 
 # --- what hangs on the project -----------------------------------------------------------

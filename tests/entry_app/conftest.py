@@ -33,9 +33,10 @@ def app(store: Engine) -> Callable[..., AppTest]:
     """`app(user_id, page=None, lang="en")`: the app signed in as that user (through the
     URL token, as after a browser reload), optionally switched to a page, run once."""
 
-    def open_as(user_id: int | None, page: str | None = None, lang: str = "en") -> AppTest:
+    def open_as(user_id: int | None, page: str | None = None, lang: str | None = "en") -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=30)
-        at.session_state["i18n.language"] = lang
+        if lang is not None:
+            at.session_state["i18n.language"] = lang
         if user_id is not None:
             at.query_params["sid"] = issue_token(user_id, store)
         at.run()
