@@ -46,9 +46,25 @@ def generate_docs(warehouse: Path) -> Path | None:
     return docs if done.returncode == 0 and (docs / "index.html").exists() else None
 
 
+def entry_app_service(host: str) -> Service:
+    """The entry app (Streamlit); XSRF protection stays on (Streamlit's default)."""
+    app = Path(__file__).resolve().parent.parent / "entry_app" / "app.py"
+    port = os.environ.get("CRM_ENTRY_PORT", "8501")
+    return Service(
+        "entry app",
+        f"http://localhost:{port}",
+        [
+            *(sys.executable, "-m", "streamlit", "run", str(app)),
+            *("--server.port", port, "--server.address", host, "--server.headless", "true"),
+            *("--browser.gatherUsageStats", "false"),
+        ],
+    )
+
+
 def services(docs: Path | None) -> list[Service]:
     host = bind_address()
     found = []
+    found.append(entry_app_service(host))
     if docs is not None:
         found.append(
             Service(
