@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CRM_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: install demo test lint format clean
+.PHONY: install demo test lint format clean e2e-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3.11 -m venv $(VENV)
@@ -26,7 +26,19 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install lint
+# The real-browser tests drive Debian's Chromium; the voucher PDF embeds a CJK font.
+# Installed only when missing, so a prepared machine never touches the network.
+E2E_DEPS := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+e2e-deps:
+	@for f in $(E2E_DEPS); do test -e $$f || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei; \
+	fi
+
+test: install lint e2e-deps
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 demo: install
