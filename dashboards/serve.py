@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -13,7 +18,7 @@ def port() -> int:
     return int(os.environ.get("CRM_DASHBOARDS_PORT", "8502"))
 
 
-def command(host: str) -> list[str]:
+def command(host: str, port_number: int | None = None) -> list[str]:
     # XSRF protection stays at Streamlit's default (on), as DESIGN §8 asks.
     return [
         sys.executable,
@@ -22,7 +27,7 @@ def command(host: str) -> list[str]:
         "run",
         str(APP),
         "--server.port",
-        str(port()),
+        str(port_number or port()),
         "--server.address",
         host,
         "--server.headless",
@@ -30,3 +35,41 @@ def command(host: str) -> list[str]:
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+def start(data_folder: Path, port_number: int) -> subprocess.Popen[bytes]:
+    """Start the dashboards on a data directory and wait until they answer (benchmarks and
+    browser tests; `crm serve` starts them through `command`)."""
+    env = {**os.environ, "CRM_DATA_DIR": str(data_folder)}
+    process = subprocess.Popen(
+        command("127.0.0.1", port_number),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port_number}/_stcore/health") as r:
+                if r.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise RuntimeError("the dashboards did not start within 60 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -422,5 +422,28 @@ def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
         click.echo(line)
 
 
+@bench.command("dashboards")
+@click.option(
+    "--profile", type=click.Choice(["small", "large"]), default="large", show_default=True
+)
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--browser/--no-browser",
+    default=True,
+    show_default=True,
+    help="Also time the first chart of each page in Chromium.",
+)
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/dashboards.json).")
+@friendly_errors
+def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | None) -> None:
+    """Dashboard query p50/p95 per page, speed-up over the store, time to first chart."""
+    from dashboards.bench import run_dashboards_bench
+
+    click.echo(f"preparing the {profile} store and warehouse (reused when already built) ...")
+    _, lines = run_dashboards_bench(profile, seed_value, out, browser=browser)
+    for line in lines:
+        click.echo(line)
+
+
 if __name__ == "__main__":
     main()

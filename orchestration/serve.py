@@ -61,10 +61,18 @@ def entry_app_service(host: str) -> Service:
     )
 
 
+def dashboards_service(host: str) -> Service:
+    """The decision-support dashboards, a second Streamlit app (CRM_DASHBOARDS_PORT)."""
+    from dashboards import serve as dashboards
+
+    return Service("dashboards", f"http://localhost:{dashboards.port()}", dashboards.command(host))
+
+
 def services(docs: Path | None) -> list[Service]:
     host = bind_address()
     found = []
     found.append(entry_app_service(host))
+    found.append(dashboards_service(host))
     if docs is not None:
         found.append(
             Service(
