@@ -80,7 +80,7 @@ class EntryForm:
     def __enter__(self) -> EntryForm:
         message = st.session_state.pop(_state_key(self.name, "flash"), None)
         if message:
-            st.success(message, icon="✅")
+            st.success(message, icon=":material/check_circle:")
         self._form = st.form(f"{self.name}.{generation(self.name)}", border=self.border)
         self._form.__enter__()
         self.slots[GENERAL] = st.empty()
@@ -181,4 +181,4 @@ def run_action(
 def show_flash(name: str) -> None:
     message = st.session_state.pop(_state_key(name, "flash"), None)
     if message:
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")

@@ -141,6 +141,10 @@ def choose(
     if allow_none:
         values = [None, *values]
         names[None] = t("common.none")
+    # A choice kept from an earlier run that is no longer offered (the list was empty, or
+    # changed) would show as blank: fall back to the default instead.
+    if key in st.session_state and st.session_state[key] not in values and index is not None:
+        del st.session_state[key]
     return st.selectbox(
         t(label_key),
         values,

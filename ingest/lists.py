@@ -733,6 +733,12 @@ def reports(session: Session, actor: Actor, *, limit: int = PAGE_SIZE, offset: i
     return page(session, _report_query().where(ExpenseReport.owner_id == actor.id), limit, offset)
 
 
+def report_number(session: Session, report_id: int) -> str:
+    return (
+        session.scalar(select(ExpenseReport.report_no).where(ExpenseReport.id == report_id)) or ""
+    )
+
+
 def approval_queue(
     session: Session, actor: Actor, *, limit: int = PAGE_SIZE, offset: int = 0
 ) -> Page:

@@ -93,11 +93,11 @@ st.caption(f"{t('project.sales_mode')}: {project['sales_mode']} · {t('ws.progre
 marks = []
 for i, stage in enumerate(stages):
     if i < current_index or (project["status"] == "won" and i <= current_index):
-        marks.append(f"✅ {stage['name']}")
+        marks.append(f"✓ {stage['name']}")
     elif i == current_index:
         marks.append(f"**▶ {stage['name']}**")
     else:
-        marks.append(f"◻️ {stage['name']}")
+        marks.append(f"○ {stage['name']}")
 st.markdown(" → ".join(marks))
 st.progress((current_index + 1) / max(len(stages), 1))
 

@@ -34,13 +34,20 @@ with EntryForm("report_create") as form:
     )
     form.slot("expense_ids")
     submitted = form.submit()
+
+
+def created(report_id: int) -> str:
+    with ui.reading() as session:
+        return t("report.created", no=lists.report_number(session, report_id))
+
+
 if submitted:
     form.run(
         actor,
         create_report,
         title,
         sorted(expense_ids),
-        success=lambda report_id: t("report.created", no=report_id),
+        success=created,
     )
 
 st.subheader(t("report.list"))
