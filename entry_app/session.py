@@ -175,7 +175,11 @@ def sign_in(username: str, password: str) -> str | None:
     token = issue_token(result.user_id)  # type: ignore[arg-type]
     actor = actor_from_token(token)
     assert actor is not None
+    chosen = st.session_state.get("i18n.language")
     _remember(actor, token)
+    if chosen:
+        # A language picked on the login page is a choice: it follows the user from now on.
+        save_locale(chosen)
     return None
 
 
