@@ -106,3 +106,11 @@ def test_finance_cannot_open_a_sales_page(company, users) -> None:
     assert titles == ["Costs"] or [e.value for e in at.error] == [
         "Your role may not open this page."
     ]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_in_english(company, users, page) -> None:
+    at = open_page(company, a_user(users, "executive"), page, lang="en")
+    assert not at.exception, at.exception
+    assert at.title[0].value != ""
+    assert all(m.label.isascii() for m in at.metric)
