@@ -273,423 +273,445 @@ if can_work:
 
 # --- what hangs on the project -----------------------------------------------------------
 
-tabs = st.tabs(
-    [
-        t("ws.tab.history"),
-        t("ws.tab.contacts"),
-        t("ws.tab.competition"),
-        t("ws.tab.quotes"),
-        t("ws.tab.activities"),
-        t("ws.tab.expenses"),
-        t("ws.tab.issues"),
-        t("ws.tab.team"),
-    ]
+# Only the open tab runs (lazy tabs): the workspace stays one quick rerun however much
+# hangs on the project.
+TAB_KEYS = (
+    "ws.tab.history",
+    "ws.tab.contacts",
+    "ws.tab.competition",
+    "ws.tab.quotes",
+    "ws.tab.activities",
+    "ws.tab.expenses",
+    "ws.tab.issues",
+    "ws.tab.team",
 )
-
+tabs = st.tabs([t(key) for key in TAB_KEYS], key="workspace.tab", on_change="rerun")
 with tabs[0]:
-    ui.table(
-        project["history"],
-        {
-            "changed_at": "ws.when",
-            "change_type": "ws.change",
-            "from_stage": "ws.from_stage",
-            "to_stage": "ws.to_stage",
-            "amount": "common.amount",
-            "expected_close_date": "project.expected_close_date",
-            "note": "ws.note",
-            "changed_by": "ws.by",
-        },
-        formats={
-            "changed_at": ui.when,
-            "change_type": lambda c: ui.label("change_type", c),
-            "amount": ui.money,
-            "expected_close_date": ui.when,
-        },
-    )
+    if tabs[0].open:
+        ui.table(
+            project["history"],
+            {
+                "changed_at": "ws.when",
+                "change_type": "ws.change",
+                "from_stage": "ws.from_stage",
+                "to_stage": "ws.to_stage",
+                "amount": "common.amount",
+                "expected_close_date": "project.expected_close_date",
+                "note": "ws.note",
+                "changed_by": "ws.by",
+            },
+            formats={
+                "changed_at": ui.when,
+                "change_type": lambda c: ui.label("change_type", c),
+                "amount": ui.money,
+                "expected_close_date": ui.when,
+            },
+        )
 
 with tabs[1]:
-    ui.table(
-        project["contacts"],
-        {
-            "name": "ws.contact",
-            "title": "contact.title",
-            "decision_role": "ws.decision_role",
-            "attitude": "ws.attitude",
-            "notes": "common.notes",
-        },
-        formats={
-            "decision_role": lambda r: ui.label("decision_role", r),
-            "attitude": lambda a: ui.label("attitude", a),
-        },
-    )
-    if can_work:
-        with EntryForm(f"contact_role_{project_id}") as form:
-            contact_id = ui.choose("ws.contact", contact_options, key=form.key("contact_id"))
-            form.slot("contact_id")
-            role = ui.choose(
-                "ws.decision_role",
-                [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
-                key=form.key("decision_role"),
-            )
-            form.slot("decision_role")
-            attitude = ui.choose(
-                "ws.attitude",
-                [(a, t(f"attitude.{a}")) for a in ATTITUDES],
-                key=form.key("attitude"),
-                index=1,
-            )
-            form.slot("attitude")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                set_contact_role,
-                project_id,
-                contact_id,
-                role,
-                attitude=attitude,
-                notes=notes or None,
-                success=t("ws.role_saved"),
-            )
+    if tabs[1].open:
+        ui.table(
+            project["contacts"],
+            {
+                "name": "ws.contact",
+                "title": "contact.title",
+                "decision_role": "ws.decision_role",
+                "attitude": "ws.attitude",
+                "notes": "common.notes",
+            },
+            formats={
+                "decision_role": lambda r: ui.label("decision_role", r),
+                "attitude": lambda a: ui.label("attitude", a),
+            },
+        )
+        if can_work:
+            with EntryForm(f"contact_role_{project_id}") as form:
+                contact_id = ui.choose("ws.contact", contact_options, key=form.key("contact_id"))
+                form.slot("contact_id")
+                role = ui.choose(
+                    "ws.decision_role",
+                    [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
+                    key=form.key("decision_role"),
+                )
+                form.slot("decision_role")
+                attitude = ui.choose(
+                    "ws.attitude",
+                    [(a, t(f"attitude.{a}")) for a in ATTITUDES],
+                    key=form.key("attitude"),
+                    index=1,
+                )
+                form.slot("attitude")
+                notes = st.text_input(t("common.notes"), key=form.key("notes"))
+                form.slot("notes")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    set_contact_role,
+                    project_id,
+                    contact_id,
+                    role,
+                    attitude=attitude,
+                    notes=notes or None,
+                    success=t("ws.role_saved"),
+                )
 
 with tabs[2]:
-    ui.table(
-        project["competitors"],
-        {
-            "name": "ws.competitor",
-            "threat_level": "ws.threat",
-            "is_primary": "ws.primary",
-            "quoted_amount": "ws.quoted_amount",
-            "notes": "common.notes",
-        },
-        formats={
-            "threat_level": lambda v: ui.label("level", v),
-            "is_primary": lambda v: t("common.yes") if v else t("common.no"),
-            "quoted_amount": ui.money,
-        },
-    )
-    if can_work:
-        with EntryForm(f"competitor_{project_id}") as form:
-            competitor_id = ui.choose(
-                "ws.competitor", competitor_options, key=form.key("competitor_id"), allow_none=True
-            )
-            form.slot("competitor_id")
-            new_name = st.text_input(t("ws.new_competitor"), key=form.key("new_name"))
-            form.slot("name")
-            threat = ui.choose(
-                "ws.threat",
-                [(v, t(f"level.{v}")) for v in THREAT_LEVELS],
-                key=form.key("threat"),
-                index=1,
-            )
-            form.slot("threat_level")
-            primary = st.checkbox(t("ws.primary"), key=form.key("primary"))
-            quoted = st.text_input(t("ws.quoted_amount"), key=form.key("quoted"))
-            form.slot("quoted_amount")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                actions.link_competitor,
-                project_id,
-                competitor_id,
-                new_name,
-                threat_level=threat,
-                is_primary=primary,
-                quoted_amount=quoted,
-                notes=notes,
-                success=t("ws.competitor_saved"),
-            )
-    ui.table(
-        project["partners"],
-        {"name": "ws.partner", "partner_role": "ws.partner_role", "notes": "common.notes"},
-        formats={"partner_role": lambda v: ui.label("partner_role", v)},
-    )
-    if can_work:
-        with EntryForm(f"partner_{project_id}") as form:
-            partner_id = ui.choose(
-                "ws.partner", partner_options, key=form.key("partner_id"), allow_none=True
-            )
-            form.slot("partner_id")
-            new_partner = st.text_input(t("ws.new_partner"), key=form.key("new_name"))
-            form.slot("name")
-            partner_role = ui.choose(
-                "ws.partner_role",
-                [(v, t(f"partner_role.{v}")) for v in PARTNER_ROLES],
-                key=form.key("role"),
-            )
-            form.slot("partner_role")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                actions.link_partner,
-                project_id,
-                partner_id,
-                new_partner,
-                partner_role=partner_role,
-                notes=notes,
-                success=t("ws.partner_saved"),
-            )
+    if tabs[2].open:
+        ui.table(
+            project["competitors"],
+            {
+                "name": "ws.competitor",
+                "threat_level": "ws.threat",
+                "is_primary": "ws.primary",
+                "quoted_amount": "ws.quoted_amount",
+                "notes": "common.notes",
+            },
+            formats={
+                "threat_level": lambda v: ui.label("level", v),
+                "is_primary": lambda v: t("common.yes") if v else t("common.no"),
+                "quoted_amount": ui.money,
+            },
+        )
+        if can_work:
+            with EntryForm(f"competitor_{project_id}") as form:
+                competitor_id = ui.choose(
+                    "ws.competitor",
+                    competitor_options,
+                    key=form.key("competitor_id"),
+                    allow_none=True,
+                )
+                form.slot("competitor_id")
+                new_name = st.text_input(t("ws.new_competitor"), key=form.key("new_name"))
+                form.slot("name")
+                threat = ui.choose(
+                    "ws.threat",
+                    [(v, t(f"level.{v}")) for v in THREAT_LEVELS],
+                    key=form.key("threat"),
+                    index=1,
+                )
+                form.slot("threat_level")
+                primary = st.checkbox(t("ws.primary"), key=form.key("primary"))
+                quoted = st.text_input(t("ws.quoted_amount"), key=form.key("quoted"))
+                form.slot("quoted_amount")
+                notes = st.text_input(t("common.notes"), key=form.key("notes"))
+                form.slot("notes")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    actions.link_competitor,
+                    project_id,
+                    competitor_id,
+                    new_name,
+                    threat_level=threat,
+                    is_primary=primary,
+                    quoted_amount=quoted,
+                    notes=notes,
+                    success=t("ws.competitor_saved"),
+                )
+        ui.table(
+            project["partners"],
+            {"name": "ws.partner", "partner_role": "ws.partner_role", "notes": "common.notes"},
+            formats={"partner_role": lambda v: ui.label("partner_role", v)},
+        )
+        if can_work:
+            with EntryForm(f"partner_{project_id}") as form:
+                partner_id = ui.choose(
+                    "ws.partner", partner_options, key=form.key("partner_id"), allow_none=True
+                )
+                form.slot("partner_id")
+                new_partner = st.text_input(t("ws.new_partner"), key=form.key("new_name"))
+                form.slot("name")
+                partner_role = ui.choose(
+                    "ws.partner_role",
+                    [(v, t(f"partner_role.{v}")) for v in PARTNER_ROLES],
+                    key=form.key("role"),
+                )
+                form.slot("partner_role")
+                notes = st.text_input(t("common.notes"), key=form.key("notes"))
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    actions.link_partner,
+                    project_id,
+                    partner_id,
+                    new_partner,
+                    partner_role=partner_role,
+                    notes=notes,
+                    success=t("ws.partner_saved"),
+                )
 
 with tabs[3]:
-    for quote in project["quotes"]:
-        st.markdown(
-            f"**{quote['quote_no']}** · {ui.when(quote['quote_date'])} · "
-            f"{ui.label('quote_status', quote['status'])} · {ui.money(quote['total_amount'])}"
-        )
-        ui.table(
-            quote["lines"],
-            {
-                "code": "common.code",
-                "product": "ws.product",
-                "quantity": "ws.quantity",
-                "unit_price": "ws.unit_price",
-                "discount_rate": "ws.discount",
-                "line_amount": "common.amount",
-            },
-            formats={"unit_price": ui.money, "line_amount": ui.money},
-        )
-    if project["can_work"] and project["quotes"]:
-        with EntryForm(f"quote_status_{project_id}") as form:
-            st.markdown(f"**{t('ws.quote_status')}**")
-            quote_id = ui.choose(
-                "ws.quote_no",
-                [(q["id"], q["quote_no"]) for q in project["quotes"]],
-                key=form.key("quote_id"),
+    if tabs[3].open:
+        for quote in project["quotes"]:
+            st.markdown(
+                f"**{quote['quote_no']}** · {ui.when(quote['quote_date'])} · "
+                f"{ui.label('quote_status', quote['status'])} · {ui.money(quote['total_amount'])}"
             )
-            form.slot("quote_id")
-            quote_status = ui.choose(
-                "common.status",
-                [(s, t(f"quote_status.{s}")) for s in QUOTE_STATUSES],
-                key=form.key("status"),
+            ui.table(
+                quote["lines"],
+                {
+                    "code": "common.code",
+                    "product": "ws.product",
+                    "quantity": "ws.quantity",
+                    "unit_price": "ws.unit_price",
+                    "discount_rate": "ws.discount",
+                    "line_amount": "common.amount",
+                },
+                formats={"unit_price": ui.money, "line_amount": ui.money},
             )
-            form.slot("status")
-            submitted = form.submit()
-        if submitted:
-            form.run(actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
-    if can_work:
-        product_choices = [
-            (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in products
-        ]
-        with EntryForm(f"quote_{project_id}") as form:
-            st.markdown(f"**{t('ws.quote_new')}**")
-            valid_until = st.date_input(
-                t("ws.valid_until"),
-                value=dt.date.today() + dt.timedelta(days=30),
-                key=form.key("valid_until"),
-            )
-            form.slot("valid_until")
-            lines = []
-            for n in range(QUOTE_LINES):
-                columns = st.columns([4, 1, 2, 1])
-                with columns[0]:
-                    product = ui.choose(
-                        "ws.product",
-                        product_choices,
-                        key=form.key(f"product_{n}"),
-                        allow_none=True,
-                    )
-                quantity = columns[1].number_input(
-                    t("ws.quantity"), min_value=1, value=1, step=1, key=form.key(f"quantity_{n}")
+        if project["can_work"] and project["quotes"]:
+            with EntryForm(f"quote_status_{project_id}") as form:
+                st.markdown(f"**{t('ws.quote_status')}**")
+                quote_id = ui.choose(
+                    "ws.quote_no",
+                    [(q["id"], q["quote_no"]) for q in project["quotes"]],
+                    key=form.key("quote_id"),
                 )
-                price = columns[2].text_input(t("ws.unit_price"), key=form.key(f"price_{n}"))
-                discount = columns[3].text_input(t("ws.discount"), key=form.key(f"discount_{n}"))
-                form.slot(f"lines.{len(lines)}")
-                if product is not None:
-                    lines.append(
-                        QuoteLineInput(
-                            product=product,
-                            quantity=quantity,
-                            unit_price=price or None,
-                            discount_rate=discount or 0,
+                form.slot("quote_id")
+                quote_status = ui.choose(
+                    "common.status",
+                    [(s, t(f"quote_status.{s}")) for s in QUOTE_STATUSES],
+                    key=form.key("status"),
+                )
+                form.slot("status")
+                submitted = form.submit()
+            if submitted:
+                form.run(actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
+        if can_work:
+            product_choices = [
+                (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in products
+            ]
+            with EntryForm(f"quote_{project_id}") as form:
+                st.markdown(f"**{t('ws.quote_new')}**")
+                valid_until = st.date_input(
+                    t("ws.valid_until"),
+                    value=dt.date.today() + dt.timedelta(days=30),
+                    key=form.key("valid_until"),
+                )
+                form.slot("valid_until")
+                lines = []
+                for n in range(QUOTE_LINES):
+                    columns = st.columns([4, 1, 2, 1])
+                    with columns[0]:
+                        product = ui.choose(
+                            "ws.product",
+                            product_choices,
+                            key=form.key(f"product_{n}"),
+                            allow_none=True,
                         )
+                    quantity = columns[1].number_input(
+                        t("ws.quantity"),
+                        min_value=1,
+                        value=1,
+                        step=1,
+                        key=form.key(f"quantity_{n}"),
                     )
-            form.slot("lines")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                create_quote,
-                QuoteInput(
-                    project_id=project_id,
-                    valid_until=valid_until,
-                    lines=lines,
-                    notes=notes or None,
-                ),
-                success=t("ws.quote_saved"),
-            )
+                    price = columns[2].text_input(t("ws.unit_price"), key=form.key(f"price_{n}"))
+                    discount = columns[3].text_input(
+                        t("ws.discount"), key=form.key(f"discount_{n}")
+                    )
+                    form.slot(f"lines.{len(lines)}")
+                    if product is not None:
+                        lines.append(
+                            QuoteLineInput(
+                                product=product,
+                                quantity=quantity,
+                                unit_price=price or None,
+                                discount_rate=discount or 0,
+                            )
+                        )
+                form.slot("lines")
+                notes = st.text_input(t("common.notes"), key=form.key("notes"))
+                form.slot("notes")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    create_quote,
+                    QuoteInput(
+                        project_id=project_id,
+                        valid_until=valid_until,
+                        lines=lines,
+                        notes=notes or None,
+                    ),
+                    success=t("ws.quote_saved"),
+                )
 
 with tabs[4]:
-    ui.table(
-        project["activities"],
-        {
-            "activity_type": "activity.type",
-            "subject": "activity.subject",
-            "planned_at": "activity.planned_at",
-            "done_at": "activity.done_at",
-            "status": "common.status",
-        },
-        formats={
-            "activity_type": lambda v: ui.label("activity_type", v),
-            "planned_at": ui.when,
-            "done_at": ui.when,
-            "status": lambda v: ui.label("activity_status", v),
-        },
-    )
-    if project["can_work"]:
-        with EntryForm(f"ws_activity_{project_id}") as form:
-            st.markdown(f"**{t('ws.activity_new')}**")
-            kind = ui.choose(
-                "activity.type",
-                [(v, t(f"activity_type.{v}")) for v in ACTIVITY_TYPES],
-                key=form.key("type"),
-                index=1,
-            )
-            form.slot("activity_type")
-            subject = st.text_input(t("activity.subject"), key=form.key("subject"))
-            form.slot("subject")
-            done = st.checkbox(t("activity.already_done"), value=True, key=form.key("done"))
-            day = st.date_input(t("activity.planned_date"), key=form.key("day"))
-            form.slot("planned_at")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                create_activity,
-                ActivityInput(
-                    activity_type=kind,
-                    subject=subject,
-                    planned_at=None if done else dt.datetime.combine(day, dt.time(9)),
-                    project_id=project_id,
-                    status="done" if done else "planned",
-                ),
-                success=t("activity.saved"),
-            )
+    if tabs[4].open:
+        ui.table(
+            project["activities"],
+            {
+                "activity_type": "activity.type",
+                "subject": "activity.subject",
+                "planned_at": "activity.planned_at",
+                "done_at": "activity.done_at",
+                "status": "common.status",
+            },
+            formats={
+                "activity_type": lambda v: ui.label("activity_type", v),
+                "planned_at": ui.when,
+                "done_at": ui.when,
+                "status": lambda v: ui.label("activity_status", v),
+            },
+        )
+        if project["can_work"]:
+            with EntryForm(f"ws_activity_{project_id}") as form:
+                st.markdown(f"**{t('ws.activity_new')}**")
+                kind = ui.choose(
+                    "activity.type",
+                    [(v, t(f"activity_type.{v}")) for v in ACTIVITY_TYPES],
+                    key=form.key("type"),
+                    index=1,
+                )
+                form.slot("activity_type")
+                subject = st.text_input(t("activity.subject"), key=form.key("subject"))
+                form.slot("subject")
+                done = st.checkbox(t("activity.already_done"), value=True, key=form.key("done"))
+                day = st.date_input(t("activity.planned_date"), key=form.key("day"))
+                form.slot("planned_at")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    create_activity,
+                    ActivityInput(
+                        activity_type=kind,
+                        subject=subject,
+                        planned_at=None if done else dt.datetime.combine(day, dt.time(9)),
+                        project_id=project_id,
+                        status="done" if done else "planned",
+                    ),
+                    success=t("activity.saved"),
+                )
 
 with tabs[5]:
-    ui.table(
-        project["expenses"],
-        {
-            "incurred_date": "expense.incurred_date",
-            "category": "expense.category",
-            "amount": "common.amount",
-            "description": "common.description",
-        },
-        formats={
-            "incurred_date": ui.when,
-            "category": lambda v: t(f"expense_category_{v}"),
-            "amount": ui.money,
-        },
-    )
-    if project["can_work"]:
-        with EntryForm(f"ws_expense_{project_id}") as form:
-            st.markdown(f"**{t('ws.expense_new')}**")
-            category = ui.choose(
-                "expense.category",
-                [(c, t(f"expense_category_{c}")) for c in CATEGORIES],
-                key=form.key("category"),
-            )
-            form.slot("category")
-            amount = st.text_input(t("common.amount"), key=form.key("amount"))
-            form.slot("amount")
-            incurred = st.date_input(
-                t("expense.incurred_date"), value=dt.date.today(), key=form.key("date")
-            )
-            form.slot("incurred_date")
-            description = st.text_input(t("common.description"), key=form.key("description"))
-            form.slot("description")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                create_expense,
-                ExpenseInput(
-                    category=category,
-                    amount=amount,
-                    incurred_date=incurred,
-                    project_id=project_id,
-                    description=description or None,
-                ),
-                success=t("expense.saved"),
-            )
+    if tabs[5].open:
+        ui.table(
+            project["expenses"],
+            {
+                "incurred_date": "expense.incurred_date",
+                "category": "expense.category",
+                "amount": "common.amount",
+                "description": "common.description",
+            },
+            formats={
+                "incurred_date": ui.when,
+                "category": lambda v: t(f"expense_category_{v}"),
+                "amount": ui.money,
+            },
+        )
+        if project["can_work"]:
+            with EntryForm(f"ws_expense_{project_id}") as form:
+                st.markdown(f"**{t('ws.expense_new')}**")
+                category = ui.choose(
+                    "expense.category",
+                    [(c, t(f"expense_category_{c}")) for c in CATEGORIES],
+                    key=form.key("category"),
+                )
+                form.slot("category")
+                amount = st.text_input(t("common.amount"), key=form.key("amount"))
+                form.slot("amount")
+                incurred = st.date_input(
+                    t("expense.incurred_date"), value=dt.date.today(), key=form.key("date")
+                )
+                form.slot("incurred_date")
+                description = st.text_input(t("common.description"), key=form.key("description"))
+                form.slot("description")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    create_expense,
+                    ExpenseInput(
+                        category=category,
+                        amount=amount,
+                        incurred_date=incurred,
+                        project_id=project_id,
+                        description=description or None,
+                    ),
+                    success=t("expense.saved"),
+                )
 
 with tabs[6]:
-    ui.table(
-        project["issues"],
-        {
-            "title": "ws.issue_title",
-            "severity": "ws.severity",
-            "status": "common.status",
-            "resolution": "ws.resolution",
-        },
-        formats={
-            "severity": lambda v: ui.label("level", v),
-            "status": lambda v: ui.label("issue_status", v),
-        },
-    )
-    if can_work:
-        with EntryForm(f"issue_{project_id}") as form:
-            st.markdown(f"**{t('ws.issue_new')}**")
-            title = st.text_input(t("ws.issue_title"), key=form.key("title"))
-            form.slot("title")
-            severity = ui.choose(
-                "ws.severity",
-                [(v, t(f"level.{v}")) for v in SEVERITIES],
-                key=form.key("severity"),
-                index=1,
-            )
-            form.slot("severity")
-            description = st.text_area(t("common.description"), key=form.key("description"))
-            form.slot("description")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor,
-                create_issue,
-                project_id,
-                title,
-                description=description or None,
-                severity=severity,
-                success=t("ws.issue_saved"),
-            )
-    open_issues = [(i["id"], i["title"]) for i in project["issues"] if i["status"] == "open"]
-    if project["can_work"] and open_issues:
-        with EntryForm(f"resolve_{project_id}") as form:
-            st.markdown(f"**{t('ws.resolve')}**")
-            issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
-            resolution = st.text_input(t("ws.resolution"), key=form.key("resolution"))
-            form.slot("resolution")
-            submitted = form.submit()
-        if submitted:
-            form.run(actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))
+    if tabs[6].open:
+        ui.table(
+            project["issues"],
+            {
+                "title": "ws.issue_title",
+                "severity": "ws.severity",
+                "status": "common.status",
+                "resolution": "ws.resolution",
+            },
+            formats={
+                "severity": lambda v: ui.label("level", v),
+                "status": lambda v: ui.label("issue_status", v),
+            },
+        )
+        if can_work:
+            with EntryForm(f"issue_{project_id}") as form:
+                st.markdown(f"**{t('ws.issue_new')}**")
+                title = st.text_input(t("ws.issue_title"), key=form.key("title"))
+                form.slot("title")
+                severity = ui.choose(
+                    "ws.severity",
+                    [(v, t(f"level.{v}")) for v in SEVERITIES],
+                    key=form.key("severity"),
+                    index=1,
+                )
+                form.slot("severity")
+                description = st.text_area(t("common.description"), key=form.key("description"))
+                form.slot("description")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    create_issue,
+                    project_id,
+                    title,
+                    description=description or None,
+                    severity=severity,
+                    success=t("ws.issue_saved"),
+                )
+        open_issues = [(i["id"], i["title"]) for i in project["issues"] if i["status"] == "open"]
+        if project["can_work"] and open_issues:
+            with EntryForm(f"resolve_{project_id}") as form:
+                st.markdown(f"**{t('ws.resolve')}**")
+                issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
+                resolution = st.text_input(t("ws.resolution"), key=form.key("resolution"))
+                form.slot("resolution")
+                submitted = form.submit()
+            if submitted:
+                form.run(actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))
 
 with tabs[7]:
-    ui.table(
-        project["members"],
-        {"name": "ws.member_user", "member_role": "ws.member_role"},
-        formats={"member_role": lambda v: ui.label("member_role", v)},
-    )
-    if project["can_work"]:
-        with EntryForm(f"member_{project_id}") as form:
-            user_id = ui.choose("ws.member_user", people, key=form.key("user_id"))
-            form.slot("user_id")
-            member_role = ui.choose(
-                "ws.member_role",
-                [(v, t(f"member_role.{v}")) for v in MEMBER_ROLES],
-                key=form.key("role"),
-                index=1,
-            )
-            form.slot("member_role")
-            submitted = form.submit()
-        if submitted:
-            form.run(
-                actor, add_member, project_id, user_id, member_role, success=t("ws.member_saved")
-            )
+    if tabs[7].open:
+        ui.table(
+            project["members"],
+            {"name": "ws.member_user", "member_role": "ws.member_role"},
+            formats={"member_role": lambda v: ui.label("member_role", v)},
+        )
+        if project["can_work"]:
+            with EntryForm(f"member_{project_id}") as form:
+                user_id = ui.choose("ws.member_user", people, key=form.key("user_id"))
+                form.slot("user_id")
+                member_role = ui.choose(
+                    "ws.member_role",
+                    [(v, t(f"member_role.{v}")) for v in MEMBER_ROLES],
+                    key=form.key("role"),
+                    index=1,
+                )
+                form.slot("member_role")
+                submitted = form.submit()
+            if submitted:
+                form.run(
+                    actor,
+                    add_member,
+                    project_id,
+                    user_id,
+                    member_role,
+                    success=t("ws.member_saved"),
+                )

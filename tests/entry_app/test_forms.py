@@ -120,12 +120,16 @@ def test_workspace_stage_forecast_competitor_expense_issue(
     submit(at, f"forecast_{pid}")
     assert one(store, Project, Project.id == pid).expected_amount == Decimal("1200000.00")
 
+    at.session_state["workspace.tab"] = "Competitors & partners"  # only the open tab runs
+    at.run()
     fill(at, f"competitor_{pid}", new_name="和利时", threat="high", primary=True)
     submit(at, f"competitor_{pid}")
     competitor = one(store, Competitor, Competitor.name == "和利时")
     link = one(store, ProjectCompetitor, ProjectCompetitor.project_id == pid)
     assert (link.competitor_id, link.threat_level, link.is_primary) == (competitor.id, "high", True)
 
+    at.session_state["workspace.tab"] = "Expenses"
+    at.run()
     fill(at, f"ws_expense_{pid}", category="meals", amount="12.345")
     submit(at, f"ws_expense_{pid}")
     assert any("at most two decimals" in text for text in errors(at))
@@ -133,8 +137,12 @@ def test_workspace_stage_forecast_competitor_expense_issue(
     submit(at, f"ws_expense_{pid}")
     assert count(store, Expense, Expense.project_id == pid, Expense.category == "meals") == 1
 
+    at.session_state["workspace.tab"] = "Issues"
+    at.run()
     fill(at, f"issue_{pid}", title="用户要求国产化")
     submit(at, f"issue_{pid}")
+    at.session_state["workspace.tab"] = "Activities"
+    at.run()
     fill(at, f"ws_activity_{pid}", subject="技术交流会")
     submit(at, f"ws_activity_{pid}")
     assert count(store, Activity, Activity.project_id == pid, Activity.status == "done") == 1

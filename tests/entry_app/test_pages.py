@@ -67,3 +67,31 @@ def test_every_translation_key_used_exists() -> None:
         assert spec.title in CATALOG and spec.section in CATALOG
     for key, texts in CATALOG.items():
         assert texts.get("zh_CN") and texts.get("en"), key
+
+
+def test_every_workspace_tab_opens(app, store: Engine, company: Org) -> None:
+    """The workspace runs only its open tab; each one, with rows, in turn."""
+    from ingest.commands.project_links import QuoteInput, QuoteLineInput, create_quote
+
+    scenery = build(store, company)
+    create_quote(
+        store, company.rep, QuoteInput(scenery.project_id, lines=[QuoteLineInput("FT-3000", 2)])
+    )
+    at = app(company.rep)
+    at.session_state["workspace.project_id"] = scenery.project_id
+    at.switch_page("pages/project.py").run()
+    for key in (
+        "ws.tab.history",
+        "ws.tab.contacts",
+        "ws.tab.competition",
+        "ws.tab.quotes",
+        "ws.tab.activities",
+        "ws.tab.expenses",
+        "ws.tab.issues",
+        "ws.tab.team",
+    ):
+        at.session_state["workspace.tab"] = CATALOG[key]["en"]
+        at.run()
+        assert not at.exception, (key, at.exception)
+        if key == "ws.tab.quotes":
+            assert any(m.value.startswith("**BJ") for m in at.markdown)  # the quote's number
