@@ -445,5 +445,30 @@ def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | No
         click.echo(line)
 
 
+@bench.command("entry")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Data directory of an already seeded store (its crm.db); default: the configured store.",
+)
+@click.option("--repeat", default=5, show_default=True, help="Repetitions per interaction.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/entry.json).")
+@friendly_errors
+def bench_entry(data_dir: str | None, repeat: int, out: str | None) -> None:
+    """Entry-app page-load and submit times (one Streamlit rerun each); target 1 s.
+    Submits write real records: use a bench store."""
+    import os
+    from pathlib import Path
+
+    if data_dir:
+        os.environ["CRM_DATA_DIR"] = str(Path(data_dir).resolve())
+        os.environ.setdefault("CRM_STORE_URL", f"sqlite:///{Path(data_dir).resolve() / 'crm.db'}")
+    from ingest.bench_entry import lines, run_entry_bench
+
+    result = run_entry_bench(repeat=repeat, out=out, progress=click.echo)
+    for line in lines(result):
+        click.echo(line)
+
+
 if __name__ == "__main__":
     main()
