@@ -120,6 +120,7 @@ def _rep_project(session: Any, rep_id: int) -> int:
 def run_entry_bench(
     repeat: int = 5, out: str | Path | None = None, progress: Callable[[str], None] = print
 ) -> dict[str, Any]:
+    from entry_app.i18n import CATALOG
     from ingest.commands.leads import LeadInput, create_lead
     from ingest.store.db import get_engine, read_session
     from ingest.store.models import Project, Stage
@@ -168,7 +169,13 @@ def run_entry_bench(
         rep.fill("lead_create", company_name=f"基准测试公司 {stamp}", phone="010-12345678")
         measure("submit rep: new lead", lambda: rep.submit("lead_create"))
 
-        rep.open("pages/project.py", **{"workspace.project_id": project_id})
+        rep.open(
+            "pages/project.py",
+            **{
+                "workspace.project_id": project_id,
+                "workspace.tab": CATALOG["ws.tab.history"]["zh_CN"],
+            },
+        )
         with read_session(engine) as session:
             project = session.get(Project, project_id)
             stages = session.scalars(
@@ -183,6 +190,8 @@ def run_entry_bench(
             ).all()
         rep.fill(f"move_stage_{project_id}", stage=stages[round_no % len(stages)])
         measure("submit rep: move stage", lambda: rep.submit(f"move_stage_{project_id}"))
+        # The expense form is on the workspace's expenses tab (only the open tab runs).
+        rep.open("pages/project.py", **{"workspace.tab": CATALOG["ws.tab.expenses"]["zh_CN"]})
         rep.fill(f"ws_expense_{project_id}", amount=f"{100 + round_no}.00")
         measure("submit rep: expense on project", lambda: rep.submit(f"ws_expense_{project_id}"))
 
