@@ -2,7 +2,13 @@
 
 Same sign-in and roles as the entry app (entry_app.session); the navigation lists the
 dashboards the user's role may open, and each page enforces it again through the query
-module."""
+module.
+
+The pages live in `views/`, not `pages/`: Streamlit still auto-discovers a `pages/` folder
+beside the entry point, and a deep link (a bookmarked /pipeline?region=...) opened as the
+first request of a session would then run that page alone, without this entry point, its
+navigation and its page configuration.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ st.set_page_config(page_title="CRM", page_icon=":material/insights:", layout="wi
 actor = require_sign_in()
 
 pages = [
-    st.Page(f"pages/{name}.py", title=t(f"dash.page.{name}"), icon=ICONS[name], url_path=name)
+    st.Page(f"views/{name}.py", title=t(f"dash.page.{name}"), icon=ICONS[name], url_path=name)
     for name in pages_for(actor.role)
 ]
 current = st.navigation({t("dash.section"): pages})

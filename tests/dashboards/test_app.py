@@ -33,7 +33,7 @@ def open_page(
     for key, value in params.items():
         at.query_params[key] = value
     at.session_state["i18n.language"] = lang
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     return at.run()
 
 
