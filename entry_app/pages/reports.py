@@ -48,6 +48,8 @@ if submitted:
         title,
         sorted(expense_ids),
         success=created,
+        # The new form is the one the user goes on with (submit it, check its lines).
+        on_success=lambda report_id: st.session_state.update({"reports.pick": report_id}),
     )
 
 st.subheader(t("report.list"))
