@@ -109,6 +109,9 @@ def page_offset(key: str) -> int:
 
 def page_input(key: str, result: Page) -> None:
     if result.pages > 1:
+        # Filters that shrink the list must not leave the pager beyond its last page.
+        if st.session_state.get(f"{key}.page", 1) > result.pages:
+            st.session_state[f"{key}.page"] = result.pages
         st.number_input(
             t("common.page"),
             min_value=1,

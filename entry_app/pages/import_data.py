@@ -43,6 +43,8 @@ if submitted:
             locale=lang,
         )
         rejects = (Path(folder) / "rejects.csv").read_bytes() if report.rejected else None
+    # The rejects file is offered as a download below, not as a server path.
+    report.rejects_path = None
     st.subheader(t("import.report"))
     if report.ok:
         st.success(report.lines(lang)[-1])

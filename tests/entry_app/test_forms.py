@@ -289,3 +289,30 @@ def test_targets_and_admin_pages(app, store: Engine, company: Org) -> None:
     fill(admin, "lookup_loss_reason", code="no_license", category="product_fit")
     submit(admin, "lookup_loss_reason")
     assert one(store, LossReason, LossReason.code == "no_license").category == "product_fit"
+
+
+def test_import_page_dry_run_then_import(app, store: Engine, company: Org) -> None:
+    from pathlib import Path
+
+    from ingest.commands.users import UserInput, add_user
+
+    for username, name in (("wangwei", "王伟"), ("lina", "李娜"), ("zhangmin", "张敏")):
+        add_user(store, None, UserInput(username, name, "rep", "long-enough-1", department="north"))
+    files = Path(__file__).resolve().parents[1] / "ingest" / "import_files"
+    before = count(store, Customer)
+    at = app(company.steward, "pages/import_data.py")
+    at.file_uploader(key="import.file").set_value(
+        ("customers.csv", (files / "customers.csv").read_bytes(), "text/csv")
+    )
+    at.file_uploader(key="import.mapping").set_value(
+        ("customers.yaml", (files / "customers.yaml").read_bytes(), "application/yaml")
+    )
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    report = at.code[0].value
+    assert "Dry run, nothing written" in report and "would create 4" in report
+    assert count(store, Customer) == before
+    at.checkbox(key="import.dry_run").uncheck()
+    at.button[0].click().run()
+    assert "4 created" in at.code[0].value
+    assert count(store, Customer) == before + 4
