@@ -44,7 +44,7 @@ def _raw(fn: Callable[..., Any]) -> Callable[..., Any]:
     return lambda *args: inner(reader.current(), *args)
 
 
-# The queries each page runs on a load (dashboards/pages/*.py), uncached.
+# The queries each page runs on a load (dashboards/views/*.py), uncached.
 PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
     "pipeline": [
         ("pipeline_kpis", lambda f, a: _raw(q.pipeline_kpis)(f, a, 60)),

@@ -31,6 +31,11 @@ ZERO = Decimal("0.00")
 RATE = Decimal("0.0001")
 DAYS = Decimal("0.1")
 TREND_DAYS = 365
+# Record tables show the first rows (sorted by what matters most); the export asks again
+# without the limit. A page must not pull millions of rows to draw a table.
+RECORDS_LIMIT = 1_000
+# A drill-down: (output column, selected keys) pairs, from a chart selection.
+Drill = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -95,6 +100,33 @@ def _projects(f: Filters, scope: Scope, *, status: str | None = None) -> tuple[s
 
 def _one(snapshot: Snapshot, sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return reader.record(snapshot, sql, params)
+
+
+def _records(
+    snapshot: Snapshot,
+    sql: str,
+    params: dict[str, Any],
+    *,
+    order_by: str,
+    drill: Drill,
+    allowed: frozenset[str],
+    limit: int | None,
+) -> pd.DataFrame:
+    """The rows of `sql` narrowed to the drill-down keys, sorted, first `limit` only.
+    Drill columns come from the pages' fixed lists and are checked against `allowed`;
+    the keys themselves are parameters."""
+    where = Where()
+    for number, (column, keys) in enumerate(drill):
+        if column not in allowed:
+            raise ValueError(f"cannot drill on {column!r}")
+        where.add(
+            f"cast(r.{column} as varchar) in (select unnest($drill{number}))",
+            **{f"drill{number}": [str(k) for k in keys]},
+        )
+    tail = "" if limit is None else "limit $limit"
+    query = f"select * from ({sql}) as r where {where.sql()} order by {order_by} {tail}"
+    extra = {} if limit is None else {"limit": limit}
+    return reader.frame(snapshot, query, {**params, **where.params, **extra})
 
 
 def _period_or_trailing(f: Filters, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -213,6 +245,8 @@ def pipeline_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame
     """Open and weighted pipeline at the end of every 7th day back from the period's end."""
     cte, where = _projects(f, _scope(actor, "pipeline"))
     start, end = _period_or_trailing(f, _as_of(snapshot))
+    # the daily snapshot is the largest table: join the projects only when they narrow it
+    restrict = "ps.project_id in (select project_id from p)" if where.parts else "true"
     sql = f"""
         with {cte}
         select
@@ -221,8 +255,8 @@ def pipeline_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame
             sum(ps.amount) as open_amount,
             sum(ps.weighted_amount) as weighted_amount
         from fct_pipeline_snapshots as ps
-        inner join p on ps.project_id = p.project_id
         where ps.snapshot_date between $trend_start and $trend_end
+            and {restrict}
             and date_diff('day', ps.snapshot_date, $trend_end) % 7 = 0
         group by ps.snapshot_date
         order by ps.snapshot_date
@@ -233,8 +267,9 @@ def pipeline_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame
 CHANGE_TYPES = ("new", "won", "lost", "reopened", "advanced", "slipped", "pushed", "resized")
 
 
-@reader.cached
-def pipeline_changes(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+def _changes_sql(
+    snapshot: Snapshot, f: Filters, actor: Actor, lang: str
+) -> tuple[str, dict[str, Any]]:
     """Each project whose pipeline state differs between the end of the day before the
     period and the end of the period: one change type per project, first match wins in
     the order of CHANGE_TYPES (a project created and won in the period counts as won)."""
@@ -272,9 +307,9 @@ def pipeline_changes(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) ->
                         then 'pushed'
                     when a.status = 'open' and a.amount <> b.amount then 'resized'
                 end as change_type
-            from p
-            inner join states_after as a on a.project_id = p.project_id
-            left join states_before as b on b.project_id = p.project_id
+            from states_after as a
+            inner join p on a.project_id = p.project_id
+            left join states_before as b on b.project_id = a.project_id
         )
         select
             c.change_type, c.project_id, c.project_name, e.employee_name as owner_name,
@@ -287,19 +322,56 @@ def pipeline_changes(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) ->
         left join dim_stages as sa
             on sa.sales_mode_code = c.sales_mode_code and sa.stage_code = c.stage_after
         where c.change_type is not null
-        order by c.change_type, c.amount_after desc, c.project_id
     """
-    params = {
-        **where.params,
-        "before_date": start - dt.timedelta(days=1),
-        "after_date": end,
-    }
-    return reader.frame(snapshot, sql, params)
+    params = {**where.params, "before_date": start - dt.timedelta(days=1), "after_date": end}
+    return sql, params
+
+
+@reader.cached
+def pipeline_change_summary(
+    snapshot: Snapshot, f: Filters, actor: Actor, lang: str
+) -> pd.DataFrame:
+    """Projects and amounts per change type between the period's two dates."""
+    sql, params = _changes_sql(snapshot, f, actor, lang)
+    return reader.frame(
+        snapshot,
+        f"""select change_type, count(*) as project_count,
+                sum(amount_before) as amount_before, sum(amount_after) as amount_after
+            from ({sql}) as c group by 1 order by project_count desc, 1""",
+        params,
+    )
+
+
+@reader.cached
+def pipeline_changes(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    lang: str,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
+    sql, params = _changes_sql(snapshot, f, actor, lang)
+    return _records(
+        snapshot,
+        sql,
+        params,
+        order_by="r.change_type, r.amount_after desc, r.project_id",
+        drill=drill,
+        allowed=frozenset({"change_type", "stage_after", "owner_name"}),
+        limit=limit,
+    )
 
 
 @reader.cached
 def pipeline_records(
-    snapshot: Snapshot, f: Filters, actor: Actor, lang: str, stuck_days: int = 60
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    lang: str,
+    stuck_days: int = 60,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
 ) -> pd.DataFrame:
     """The open projects behind the pipeline page, flagged stuck and overdue."""
     cte, where = _projects(f, _scope(actor, "pipeline"), status="open")
@@ -323,9 +395,16 @@ def pipeline_records(
         left join dim_employees as e on e.employee_id = p.owner_id
         left join dim_stages as s
             on s.sales_mode_code = p.sales_mode_code and s.stage_code = p.current_stage_code
-        order by p.expected_amount desc, p.project_id
     """
-    return reader.frame(snapshot, sql, {**where.params, "stuck_days": stuck_days})
+    return _records(
+        snapshot,
+        sql,
+        {**where.params, "stuck_days": stuck_days},
+        order_by="r.expected_amount desc, r.project_id",
+        drill=drill,
+        allowed=frozenset({"stage_code", "is_stuck", "is_overdue", "forecast_category"}),
+        limit=limit,
+    )
 
 
 # --- stage velocity --------------------------------------------------------------------------
@@ -337,7 +416,7 @@ def _visits_cte(f: Filters, scope: Scope) -> tuple[str, Where]:
         f"""{cte},
         v as (
             select t.* from fct_stage_transitions as t
-            inner join p on t.project_id = p.project_id
+            where {"t.project_id in (select project_id from p)" if where.parts else "true"}
         )""",
         where,
     )
@@ -436,7 +515,14 @@ def velocity_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any
 
 
 @reader.cached
-def velocity_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+def velocity_records(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    lang: str,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
     cte, where = _visits_cte(f, _scope(actor, "velocity"))
     entered = Where().period("cast(v.entered_at as date)", f)
     lg = _lang_suffix(lang)
@@ -452,9 +538,16 @@ def velocity_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) ->
         left join dim_stages as s
             on s.sales_mode_code = v.sales_mode_code and s.stage_code = v.stage_code
         where not v.is_won_stage and {entered.sql()}
-        order by v.entered_at desc, v.project_id, v.visit_number
     """
-    return reader.frame(snapshot, sql, {**where.params, **entered.params})
+    return _records(
+        snapshot,
+        sql,
+        {**where.params, **entered.params},
+        order_by="r.entered_at desc, r.project_id, r.visit_number",
+        drill=drill,
+        allowed=frozenset({"stage_code", "exit_type"}),
+        limit=limit,
+    )
 
 
 # --- win / loss ------------------------------------------------------------------------------
@@ -587,14 +680,38 @@ def sales_cycle_by_outcome(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.D
     return reader.frame(snapshot, sql, where.params)
 
 
+WINLOSS_DRILLS = frozenset(
+    {
+        "closed_month",
+        "loss_reason_code",
+        "outcome",
+        "owner_id",
+        "department_code",
+        "region_code",
+        "industry_code",
+        "customer_type",
+        "sales_mode_code",
+        "competitor_id",
+    }
+)
+
+
 @reader.cached
-def winloss_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+def winloss_records(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    lang: str,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
     where = _closed_where(f, _scope(actor, "win_loss"))
     name = "r.loss_reason_name_en" if lang == "en" else "r.loss_reason_name"
     sql = f"""
         select
             w.project_id, p.project_name, c.customer_name, e.employee_name as owner_name,
-            w.outcome, w.closed_date, w.amount, w.sales_cycle_days, w.last_stage_code,
+            w.outcome, w.closed_date, strftime(w.closed_date, '%Y-%m-01') as closed_month,
+            w.amount, w.sales_cycle_days, w.last_stage_code,
             w.loss_reason_code, {name} as loss_reason_name, w.loss_reason_category,
             w.competitor_id, w.owner_id, w.department_code, w.region_code, w.industry_code,
             w.customer_type, w.sales_mode_code
@@ -604,9 +721,16 @@ def winloss_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> 
         left join dim_employees as e on e.employee_id = w.owner_id
         left join dim_loss_reasons as r on r.loss_reason_code = w.loss_reason_code
         where {where.sql()}
-        order by w.closed_date desc, w.project_id
     """
-    return reader.frame(snapshot, sql, where.params)
+    return _records(
+        snapshot,
+        sql,
+        where.params,
+        order_by="r.closed_date desc, r.project_id",
+        drill=drill,
+        allowed=WINLOSS_DRILLS,
+        limit=limit,
+    )
 
 
 # --- forecast --------------------------------------------------------------------------------
@@ -758,12 +882,21 @@ def forecast_accuracy(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFr
 
 
 @reader.cached
-def forecast_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+def forecast_records(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    lang: str,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
     fc = _forecast_where(f, _scope(actor, "forecast"))
     lg = _lang_suffix(lang)
     sql = f"""
         select
             fc.project_id, p.project_name, e.employee_name as owner_name, fc.forecast_month,
+            strftime(fc.forecast_month, '%Y-%m-%d') || '|' || fc.forecast_category
+                as month_category,
             fc.forecast_category, fc.sales_mode_code, fc.stage_code,
             s.stage_name_{lg} as stage_name, fc.amount, fc.probability,
             fc.calibrated_probability, fc.weighted_amount, fc.calibrated_weighted_amount,
@@ -774,9 +907,16 @@ def forecast_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) ->
         left join dim_stages as s
             on s.sales_mode_code = fc.sales_mode_code and s.stage_code = fc.stage_code
         where {fc.sql()}
-        order by fc.forecast_month, fc.amount desc, fc.project_id
     """
-    return reader.frame(snapshot, sql, fc.params)
+    return _records(
+        snapshot,
+        sql,
+        fc.params,
+        order_by="r.forecast_month, r.amount desc, r.project_id",
+        drill=drill,
+        allowed=frozenset({"month_category", "stage_code", "forecast_category"}),
+        limit=limit,
+    )
 
 
 # --- costs -----------------------------------------------------------------------------------
@@ -804,6 +944,14 @@ _EXPENSES = """
 
 def _expense_where(f: Filters, scope: Scope) -> Where:
     return Where().projects("x", f, scope).period("x.incurred_date", f)
+
+
+_PROJECT_COSTS = """
+    spent as (
+        select x.project_id, sum(x.amount) as period_expense_amount
+        from x where {where} group by 1
+    )
+"""
 
 
 @reader.cached
@@ -840,13 +988,24 @@ def cost_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
         "contract_amount": _money(signed["contract_amount"]),
     }
     kpis["cost_to_revenue_ratio"] = ratio(kpis["expense_amount"], kpis["contract_amount"])
-    projects = project_costs(f, actor)
-    kpis["over_budget_count"] = int(projects.is_over_budget.fillna(False).sum())
+    pw = _expense_where(f, scope).add("x.project_id is not null")
+    over = _one(
+        snapshot,
+        f"""
+        with {_EXPENSES}, {_PROJECT_COSTS.format(where=pw.sql())}
+        select count(*) filter (where m.is_over_budget) as over_budget_count
+        from spent inner join mart_project_costs as m on m.project_id = spent.project_id
+        """,
+        pw.params,
+    )
+    kpis["over_budget_count"] = over["over_budget_count"]
     return kpis
 
 
 @reader.cached
-def customer_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+def customer_costs(
+    snapshot: Snapshot, f: Filters, actor: Actor, limit: int | None = RECORDS_LIMIT
+) -> pd.DataFrame:
     """客户费用表: per customer, expenses in the period against contracts signed in it,
     projects won and lost in it and the expenses spent on lost projects in the period."""
     scope = _scope(actor, "costs")
@@ -897,22 +1056,31 @@ def customer_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame
         left join spent on spent.customer_id = customers.customer_id
         left join signed on signed.customer_id = customers.customer_id
         left join closed on closed.customer_id = customers.customer_id
-        order by expense_amount desc, customers.customer_id
     """
-    return reader.frame(snapshot, sql, {**xw.params, **cw.params, **ww.params})
+    return _records(
+        snapshot,
+        sql,
+        {**xw.params, **cw.params, **ww.params},
+        order_by="r.expense_amount desc, r.customer_id",
+        drill=(),
+        allowed=frozenset(),
+        limit=limit,
+    )
 
 
 @reader.cached
-def project_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+def project_costs(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
     """项目费用报表: projects with expenses in the period — budget against spent (in the
     period and in total) against the contract amount."""
     xw = _expense_where(f, _scope(actor, "costs")).add("x.project_id is not null")
     sql = f"""
-        with {_EXPENSES},
-        spent as (
-            select x.project_id, sum(x.amount) as period_expense_amount
-            from x where {xw.sql()} group by 1
-        )
+        with {_EXPENSES}, {_PROJECT_COSTS.format(where=xw.sql())}
         select
             m.project_id, m.project_name, c.customer_name, e.employee_name as owner_name,
             m.status, m.budget_amount, spent.period_expense_amount,
@@ -923,9 +1091,16 @@ def project_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
         inner join mart_project_costs as m on m.project_id = spent.project_id
         left join dim_customers as c on c.customer_id = m.customer_id and c.is_current
         left join dim_employees as e on e.employee_id = m.owner_id
-        order by spent.period_expense_amount desc, m.project_id
     """
-    return reader.frame(snapshot, sql, xw.params)
+    return _records(
+        snapshot,
+        sql,
+        xw.params,
+        order_by="r.period_expense_amount desc, r.project_id",
+        drill=drill,
+        allowed=frozenset({"project_id", "status"}),
+        limit=limit,
+    )
 
 
 @reader.cached
@@ -965,12 +1140,19 @@ def expense_categories(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataF
 
 
 @reader.cached
-def expense_records(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+def expense_records(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
     xw = _expense_where(f, _scope(actor, "costs"))
     sql = f"""
         with {_EXPENSES}
         select
-            x.expense_id, x.incurred_date, x.category, x.amount, x.report_status,
+            x.expense_id, x.incurred_date, strftime(x.incurred_date, '%Y-%m-01') as month,
+            x.category, x.amount, x.report_status,
             x.project_id, p.project_name, x.customer_id, c.customer_name,
             s.employee_name as spender_name, x.project_status, x.region_code,
             x.industry_code, x.customer_type, x.sales_mode_code, x.department_code
@@ -979,9 +1161,16 @@ def expense_records(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFram
         left join dim_customers as c on c.customer_id = x.customer_id and c.is_current
         left join dim_employees as s on s.employee_id = x.spender_id
         where {xw.sql()}
-        order by x.incurred_date desc, x.expense_id desc
     """
-    return reader.frame(snapshot, sql, xw.params)
+    return _records(
+        snapshot,
+        sql,
+        xw.params,
+        order_by="r.incurred_date desc, r.expense_id desc",
+        drill=drill,
+        allowed=frozenset({"month", "category", "project_id"}),
+        limit=limit,
+    )
 
 
 # --- leads -----------------------------------------------------------------------------------
@@ -1051,18 +1240,32 @@ def lead_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
 
 
 @reader.cached
-def lead_records(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
+def lead_records(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    drill: Drill = (),
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
     where = _lead_where(f, _scope(actor, "leads"))
     sql = f"""
         select
-            l.lead_id, l.created_date, l.source_code, l.status, e.employee_name as owner_name,
+            l.lead_id, l.created_date, strftime(l.created_date, '%Y-%m-01') as month,
+            l.source_code, l.status, e.employee_name as owner_name,
             l.qualified_date, l.rejected_date, l.days_to_decision, l.converted_project_id
         from fct_leads as l
         left join dim_employees as e on e.employee_id = l.owner_id
         where {where.sql()}
-        order by l.created_date desc, l.lead_id desc
     """
-    return reader.frame(snapshot, sql, where.params)
+    return _records(
+        snapshot,
+        sql,
+        where.params,
+        order_by="r.created_date desc, r.lead_id desc",
+        drill=drill,
+        allowed=frozenset({"source_code", "month", "status"}),
+        limit=limit,
+    )
 
 
 # --- rep scorecard ---------------------------------------------------------------------------
@@ -1152,10 +1355,9 @@ def scorecard_team(card: pd.DataFrame) -> dict[str, Any]:
 HEALTH_FLAGS = ("no_recent_activity", "close_date_passed", "stuck_in_stage", "has_competitor")
 
 
-@reader.cached
-def deal_health(
-    snapshot: Snapshot, f: Filters, actor: Actor, lang: str, inactive_days: int = 30
-) -> pd.DataFrame:
+def _health_sql(
+    snapshot: Snapshot, f: Filters, actor: Actor, lang: str, inactive_days: int
+) -> tuple[str, dict[str, Any]]:
     """Open projects with their warning flags: no activity done for `inactive_days`, close
     date passed, longer in the current stage than the stage's median finished visit, a
     competitor recorded. (Decision-maker mapping is not in the marts yet.)"""
@@ -1201,19 +1403,57 @@ def deal_health(
         left join dim_employees as e on e.employee_id = flagged.owner_id
         left join dim_stages as s
             on s.sales_mode_code = flagged.sales_mode_code and s.stage_code = flagged.stage_code
-        order by flag_count desc, expected_amount desc, project_id
     """
     params = {**where.params, "as_of": _as_of(snapshot), "inactive_days": inactive_days}
-    return reader.frame(snapshot, sql, params)
+    return sql, params
 
 
-def health_kpis(health: pd.DataFrame) -> dict[str, Any]:
-    flagged = health[health.flag_count > 0]
-    kpis: dict[str, Any] = {
-        "open_count": len(health),
-        "flagged_count": len(flagged),
-        "flagged_amount": _money(Decimal(str(round(float(flagged.expected_amount.sum()), 2)))),
-    }
-    for flag in HEALTH_FLAGS:
-        kpis[f"{flag}_count"] = int(health[flag].sum())
+@reader.cached
+def deal_health(
+    snapshot: Snapshot,
+    f: Filters,
+    actor: Actor,
+    lang: str,
+    inactive_days: int = 30,
+    flags: tuple[str, ...] = (),
+    only_flagged: bool = False,
+    limit: int | None = RECORDS_LIMIT,
+) -> pd.DataFrame:
+    """The open projects, most warnings first; `flags` keeps those raising any of them."""
+    sql, params = _health_sql(snapshot, f, actor, lang, inactive_days)
+    wanted = [flag for flag in HEALTH_FLAGS if flag in flags]  # a fixed list of columns
+    conditions = [f"({' or '.join(wanted)})"] if wanted else []
+    if only_flagged:
+        conditions.append("flag_count > 0")
+    sql = f"select * from ({sql}) as h where {' and '.join(conditions) or 'true'}"
+    return _records(
+        snapshot,
+        sql,
+        params,
+        order_by="r.flag_count desc, r.expected_amount desc, r.project_id",
+        drill=(),
+        allowed=frozenset(),
+        limit=limit,
+    )
+
+
+@reader.cached
+def health_kpis(
+    snapshot: Snapshot, f: Filters, actor: Actor, inactive_days: int = 30
+) -> dict[str, Any]:
+    sql, params = _health_sql(snapshot, f, actor, "en", inactive_days)
+    counts = ", ".join(f"count(*) filter (where {flag}) as {flag}_count" for flag in HEALTH_FLAGS)
+    kpis = _one(
+        snapshot,
+        f"""
+        select
+            count(*) as open_count,
+            count(*) filter (where flag_count > 0) as flagged_count,
+            coalesce(sum(expected_amount) filter (where flag_count > 0), 0) as flagged_amount,
+            {counts}
+        from ({sql}) as h
+        """,
+        params,
+    )
+    kpis["flagged_amount"] = _money(kpis["flagged_amount"])
     return kpis

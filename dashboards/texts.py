@@ -43,6 +43,9 @@ TEXTS: dict[str, dict[str, str]] = {
     ),
     "dash.records": _s("明细记录", "Records"),
     "dash.records.count": _s("共 {n} 条", "{n} rows"),
+    "dash.records.first": _s(
+        "显示前 {n} 条；导出包含全部记录", "Showing the first {n} rows; the export has them all"
+    ),
     "dash.drill.active": _s(
         "已按图表选择筛选：{what}（在图表空白处双击可清除选择）",
         "Filtered by the chart selection: {what} (double-click the chart to clear)",

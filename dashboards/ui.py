@@ -37,6 +37,7 @@ FILTER_KEYS = (
     "sales_mode",
 )
 ALL = ""  # the "all" option of a select filter (absent from the URL)
+EXCEL_MAX_ROWS = 1_048_575  # a worksheet's rows, less the header
 
 _REFERENCE = {
     "region": {c: (zh, en) for c, zh, en in reference.REGIONS},
@@ -240,29 +241,49 @@ def chart(fig: go.Figure, key: str) -> set[str]:
     return selected
 
 
-def drill(frame: pd.DataFrame, column: str, selected: set[str]) -> pd.DataFrame:
-    """The records of the selected chart elements (all records when nothing is selected)."""
-    if not selected or frame.empty:
-        return frame
+def drill(column: str, selected: set[str]) -> queries.Drill:
+    """The drill-down of a chart selection, for a records query (nothing selected: all)."""
+    if not selected:
+        return ()
     st.info(t("dash.drill.active", what=", ".join(sorted(selected))))
-    return frame[frame[column].astype(str).isin(selected)]
+    return ((column, tuple(sorted(selected))),)
+
+
+def key_text(value: Any) -> str:
+    """A record key as charts and drill-downs carry it: ids without a trailing .0."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 # --- records and export ----------------------------------------------------------------------
 
 
-def records(frame: pd.DataFrame, name: str, *, title: str | None = None) -> None:
-    """The table of underlying records with CSV and Excel export of exactly what is shown."""
+def records(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    title: str | None = None,
+    everything: Callable[[], pd.DataFrame] | None = None,
+) -> None:
+    """The table of underlying records with CSV and Excel export. The table shows the
+    first rows; the export asks `everything` for all of them (when given) on click."""
     st.subheader(title or t("dash.records"))
     if frame.empty:
         st.caption(t("dash.empty"))
         return
-    st.caption(t("dash.records.count", n=f"{len(frame):,}"))
+    if everything is not None and len(frame) >= queries.RECORDS_LIMIT:
+        st.caption(t("dash.records.first", n=f"{len(frame):,}"))
+    else:
+        st.caption(t("dash.records.count", n=f"{len(frame):,}"))
     st.dataframe(frame, hide_index=True, width="stretch")
+    full = everything or (lambda: frame)
     left, right = st.columns(2)
     left.download_button(
         t("dash.export.csv"),
-        data=lambda: to_csv(frame),
+        data=lambda: to_csv(full()),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv.{name}",
@@ -271,7 +292,7 @@ def records(frame: pd.DataFrame, name: str, *, title: str | None = None) -> None
     )
     right.download_button(
         t("dash.export.xlsx"),
-        data=lambda: to_excel(frame, name),
+        data=lambda: to_excel(full().head(EXCEL_MAX_ROWS), name),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx.{name}",

@@ -61,8 +61,7 @@ with right:
         "costs.lost",
     )
 
-projects = queries.project_costs(f, actor)
-top = projects.head(20).copy()
+top = queries.project_costs(f, actor, (), 20)
 top["label"] = top.project_name.str.slice(0, 18)
 picked_projects = ui.chart(
     charts.bars(
@@ -83,17 +82,28 @@ picked_projects = ui.chart(
 customers = queries.customer_costs(f, actor)
 for column, kind in (("region_code", "region"), ("customer_type", "customer_type")):
     customers[column] = customers[column].map(lambda c, k=kind: ui.code_label(k, c))
-ui.records(customers, "customer_costs", title=t("dash.table.customer_costs"))
 ui.records(
-    ui.drill(projects, "project_id", picked_projects),
+    customers,
+    "customer_costs",
+    title=t("dash.table.customer_costs"),
+    everything=lambda: queries.customer_costs(f, actor, None),
+)
+by_project = ui.drill("project_id", picked_projects)
+ui.records(
+    queries.project_costs(f, actor, by_project),
     "project_costs",
     title=t("dash.table.project_costs"),
+    everything=lambda: queries.project_costs(f, actor, by_project, None),
 )
+reasons = set(picked_reasons)
 ui.records(
-    ui.drill(lost, "loss_reason_code", picked_reasons),
+    lost[lost.loss_reason_code.isin(reasons)] if reasons else lost,
     "lost_deal_costs",
     title=t("dash.table.lost_costs"),
 )
-expenses = queries.expense_records(f, actor)
-expenses["month_key"] = expenses.incurred_date.astype("datetime64[ns]").dt.strftime("%Y-%m-01")
-ui.records(ui.drill(expenses, "month_key", picked_months).drop(columns=["month_key"]), "expenses")
+by_month = ui.drill("month", picked_months)
+ui.records(
+    queries.expense_records(f, actor, by_month),
+    "expenses",
+    everything=lambda: queries.expense_records(f, actor, by_month, None),
+)

@@ -90,10 +90,11 @@ with right:
         "forecast.accuracy",
     )
 
-records = queries.forecast_records(f, actor, lang)
-records["month_category"] = records.forecast_month.astype(str) + "|" + records.forecast_category
-shown = ui.drill(records, "month_category", picked)
-shown = ui.drill(shown, "stage_code", picked_stages)
-ui.records(shown.drop(columns=["month_category"]), "forecast_projects")
+chosen = ui.drill("month_category", picked) + ui.drill("stage_code", picked_stages)
+ui.records(
+    queries.forecast_records(f, actor, lang, chosen),
+    "forecast_projects",
+    everything=lambda: queries.forecast_records(f, actor, lang, chosen, None),
+)
 ui.records(targets, "forecast_targets", title=t("dash.series.target"))
 ui.records(accuracy, "forecast_accuracy", title=t("dash.chart.accuracy"))

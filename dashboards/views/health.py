@@ -16,8 +16,7 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 inactive_days = st.sidebar.number_input(
     t("dash.option.inactive_days"), min_value=1, max_value=365, value=30, key="inactive_days"
 )
-health = queries.deal_health(f, actor, lang, int(inactive_days))
-kpis = queries.health_kpis(health)
+kpis = queries.health_kpis(f, actor, int(inactive_days))
 days = {"days": int(inactive_days)}
 ui.kpi_row(
     [
@@ -51,8 +50,13 @@ picked = ui.chart(
     "health.flags",
 )
 only_flagged = st.toggle(t("dash.option.only_flagged"), value=True, key="health.only_flagged")
-shown = health[health.flag_count > 0] if only_flagged else health
-if picked:
-    st.info(t("dash.drill.active", what=", ".join(t(f"dash.flag.{p}") for p in sorted(picked))))
-    shown = shown[shown[sorted(picked)].any(axis=1)]
-ui.records(shown, "deal_health")
+flags = tuple(sorted(picked))
+if flags:
+    st.info(t("dash.drill.active", what=", ".join(t(f"dash.flag.{p}") for p in flags)))
+ui.records(
+    queries.deal_health(f, actor, lang, int(inactive_days), flags, only_flagged),
+    "deal_health",
+    everything=lambda: queries.deal_health(
+        f, actor, lang, int(inactive_days), flags, only_flagged, None
+    ),
+)

@@ -62,7 +62,9 @@ with right:
         "leads.trend",
     )
 ui.records(sources.drop(columns=["source"]), "lead_sources", title=t("dash.chart.lead_sources"))
-records = queries.lead_records(f, actor)
-records["month_key"] = records.created_date.astype("datetime64[ns]").dt.strftime("%Y-%m-01")
-shown = ui.drill(ui.drill(records, "source_code", picked), "month_key", picked_months)
-ui.records(shown.drop(columns=["month_key"]), "leads")
+chosen = ui.drill("source_code", picked) + ui.drill("month", picked_months)
+ui.records(
+    queries.lead_records(f, actor, chosen),
+    "leads",
+    everything=lambda: queries.lead_records(f, actor, chosen, None),
+)

@@ -54,13 +54,8 @@ with left:
         ),
         "pipeline.trend",
     )
-changes = queries.pipeline_changes(f, actor, lang)
-changes["change"] = changes.change_type.map(lambda c: t(f"dash.change.{c}"))
-summary = (
-    changes.groupby(["change_type", "change"], as_index=False)
-    .agg(project_count=("project_id", "count"), amount_after=("amount_after", "sum"))
-    .sort_values("project_count", ascending=False)
-)
+summary = queries.pipeline_change_summary(f, actor, lang)
+summary["change"] = summary.change_type.map(lambda c: t(f"dash.change.{c}"))
 with right:
     changed = ui.chart(
         charts.bars(
@@ -75,15 +70,25 @@ with right:
         "pipeline.changes",
     )
 
-records = queries.pipeline_records(f, actor, lang, int(stuck_days))
-ui.records(ui.drill(records, "stage_code", stages), "pipeline_open_projects")
+stuck = int(stuck_days)
+by_stage = ui.drill("stage_code", stages)
 ui.records(
-    ui.drill(changes.drop(columns=["change"]), "change_type", changed),
+    queries.pipeline_records(f, actor, lang, stuck, by_stage),
+    "pipeline_open_projects",
+    everything=lambda: queries.pipeline_records(f, actor, lang, stuck, by_stage, None),
+)
+by_change = ui.drill("change_type", changed)
+ui.records(
+    queries.pipeline_changes(f, actor, lang, by_change),
     "pipeline_changes",
     title=t("dash.chart.changes"),
+    everything=lambda: queries.pipeline_changes(f, actor, lang, by_change, None),
 )
-ui.records(
-    records[records.is_stuck | records.is_overdue],
-    "pipeline_stuck_overdue",
-    title=t("dash.chart.stuck"),
-)
+for flag, title in (("is_stuck", "dash.kpi.stuck_count"), ("is_overdue", "dash.kpi.overdue_count")):
+    only = ((flag, ("true",)),)
+    ui.records(
+        queries.pipeline_records(f, actor, lang, stuck, only),
+        f"pipeline_{flag}",
+        title=t(title),
+        everything=lambda only=only: queries.pipeline_records(f, actor, lang, stuck, only, None),
+    )

@@ -58,4 +58,6 @@ with right:
         ),
         "scorecard.win_rate",
     )
-ui.records(ui.drill(card, "employee_id", picked), "rep_scorecard", title=t("dash.table.scorecard"))
+ui.drill("employee_id", picked)
+shown = card[card.employee_id.astype(str).isin(picked)] if picked else card
+ui.records(shown, "rep_scorecard", title=t("dash.table.scorecard"))

@@ -59,5 +59,9 @@ with right:
         "velocity.conversion",
     )
 ui.records(stages.drop(columns=["stage", "key"]), "velocity_stages", title=t("dash.page.velocity"))
-visits = queries.velocity_records(f, actor, lang)
-ui.records(ui.drill(visits, "stage_code", by_days | by_conversion), "velocity_visits")
+by_stage = ui.drill("stage_code", by_days | by_conversion)
+ui.records(
+    queries.velocity_records(f, actor, lang, by_stage),
+    "velocity_visits",
+    everything=lambda: queries.velocity_records(f, actor, lang, by_stage, None),
+)

@@ -33,8 +33,6 @@ ui.kpi_row(
 )
 st.caption(t("dash.drill.hint"))
 
-records = queries.winloss_records(f, actor, lang)
-records["closed_month"] = records.closed_date.astype("datetime64[ns]").dt.strftime("%Y-%m-01")
 left, right = st.columns(2)
 with left:
     trend = queries.win_rate_trend(f, actor)
@@ -84,7 +82,7 @@ kind = {"region": "region", "industry": "industry", "customer_type": "customer_t
 if dimension in kind:
     by["label"] = by.key.map(lambda c: ui.code_label(kind[dimension], c))
 by["label"] = by.label.fillna(t("dash.none")).astype(str)
-by["key"] = by.key.astype(str)
+by["key"] = by.key.map(ui.key_text)
 left, right = st.columns(2)
 with left:
     picked_keys = ui.chart(
@@ -121,9 +119,15 @@ with right:
         "win_loss.cycle",
     )
 
-shown = ui.drill(records, "closed_month", months)
-shown = ui.drill(shown, "loss_reason_code", picked_reasons)
 column = WIN_RATE_DIMENSIONS[dimension][0].removeprefix("w.")
-shown = ui.drill(shown, column, picked_keys)
-shown = ui.drill(shown, "outcome", picked_outcomes)
-ui.records(shown.drop(columns=["closed_month"]), "win_loss_projects")
+picked = (
+    ui.drill("closed_month", months)
+    + ui.drill("loss_reason_code", picked_reasons)
+    + ui.drill(column, picked_keys)
+    + ui.drill("outcome", picked_outcomes)
+)
+ui.records(
+    queries.winloss_records(f, actor, lang, picked),
+    "win_loss_projects",
+    everything=lambda: queries.winloss_records(f, actor, lang, picked, None),
+)

@@ -100,7 +100,7 @@ def test_pipeline(case) -> None:
         if r.project_count
     }
     assert got == ind.funnel(store, actor, f)
-    records = q.pipeline_records(f, actor, "en", STUCK_DAYS)
+    records = q.pipeline_records(f, actor, "en", STUCK_DAYS, (), None)
     expected = ind.pipeline(store, actor, f, STUCK_DAYS)
     assert len(records) == expected["open_count"]
     assert int(records.is_stuck.sum()) == expected["stuck_count"]
@@ -140,7 +140,7 @@ def test_forecast(case) -> None:
 def test_costs(case) -> None:
     store, actor, f = case
     assert q.cost_kpis(f, actor) == ind.costs(store, actor, f)
-    table = q.customer_costs(f, actor)
+    table = q.customer_costs(f, actor, None)
     got = {
         int(r.customer_id): ind.money(r.expense_amount)
         for r in table.itertuples()
@@ -178,11 +178,13 @@ def test_scorecard(case) -> None:
 
 def test_deal_health(case) -> None:
     store, actor, f = case
-    health = q.deal_health(f, actor, "en", INACTIVE_DAYS)
-    kpis = q.health_kpis(health)
+    kpis = q.health_kpis(f, actor, INACTIVE_DAYS)
     expected = ind.health_flags(store, actor, f, INACTIVE_DAYS)
     assert {flag: kpis[f"{flag}_count"] for flag in expected} == expected
     assert kpis["open_count"] == ind.pipeline(store, actor, f, STUCK_DAYS)["open_count"]
+    # the records of one warning are exactly the projects raising it
+    health = q.deal_health(f, actor, "en", INACTIVE_DAYS, ("close_date_passed",), False, None)
+    assert len(health) == expected["close_date_passed"]
 
 
 # --- row-level security ---------------------------------------------------------------------
@@ -193,12 +195,12 @@ def test_a_rep_sees_only_their_own_records(store, actors) -> None:
     owned = set(store.projects[store.projects.owner_id == rep.id].project_id)
     f = Filters()
     for frame in (
-        q.pipeline_records(f, rep, "en"),
-        q.winloss_records(f, rep, "en"),
-        q.forecast_records(f, rep, "en"),
-        q.velocity_records(f, rep, "en"),
-        q.project_costs(f, rep),
-        q.deal_health(f, rep, "en"),
+        q.pipeline_records(f, rep, "en", 60, (), None),
+        q.winloss_records(f, rep, "en", (), None),
+        q.forecast_records(f, rep, "en", (), None),
+        q.velocity_records(f, rep, "en", (), None),
+        q.project_costs(f, rep, (), None),
+        q.deal_health(f, rep, "en", 30, (), False, None),
     ):
         assert set(frame.project_id) <= owned
         assert len(frame) > 0
@@ -214,10 +216,10 @@ def test_a_rep_sees_only_their_own_records(store, actors) -> None:
 def test_a_manager_sees_their_team_and_an_executive_everyone(store, actors) -> None:
     team = ind.people(store, actors["manager"])
     f = Filters()
-    manager_rows = q.pipeline_records(f, actors["manager"], "en")
+    manager_rows = q.pipeline_records(f, actors["manager"], "en", 60, (), None)
     owners = store.projects.set_index("project_id").owner_id
     assert set(manager_rows.project_id.map(owners)) <= team
-    assert len(q.pipeline_records(f, actors["executive"], "en")) == int(
+    assert len(q.pipeline_records(f, actors["executive"], "en", 60, (), None)) == int(
         (store.projects.status == "open").sum()
     )
 
@@ -230,6 +232,20 @@ def test_finance_sees_every_cost_and_nothing_else(store) -> None:
     for fn in (q.pipeline_kpis, q.winloss_kpis, q.forecast_kpis, q.lead_kpis, q.velocity_kpis):
         with pytest.raises(NotAllowed):
             fn(Filters(), finance)
+
+
+def test_drill_downs_and_limits_narrow_the_records(store, actors) -> None:
+    executive, f = actors["executive"], Filters()
+    everything = q.winloss_records(f, executive, "en", (), None)
+    assert len(q.winloss_records(f, executive, "en")) == min(len(everything), q.RECORDS_LIMIT)
+    lost = q.winloss_records(f, executive, "en", (("outcome", ("lost",)),), None)
+    assert len(lost) == int((store.projects.status == "lost").sum())
+    month = str(everything.closed_month.iloc[0])
+    both = (("outcome", ("lost",)), ("closed_month", (month,)))
+    narrowed = q.winloss_records(f, executive, "en", both, None)
+    assert set(narrowed.closed_month) == {month} and set(narrowed.outcome) == {"lost"}
+    with pytest.raises(ValueError):
+        q.winloss_records(f, executive, "en", (("amount; drop table x", ("1",)),), None)
 
 
 # --- freshness -----------------------------------------------------------------------------
