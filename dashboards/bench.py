@@ -33,7 +33,7 @@ from ingest.commands.base import Actor
 from ingest.settings import data_dir
 
 AS_OF = dt.date(2026, 11, 27)
-ROUNDS = 5
+ROUNDS = 3
 
 Page = Callable[[Filters, Actor], None]
 
