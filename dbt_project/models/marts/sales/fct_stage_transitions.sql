@@ -8,8 +8,9 @@
     )
 }}
 -- One row per stage visit. Incremental by project: a run rebuilds every visit of projects
--- whose history changed since the last run, and of open projects, whose current visit
--- grows a day older each day. Deleted projects are removed by the post-run cleanup.
+-- whose history changed since the last run, and, when the as-of date moved, of open
+-- projects, whose current visit grows a day older each day. Deleted projects are removed
+-- by the post-run cleanup.
 with
 
 visits as (
@@ -39,7 +40,14 @@ changed_projects as (
     union
     select project_id
     from projects
-    where status = 'open'
+    where
+        status = 'open'
+        -- a current visit's entry day + days in stage is the as-of date it was built for
+        and (
+            select max(cast(built.entered_at as date) + cast(built.days_in_stage as integer))
+            from {{ this }} as built
+            where built.is_current
+        ) is distinct from {{ as_of_date() }}
 
 ),
 {% endif %}
