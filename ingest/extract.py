@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -248,6 +249,24 @@ def extract(
         return pool.submit(_extract, url, str(warehouse), full, fail_before_commit).result()
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse file: DuckDB allows one writer at a time."""
+
+
+def connect_for_writing(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(warehouse))
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        holder = re.search(r"PID (\d+)", str(error))
+        raise WarehouseBusy(
+            f"the warehouse {warehouse} is in use by another process"
+            f"{f' (PID {holder.group(1)})' if holder else ''}; "
+            "wait for it to finish or stop it, then refresh again"
+        ) from None
+
+
 @functools.cache
 def _child_processes() -> multiprocessing.context.BaseContext:
     """A fork server that has imported this module once: clean children, started quickly."""
@@ -260,7 +279,7 @@ def _extract(url: str, warehouse: str, full: bool, fail_before_commit: bool) -> 
     began = time.perf_counter()
     store = make_url(url)
     dialect = store.get_backend_name()
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_for_writing(warehouse) as con:
         if full:
             con.execute("DROP SCHEMA IF EXISTS raw CASCADE")
         ensure_raw_schema(con)

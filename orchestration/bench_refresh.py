@@ -1,9 +1,10 @@
 """`crm bench refresh`: refresh times and peak memory per profile, and the overhead ratio.
 
 For each profile a store is seeded once in its own data directory under bench/; then:
-- a full refresh (`crm refresh --full`) in a child process: wall time per step, peak RSS
-  of the refresh and everything it started (dbt and DuckDB included);
+- a full refresh (`crm refresh --full`, through Dagster) in a child process: wall time per
+  step, peak RSS of the refresh and everything it started (dbt and DuckDB included);
 - on large, 1,000 changes through the domain commands and an incremental refresh;
+- Dagster's overhead: the same kind of refresh with `--direct` (no Dagster), ÷;
 - the raw DuckDB time of the same SQL: dbt's compiled SQL of every model, snapshot and
   test, run in dependency order straight on DuckDB over a copy of the extracted raw data.
   ratio = refresh wall time ÷ (raw DuckDB time + extraction time), target ≤ 1.5.
@@ -80,9 +81,11 @@ def prepare_store(profile: str, seed: int) -> dict[str, str]:
     return env
 
 
-def apply_changes(env: dict[str, str], count: int) -> int:
+def apply_changes(env: dict[str, str], count: int, seed: int = 1) -> int:
     """`count` changes through the domain commands, in a child like a real writer."""
-    script = f"from ingest.change_mix import apply_changes; print(apply_changes({count}))"
+    script = (
+        f"from ingest.change_mix import apply_changes; print(apply_changes({count}, seed={seed}))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
@@ -168,6 +171,9 @@ def _dependency_order(nodes: dict[str, Any]) -> list[str]:
 
 
 def bench_profile(profile: str, seed: int) -> dict[str, Any]:
+    """Refreshes run as users run them: `crm refresh`, through Dagster. The same refresh
+    without Dagster (`--direct`) gives Dagster's overhead: on small, a second full refresh;
+    on large, an incremental refresh of another 1,000 changes."""
     env = prepare_store(profile, seed)
     warehouse = Path(env["CRM_DATA_DIR"]) / "warehouse" / "build.duckdb"
     output, wall, peak = _crm(["refresh", "--full", "--as-of", AS_OF], env)
@@ -189,6 +195,14 @@ def bench_profile(profile: str, seed: int) -> dict[str, Any]:
         result["incremental_changes"] = changed
         result["incremental_steps_s"] = _steps(output)
         result["peak_memory_gb"] = round(max(result["peak_memory_gb"], peak), 2)
+        apply_changes(env, 1000, seed=2)
+        _output, direct, _peak = _crm(["refresh", "--direct", "--as-of", AS_OF], env)
+        result["incremental_refresh_direct_s"] = round(direct, 2)
+        result["dagster_overhead"] = round(wall / direct, 2)
+    else:
+        _output, direct, _peak = _crm(["refresh", "--full", "--direct", "--as-of", AS_OF], env)
+        result["full_refresh_direct_s"] = round(direct, 2)
+        result["dagster_overhead"] = round(result["full_refresh_s"] / direct, 2)
     return result
 
 
@@ -206,6 +220,7 @@ def run_refresh_bench(profiles: list[str], seed: int, out: str | None) -> list[s
         if "incremental_refresh_s" in result:
             line += f", incremental ({result['incremental_changes']} changes) "
             line += f"{result['incremental_refresh_s']} s"
+        line += f", Dagster overhead ×{result['dagster_overhead']}"
         lines.append(line)
     path = Path(out) if out else data_dir() / "bench" / "refresh.json"
     path.parent.mkdir(parents=True, exist_ok=True)

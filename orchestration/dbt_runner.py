@@ -71,7 +71,12 @@ class BuildResult:
 
 
 def read_results(warehouse: Path) -> BuildResult:
-    results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    return results_of(warehouse.parent / "dbt_target" / "run_results.json")
+
+
+def results_of(run_results: Path) -> BuildResult:
+    """Models built, tests passed and failures of one dbt invocation's run_results.json."""
+    results = json.loads(run_results.read_text())
     models = tests = 0
     failures = []
     for result in results["results"]:

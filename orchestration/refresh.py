@@ -35,18 +35,21 @@ class RefreshSummary:
     build: BuildResult | None = None
     snapshot: snapshots.Snapshot | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    run_id: str | None = None  # the Dagster run, when the refresh ran through Dagster
 
     def lines(self) -> list[str]:
         assert self.extracted and self.build and self.snapshot
         s = self.seconds
-        return [
+        lines = [
             f"extract  {self.extracted.rows:>10,} rows  ({s['extract']:.1f} s)"
             f"{'  full' if self.full else '  incremental'}",
             f"build    {self.build.models:>10,} models, {self.build.tests_passed:,} tests passed"
             f"  ({s['build']:.1f} s)",
             f"publish  snapshot v{self.snapshot.version:06d}  ({s['publish']:.1f} s)",
-            f"total    {sum(s.values()):.1f} s",
         ]
+        if self.run_id:
+            lines.append(f"dagster  run {self.run_id}  (checks and overhead {s['checks']:.1f} s)")
+        return [*lines, f"total    {sum(s.values()):.1f} s"]
 
 
 def run_refresh(

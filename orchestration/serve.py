@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration import snapshots
+from orchestration.dagster_refresh import dagster_home
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
 
 def docs_port() -> int:
     return int(os.environ.get("CRM_DOCS_PORT", "8080"))
+
+
+def dagster_port() -> int:
+    return int(os.environ.get("CRM_DAGSTER_PORT", "3000"))
 
 
 def bind_address() -> str:
@@ -46,6 +51,31 @@ def generate_docs(warehouse: Path) -> Path | None:
     return docs if done.returncode == 0 and (docs / "index.html").exists() else None
 
 
+def dagster_services(host: str) -> list[Service]:
+    """The Dagster UI, and the daemon that runs the schedules and the change sensor."""
+    bin_dir = Path(sys.executable).parent
+    definitions = ["-m", "orchestration.definitions"]
+    return [
+        Service(
+            "dagster",
+            f"http://localhost:{dagster_port()}",
+            [
+                str(bin_dir / "dagster-webserver"),
+                *definitions,
+                "--host",
+                host,
+                "--port",
+                str(dagster_port()),
+            ],
+        ),
+        Service(
+            "daemon",
+            "schedules and sensors (DAGSTER_HOME=" + os.environ["DAGSTER_HOME"] + ")",
+            [str(bin_dir / "dagster-daemon"), "run", *definitions],
+        ),
+    ]
+
+
 def entry_app_service(host: str) -> Service:
     """The entry app (Streamlit); XSRF protection stays on (Streamlit's default)."""
     app = Path(__file__).resolve().parent.parent / "entry_app" / "app.py"
@@ -70,7 +100,7 @@ def dashboards_service(host: str) -> Service:
 
 def services(docs: Path | None) -> list[Service]:
     host = bind_address()
-    found = []
+    found = dagster_services(host)
     found.append(entry_app_service(host))
     found.append(dashboards_service(host))
     if docs is not None:
@@ -88,6 +118,7 @@ def services(docs: Path | None) -> list[Service]:
 def serve() -> None:
     # Stopped by a signal (a service manager, `timeout`), still stop the children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    dagster_home()
     docs = generate_docs(snapshots.build_path())
     running = []
     for service in services(docs):

@@ -2,13 +2,13 @@
 
 from dagster import Definitions
 
-from orchestration.defs.assets import crm_dbt_assets, extract_store, publish_snapshot
+from orchestration.defs.assets import DASHBOARDS, crm_dbt_assets, extract_store, publish_snapshot
 from orchestration.defs.checks import CHECKS
 from orchestration.defs.jobs import JOBS, SCHEDULES, SENSORS
 from orchestration.defs.resources import dbt_resource
 
 defs = Definitions(
-    assets=[extract_store, crm_dbt_assets, publish_snapshot],
+    assets=[extract_store, crm_dbt_assets, publish_snapshot, *DASHBOARDS],
     asset_checks=CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,

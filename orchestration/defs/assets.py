@@ -5,6 +5,7 @@ single lineage graph from the operational store to the published snapshot.
 """
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -38,8 +39,9 @@ from orchestration.dbt_runner import DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.resources import (
     DUCKDB_POOL,
     build_path,
+    built_from,
     dbt_environment,
-    raw_watermark,
+    record_built_from,
     store_engine,
 )
 
@@ -48,6 +50,7 @@ SOURCE_NAME = "store"
 # unless absolute (CRM_DBT_TARGET_DIR exists for tests and deployments).
 TARGET_DIR_ENV = "CRM_DBT_TARGET_DIR"
 KEEP_DBT_TARGETS = 5
+PROJECT_FOLDERS = ("models", "macros", "snapshots", "tests", "seeds")
 
 
 def dbt_project() -> DbtProject:
@@ -58,37 +61,61 @@ def dbt_project() -> DbtProject:
     )
 
 
-def prepare_manifest(project: DbtProject) -> Path:
-    """Make sure a manifest exists before the definitions load (a fresh clone has none).
+def manifest_is_stale(project: DbtProject) -> bool:
+    """No manifest yet (a fresh clone), or a project file changed since it was parsed.
 
-    `dbt parse` needs no warehouse connection. Under `dagster dev` the manifest is rebuilt on
-    every load so model edits show up; elsewhere an existing manifest is used as is."""
-    dev = bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
-    if dev or not project.manifest_path.exists():
-        target = project.project_dir / project.target_path
-        done = subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(project.project_dir),
-                "--profiles-dir",
-                str(project.profiles_dir),
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(target / "logs"),
-            ],
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0 or not project.manifest_path.exists():
-            tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-            raise RuntimeError("dbt parse failed: " + " | ".join(tail))
+    A stale manifest would give Dagster an asset graph without the newest models and tests,
+    and a run would fail on the nodes it does not know."""
+    if not project.manifest_path.exists():
+        return True
+    parsed = project.manifest_path.stat().st_mtime
+    sources = [project.project_dir / "dbt_project.yml"] + [
+        path
+        for folder in PROJECT_FOLDERS
+        for path in (project.project_dir / folder).rglob("*")
+        if path.suffix in (".sql", ".yml", ".yaml", ".csv")
+    ]
+    return any(path.stat().st_mtime > parsed for path in sources)
+
+
+def prepare_manifest(project: DbtProject) -> Path:
+    """Parse the dbt project when its manifest is missing or stale, before the definitions
+    load. `dbt parse` needs no warehouse connection; a lock keeps two processes starting
+    at once (a schedule and `crm refresh`) from writing the manifest together."""
+    if not manifest_is_stale(project):
+        return project.manifest_path
+    target = project.project_dir / project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_stale(project):
+            parse(project, target)
     return project.manifest_path
+
+
+def parse(project: DbtProject, target: Path) -> None:
+    done = subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target / "logs"),
+        ],
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not project.manifest_path.exists():
+        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        raise RuntimeError("dbt parse failed: " + " | ".join(tail))
 
 
 DBT_PROJECT = dbt_project()
@@ -161,6 +188,7 @@ def crm_dbt_assets(
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
     runs = build.parent / "dagster_dbt"
+    record_built_from(build)
     with dbt_environment(build):
         yield from dbt.cli(args, context=context, target_path=runs / context.run.run_id).stream()
     prune_dbt_targets(runs)
@@ -199,7 +227,7 @@ def publish_snapshot(context: AssetExecutionContext, config: PublishConfig) -> M
     build = build_path()
     snapshot = snapshots.publish(
         build,
-        change_seq=raw_watermark(build),
+        change_seq=built_from(build),
         as_of_date=dt.date.fromisoformat(config.as_of_date) if config.as_of_date else None,
     )
     return MaterializeResult(
@@ -211,3 +239,23 @@ def publish_snapshot(context: AssetExecutionContext, config: PublishConfig) -> M
             "as_of_date": snapshot.as_of_date,
         }
     )
+
+
+def dashboard_specs() -> list[AssetSpec]:
+    """The dashboards (the dbt exposures) as external assets fed by the published snapshot,
+    so the lineage runs on to what users read."""
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    return [
+        AssetSpec(
+            AssetKey(["dashboards", exposure["name"]]),
+            deps=[publish_snapshot.key],
+            group_name="dashboards",
+            description=exposure.get("description") or exposure["label"],
+            kinds={"streamlit"},
+            metadata={"url": MetadataValue.url(exposure["url"])} if exposure.get("url") else {},
+        )
+        for exposure in sorted(manifest["exposures"].values(), key=lambda e: e["name"])
+    ]
+
+
+DASHBOARDS = dashboard_specs()

@@ -30,11 +30,13 @@ from orchestration.defs.resources import (
 REFRESH = AssetSelection.all()
 
 
-def refresh_config(*, full: bool) -> dict:
+def refresh_config(*, full: bool, as_of: str | None = None) -> dict:
+    """Run config of a refresh; `as_of` (YYYY-MM-DD) is one value for build and publish."""
     return {
         "ops": {
             "extract_store": {"config": {"full": full}},
-            "crm_dbt_assets": {"config": {"full": full}},
+            "crm_dbt_assets": {"config": {"full": full, "as_of_date": as_of}},
+            "published_snapshot": {"config": {"as_of_date": as_of}},
         }
     }
 
@@ -47,20 +49,27 @@ incremental_refresh_job = define_asset_job(
 )
 
 TIMEZONE = os.environ.get("CRM_SCHEDULE_TIMEZONE", "Asia/Shanghai")
+# Schedules and the sensor run as soon as the daemon does (`crm serve`); an operator can
+# switch them off in the UI, or start them stopped with CRM_AUTOMATION=stopped.
+AUTOMATION_RUNNING = os.environ.get("CRM_AUTOMATION", "running") != "stopped"
 
 incremental_schedule = ScheduleDefinition(
     name="incremental_refresh_schedule",
     job=incremental_refresh_job,
     cron_schedule=os.environ.get("CRM_INCREMENTAL_CRON", "*/15 8-19 * * 1-5"),
     execution_timezone=TIMEZONE,
-    default_status=DefaultScheduleStatus.STOPPED,
+    default_status=DefaultScheduleStatus.RUNNING
+    if AUTOMATION_RUNNING
+    else DefaultScheduleStatus.STOPPED,
 )
 full_schedule = ScheduleDefinition(
     name="full_refresh_schedule",
     job=full_refresh_job,
     cron_schedule=os.environ.get("CRM_FULL_CRON", "0 2 * * *"),
     execution_timezone=TIMEZONE,
-    default_status=DefaultScheduleStatus.STOPPED,
+    default_status=DefaultScheduleStatus.RUNNING
+    if AUTOMATION_RUNNING
+    else DefaultScheduleStatus.STOPPED,
 )
 
 
@@ -99,7 +108,9 @@ def oldest_change_after(mark: int) -> dt.datetime | None:
     name="store_changes_sensor",
     job=incremental_refresh_job,
     minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.STOPPED,
+    default_status=DefaultSensorStatus.RUNNING
+    if AUTOMATION_RUNNING
+    else DefaultSensorStatus.STOPPED,
 )
 def store_changes_sensor(context: SensorEvaluationContext):
     """An incremental refresh once the store is ahead of raw and its oldest unextracted

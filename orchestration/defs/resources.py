@@ -6,6 +6,7 @@ The store URL comes from CRM_STORE_URL (ingest.settings), the warehouse from CRM
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,26 @@ def raw_watermark(build: Path) -> int:
         return int(
             con.execute(f"SELECT coalesce(min(change_seq), 0) FROM {WATERMARKS}").fetchall()[0][0]
         )
+
+
+def built_from_path(build: Path) -> Path:
+    return build.parent / "built_from.json"
+
+
+def record_built_from(build: Path) -> None:
+    """Note raw's watermark as dbt starts: the change sequence the marts will describe.
+
+    Runs hold the duckdb_writer pool per step, so another run's extraction may come
+    between this run's build and its publish; publish must not claim that newer data."""
+    built_from_path(build).write_text(json.dumps({"change_seq": raw_watermark(build)}))
+
+
+def built_from(build: Path) -> int:
+    """The watermark recorded by the last build (raw's current one if none was recorded)."""
+    recorded = built_from_path(build)
+    if recorded.exists():
+        return int(json.loads(recorded.read_text())["change_seq"])
+    return raw_watermark(build)
 
 
 @contextmanager

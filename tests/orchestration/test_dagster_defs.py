@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, materialize
 from dagster._core.test_utils import instance_for_test
+from dagster_dbt import DbtProject
 from sqlalchemy import text
 
 from ingest.commands.customers import CustomerInput, create_customer
@@ -25,6 +26,7 @@ from orchestration.defs.assets import (
     TARGET_DIR_ENV,
     crm_dbt_assets,
     extract_store,
+    manifest_is_stale,
     prune_dbt_targets,
     publish_snapshot,
 )
@@ -82,7 +84,22 @@ def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert (target / "manifest.json").exists()
+    manifest = target / "manifest.json"
+    assert manifest.exists()
+    # a project file newer than the manifest: the next load parses again
+    os.utime(manifest, (1_000_000_000, 1_000_000_000))
+    assert manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
+    again = subprocess.run(
+        [sys.executable, "-c", "import orchestration.definitions"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert manifest.stat().st_mtime > 1_000_000_000
+    assert not manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
 
 
 def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
@@ -106,6 +123,12 @@ def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
     )
     assert by_name["fct_opportunities"] in MART_KEYS
     assert set(graph.get(AssetKey(["published_snapshot"])).parent_keys) == set(MART_KEYS)
+    # ... → the dashboards, one per dbt exposure
+    dashboards = {k for k in keys if k.path[0] == "dashboards"}
+    assert AssetKey(["dashboards", "dashboard_pipeline"]) in dashboards
+    assert len(dashboards) == len(manifest["exposures"]) >= 5
+    for key in dashboards:
+        assert set(graph.get(key).parent_keys) == {AssetKey(["published_snapshot"])}
     # dbt tests are asset checks
     assert len(crm_dbt_assets.check_keys) > 100
     # every DuckDB writer is in one pool

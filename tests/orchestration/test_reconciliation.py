@@ -143,7 +143,7 @@ def won_contracts(store: Store) -> pd.DataFrame:
     return frame
 
 
-def stage_visits(store: Store) -> dict[tuple[int, int], tuple[str, int]]:
+def stage_visits(store: Store, as_of: dt.date = AS_OF) -> dict[tuple[int, int], tuple[str, int]]:
     """Visits recomputed row by row: (project, visit number) → (stage code, days)."""
     code = store.stages.set_index("id").code
     won_stage = store.stages.set_index("id").is_won_stage.astype(bool)
@@ -167,7 +167,7 @@ def stage_visits(store: Store) -> dict[tuple[int, int], tuple[str, int]]:
                 stays.append([row.to_stage_id, at, at if won_stage[row.to_stage_id] else None])
             previous_stage, previous_type = row.to_stage_id, row.change_type
         for number, (stage_id, entered, exited) in enumerate(stays, start=1):
-            visits[(project_id, number)] = (code[stage_id], ((exited or AS_OF) - entered).days)
+            visits[(project_id, number)] = (code[stage_id], ((exited or as_of) - entered).days)
     return visits
 
 
@@ -356,3 +356,17 @@ def test_changes_through_commands_reconcile_after_an_incremental_refresh(company
         (0,)
     ]
     compare_everything(company)
+
+
+def test_an_incremental_refresh_on_a_later_day_ages_the_open_visits(company) -> None:
+    """Open projects' current visits grow older with the as-of date, without new entries."""
+    later = AS_OF + dt.timedelta(days=3)
+    run_refresh(as_of=str(later), engine=company.engine, warehouse=company.warehouse)
+    actual_visits = mart(
+        company,
+        "select project_id, visit_number, stage_code, days_in_stage from fct_stage_transitions",
+    )
+    store = read_store(company.engine)
+    expected = stage_visits(store, later)
+    assert expected != stage_visits(store, AS_OF)  # open visits did age
+    assert {(p, n): (s, d) for p, n, s, d in actual_visits} == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from sqlalchemy import text
 
 from ingest.commands.customers import CustomerInput, create_customer
 from orchestration import snapshots
+from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable, marts_path
 from orchestration.refresh import BuildFailed, run_refresh
 
 SET_ROLE = (
@@ -100,10 +102,64 @@ def test_a_failing_dbt_test_publishes_nothing(story, warehouse) -> None:
     with pytest.raises(BuildFailed, match="accepted_values_dim_employees_role"):
         run_refresh(engine=engine, warehouse=warehouse)
     assert snapshots.current(warehouse.parent) == good
+    # the incremental tests' mark stays at the last build in which everything passed
+    assert mark_of(warehouse) == good.change_seq
     with engine.begin() as conn:
         conn.execute(text("update change_counter set value = value + 1"))
         conn.execute(text(SET_ROLE.format(role="rep")))
-    assert run_refresh(engine=engine, warehouse=warehouse).snapshot.version == good.version + 1
+    summary = run_refresh(engine=engine, warehouse=warehouse)
+    assert summary.snapshot.version == good.version + 1
+    assert mark_of(warehouse) == summary.snapshot.change_seq > good.change_seq
+
+
+def mark_of(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select change_seq from dbt_meta.tested_through").fetchall()[0][0]
+
+
+def test_incremental_tests_check_the_rows_changed_since_the_last_good_build(
+    story, warehouse
+) -> None:
+    """unique_since_tested: a duplicate key among rows that arrived after the mark fails;
+    rows at or below the mark passed in an earlier build and are not read again."""
+    engine, _org, _ = story
+    summary = run_refresh(engine=engine, warehouse=warehouse)
+    mark = mark_of(warehouse)
+    assert mark == summary.snapshot.change_seq > 0
+
+    def duplicate_activity(source_change_seq: int) -> None:
+        with duckdb.connect(str(marts_path(warehouse))) as con:
+            con.execute(
+                "insert into fct_activities select * replace (? as source_change_seq) "
+                "from fct_activities limit 1",
+                [source_change_seq],
+            )
+
+    def unique_test_failures() -> int:
+        subprocess.run(
+            [
+                dbt_executable(),
+                *dbt_args(
+                    ["test", "--select", "fct_activities,test_name:unique_since_tested"],
+                    warehouse,
+                ),
+            ],
+            env=dbt_env(warehouse),
+            capture_output=True,
+            check=False,
+        )
+        results = warehouse.parent / "dbt_target" / "run_results.json"
+        (result,) = [
+            r
+            for r in json.loads(results.read_text())["results"]
+            if "unique_since_tested_fct_activities" in r["unique_id"]
+        ]
+        return 0 if result["status"] == "pass" else result["failures"]
+
+    duplicate_activity(mark)
+    assert unique_test_failures() == 0  # at the mark: already tested, not read again
+    duplicate_activity(mark + 1)
+    assert unique_test_failures() == 1
 
 
 def test_a_killed_refresh_leaves_the_snapshot_in_service(story, warehouse) -> None:

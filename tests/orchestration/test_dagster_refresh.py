@@ -1,0 +1,236 @@
+"""`crm refresh` through Dagster: runs recorded in the instance, the same summary as the
+direct refresh, overlapping runs queued on the duckdb_writer pool, killed runs marked
+failed and recovered, a locked warehouse refused clearly, PostgreSQL instance storage."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, DagsterRunStatus
+from sqlalchemy import create_engine, make_url, text
+
+from orchestration import snapshots
+from orchestration.dagster_refresh import (
+    INSTANCE_YAML,
+    PID_TAG,
+    dagster_home,
+    fail_abandoned_runs,
+    run_refresh_job,
+)
+from orchestration.defs.resources import DUCKDB_POOL
+from tests.conftest import PG_ADMIN
+from tests.orchestration.test_refresh import SET_ROLE
+
+WRITER_STEPS = ("extract_store", "crm_dbt_assets", "published_snapshot")
+
+
+@pytest.fixture
+def crm_env(story, warehouse, monkeypatch: pytest.MonkeyPatch):
+    """The environment of a `crm` process on the story store; DAGSTER_HOME left to default."""
+    engine, _org, projects = story
+    url = engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("CRM_STORE_URL", url)
+    monkeypatch.setenv("DAGSTER_HOME", str(warehouse.parent.parent / "dagster"))
+    env = {**os.environ, "CRM_DATA_DIR": str(warehouse.parent.parent), "CRM_STORE_URL": url}
+    env.pop("DAGSTER_HOME")  # `crm` finds its default, the same folder
+    return engine, projects, warehouse, env
+
+
+def crm(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def instance_at(home: Path) -> DagsterInstance:
+    home.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.from_config(str(home))
+
+
+def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_home()
+    assert home == tmp_path / "dagster" and os.environ["DAGSTER_HOME"] == str(home)
+    assert (home / "dagster.yaml").read_text() == INSTANCE_YAML
+    with DagsterInstance.get() as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    # an operator's own configuration is never overwritten
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_home()
+    assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_crm_refresh_runs_the_job_in_the_instance_and_prints_the_summary(crm_env) -> None:
+    engine, _projects, warehouse, env = crm_env
+    # a dbt test fails: the command says so in one line, the run fails, nothing is published
+    with engine.begin() as conn:
+        conn.execute(text("update change_counter set value = value + 1"))
+        conn.execute(text(SET_ROLE.format(role="intern")))
+    process = crm(env, "refresh")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 1
+    assert "dbt build failed" in err and "accepted_values_dim_employees_role" in err
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(snapshots.NoSnapshot):
+        snapshots.current(warehouse.parent)
+
+    with engine.begin() as conn:
+        conn.execute(text("update change_counter set value = value + 1"))
+        conn.execute(text(SET_ROLE.format(role="rep")))
+    process = crm(env, "refresh")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err[-2000:]
+    lines = out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "extract",
+        "build",
+        "publish",
+        "dagster",
+        "total",
+    ]
+    assert "models," in lines[1] and "tests passed" in lines[1]
+    assert "snapshot v000001" in lines[2]
+    run_id = lines[3].split()[2]
+
+    home = warehouse.parent.parent / "dagster"
+    with instance_at(home) as instance:
+        runs = instance.get_runs()
+        assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE]
+        assert runs[0].run_id == run_id and runs[0].job_name == "incremental_refresh_job"
+        assert runs[0].run_config["ops"]["extract_store"]["config"]["full"] is False
+    with engine.connect() as conn:
+        counter = conn.execute(text("select value from change_counter")).scalar_one()
+    assert snapshots.current(warehouse.parent).change_seq == counter
+
+
+def writer_intervals(instance: DagsterInstance, run_id: str) -> list[tuple[float, float]]:
+    return [
+        (s.start_time, s.end_time)
+        for s in instance.get_run_step_stats(run_id)
+        if s.step_key in WRITER_STEPS
+    ]
+
+
+def test_overlapping_refreshes_queue_on_the_writer_pool(crm_env) -> None:
+    _engine, _projects, warehouse, env = crm_env
+    first, second = crm(env, "refresh", "--full"), crm(env, "refresh")
+    for process in (first, second):
+        _out, err = process.communicate(timeout=900)
+        assert process.returncode == 0, err[-2000:]
+
+    with instance_at(warehouse.parent.parent / "dagster") as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 2 and all(r.status == DagsterRunStatus.SUCCESS for r in runs)
+        intervals = sorted(i for r in runs for i in writer_intervals(instance, r.run_id))
+        assert len(intervals) == 6
+        # no two warehouse writers ever ran at the same time
+        for (_, end), (start, _) in itertools.pairwise(intervals):
+            assert end <= start
+        assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).slot_count == 1
+    assert snapshots.current(warehouse.parent).version == 2
+
+
+def test_a_killed_run_is_marked_failed_and_the_next_run_recovers(crm_env) -> None:
+    _engine, _projects, _warehouse, env = crm_env
+    process = crm(env, "refresh", "--full")
+    with instance_at(dagster_home()) as instance:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            started = [
+                s
+                for r in instance.get_runs()
+                for s in instance.get_run_step_stats(r.run_id)
+                if s.step_key == "crm_dbt_assets"
+            ]
+            if started:
+                break
+            time.sleep(0.5)
+        assert started, "the refresh never reached the dbt step"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        killed = instance.get_runs()[0]
+        assert killed.status == DagsterRunStatus.STARTED
+        assert killed.tags[PID_TAG] == str(process.pid)
+
+        # the killed run still holds the writer pool's only slot
+        assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).active_slot_count == 1
+        summary = run_refresh_job()
+        assert summary.snapshot is not None and summary.snapshot.version == 1
+        assert instance.get_run_by_id(killed.run_id).status == DagsterRunStatus.FAILURE
+        assert fail_abandoned_runs(instance) == []
+
+
+def test_a_locked_warehouse_is_refused_with_a_clear_message(crm_env) -> None:
+    _engine, _projects, warehouse, env = crm_env
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('held', "
+            "flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        process = crm(env, "refresh")
+        _out, err = process.communicate(timeout=300)
+        assert process.returncode == 1
+        assert f"in use by another process (PID {holder.pid})" in err
+        assert len(err.strip().splitlines()) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    with pytest.raises(snapshots.NoSnapshot):
+        snapshots.current(warehouse.parent)
+
+
+@pytest.mark.postgres
+def test_instance_storage_on_postgresql(story, warehouse, monkeypatch, tmp_path: Path) -> None:
+    engine, _org, _projects = story
+    monkeypatch.setenv("CRM_STORE_URL", engine.url.render_as_string(hide_password=False))
+    name = f"dagster_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"create database {name}"))
+    try:
+        home = tmp_path / "dagster_pg"
+        home.mkdir()
+        (home / "dagster.yaml").write_text(
+            INSTANCE_YAML
+            + "storage:\n  postgres:\n    postgres_url:\n      env: CRM_DAGSTER_PG_URL\n"
+        )
+        monkeypatch.setenv("DAGSTER_HOME", str(home))
+        url = make_url(PG_ADMIN).set(database=name)
+        monkeypatch.setenv(
+            "CRM_DAGSTER_PG_URL",
+            url.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False),
+        )
+        summary = run_refresh_job(full=True)
+        pg = create_engine(url)
+        with pg.connect() as conn:
+            runs = conn.execute(text("select run_id, status from runs")).all()
+        pg.dispose()
+        assert runs == [(summary.run_id, "SUCCESS")]
+        assert not (home / "history").exists()  # nothing went to the SQLite default
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"drop database if exists {name} with (force)"))
+        admin.dispose()
