@@ -24,7 +24,9 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import re
+import sys
 import time
+import types
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -245,8 +247,21 @@ def extract(
     url = engine.url.render_as_string(hide_password=False)
     if engine.dialect.name != "sqlite":
         return _extract(url, str(warehouse), full, fail_before_commit)
-    with ProcessPoolExecutor(max_workers=1, mp_context=_child_processes()) as pool:
+    with _bare_main(), ProcessPoolExecutor(max_workers=1, mp_context=_child_processes()) as pool:
         return pool.submit(_extract, url, str(warehouse), full, fail_before_commit).result()
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """A new child re-runs the parent's `__main__` file before it works. When the parent is
+    a Streamlit script runner (the apps, AppTest), that file is an app page, which must not
+    run in the child; an empty `__main__` gives the child nothing to re-run."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 class WarehouseBusy(RuntimeError):

@@ -6,6 +6,7 @@ pool (limit 1) makes overlapping refreshes queue instead of failing on DuckDB's 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import os
 import sys
@@ -95,10 +96,13 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
     from orchestration.defs.resources import DUCKDB_POOL, build_path
 
     began = time.perf_counter()
-    with DagsterInstance.get() as instance, _output_to(log_file()):
+    with _instance_setup_lock(), DagsterInstance.get() as instance:
+        # One process at a time creates the instance's storage on first use; two refreshes
+        # starting together would otherwise both create its tables.
         fail_abandoned_runs(instance)
         # A user-edited dagster.yaml may lack the pool limit; the pool itself must not.
         instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)
+    with DagsterInstance.get() as instance, _output_to(log_file()):
         job = defs.resolve_job_def("full_refresh_job" if full else "incremental_refresh_job")
         result = job.execute_in_process(
             # the summary is the output; the events are in the run's log in the UI
@@ -153,6 +157,13 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
         change_seq=int(published["change_seq"].value),
     )
     return summary
+
+
+@contextlib.contextmanager
+def _instance_setup_lock() -> Iterator[None]:
+    with (dagster_home() / ".setup.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def log_file() -> Path:

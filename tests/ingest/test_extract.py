@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import duckdb
@@ -148,3 +150,14 @@ def test_columns_null_in_the_first_thousands_of_rows_keep_their_type(
     assert raw(warehouse, "select count(*), count(city), max(city) from raw.customers") == [
         (3000, 1, "北京")
     ]
+
+
+def test_extraction_works_when_main_is_a_streamlit_page(sqlite_engine, tmp_path, monkeypatch):
+    """Inside the apps (and AppTest) `__main__` is a page file; the extraction child must
+    not re-run it (it did, and every later extraction in that process broke)."""
+    page = types.ModuleType("__main__")
+    page.__file__ = str(Path(__file__).resolve().parents[2] / "entry_app" / "app.py")
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    summary = extract(sqlite_engine, tmp_path / "build.duckdb")
+    assert summary.high_watermark > 0
+    assert sys.modules["__main__"] is page
