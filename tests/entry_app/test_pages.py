@@ -66,7 +66,8 @@ def test_every_translation_key_used_exists() -> None:
     for spec in PAGES:
         assert spec.title in CATALOG and spec.section in CATALOG
     for key, texts in CATALOG.items():
-        assert texts.get("zh_CN") and texts.get("en"), key
+        # a dashboard metric's English help is its dbt description (dashboards.ui.help_text)
+        assert texts.get("zh_CN") and (texts.get("en") or key.startswith("dash.metric.")), key
 
 
 def test_every_workspace_tab_opens(app, store: Engine, company: Org) -> None:
