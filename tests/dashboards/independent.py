@@ -45,6 +45,7 @@ class Store:
     as_of: dt.date
     projects: pd.DataFrame  # one row per project with every code the filters use
     visits: pd.DataFrame  # one row per stage visit
+    history: pd.DataFrame  # every history row, with its day and its stage's probability
     contracts: pd.DataFrame
     expenses: pd.DataFrame
     leads: pd.DataFrame
@@ -141,6 +142,7 @@ def read_store(engine: Engine, as_of: dt.date) -> Store:
         as_of=as_of,
         projects=p,
         visits=_visits(history, stages, p, as_of),
+        history=_history(history, stages),
         contracts=contracts,
         expenses=expenses,
         leads=leads,
@@ -150,6 +152,13 @@ def read_store(engine: Engine, as_of: dt.date) -> Store:
         competitors=t["project_competitors"],
         customer_codes=customer_codes,
     )
+
+
+def _history(history: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+    out = history.sort_values(["changed_at", "id"]).copy()
+    out["day"] = pd.to_datetime(out.changed_at).dt.date
+    out["probability"] = out.to_stage_id.map(stages.default_probability)
+    return out
 
 
 def _visits(
@@ -284,6 +293,26 @@ def pipeline(store: Store, actor: Actor, f: Filters, stuck_days: int) -> dict[st
         "overdue_count": int((open_.expected_close_date < store.as_of).sum()),
         "stuck_count": int((days >= stuck_days).sum()),
     }
+
+
+def pipeline_trend(store: Store, actor: Actor, f: Filters) -> dict[dt.date, tuple]:
+    """Open projects, amount and weighted amount at the end of every 7th day back from the
+    period's end (the trailing year without a start): each project as its last history
+    row up to that day left it; days without an open project are left out."""
+    end = min(f.end or store.as_of, store.as_of)
+    start = f.start or end - dt.timedelta(days=365)
+    seen = keep_projects(store.projects, store, actor, f).project_id
+    history = store.history[store.history.project_id.isin(seen)]
+    out = {}
+    day = end
+    while day >= start:
+        last = history[history.day <= day].groupby("project_id").tail(1)
+        open_ = last[last.status == "open"]
+        if len(open_):
+            amounts = open_.rename(columns={"amount": "expected_amount"})
+            out[day] = (len(open_), total(open_.amount), weighted(amounts))
+        day -= dt.timedelta(days=7)
+    return out
 
 
 def funnel(store: Store, actor: Actor, f: Filters) -> dict[tuple[str, str], tuple]:

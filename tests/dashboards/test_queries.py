@@ -100,6 +100,15 @@ def test_pipeline(case) -> None:
         if r.project_count
     }
     assert got == ind.funnel(store, actor, f)
+    trend = {
+        r.snapshot_date.date(): (
+            r.project_count,
+            ind.money(r.open_amount),
+            ind.money(r.weighted_amount),
+        )
+        for r in q.pipeline_trend(f, actor).itertuples()
+    }
+    assert trend == ind.pipeline_trend(store, actor, f) and trend
     records = q.pipeline_records(f, actor, "en", STUCK_DAYS, (), None)
     expected = ind.pipeline(store, actor, f, STUCK_DAYS)
     assert len(records) == expected["open_count"]

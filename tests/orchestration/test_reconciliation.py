@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
+from ingest.commands.customers import CustomerInput, update_customer
 from ingest.commands.expenses import ExpenseInput, create_expense, delete_expense
 from ingest.commands.projects import (
     CloseWonInput,
@@ -33,7 +34,7 @@ from ingest.commands.projects import (
     reopen,
 )
 from ingest.store.db import get_engine, read_session
-from ingest.store.models import Expense, Project, Stage
+from ingest.store.models import Customer, CustomerType, Expense, Industry, Project, Region, Stage
 from orchestration import snapshots
 from orchestration.refresh import run_refresh
 
@@ -276,6 +277,28 @@ def compare_everything(company: Company) -> None:
         )
     ) == money_map(expenses.groupby(expenses.customer.astype(int)).amount.sum())
 
+    # every line carries its project's status and owner, else its customer's owner, and
+    # the region of the customer behind it: as the store says now, after any change
+    customers = store.customers.set_index("id")
+    regions = store.regions.set_index("id").code
+    on_project = expenses.project_id.notna()
+    project_of = expenses.project_id.fillna(-1).astype(int)
+    customer_of = project_of.map(projects.customer_id).where(on_project, expenses.customer)
+    statuses = project_of.map(projects.status).where(on_project, None)
+    owners = project_of.map(projects.owner_id).where(
+        on_project, customer_of.map(customers.owner_id)
+    )
+    line_regions = customer_of.astype(int).map(customers.region_id).map(regions)
+    expected_lines = {
+        int(e): (None if pd.isna(s) else s, int(o), r)
+        for e, s, o, r in zip(expenses.id, statuses, owners, line_regions, strict=True)
+    }
+    actual_lines = mart(
+        company,
+        "select expense_id, project_status, responsible_owner_id, region_code from fct_expenses",
+    )
+    assert {e: (s, o, r) for e, s, o, r in actual_lines} == expected_lines
+
     # target attainment of every rep and department target
     tree = department_tree(store)
     won["dept"] = won.department_id
@@ -345,6 +368,19 @@ def test_changes_through_commands_reconcile_after_an_incremental_refresh(company
     )
     if loose_expense is not None:
         delete_expense(engine, loose_expense.owner_id, loose_expense.id)
+    # the customer of a project with expenses moves region: its lines follow
+    with read_session(engine) as s:
+        customer = s.get(Customer, first.customer_id)
+        other_region = s.scalars(
+            select(Region.code).where(Region.id != customer.region_id).order_by(Region.id)
+        ).first()
+        kept = {
+            "name": customer.name,
+            "customer_type": s.get(CustomerType, customer.customer_type_id).code,
+            "industry": s.get(Industry, customer.industry_id).code,
+            "status": customer.status,
+        }
+    update_customer(engine, None, first.customer_id, CustomerInput(**kept, region=other_region))
 
     summary = run_refresh(as_of=str(AS_OF), engine=engine, warehouse=company.warehouse)
 
