@@ -44,14 +44,23 @@ def _raw(fn: Callable[..., Any]) -> Callable[..., Any]:
     return lambda *args: inner(reader.current(), *args)
 
 
-# The queries each page runs on a load (dashboards/views/*.py), uncached.
+# Every query a page runs when it loads (dashboards/views/*.py), uncached.
 PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
     "pipeline": [
         ("pipeline_kpis", lambda f, a: _raw(q.pipeline_kpis)(f, a, 60)),
         ("pipeline_funnel", lambda f, a: _raw(q.pipeline_funnel)(f, a, "zh_CN")),
         ("pipeline_trend", lambda f, a: _raw(q.pipeline_trend)(f, a)),
-        ("pipeline_changes", lambda f, a: _raw(q.pipeline_changes)(f, a, "zh_CN")),
+        ("pipeline_change_summary", lambda f, a: _raw(q.pipeline_change_summary)(f, a, "zh_CN")),
         ("pipeline_records", lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60)),
+        ("pipeline_changes", lambda f, a: _raw(q.pipeline_changes)(f, a, "zh_CN")),
+        (
+            "pipeline_records_stuck",
+            lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60, (("is_stuck", ("true",)),)),
+        ),
+        (
+            "pipeline_records_overdue",
+            lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60, (("is_overdue", ("true",)),)),
+        ),
     ],
     "velocity": [
         ("velocity_kpis", lambda f, a: _raw(q.velocity_kpis)(f, a)),
@@ -78,6 +87,7 @@ PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
         ("cost_kpis", lambda f, a: _raw(q.cost_kpis)(f, a)),
         ("expense_categories", lambda f, a: _raw(q.expense_categories)(f, a)),
         ("lost_deal_costs", lambda f, a: _raw(q.lost_deal_costs)(f, a, "zh_CN")),
+        ("project_costs_top", lambda f, a: _raw(q.project_costs)(f, a, (), 20)),
         ("project_costs", lambda f, a: _raw(q.project_costs)(f, a)),
         ("customer_costs", lambda f, a: _raw(q.customer_costs)(f, a)),
         ("expense_records", lambda f, a: _raw(q.expense_records)(f, a)),
@@ -89,7 +99,10 @@ PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
         ("lead_records", lambda f, a: _raw(q.lead_records)(f, a)),
     ],
     "scorecard": [("rep_scorecard", lambda f, a: _raw(q.rep_scorecard)(f, a))],
-    "health": [("deal_health", lambda f, a: _raw(q.deal_health)(f, a, "zh_CN", 30))],
+    "health": [
+        ("health_kpis", lambda f, a: _raw(q.health_kpis)(f, a, 30)),
+        ("deal_health", lambda f, a: _raw(q.deal_health)(f, a, "zh_CN", 30)),
+    ],
 }
 
 # The question each page answers first, asked of the operational store in plain SQL, and

@@ -304,15 +304,13 @@ def pipeline_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame
 CHANGE_TYPES = ("new", "won", "lost", "reopened", "advanced", "slipped", "pushed", "resized")
 
 
-def _changes_sql(
-    snapshot: Snapshot, f: Filters, actor: Actor, lang: str
-) -> tuple[str, dict[str, Any]]:
+def _changes_sql(f: Filters, actor: Actor) -> tuple[str, dict[str, Any]]:
     """Each project whose pipeline state differs between the end of the day before the
     period and the end of the period: one change type per project, first match wins in
-    the order of CHANGE_TYPES (a project created and won in the period counts as won)."""
+    the order of CHANGE_TYPES (a project created and won in the period counts as won).
+    States carry the sales mode: the projects are read only when filters narrow them."""
     cte, where = _projects(f, _scope(actor, "pipeline"))
-    start, end = _period_or_trailing(f, _as_of(snapshot))
-    lg = _lang_suffix(lang)
+    restrict = "a.project_id in (select project_id from p)" if where.parts else "true"
     sql = f"""
         with {cte},
         states_before as (
@@ -327,7 +325,7 @@ def _changes_sql(
         ),
         compared as (
             select
-                p.project_id, p.project_name, p.owner_id, p.sales_mode_code,
+                a.project_id, a.sales_mode_code,
                 b.stage_code as stage_before, a.stage_code as stage_after,
                 b.status as status_before, a.status as status_after,
                 coalesce(b.amount, 0) as amount_before, a.amount as amount_after,
@@ -345,23 +343,17 @@ def _changes_sql(
                     when a.status = 'open' and a.amount <> b.amount then 'resized'
                 end as change_type
             from states_after as a
-            inner join p on a.project_id = p.project_id
             left join states_before as b on b.project_id = a.project_id
+            where {restrict}
         )
-        select
-            c.change_type, c.project_id, c.project_name, e.employee_name as owner_name,
-            c.sales_mode_code, c.stage_before, sa.stage_name_{lg} as stage_name_after,
-            c.stage_after, c.status_before, c.status_after, c.amount_before, c.amount_after,
-            c.amount_after - c.amount_before as amount_change,
-            c.close_date_before, c.close_date_after
-        from compared as c
-        left join dim_employees as e on e.employee_id = c.owner_id
-        left join dim_stages as sa
-            on sa.sales_mode_code = c.sales_mode_code and sa.stage_code = c.stage_after
-        where c.change_type is not null
+        select * from compared where change_type is not null
     """
-    params = {**where.params, "before_date": start - dt.timedelta(days=1), "after_date": end}
-    return sql, params
+    return sql, where.params
+
+
+def _change_dates(snapshot: Snapshot, f: Filters) -> dict[str, dt.date]:
+    start, end = _period_or_trailing(f, _as_of(snapshot))
+    return {"before_date": start - dt.timedelta(days=1), "after_date": end}
 
 
 @reader.cached
@@ -369,13 +361,13 @@ def pipeline_change_summary(
     snapshot: Snapshot, f: Filters, actor: Actor, lang: str
 ) -> pd.DataFrame:
     """Projects and amounts per change type between the period's two dates."""
-    sql, params = _changes_sql(snapshot, f, actor, lang)
+    sql, params = _changes_sql(f, actor)
     return reader.frame(
         snapshot,
         f"""select change_type, count(*) as project_count,
                 sum(amount_before) as amount_before, sum(amount_after) as amount_after
             from ({sql}) as c group by 1 order by project_count desc, 1""",
-        params,
+        {**params, **_change_dates(snapshot, f)},
     )
 
 
@@ -388,15 +380,30 @@ def pipeline_changes(
     drill: Drill = (),
     limit: int | None = RECORDS_LIMIT,
 ) -> pd.DataFrame:
-    sql, params = _changes_sql(snapshot, f, actor, lang)
+    sql, params = _changes_sql(f, actor)
+    lg = _lang_suffix(lang)
+    named = f"""
+        select
+            r.change_type, r.project_id, p.project_name, e.employee_name as owner_name,
+            r.sales_mode_code, r.stage_before, sa.stage_name_{lg} as stage_name_after,
+            r.stage_after, r.status_before, r.status_after, r.amount_before, r.amount_after,
+            r.amount_after - r.amount_before as amount_change,
+            r.close_date_before, r.close_date_after
+        from {{rows}} as r
+        inner join fct_opportunities as p on p.project_id = r.project_id
+        left join dim_employees as e on e.employee_id = p.owner_id
+        left join dim_stages as sa
+            on sa.sales_mode_code = r.sales_mode_code and sa.stage_code = r.stage_after
+    """
     return _records(
         snapshot,
         sql,
-        params,
+        {**params, **_change_dates(snapshot, f)},
         order_by="r.change_type, r.amount_after desc, r.project_id",
         drill=drill,
-        allowed=frozenset({"change_type", "stage_after", "owner_name"}),
+        allowed=frozenset({"change_type", "stage_after"}),
         limit=limit,
+        named=named,
     )
 
 
@@ -420,18 +427,23 @@ def pipeline_records(
             where is_current and not is_won_stage
         )
         select
-            p.project_id, p.project_name, c.customer_name, e.employee_name as owner_name,
-            p.sales_mode_code, p.current_stage_code as stage_code,
-            s.stage_name_{lg} as stage_name, p.forecast_category,
-            p.expected_amount, p.probability, p.weighted_amount, p.expected_close_date,
-            v.days_in_stage, coalesce(v.days_in_stage >= $stuck_days, false) as is_stuck,
-            p.is_overdue, p.region_code, p.industry_code, p.customer_type, p.department_code
+            p.*, p.current_stage_code as stage_code, v.days_in_stage,
+            coalesce(v.days_in_stage >= $stuck_days, false) as is_stuck
         from p
         left join current_visits as v on v.project_id = p.project_id
-        left join dim_customers as c on c.customer_id = p.customer_id and c.is_current
-        left join dim_employees as e on e.employee_id = p.owner_id
+    """
+    named = f"""
+        select
+            r.project_id, r.project_name, c.customer_name, e.employee_name as owner_name,
+            r.sales_mode_code, r.stage_code, s.stage_name_{lg} as stage_name,
+            r.forecast_category, r.expected_amount, r.probability, r.weighted_amount,
+            r.expected_close_date, r.days_in_stage, r.is_stuck, r.is_overdue, r.region_code,
+            r.industry_code, r.customer_type, r.department_code
+        from {{rows}} as r
+        left join dim_customers as c on c.customer_id = r.customer_id and c.is_current
+        left join dim_employees as e on e.employee_id = r.owner_id
         left join dim_stages as s
-            on s.sales_mode_code = p.sales_mode_code and s.stage_code = p.current_stage_code
+            on s.sales_mode_code = r.sales_mode_code and s.stage_code = r.stage_code
     """
     return _records(
         snapshot,
@@ -441,6 +453,7 @@ def pipeline_records(
         drill=drill,
         allowed=frozenset({"stage_code", "is_stuck", "is_overdue", "forecast_category"}),
         limit=limit,
+        named=named,
     )
 
 
@@ -466,28 +479,24 @@ def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -
     that have ended."""
     cte, where = _visits_cte(f, _scope(actor, "velocity"))
     entered = Where().period("cast(v.entered_at as date)", f)
+    prior_before_period = (
+        "false" if f.start is None else "cast(v.prior_visit_entered_at as date) < $start"
+    )
     modes = Where()
     if f.sales_mode is not None:
         modes.add("s.sales_mode_code = $sales_mode", sales_mode=f.sales_mode)
     lg = _lang_suffix(lang)
     sql = f"""
         with {cte},
-        furthest as (
-            select project_id, max(stage_order) as furthest_stage_order
-            from v group by project_id
-        ),
-        reached as (
-            select distinct
-                v.project_id, v.sales_mode_code, v.stage_code,
-                furthest.furthest_stage_order > v.stage_order as went_further
-            from v inner join furthest on v.project_id = furthest.project_id
-            where {entered.sql()}
-        ),
         conversion as (
+            -- each project once per stage: its first visit to it in the period
             select
-                sales_mode_code, stage_code, count(*) as reached_count,
-                count(*) filter (where went_further) as converted_count
-            from reached group by all
+                v.sales_mode_code, v.stage_code, count(*) as reached_count,
+                count(*) filter (where v.reached_later_stage) as converted_count
+            from v
+            where {entered.sql()}
+                and (v.prior_visit_entered_at is null or {prior_before_period})
+            group by all
         ),
         durations as (
             select
@@ -565,16 +574,18 @@ def velocity_records(
     lg = _lang_suffix(lang)
     sql = f"""
         with {cte}
+        select v.* from v where not v.is_won_stage and {entered.sql()}
+    """
+    named = f"""
         select
-            v.project_id, p.project_name, e.employee_name as owner_name, v.sales_mode_code,
-            v.stage_code, s.stage_name_{lg} as stage_name, v.visit_number,
-            v.entered_at, v.exited_at, v.exit_type, v.days_in_stage, v.is_current
-        from v
-        inner join p on p.project_id = v.project_id
+            r.project_id, p.project_name, e.employee_name as owner_name, r.sales_mode_code,
+            r.stage_code, s.stage_name_{lg} as stage_name, r.visit_number,
+            r.entered_at, r.exited_at, r.exit_type, r.days_in_stage, r.is_current
+        from {{rows}} as r
+        inner join fct_opportunities as p on p.project_id = r.project_id
         left join dim_employees as e on e.employee_id = p.owner_id
         left join dim_stages as s
-            on s.sales_mode_code = v.sales_mode_code and s.stage_code = v.stage_code
-        where not v.is_won_stage and {entered.sql()}
+            on s.sales_mode_code = r.sales_mode_code and s.stage_code = r.stage_code
     """
     return _records(
         snapshot,
@@ -584,6 +595,7 @@ def velocity_records(
         drill=drill,
         allowed=frozenset({"stage_code", "exit_type"}),
         limit=limit,
+        named=named,
     )
 
 
@@ -743,21 +755,23 @@ def winloss_records(
     limit: int | None = RECORDS_LIMIT,
 ) -> pd.DataFrame:
     where = _closed_where(f, _scope(actor, "win_loss"))
-    name = "r.loss_reason_name_en" if lang == "en" else "r.loss_reason_name"
+    name = "lr.loss_reason_name_en" if lang == "en" else "lr.loss_reason_name"
     sql = f"""
+        select w.*, strftime(w.closed_date, '%Y-%m-01') as closed_month
+        from fct_win_loss as w where {where.sql()}
+    """
+    named = f"""
         select
-            w.project_id, p.project_name, c.customer_name, e.employee_name as owner_name,
-            w.outcome, w.closed_date, strftime(w.closed_date, '%Y-%m-01') as closed_month,
-            w.amount, w.sales_cycle_days, w.last_stage_code,
-            w.loss_reason_code, {name} as loss_reason_name, w.loss_reason_category,
-            w.competitor_id, w.owner_id, w.department_code, w.region_code, w.industry_code,
-            w.customer_type, w.sales_mode_code
-        from fct_win_loss as w
-        inner join fct_opportunities as p on p.project_id = w.project_id
+            r.project_id, p.project_name, c.customer_name, e.employee_name as owner_name,
+            r.outcome, r.closed_date, r.closed_month, r.amount, r.sales_cycle_days,
+            r.last_stage_code, r.loss_reason_code, {name} as loss_reason_name,
+            r.loss_reason_category, r.competitor_id, r.owner_id, r.department_code,
+            r.region_code, r.industry_code, r.customer_type, r.sales_mode_code
+        from {{rows}} as r
+        inner join fct_opportunities as p on p.project_id = r.project_id
         left join dim_customers as c on c.customer_id = p.customer_id and c.is_current
-        left join dim_employees as e on e.employee_id = w.owner_id
-        left join dim_loss_reasons as r on r.loss_reason_code = w.loss_reason_code
-        where {where.sql()}
+        left join dim_employees as e on e.employee_id = r.owner_id
+        left join dim_loss_reasons as lr on lr.loss_reason_code = r.loss_reason_code
     """
     return _records(
         snapshot,
@@ -767,6 +781,7 @@ def winloss_records(
         drill=drill,
         allowed=WINLOSS_DRILLS,
         limit=limit,
+        named=named,
     )
 
 

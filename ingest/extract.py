@@ -270,7 +270,7 @@ class WarehouseBusy(RuntimeError):
 
 def connect_for_writing(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse))
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
@@ -280,6 +280,8 @@ def connect_for_writing(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
             f"{f' (PID {holder.group(1)})' if holder else ''}; "
             "wait for it to finish or stop it, then refresh again"
         ) from None
+    con.execute("set enable_progress_bar = false")  # a refresh prints its summary only
+    return con
 
 
 @functools.cache

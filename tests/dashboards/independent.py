@@ -158,6 +158,7 @@ def _history(history: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
     out = history.sort_values(["changed_at", "id"]).copy()
     out["day"] = pd.to_datetime(out.changed_at).dt.date
     out["probability"] = out.to_stage_id.map(stages.default_probability)
+    out["stage_order"] = out.to_stage_id.map(stages.stage_order)
     return out
 
 
@@ -208,6 +209,7 @@ def _visits(
     visits = pd.DataFrame(rows)
     visits["stage_code"] = visits.stage_id.map(stages.code)
     visits["is_won_stage"] = visits.stage_id.map(won_stage)
+    visits["stage_order"] = visits.stage_id.map(order)
     visits["is_current"] = visits.exited.isna()
     visits["days"] = [
         ((as_of if pd.isna(exited) else exited) - entered).days
@@ -315,6 +317,37 @@ def pipeline_trend(store: Store, actor: Actor, f: Filters) -> dict[dt.date, tupl
     return out
 
 
+def pipeline_changes(store: Store, actor: Actor, f: Filters) -> dict[int, str]:
+    """How each project's state at the end of the period differs from its state at the
+    end of the day before it; the first matching kind wins, in the order the page lists."""
+    end = min(f.end or store.as_of, store.as_of)
+    start = f.start or end - dt.timedelta(days=365)
+    seen = keep_projects(store.projects, store, actor, f).project_id
+    history = store.history[store.history.project_id.isin(seen)]
+    before = history[history.day < start].groupby("project_id").tail(1).set_index("project_id")
+    after = history[history.day <= end].groupby("project_id").tail(1).set_index("project_id")
+    out = {}
+    for project_id, a in after.iterrows():
+        b = before.loc[project_id] if project_id in before.index else None
+        is_open = a.status == "open"
+        if a.status in ("won", "lost") and (b is None or b.status != a.status):
+            kind = a.status
+        elif b is None:
+            kind = "new"
+        elif is_open and b.status != "open":
+            kind = "reopened"
+        elif is_open and a.stage_order != b.stage_order:
+            kind = "advanced" if a.stage_order > b.stage_order else "slipped"
+        elif is_open and a.expected_close_date > b.expected_close_date:
+            kind = "pushed"
+        elif is_open and money(a.amount) != money(b.amount):
+            kind = "resized"
+        else:
+            continue
+        out[int(project_id)] = kind
+    return out
+
+
 def funnel(store: Store, actor: Actor, f: Filters) -> dict[tuple[str, str], tuple]:
     open_ = keep_projects(store.projects[store.projects.status == "open"], store, actor, f)
     return {
@@ -371,6 +404,20 @@ def velocity(store: Store, actor: Actor, f: Filters) -> dict[str, Any]:
         "avg_days_in_stage": rate(int(finished.days.sum()), len(finished), "0.1"),
         "closed_count": len(c),
         "average_sales_cycle_days": rate(int(c.cycle.sum()), len(c), "0.1"),
+    }
+
+
+def conversion(store: Store, actor: Actor, f: Filters) -> dict[tuple[str, str], tuple]:
+    """Per sales mode and stage: the projects with a visit to it entered in the period,
+    and how many of them have ever been further along."""
+    visible = keep_projects(store.projects, store, actor, f).project_id
+    v = store.visits[store.visits.project_id.isin(visible)]
+    furthest = v.groupby("project_id").stage_order.max()
+    entered = v[in_period(v.entered, f)].copy()
+    entered["further"] = entered.project_id.map(furthest) > entered.stage_order
+    return {
+        key: (g.project_id.nunique(), g[g.further].project_id.nunique())
+        for key, g in entered.groupby(["sales_mode_code", "stage_code"])
     }
 
 

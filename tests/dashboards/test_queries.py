@@ -109,6 +109,10 @@ def test_pipeline(case) -> None:
         for r in q.pipeline_trend(f, actor).itertuples()
     }
     assert trend == ind.pipeline_trend(store, actor, f) and trend
+    changes = q.pipeline_changes(f, actor, "en", (), None)
+    assert dict(zip(changes.project_id, changes.change_type, strict=True)) == (
+        ind.pipeline_changes(store, actor, f)
+    )
     records = q.pipeline_records(f, actor, "en", STUCK_DAYS, (), None)
     expected = ind.pipeline(store, actor, f, STUCK_DAYS)
     assert len(records) == expected["open_count"]
@@ -137,6 +141,12 @@ def test_win_loss(case) -> None:
 def test_velocity(case) -> None:
     store, actor, f = case
     assert q.velocity_kpis(f, actor) == ind.velocity(store, actor, f)
+    by_stage = q.velocity_by_stage(f, actor, "en")
+    assert {
+        (r.sales_mode_code, r.stage_code): (r.reached_count, r.converted_count)
+        for r in by_stage.itertuples()
+        if r.reached_count
+    } == ind.conversion(store, actor, f)
 
 
 def test_forecast(case) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from ingest.commands.projects import (
     create_project,
     move_stage,
 )
+from ingest.store.db import get_engine
+from orchestration.refresh import run_refresh
 from tests.conftest import Org, make_org
 
 
@@ -88,3 +91,36 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "warehouse"
     folder.mkdir()
     return folder / "build.duckdb"
+
+
+@pytest.fixture(scope="module")
+def refreshed_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Path, Org, dict[str, int]]:
+    """The story's store and warehouse after a first refresh, built once per module."""
+    folder = tmp_path_factory.mktemp("refreshed")
+    shutil.copy(sqlite_template, folder / "crm.db")
+    url = f"sqlite:///{folder / 'crm.db'}"
+    engine = get_engine(url)
+    org = make_org(engine)
+    projects = make_story(engine, org)
+    (folder / "warehouse").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_DATA_DIR", str(folder))
+        run_refresh(engine=engine, warehouse=folder / "warehouse" / "build.duckdb")
+    engine.dispose()
+    return folder, org, projects
+
+
+@pytest.fixture
+def refreshed(
+    refreshed_template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Engine, Org, dict[str, int], Path]:
+    """A copy of the refreshed story of its own: (store, org, projects, warehouse file);
+    one snapshot is in service."""
+    template, org, projects = refreshed_template
+    folder = tmp_path / "data"
+    shutil.copytree(template, folder)
+    monkeypatch.setenv("CRM_DATA_DIR", str(folder))
+    engine = get_engine(f"sqlite:///{folder / 'crm.db'}")
+    return engine, org, projects, folder / "warehouse" / "build.duckdb"

@@ -76,47 +76,20 @@ def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
 
 
-def test_crm_refresh_runs_the_job_in_the_instance_and_prints_the_summary(crm_env) -> None:
+def test_a_failing_dbt_test_fails_the_command_in_one_line(crm_env) -> None:
     engine, _projects, warehouse, env = crm_env
-    # a dbt test fails: the command says so in one line, the run fails, nothing is published
     with engine.begin() as conn:
         conn.execute(text("update change_counter set value = value + 1"))
         conn.execute(text(SET_ROLE.format(role="intern")))
     process = crm(env, "refresh")
-    out, err = process.communicate(timeout=600)
+    _out, err = process.communicate(timeout=600)
     assert process.returncode == 1
     assert "dbt build failed" in err and "accepted_values_dim_employees_role" in err
     assert len(err.strip().splitlines()) == 1
     with pytest.raises(snapshots.NoSnapshot):
         snapshots.current(warehouse.parent)
-
-    with engine.begin() as conn:
-        conn.execute(text("update change_counter set value = value + 1"))
-        conn.execute(text(SET_ROLE.format(role="rep")))
-    process = crm(env, "refresh")
-    out, err = process.communicate(timeout=600)
-    assert process.returncode == 0, err[-2000:]
-    lines = out.strip().splitlines()
-    assert [line.split()[0] for line in lines] == [
-        "extract",
-        "build",
-        "publish",
-        "dagster",
-        "total",
-    ]
-    assert "models," in lines[1] and "tests passed" in lines[1]
-    assert "snapshot v000001" in lines[2]
-    run_id = lines[3].split()[2]
-
-    home = warehouse.parent.parent / "dagster"
-    with instance_at(home) as instance:
-        runs = instance.get_runs()
-        assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE]
-        assert runs[0].run_id == run_id and runs[0].job_name == "incremental_refresh_job"
-        assert runs[0].run_config["ops"]["extract_store"]["config"]["full"] is False
-    with engine.connect() as conn:
-        counter = conn.execute(text("select value from change_counter")).scalar_one()
-    assert snapshots.current(warehouse.parent).change_seq == counter
+    with instance_at(warehouse.parent.parent / "dagster") as instance:
+        assert [r.status for r in instance.get_runs()] == [DagsterRunStatus.FAILURE]
 
 
 def writer_intervals(instance: DagsterInstance, run_id: str) -> list[tuple[float, float]]:
@@ -127,23 +100,44 @@ def writer_intervals(instance: DagsterInstance, run_id: str) -> list[tuple[float
     ]
 
 
-def test_overlapping_refreshes_queue_on_the_writer_pool(crm_env) -> None:
-    _engine, _projects, warehouse, env = crm_env
+def test_overlapping_refreshes_queue_and_each_prints_its_summary(crm_env) -> None:
+    """Two `crm refresh` at once: both run in the instance, one after the other on the
+    writer pool, and each prints the summary of the direct refresh plus its run id."""
+    engine, _projects, warehouse, env = crm_env
     first, second = crm(env, "refresh", "--full"), crm(env, "refresh")
-    for process in (first, second):
-        _out, err = process.communicate(timeout=900)
+    printed = {}
+    for full, process in ((True, first), (False, second)):
+        out, err = process.communicate(timeout=900)
         assert process.returncode == 0, err[-2000:]
+        lines = out.strip().splitlines()
+        assert [line.split()[0] for line in lines] == [
+            "extract",
+            "build",
+            "publish",
+            "dagster",
+            "total",
+        ]
+        assert "models," in lines[1] and "tests passed" in lines[1]
+        assert "snapshot v00000" in lines[2]
+        printed[lines[3].split()[2]] = full
 
     with instance_at(warehouse.parent.parent / "dagster") as instance:
         runs = instance.get_runs()
         assert len(runs) == 2 and all(r.status == DagsterRunStatus.SUCCESS for r in runs)
+        assert {
+            r.run_id: r.run_config["ops"]["extract_store"]["config"]["full"] for r in runs
+        } == printed
+        assert {r.job_name for r in runs} == {"full_refresh_job", "incremental_refresh_job"}
         intervals = sorted(i for r in runs for i in writer_intervals(instance, r.run_id))
         assert len(intervals) == 6
         # no two warehouse writers ever ran at the same time
         for (_, end), (start, _) in itertools.pairwise(intervals):
             assert end <= start
         assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).slot_count == 1
-    assert snapshots.current(warehouse.parent).version == 2
+    with engine.connect() as conn:
+        counter = conn.execute(text("select value from change_counter")).scalar_one()
+    current = snapshots.current(warehouse.parent)
+    assert current.version == 2 and current.change_seq == counter
 
 
 def test_a_killed_run_is_marked_failed_and_the_next_run_recovers(crm_env) -> None:

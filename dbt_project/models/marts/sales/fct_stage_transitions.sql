@@ -71,6 +71,12 @@ final as (
             'coalesce(cast(visits.exited_at as date), ' ~ as_of_date() ~ ')',
             'day'
         ) }} as days_in_stage,
+        -- every visit of a changed project is rebuilt, so the project-wide maximum holds
+        max(visits.stage_order) over (partition by visits.project_id)
+        > visits.stage_order as reached_later_stage,
+        lag(visits.entered_at) over (
+            partition by visits.project_id, visits.stage_code order by visits.visit_number
+        ) as prior_visit_entered_at,
         visits.source_change_seq
     from visits
     inner join projects
