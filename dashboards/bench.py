@@ -50,7 +50,7 @@ PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
         ("pipeline_kpis", lambda f, a: _raw(q.pipeline_kpis)(f, a, 60)),
         ("pipeline_funnel", lambda f, a: _raw(q.pipeline_funnel)(f, a, "zh_CN")),
         ("pipeline_trend", lambda f, a: _raw(q.pipeline_trend)(f, a)),
-        ("pipeline_change_summary", lambda f, a: _raw(q.pipeline_change_summary)(f, a, "zh_CN")),
+        ("pipeline_change_summary", lambda f, a: _raw(q.pipeline_change_summary)(f, a)),
         ("pipeline_records", lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60)),
         ("pipeline_changes", lambda f, a: _raw(q.pipeline_changes)(f, a, "zh_CN")),
         (

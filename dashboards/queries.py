@@ -357,9 +357,7 @@ def _change_dates(snapshot: Snapshot, f: Filters) -> dict[str, dt.date]:
 
 
 @reader.cached
-def pipeline_change_summary(
-    snapshot: Snapshot, f: Filters, actor: Actor, lang: str
-) -> pd.DataFrame:
+def pipeline_change_summary(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
     """Projects and amounts per change type between the period's two dates."""
     sql, params = _changes_sql(f, actor)
     return reader.frame(

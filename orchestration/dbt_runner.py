@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -9,7 +10,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+INCREMENTAL_FILE = "incremental_models.sha256"
 
 
 def dbt_executable() -> str:
@@ -91,9 +95,11 @@ def results_of(run_results: Path) -> BuildResult:
 
 
 def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildResult:
-    """dbt build in a child process; its log goes to dbt_logs, its verdict to the result."""
+    """dbt build in a child process; its log goes to dbt_logs, its verdict to the result.
+    Incremental models that changed since the last build are rebuilt from scratch."""
     results_file = warehouse.parent / "dbt_target" / "run_results.json"
     results_file.unlink(missing_ok=True)
+    full = full or incremental_models_changed(warehouse)
     done = subprocess.run(
         [dbt_executable(), *dbt_args(["build"], warehouse, full=full, as_of=as_of)],
         env=dbt_env(warehouse),
@@ -109,4 +115,37 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildRes
         result.failures.append(
             done.stdout.strip().splitlines()[-1] if done.stdout else "dbt failed"
         )
+    if result.ok:
+        record_incremental_models(warehouse)
     return result
+
+
+def incremental_models_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """The SQL and the declared columns of every incremental model.
+
+    Incremental tables are only ever added to: when a model's SQL or columns change (a
+    new version of the product), the rows already built no longer fit it, so the next
+    build must rebuild them all (dbt would otherwise fail on the new columns)."""
+    models = project_dir / "models"
+    shape: dict[str, list] = {
+        path.stem: [hashlib.sha256(path.read_bytes()).hexdigest()]
+        for path in sorted(models.rglob("*.sql"))
+        if "materialized='incremental'" in path.read_text()
+    }
+    for path in sorted(models.rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            if model["name"] in shape:
+                shape[model["name"]].append([c["name"] for c in model.get("columns", [])])
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
+def incremental_models_changed(warehouse: Path) -> bool:
+    """The incremental models differ from those the warehouse was last built with (or
+    it is not known what they were built with)."""
+    built = warehouse.parent / INCREMENTAL_FILE
+    return not built.exists() or built.read_text() != incremental_models_fingerprint()
+
+
+def record_incremental_models(warehouse: Path) -> None:
+    """After a build that passed: the warehouse now fits the current models."""
+    (warehouse.parent / INCREMENTAL_FILE).write_text(incremental_models_fingerprint())

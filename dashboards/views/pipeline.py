@@ -54,7 +54,7 @@ with left:
         ),
         "pipeline.trend",
     )
-summary = queries.pipeline_change_summary(f, actor, lang)
+summary = queries.pipeline_change_summary(f, actor)
 summary["change"] = summary.change_type.map(lambda c: t(f"dash.change.{c}"))
 with right:
     changed = ui.chart(

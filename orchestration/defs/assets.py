@@ -35,7 +35,12 @@ from dagster_dbt import (
 from ingest.extract import extract
 from ingest.store.models import ENTITY_TABLES
 from orchestration import snapshots
-from orchestration.dbt_runner import DBT_PROJECT_DIR, dbt_executable
+from orchestration.dbt_runner import (
+    DBT_PROJECT_DIR,
+    dbt_executable,
+    incremental_models_changed,
+    record_incremental_models,
+)
 from orchestration.defs.resources import (
     DUCKDB_POOL,
     build_path,
@@ -183,7 +188,7 @@ def crm_dbt_assets(
     """dbt build; a failing test fails this step, so publish (downstream) never runs."""
     build = build_path()
     args = ["build"]
-    if config.full:
+    if config.full or incremental_models_changed(build):
         args.append("--full-refresh")
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
@@ -191,6 +196,8 @@ def crm_dbt_assets(
     record_built_from(build)
     with dbt_environment(build):
         yield from dbt.cli(args, context=context, target_path=runs / context.run.run_id).stream()
+    if context.selected_asset_keys == context.assets_def.keys:  # the whole project, all passed
+        record_incremental_models(build)
     prune_dbt_targets(runs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,15 @@ from sqlalchemy import text
 
 from ingest.commands.customers import CustomerInput, create_customer
 from orchestration import snapshots
-from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable, marts_path
+from orchestration.dbt_runner import (
+    DBT_PROJECT_DIR,
+    INCREMENTAL_FILE,
+    dbt_args,
+    dbt_env,
+    dbt_executable,
+    incremental_models_fingerprint,
+    marts_path,
+)
 from orchestration.refresh import BuildFailed, run_refresh
 
 SET_ROLE = (
@@ -232,3 +241,32 @@ def test_writers_during_a_refresh_lose_nothing(refreshed) -> None:
         warehouse, "select count(*) from mart_customer_costs where customer_name like '并发客户%'"
     ) == [(len(created),)]
     assert during.snapshot.change_seq < snapshots.current(warehouse.parent).change_seq
+
+
+def test_incremental_models_that_changed_are_rebuilt_in_full(refreshed) -> None:
+    """A new version of an incremental model (its SQL or its columns) cannot be added to
+    the rows built by the old one: the next refresh rebuilds everything, then records it."""
+    engine, _org, _, warehouse = refreshed
+    built = warehouse.parent / INCREMENTAL_FILE
+    assert built.read_text() == incremental_models_fingerprint()
+    built.write_text("built by an earlier version")
+    run_refresh(engine=engine, warehouse=warehouse)
+    results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    assert results["args"]["full_refresh"] is True
+    assert built.read_text() == incremental_models_fingerprint()
+
+
+def test_the_fingerprint_follows_sql_and_columns_not_descriptions(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR / "models", project / "models")
+    before = incremental_models_fingerprint(project)
+    models = project / "models" / "marts" / "finance" / "_finance__models.yml"
+    text = models.read_text()
+    models.write_text(text.replace('"Amount in CNY."', '"Amount in yuan."'))
+    assert incremental_models_fingerprint(project) == before
+    models.write_text(text.replace("- name: report_status", "- name: report_state"))
+    assert incremental_models_fingerprint(project) != before
+    models.write_text(text)
+    sql = project / "models" / "marts" / "finance" / "fct_expenses.sql"
+    sql.write_text(sql.read_text() + "\n-- a new rule\n")
+    assert incremental_models_fingerprint(project) != before
