@@ -93,11 +93,11 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder / "build.duckdb"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def refreshed_template(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> tuple[Path, Org, dict[str, int]]:
-    """The story's store and warehouse after a first refresh, built once per module."""
+    """The story's store and warehouse after a first refresh, built once per test process."""
     folder = tmp_path_factory.mktemp("refreshed")
     shutil.copy(sqlite_template, folder / "crm.db")
     url = f"sqlite:///{folder / 'crm.db'}"

@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 
-from orchestration.refresh import run_refresh
 from tests.orchestration.test_dagster_refresh import instance_at
 
 
@@ -21,9 +20,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_shows_the_dbt_docs_and_stops_its_servers(story, warehouse) -> None:
-    engine, _org, _ = story
-    run_refresh(engine=engine, warehouse=warehouse)
+def test_serve_shows_the_dbt_docs_and_stops_its_servers(refreshed) -> None:
+    engine, _org, _, warehouse = refreshed
     port, dagster = free_port(), free_port()
     env = {
         **os.environ,
