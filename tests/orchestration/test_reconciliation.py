@@ -257,7 +257,27 @@ def compare_everything(company: Company) -> None:
         company,
         "select project_id, visit_number, stage_code, days_in_stage from fct_stage_transitions",
     )
-    assert {(p, n): (s, d) for p, n, s, d in actual_visits} == stage_visits(store)
+    visits = stage_visits(store)
+    assert {(p, n): (s, d) for p, n, s, d in actual_visits} == visits
+
+    # stage-to-stage conversion: projects that reached each stage, and of those the ones
+    # that were ever further along
+    order = store.stages.set_index("code").stage_order
+    furthest: dict[int, int] = {}
+    for (project, _), (stage, _) in visits.items():
+        furthest[project] = max(furthest.get(project, 0), order[stage])
+    reached = {(project, stage) for (project, _), (stage, _) in visits.items()}
+    expected_conversion: dict[str, list[int]] = {}
+    for project, stage in reached:
+        counts = expected_conversion.setdefault(stage, [0, 0])
+        counts[0] += 1
+        counts[1] += furthest[project] > order[stage]
+    actual_conversion = mart(
+        company,
+        "select stage_code, reached_count, converted_count from mart_stage_conversion "
+        "where reached_count > 0",
+    )
+    assert {s: [r, c] for s, r, c in actual_conversion} == expected_conversion
 
     # expenses per project and per customer (booked on the customer or on its projects)
     expenses = store.expenses.copy()

@@ -83,23 +83,20 @@ changed_reports as (
 
 ),
 
-touched as (
-
-    select * from expenses
-    where
-        change_seq > (select change_seq from watermark)
-        or report_id in (select report_id from changed_reports)
-        or project_id in (select project_id from changed_projects)
-        or customer_id in (select customer_id from changed_customers)
-
-),
-{% else %}
-touched as (
-
-    select * from expenses
-
-),
 {% endif %}
+
+touched as (
+
+    select * from expenses
+    {% if is_incremental() %}
+        where
+            change_seq > (select change_seq from watermark)
+            or report_id in (select report_id from changed_reports)
+            or project_id in (select project_id from changed_projects)
+            or customer_id in (select customer_id from changed_customers)
+    {% endif %}
+
+),
 
 final as (
 

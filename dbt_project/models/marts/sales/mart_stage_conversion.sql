@@ -15,30 +15,6 @@ win_rates as (
 
 ),
 
-furthest as (
-
-    select
-        project_id,
-        max(stage_order) as furthest_stage_order
-    from visits
-    group by project_id
-
-),
-
-reached as (
-
-    select distinct
-        visits.project_id,
-        visits.sales_mode_code,
-        visits.stage_code,
-        visits.stage_order,
-        furthest.furthest_stage_order > visits.stage_order as went_further
-    from visits
-    inner join furthest
-        on visits.project_id = furthest.project_id
-
-),
-
 durations as (
 
     select
@@ -56,12 +32,14 @@ durations as (
 
 conversion as (
 
+    -- a project counts once per stage it reached: on its first visit to it
     select
         sales_mode_code,
         stage_code,
         count(*) as reached_count,
-        count(case when went_further then 1 end) as converted_count
-    from reached
+        count(case when reached_later_stage then 1 end) as converted_count
+    from visits
+    where prior_visit_entered_at is null
     group by sales_mode_code, stage_code
 
 ),
