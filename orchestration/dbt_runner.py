@@ -100,6 +100,8 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildRes
     results_file = warehouse.parent / "dbt_target" / "run_results.json"
     results_file.unlink(missing_ok=True)
     full = full or incremental_models_changed(warehouse)
+    if full:
+        start_marts_afresh(warehouse)
     done = subprocess.run(
         [dbt_executable(), *dbt_args(["build"], warehouse, full=full, as_of=as_of)],
         env=dbt_env(warehouse),
@@ -137,6 +139,14 @@ def incremental_models_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
             if model["name"] in shape:
                 shape[model["name"]].append([c["name"] for c in model.get("columns", [])])
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
+def start_marts_afresh(warehouse: Path) -> None:
+    """Before a full build: a new marts file instead of rewriting every table inside the
+    old one, whose freed space DuckDB keeps; each publish copies this file whole."""
+    marts = marts_path(warehouse)
+    for path in (marts, marts.with_name(marts.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 def incremental_models_changed(warehouse: Path) -> bool:

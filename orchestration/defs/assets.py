@@ -40,6 +40,7 @@ from orchestration.dbt_runner import (
     dbt_executable,
     incremental_models_changed,
     record_incremental_models,
+    start_marts_afresh,
 )
 from orchestration.defs.resources import (
     DUCKDB_POOL,
@@ -191,6 +192,7 @@ def crm_dbt_assets(
     args = ["build"]
     if config.full or incremental_models_changed(build):
         args.append("--full-refresh")
+        start_marts_afresh(build)
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
     runs = build.parent / "dagster_dbt"

@@ -250,9 +250,16 @@ def test_incremental_models_that_changed_are_rebuilt_in_full(refreshed) -> None:
     built = warehouse.parent / INCREMENTAL_FILE
     assert built.read_text() == incremental_models_fingerprint()
     built.write_text("built by an earlier version")
+    with duckdb.connect(str(marts_path(warehouse))) as con:
+        con.execute("create table left_by_the_old_build as select 1 as x")
     run_refresh(engine=engine, warehouse=warehouse)
     results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
     assert results["args"]["full_refresh"] is True
+    # a full build writes a new marts file: no space freed by the old tables is published
+    assert snapshot_rows(
+        warehouse,
+        "select count(*) from information_schema.tables where table_name = 'left_by_the_old_build'",
+    ) == [(0,)]
     assert built.read_text() == incremental_models_fingerprint()
 
 
