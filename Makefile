@@ -7,11 +7,14 @@ export CRM_DATA_DIR ?= $(CURDIR)/.data
 
 .PHONY: install demo test lint format clean e2e-deps
 
+# Bytecode is compiled once at install: where PYTHONDONTWRITEBYTECODE is set, every `crm`,
+# dbt and Dagster process would otherwise compile all its imports from source at start.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3.11 -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -m compileall -q ingest orchestration dashboards entry_app
 	touch $(STAMP)
 
 install: $(STAMP)
