@@ -9,7 +9,7 @@ export CRM_DATA_DIR ?= $(CURDIR)/.data
 
 # Bytecode is compiled once at install: where PYTHONDONTWRITEBYTECODE is set, every `crm`,
 # dbt and Dagster process would otherwise compile all its imports from source at start.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml Makefile
 	test -x $(PY) || python3.11 -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==0.13.8
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
