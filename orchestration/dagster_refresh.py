@@ -83,8 +83,23 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # another user's process: it exists
     return True
+
+
+def prepare_instance() -> None:
+    """Set up the instance under DAGSTER_HOME, one process at a time.
+
+    On first use this creates its storage: processes starting together (the UI and the
+    daemon of `crm serve`, two refreshes) would otherwise each create its tables and
+    leave it unreadable. Then: runs whose process was killed are failed, and the writer
+    pool is limited to 1 even if an edited dagster.yaml lost that limit."""
+    from orchestration.defs.resources import DUCKDB_POOL
+
+    dagster_home()
+    with _instance_setup_lock(), DagsterInstance.get() as instance:
+        fail_abandoned_runs(instance)
+        instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)
 
 
 def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshSummary:
@@ -93,15 +108,10 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
     # Imported here: loading the definitions parses the dbt project when needed.
     from orchestration.definitions import defs
     from orchestration.defs.jobs import refresh_config
-    from orchestration.defs.resources import DUCKDB_POOL, build_path
+    from orchestration.defs.resources import build_path
 
     began = time.perf_counter()
-    with _instance_setup_lock(), DagsterInstance.get() as instance:
-        # One process at a time creates the instance's storage on first use; two refreshes
-        # starting together would otherwise both create its tables.
-        fail_abandoned_runs(instance)
-        # A user-edited dagster.yaml may lack the pool limit; the pool itself must not.
-        instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)
+    prepare_instance()
     with DagsterInstance.get() as instance, _output_to(log_file()):
         job = defs.resolve_job_def("full_refresh_job" if full else "incremental_refresh_job")
         result = job.execute_in_process(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration import snapshots
-from orchestration.dagster_refresh import dagster_home
+from orchestration.dagster_refresh import prepare_instance
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
 
@@ -118,7 +118,7 @@ def services(docs: Path | None) -> list[Service]:
 def serve() -> None:
     # Stopped by a signal (a service manager, `timeout`), still stop the children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    dagster_home()
+    prepare_instance()  # before the UI and the daemon open it together
     docs = generate_docs(snapshots.build_path())
     running = []
     for service in services(docs):
