@@ -989,12 +989,24 @@ def _expense_where(f: Filters, scope: Scope) -> Where:
     return Where().projects("x", f, scope).period("x.incurred_date", f)
 
 
-_PROJECT_COSTS = """
-    spent as (
-        select x.project_id, sum(x.amount) as period_expense_amount
-        from x where {where} group by 1
-    )
-"""
+def _spent_per_project(f: Filters, scope: Scope) -> tuple[str, dict[str, Any]]:
+    """CTEs ending in `spent`: the projects with expenses in the period and how much.
+    Without a period that is every expense, whose total each project already carries:
+    no need to add up millions of lines (the page's default, all-time view)."""
+    if f.start is None and f.end is None:
+        where = Where().projects("p", f, scope).add("p.expense_amount > 0")
+        sql = f"""spent as (
+            select p.project_id, p.expense_amount as period_expense_amount
+            from fct_opportunities as p where {where.sql()}
+        )"""
+        return sql, where.params
+    where = _expense_where(f, scope).add("x.project_id is not null")
+    sql = f"""{_EXPENSES},
+        spent as (
+            select x.project_id, sum(x.amount) as period_expense_amount
+            from x where {where.sql()} group by 1
+        )"""
+    return sql, where.params
 
 
 @reader.cached
@@ -1031,15 +1043,15 @@ def cost_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
         "contract_amount": _money(signed["contract_amount"]),
     }
     kpis["cost_to_revenue_ratio"] = ratio(kpis["expense_amount"], kpis["contract_amount"])
-    pw = _expense_where(f, scope).add("x.project_id is not null")
+    spent_sql, spent_params = _spent_per_project(f, scope)
     over = _one(
         snapshot,
         f"""
-        with {_EXPENSES}, {_PROJECT_COSTS.format(where=pw.sql())}
+        with {spent_sql}
         select count(*) filter (where m.is_over_budget) as over_budget_count
         from spent inner join mart_project_costs as m on m.project_id = spent.project_id
         """,
-        pw.params,
+        spent_params,
     )
     kpis["over_budget_count"] = over["over_budget_count"]
     return kpis
@@ -1121,28 +1133,32 @@ def project_costs(
 ) -> pd.DataFrame:
     """项目费用报表: projects with expenses in the period — budget against spent (in the
     period and in total) against the contract amount."""
-    xw = _expense_where(f, _scope(actor, "costs")).add("x.project_id is not null")
+    spent_sql, spent_params = _spent_per_project(f, _scope(actor, "costs"))
     sql = f"""
-        with {_EXPENSES}, {_PROJECT_COSTS.format(where=xw.sql())}
+        with {spent_sql}
+        select m.*, spent.period_expense_amount
+        from spent inner join mart_project_costs as m on m.project_id = spent.project_id
+    """
+    named = """
         select
-            m.project_id, m.project_name, c.customer_name, e.employee_name as owner_name,
-            m.status, m.budget_amount, spent.period_expense_amount,
-            m.expense_amount as total_expense_amount, m.contract_amount, m.is_over_budget,
-            m.cost_to_revenue_ratio, m.department_code, m.region_code, m.industry_code,
-            m.sales_mode_code
-        from spent
-        inner join mart_project_costs as m on m.project_id = spent.project_id
-        left join dim_customers as c on c.customer_id = m.customer_id and c.is_current
-        left join dim_employees as e on e.employee_id = m.owner_id
+            r.project_id, r.project_name, c.customer_name, e.employee_name as owner_name,
+            r.status, r.budget_amount, r.period_expense_amount,
+            r.expense_amount as total_expense_amount, r.contract_amount, r.is_over_budget,
+            r.cost_to_revenue_ratio, r.department_code, r.region_code, r.industry_code,
+            r.sales_mode_code
+        from {rows} as r
+        left join dim_customers as c on c.customer_id = r.customer_id and c.is_current
+        left join dim_employees as e on e.employee_id = r.owner_id
     """
     return _records(
         snapshot,
         sql,
-        xw.params,
+        spent_params,
         order_by="r.period_expense_amount desc, r.project_id",
         drill=drill,
         allowed=frozenset({"project_id", "status"}),
         limit=limit,
+        named=named,
     )
 
 

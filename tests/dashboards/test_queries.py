@@ -166,6 +166,12 @@ def test_costs(case) -> None:
         if r.expense_amount
     }
     assert got == ind.customer_expenses(store, actor, f)
+    projects = q.project_costs(f, actor, (), None)
+    lines = ind.expenses(store, actor, f)
+    lines = lines[lines.project_id.notna()]
+    assert {
+        int(r.project_id): ind.money(r.period_expense_amount) for r in projects.itertuples()
+    } == {int(p): ind.total(g.amount) for p, g in lines.groupby("project_id")}
 
 
 def test_leads(case) -> None:
