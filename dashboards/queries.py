@@ -108,9 +108,9 @@ def _records(
     params: dict[str, Any],
     *,
     order_by: str,
-    drill: Drill,
-    allowed: frozenset[str],
     limit: int | None,
+    drill: Drill = (),
+    allowed: frozenset[str] = frozenset(),
     named: str | None = None,
 ) -> pd.DataFrame:
     """The rows of `sql` narrowed to the drill-down keys, sorted, first `limit` only.
@@ -1117,8 +1117,6 @@ def customer_costs(
         sql,
         {**xw.params, **cw.params, **ww.params},
         order_by="r.expense_amount desc, r.customer_id",
-        drill=(),
-        allowed=frozenset(),
         limit=limit,
     )
 
@@ -1492,8 +1490,6 @@ def deal_health(
         sql,
         params,
         order_by="r.flag_count desc, r.expected_amount desc, r.project_id",
-        drill=(),
-        allowed=frozenset(),
         limit=limit,
     )
 

@@ -127,6 +127,7 @@ def parse(project: DbtProject, target: Path) -> None:
 
 DBT_PROJECT = dbt_project()
 MANIFEST_PATH = prepare_manifest(DBT_PROJECT)
+MANIFEST = json.loads(MANIFEST_PATH.read_text())  # read once at load: it is megabytes
 
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -179,7 +180,7 @@ def extract_store(context: AssetExecutionContext, config: ExtractConfig) -> Iter
 
 
 @dbt_assets(
-    manifest=MANIFEST_PATH,
+    manifest=MANIFEST,
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     pool=DUCKDB_POOL,
@@ -233,10 +234,9 @@ def prune_dbt_targets(runs: Path, keep: int = KEEP_DBT_TARGETS) -> None:
 
 def mart_keys() -> list[AssetKey]:
     """The asset keys of every model under models/marts."""
-    manifest = json.loads(MANIFEST_PATH.read_text())
     keys = [
-        TRANSLATOR.get_asset_spec(manifest, unique_id, DBT_PROJECT).key
-        for unique_id, node in manifest["nodes"].items()
+        TRANSLATOR.get_asset_spec(MANIFEST, unique_id, DBT_PROJECT).key
+        for unique_id, node in MANIFEST["nodes"].items()
         if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
     ]
     return sorted(keys, key=lambda k: k.to_user_string())
@@ -274,7 +274,6 @@ def publish_snapshot(context: AssetExecutionContext, config: PublishConfig) -> M
 def dashboard_specs() -> list[AssetSpec]:
     """The dashboards (the dbt exposures) as external assets fed by the published snapshot,
     so the lineage runs on to what users read."""
-    manifest = json.loads(MANIFEST_PATH.read_text())
     return [
         AssetSpec(
             AssetKey(["dashboards", exposure["name"]]),
@@ -284,7 +283,7 @@ def dashboard_specs() -> list[AssetSpec]:
             kinds={"streamlit"},
             metadata={"url": MetadataValue.url(exposure["url"])} if exposure.get("url") else {},
         )
-        for exposure in sorted(manifest["exposures"].values(), key=lambda e: e["name"])
+        for exposure in sorted(MANIFEST["exposures"].values(), key=lambda e: e["name"])
     ]
 
 

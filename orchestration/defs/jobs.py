@@ -52,24 +52,23 @@ TIMEZONE = os.environ.get("CRM_SCHEDULE_TIMEZONE", "Asia/Shanghai")
 # Schedules and the sensor run as soon as the daemon does (`crm serve`); an operator can
 # switch them off in the UI, or start them stopped with CRM_AUTOMATION=stopped.
 AUTOMATION_RUNNING = os.environ.get("CRM_AUTOMATION", "running") != "stopped"
+SCHEDULE_STATUS = (
+    DefaultScheduleStatus.RUNNING if AUTOMATION_RUNNING else DefaultScheduleStatus.STOPPED
+)
 
 incremental_schedule = ScheduleDefinition(
     name="incremental_refresh_schedule",
     job=incremental_refresh_job,
     cron_schedule=os.environ.get("CRM_INCREMENTAL_CRON", "*/15 8-19 * * 1-5"),
     execution_timezone=TIMEZONE,
-    default_status=DefaultScheduleStatus.RUNNING
-    if AUTOMATION_RUNNING
-    else DefaultScheduleStatus.STOPPED,
+    default_status=SCHEDULE_STATUS,
 )
 full_schedule = ScheduleDefinition(
     name="full_refresh_schedule",
     job=full_refresh_job,
     cron_schedule=os.environ.get("CRM_FULL_CRON", "0 2 * * *"),
     execution_timezone=TIMEZONE,
-    default_status=DefaultScheduleStatus.RUNNING
-    if AUTOMATION_RUNNING
-    else DefaultScheduleStatus.STOPPED,
+    default_status=SCHEDULE_STATUS,
 )
 
 

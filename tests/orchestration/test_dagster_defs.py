@@ -75,28 +75,25 @@ def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
     """No manifest yet: loading the definitions parses the dbt project first."""
     target = tmp_path / "target"
     env = {**os.environ, TARGET_DIR_ENV: str(target), "CRM_DATA_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", "import orchestration.definitions"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def load_definitions() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", "import orchestration.definitions"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    done = load_definitions()
     assert done.returncode == 0, done.stderr[-2000:]
     manifest = target / "manifest.json"
     assert manifest.exists()
     # a project file newer than the manifest: the next load parses again
     os.utime(manifest, (1_000_000_000, 1_000_000_000))
     assert manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
-    again = subprocess.run(
-        [sys.executable, "-c", "import orchestration.definitions"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = load_definitions()
     assert again.returncode == 0, again.stderr[-2000:]
     assert manifest.stat().st_mtime > 1_000_000_000
     assert not manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
