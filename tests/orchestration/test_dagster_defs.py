@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+import dagster_dbt.core.resource as dagster_dbt_resource
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, materialize
 from dagster._core.test_utils import instance_for_test
@@ -231,3 +233,19 @@ def test_old_dbt_targets_are_pruned(tmp_path: Path) -> None:
         os.utime(folder, (i, i))
     prune_dbt_targets(tmp_path, keep=5)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"run{i}" for i in range(2, 7)]
+
+
+def test_the_dbt_resource_knows_its_version_without_starting_dbt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dagster-dbt would run `dbt --version` on every refresh; ours reads the installed
+    dbt-core (the executable is the venv's own) and opens no adapter in this process."""
+
+    def no_dbt(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("dbt was started to ask its version")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_dbt)
+    resource = dbt_resource()
+    assert str(resource._cli_version) == version("dbt-core")
+    assert resource._cli_version.major == 1
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
