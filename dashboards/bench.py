@@ -87,7 +87,6 @@ PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
         ("cost_kpis", lambda f, a: _raw(q.cost_kpis)(f, a)),
         ("expense_categories", lambda f, a: _raw(q.expense_categories)(f, a)),
         ("lost_deal_costs", lambda f, a: _raw(q.lost_deal_costs)(f, a, "zh_CN")),
-        ("project_costs_top", lambda f, a: _raw(q.project_costs)(f, a, (), 20)),
         ("project_costs", lambda f, a: _raw(q.project_costs)(f, a)),
         ("customer_costs", lambda f, a: _raw(q.customer_costs)(f, a)),
         ("expense_records", lambda f, a: _raw(q.expense_records)(f, a)),

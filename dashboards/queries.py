@@ -112,12 +112,14 @@ def _records(
     drill: Drill = (),
     allowed: frozenset[str] = frozenset(),
     named: str | None = None,
+    computed: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """The rows of `sql` narrowed to the drill-down keys, sorted, first `limit` only.
     Drill columns come from the pages' fixed lists and are checked against `allowed`;
     the keys themselves are parameters. `named`, a query over `{rows}` (aliased `r`),
     adds display names to the chosen rows only: joining names to millions of rows and
-    keeping a thousand is what made record tables slow."""
+    keeping a thousand is what made record tables slow. `computed` columns (expressions
+    over `r`) are likewise worked out for the chosen rows only, unless drilled on."""
     where = Where()
     for number, (column, keys) in enumerate(drill):
         if column not in allowed:
@@ -126,12 +128,26 @@ def _records(
             f"cast(r.{column} as varchar) in (select unnest($drill{number}))",
             **{f"drill{number}": [str(k) for k in keys]},
         )
+    drilled = {column for column, _ in drill}
+    early = {n: e for n, e in (computed or {}).items() if n in drilled}
+    late = {n: e for n, e in (computed or {}).items() if n not in drilled}
     tail = "" if limit is None else "limit $limit"
-    query = f"select * from ({sql}) as r where {where.sql()} order by {order_by} {tail}"
-    if named is not None:
-        query = named.format(rows=f"({query})") + f" order by {order_by}"
+    query = (
+        f"select * from ({_adding(sql, early)}) as r where {where.sql()} order by {order_by} {tail}"
+    )
+    if late or named is not None:
+        rows = f"({_adding(query, late)})"
+        query = (named or "select * from {rows} as r").format(rows=rows) + f" order by {order_by}"
     extra = {} if limit is None else {"limit": limit}
     return reader.frame(snapshot, query, {**params, **where.params, **extra})
+
+
+def _adding(sql: str, columns: dict[str, str]) -> str:
+    """`sql` with computed columns (expressions over its rows, aliased `r`) added."""
+    if not columns:
+        return sql
+    added = ", ".join(f"{expression} as {name}" for name, expression in columns.items())
+    return f"select r.*, {added} from ({sql}) as r"
 
 
 def _period_or_trailing(f: Filters, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -200,18 +216,14 @@ def pipeline_kpis(
 ) -> dict[str, Any]:
     cte, where = _projects(f, _scope(actor, "pipeline"), status="open")
     sql = f"""
-        with {cte},
-        current_visits as (
-            select project_id, days_in_stage from fct_stage_transitions
-            where is_current and not is_won_stage
-        )
+        with {cte}
         select
             count(*) as open_count,
             coalesce(sum(p.expected_amount), 0) as open_amount,
             coalesce(sum(p.weighted_amount), 0) as weighted_amount,
             count(*) filter (where p.is_overdue) as overdue_count,
-            count(*) filter (where current_visits.days_in_stage >= $stuck_days) as stuck_count
-        from p left join current_visits using (project_id)
+            count(*) filter (where p.days_in_stage >= $stuck_days) as stuck_count
+        from p
     """
     kpis = _one(snapshot, sql, {**where.params, "stuck_days": stuck_days})
     kpis["open_amount"] = _money(kpis["open_amount"])
@@ -308,20 +320,26 @@ def _changes_sql(f: Filters, actor: Actor) -> tuple[str, dict[str, Any]]:
     """Each project whose pipeline state differs between the end of the day before the
     period and the end of the period: one change type per project, first match wins in
     the order of CHANGE_TYPES (a project created and won in the period counts as won).
-    States carry the sales mode: the projects are read only when filters narrow them."""
+    States carry the sales mode: the projects are read only when filters narrow them.
+    A state interval that covers both dates is a project that did not change: leaving
+    those out on both sides leaves only the projects to compare (most closed long ago)."""
     cte, where = _projects(f, _scope(actor, "pipeline"))
     restrict = "a.project_id in (select project_id from p)" if where.parts else "true"
+    unchanged = """(valid_from_date <= $before_date
+        and (valid_to_date is null or valid_to_date > $after_date))"""
     sql = f"""
         with {cte},
         states_before as (
             select * from fct_project_states
             where valid_from_date <= $before_date
                 and (valid_to_date is null or valid_to_date > $before_date)
+                and not {unchanged}
         ),
         states_after as (
             select * from fct_project_states
             where valid_from_date <= $after_date
                 and (valid_to_date is null or valid_to_date > $after_date)
+                and not {unchanged}
         ),
         compared as (
             select
@@ -419,16 +437,11 @@ def pipeline_records(
     cte, where = _projects(f, _scope(actor, "pipeline"), status="open")
     lg = _lang_suffix(lang)
     sql = f"""
-        with {cte},
-        current_visits as (
-            select project_id, days_in_stage from fct_stage_transitions
-            where is_current and not is_won_stage
-        )
+        with {cte}
         select
-            p.*, p.current_stage_code as stage_code, v.days_in_stage,
-            coalesce(v.days_in_stage >= $stuck_days, false) as is_stuck
+            p.*, p.current_stage_code as stage_code,
+            coalesce(p.days_in_stage >= $stuck_days, false) as is_stuck
         from p
-        left join current_visits as v on v.project_id = p.project_id
     """
     named = f"""
         select
@@ -470,22 +483,37 @@ def _visits_cte(f: Filters, scope: Scope) -> tuple[str, Where]:
     )
 
 
-@reader.cached
-def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
-    """Per sales mode and stage: projects that reached the stage in the period and, of
-    those, how many reached a later stage; days of the stage visits entered in the period
-    that have ended."""
-    cte, where = _visits_cte(f, _scope(actor, "velocity"))
+def _whole_history(f: Filters, scope: Scope) -> bool:
+    """No period, no filter, visible to everyone (every page's first view for executives):
+    a question about the whole history, which some marts have already answered."""
+    return scope.people is None and f == Filters()
+
+
+# velocity_by_stage's two parts for the whole history: the stage conversion mart has them
+_STAGE_CONVERSION_CTES = """
+    conversion as (
+        select sales_mode_code, stage_code, reached_count, converted_count
+        from mart_stage_conversion
+    ),
+    durations as (
+        select
+            sales_mode_code, stage_code, finished_visit_count,
+            total_days_in_stage as total_days,
+            cast(median_days_in_stage as double) as median_days_in_stage, slipped_back_count
+        from mart_stage_conversion
+    )
+"""
+
+
+def _stage_visit_ctes(f: Filters, scope: Scope) -> tuple[str, dict[str, Any]]:
+    """velocity_by_stage's two parts counted from the stage visits of the period."""
+    cte, where = _visits_cte(f, scope)
     entered = Where().period("cast(v.entered_at as date)", f)
     prior_before_period = (
         "false" if f.start is None else "cast(v.prior_visit_entered_at as date) < $start"
     )
-    modes = Where()
-    if f.sales_mode is not None:
-        modes.add("s.sales_mode_code = $sales_mode", sales_mode=f.sales_mode)
-    lg = _lang_suffix(lang)
     sql = f"""
-        with {cte},
+        {cte},
         conversion as (
             -- each project once per stage: its first visit to it in the period
             select
@@ -506,7 +534,26 @@ def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -
             from v
             where not is_current and not is_won_stage and {entered.sql()}
             group by all
-        )
+        )"""
+    return sql, {**where.params, **entered.params}
+
+
+@reader.cached
+def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> pd.DataFrame:
+    """Per sales mode and stage: projects that reached the stage in the period and, of
+    those, how many reached a later stage; days of the stage visits entered in the period
+    that have ended."""
+    scope = _scope(actor, "velocity")
+    if _whole_history(f, scope):
+        parts, params = _STAGE_CONVERSION_CTES, {}
+    else:
+        parts, params = _stage_visit_ctes(f, scope)
+    modes = Where()
+    if f.sales_mode is not None:
+        modes.add("s.sales_mode_code = $sales_mode", sales_mode=f.sales_mode)
+    lg = _lang_suffix(lang)
+    sql = f"""
+        with {parts}
         select
             s.sales_mode_code, s.sales_mode_name_{lg} as sales_mode_name,
             s.stage_code, s.stage_name_{lg} as stage_name, s.stage_order, s.is_won_stage,
@@ -526,7 +573,7 @@ def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -
         where {modes.sql()}
         order by s.sales_mode_code, s.stage_order
     """
-    return reader.frame(snapshot, sql, {**where.params, **entered.params, **modes.params})
+    return reader.frame(snapshot, sql, {**params, **modes.params})
 
 
 @reader.cached
@@ -755,8 +802,7 @@ def winloss_records(
     where = _closed_where(f, _scope(actor, "win_loss"))
     name = "lr.loss_reason_name_en" if lang == "en" else "lr.loss_reason_name"
     sql = f"""
-        select w.*, strftime(w.closed_date, '%Y-%m-01') as closed_month
-        from fct_win_loss as w where {where.sql()}
+        select w.* from fct_win_loss as w where {where.sql()}
     """
     named = f"""
         select
@@ -780,6 +826,7 @@ def winloss_records(
         allowed=WINLOSS_DRILLS,
         limit=limit,
         named=named,
+        computed={"closed_month": "strftime(r.closed_date, '%Y-%m-01')"},
     )
 
 
@@ -944,19 +991,25 @@ def forecast_records(
     lg = _lang_suffix(lang)
     sql = f"""
         select
-            fc.project_id, p.project_name, e.employee_name as owner_name, fc.forecast_month,
-            strftime(fc.forecast_month, '%Y-%m-%d') || '|' || fc.forecast_category
-                as month_category,
-            fc.forecast_category, fc.sales_mode_code, fc.stage_code,
-            s.stage_name_{lg} as stage_name, fc.amount, fc.probability,
+            fc.project_id, fc.owner_id, fc.forecast_month, fc.forecast_category,
+            fc.sales_mode_code, fc.stage_code, fc.amount, fc.probability,
             fc.calibrated_probability, fc.weighted_amount, fc.calibrated_weighted_amount,
             fc.expected_close_date
         from fct_forecast as fc
-        inner join fct_opportunities as p on p.project_id = fc.project_id
-        left join dim_employees as e on e.employee_id = fc.owner_id
-        left join dim_stages as s
-            on s.sales_mode_code = fc.sales_mode_code and s.stage_code = fc.stage_code
         where {fc.sql()}
+    """
+    named = f"""
+        select
+            r.project_id, p.project_name, e.employee_name as owner_name, r.forecast_month,
+            r.month_category, r.forecast_category, r.sales_mode_code, r.stage_code,
+            s.stage_name_{lg} as stage_name, r.amount, r.probability,
+            r.calibrated_probability, r.weighted_amount, r.calibrated_weighted_amount,
+            r.expected_close_date
+        from {{rows}} as r
+        inner join fct_opportunities as p on p.project_id = r.project_id
+        left join dim_employees as e on e.employee_id = r.owner_id
+        left join dim_stages as s
+            on s.sales_mode_code = r.sales_mode_code and s.stage_code = r.stage_code
     """
     return _records(
         snapshot,
@@ -966,6 +1019,10 @@ def forecast_records(
         drill=drill,
         allowed=frozenset({"month_category", "stage_code", "forecast_category"}),
         limit=limit,
+        named=named,
+        computed={
+            "month_category": "strftime(r.forecast_month, '%Y-%m-%d') || '|' || r.forecast_category"
+        },
     )
 
 
@@ -1067,15 +1124,23 @@ def customer_costs(
     xw = _expense_where(f, scope)
     cw = Where().projects("p", f, scope).period("k.signed_date", f)
     ww = Where().projects("w", f, scope).period("w.closed_date", f)
-    sql = f"""
-        with {_EXPENSES},
+    spent = f"""{_EXPENSES},
         spent as (
             select
                 x.customer_id, sum(x.amount) as expense_amount,
                 coalesce(sum(x.amount) filter (where x.project_status = 'lost'), 0)
                     as lost_expense_amount
             from x where {xw.sql()} group by 1
-        ),
+        )"""
+    if _whole_history(f, scope):
+        # every customer's totals are in the mart (amounts are positive: a customer with
+        # expenses is one whose total is above zero)
+        spent = """spent as (
+            select customer_id, expense_amount, lost_expense_amount
+            from mart_customer_costs where expense_amount > 0
+        )"""
+    sql = f"""
+        with {spent},
         signed as (
             select k.customer_id, sum(k.amount) as contract_amount
             from fct_contracts as k
@@ -1207,7 +1272,7 @@ def expense_records(
     xw = _expense_where(f, _scope(actor, "costs"))
     sql = f"""
         with {_EXPENSES}
-        select *, strftime(x.incurred_date, '%Y-%m-01') as month from x where {xw.sql()}
+        select * from x where {xw.sql()}
     """
     named = """
         select
@@ -1229,6 +1294,7 @@ def expense_records(
         allowed=frozenset({"month", "category", "project_id"}),
         limit=limit,
         named=named,
+        computed={"month": "strftime(r.incurred_date, '%Y-%m-01')"},
     )
 
 
@@ -1309,12 +1375,18 @@ def lead_records(
     where = _lead_where(f, _scope(actor, "leads"))
     sql = f"""
         select
-            l.lead_id, l.created_date, strftime(l.created_date, '%Y-%m-01') as month,
-            l.source_code, l.status, e.employee_name as owner_name,
+            l.lead_id, l.created_date, l.source_code, l.status, l.owner_id,
             l.qualified_date, l.rejected_date, l.days_to_decision, l.converted_project_id
         from fct_leads as l
-        left join dim_employees as e on e.employee_id = l.owner_id
         where {where.sql()}
+    """
+    named = """
+        select
+            r.lead_id, r.created_date, r.month, r.source_code, r.status,
+            e.employee_name as owner_name, r.qualified_date, r.rejected_date,
+            r.days_to_decision, r.converted_project_id
+        from {rows} as r
+        left join dim_employees as e on e.employee_id = r.owner_id
     """
     return _records(
         snapshot,
@@ -1324,6 +1396,8 @@ def lead_records(
         drill=drill,
         allowed=frozenset({"source_code", "month", "status"}),
         limit=limit,
+        named=named,
+        computed={"month": "strftime(r.created_date, '%Y-%m-01')"},
     )
 
 
@@ -1424,33 +1498,20 @@ def _health_sql(
     lg = _lang_suffix(lang)
     sql = f"""
         with {cte},
-        last_activity as (
-            select project_id, max(activity_date) as last_activity_date
-            from fct_activities
-            where is_done and activity_date <= $as_of
-                and project_id in (select project_id from p)
-            group by 1
-        ),
-        current_visits as (
-            select project_id, days_in_stage from fct_stage_transitions
-            where is_current and not is_won_stage
-        ),
         flagged as (
             select
                 p.project_id, p.project_name, p.owner_id, p.sales_mode_code,
                 p.current_stage_code as stage_code, p.expected_amount, p.weighted_amount,
-                p.expected_close_date, la.last_activity_date,
-                date_diff('day', la.last_activity_date, $as_of) as days_since_activity,
-                v.days_in_stage, m.median_days_in_stage as usual_days_in_stage,
+                p.expected_close_date, p.last_activity_date,
+                date_diff('day', p.last_activity_date, $as_of) as days_since_activity,
+                p.days_in_stage, m.median_days_in_stage as usual_days_in_stage,
                 p.primary_competitor_id,
-                coalesce(date_diff('day', la.last_activity_date, $as_of) >= $inactive_days, true)
+                coalesce(date_diff('day', p.last_activity_date, $as_of) >= $inactive_days, true)
                     as no_recent_activity,
                 p.is_overdue as close_date_passed,
-                coalesce(v.days_in_stage > m.median_days_in_stage, false) as stuck_in_stage,
+                coalesce(p.days_in_stage > m.median_days_in_stage, false) as stuck_in_stage,
                 p.primary_competitor_id is not null as has_competitor
             from p
-            left join last_activity as la on la.project_id = p.project_id
-            left join current_visits as v on v.project_id = p.project_id
             left join mart_stage_conversion as m
                 on m.sales_mode_code = p.sales_mode_code and m.stage_code = p.current_stage_code
         )

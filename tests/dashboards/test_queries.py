@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from dashboards import queries as q
+from dashboards import reader
 from dashboards.scope import Filters, NotAllowed
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
@@ -271,6 +273,27 @@ def test_drill_downs_and_limits_narrow_the_records(store, actors) -> None:
     assert set(narrowed.closed_month) == {month} and set(narrowed.outcome) == {"lost"}
     with pytest.raises(ValueError):
         q.winloss_records(f, executive, "en", (("amount; drop table x", ("1",)),), None)
+
+
+def test_whole_history_answers_from_the_marts_equal_the_counted_ones(
+    store, actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An executive's unfiltered view reads per-stage and per-customer totals from marts;
+    counted again from every stage visit and expense line, every column is the same."""
+    executive, f = actors["executive"], Filters()
+    from_marts = (q.velocity_by_stage(f, executive, "en"), q.customer_costs(f, executive, None))
+    monkeypatch.setattr(q, "_whole_history", lambda f, scope: False)
+    reader.clear()
+    counted = (q.velocity_by_stage(f, executive, "en"), q.customer_costs(f, executive, None))
+    reader.clear()  # no answer counted this way stays cached for the tests after this one
+    for marts, lines in zip(from_marts, counted, strict=True):
+        assert len(marts) > 0
+        pd.testing.assert_frame_equal(marts, lines, check_dtype=False)
+    by_stage = from_marts[0]
+    kpis = ind.velocity(store, executive, f)
+    assert int(by_stage.finished_visit_count.sum()) == kpis["finished_visit_count"]
+    assert int(by_stage.total_days.sum()) == kpis["total_days"]
+    assert int(by_stage.slipped_back_count.sum()) == kpis["slipped_back_count"]
 
 
 # --- freshness -----------------------------------------------------------------------------

@@ -110,7 +110,6 @@ final as (
         projects.project_id,
         projects.project_name,
         projects.customer_id,
-        customers.customer_name,
         projects.owner_id,
         departments.department_code,
         regions.region_code,

@@ -1,6 +1,8 @@
 -- One row per sales project with its outcome, probability and costs.
 -- probability: the stage's default for open projects, 1 for won, 0 for lost;
 -- weighted_amount: open amount × probability (0 once closed: it is pipeline, not revenue).
+-- Stored by status, then project: the dashboards ask about open projects (DuckDB skips the
+-- row groups of closed ones) and look up names by project (ids stay in ranges).
 with
 
 projects as (
@@ -12,6 +14,27 @@ projects as (
 customer_versions as (
 
     select * from {{ ref('dim_customers') }}
+
+),
+
+current_visits as (
+
+    select
+        project_id,
+        days_in_stage
+    from {{ ref('fct_stage_transitions') }}
+    where is_current and not is_won_stage
+
+),
+
+last_activities as (
+
+    select
+        project_id,
+        max(activity_date) as last_activity_date
+    from {{ ref('fct_activities') }}
+    where is_done and activity_date <= {{ as_of_date() }} and project_id is not null
+    group by project_id
 
 ),
 
@@ -56,7 +79,9 @@ final as (
         ) as weighted_amount,
         projects.expense_amount,
         projects.budget_amount,
-        projects.expected_close_date < {{ as_of_date() }} and projects.status = 'open' as is_overdue
+        projects.expected_close_date < {{ as_of_date() }} and projects.status = 'open' as is_overdue,
+        case when projects.status = 'open' then current_visits.days_in_stage end as days_in_stage,
+        last_activities.last_activity_date
     from projects
     -- the customer as it was when the project was created (type-2 join)
     left join customer_versions
@@ -67,7 +92,12 @@ final as (
                 customer_versions.valid_to is null
                 or projects.created_at < customer_versions.valid_to
             )
+    left join current_visits
+        on projects.project_id = current_visits.project_id
+    left join last_activities
+        on projects.project_id = last_activities.project_id
 
 )
 
 select * from final
+order by status, project_id

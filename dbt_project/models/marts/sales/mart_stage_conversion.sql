@@ -21,6 +21,7 @@ durations as (
         sales_mode_code,
         stage_code,
         count(*) as finished_visit_count,
+        sum(days_in_stage) as total_days_in_stage,
         avg(days_in_stage) as avg_days_in_stage,
         median(days_in_stage) as median_days_in_stage,
         count(case when exit_type = 'slipped_back' then 1 end) as slipped_back_count
@@ -59,6 +60,7 @@ final as (
             end as decimal(5, 4)
         ) as conversion_rate,
         coalesce(durations.finished_visit_count, 0) as finished_visit_count,
+        cast(coalesce(durations.total_days_in_stage, 0) as bigint) as total_days_in_stage,
         cast(durations.avg_days_in_stage as decimal(10, 2)) as avg_days_in_stage,
         cast(durations.median_days_in_stage as decimal(10, 2)) as median_days_in_stage,
         coalesce(durations.slipped_back_count, 0) as slipped_back_count,
