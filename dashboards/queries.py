@@ -324,7 +324,8 @@ def _changes_sql(f: Filters, actor: Actor) -> tuple[str, dict[str, Any]]:
     A state interval that covers both dates is a project that did not change: leaving
     those out on both sides leaves only the projects to compare (most closed long ago)."""
     cte, where = _projects(f, _scope(actor, "pipeline"))
-    restrict = "a.project_id in (select project_id from p)" if where.parts else "true"
+    # narrowing both sides before the join: a team's changes are not found among everyone's
+    restrict = "project_id in (select project_id from p)" if where.parts else "true"
     unchanged = """(valid_from_date <= $before_date
         and (valid_to_date is null or valid_to_date > $after_date))"""
     sql = f"""
@@ -333,13 +334,13 @@ def _changes_sql(f: Filters, actor: Actor) -> tuple[str, dict[str, Any]]:
             select * from fct_project_states
             where valid_from_date <= $before_date
                 and (valid_to_date is null or valid_to_date > $before_date)
-                and not {unchanged}
+                and not {unchanged} and {restrict}
         ),
         states_after as (
             select * from fct_project_states
             where valid_from_date <= $after_date
                 and (valid_to_date is null or valid_to_date > $after_date)
-                and not {unchanged}
+                and not {unchanged} and {restrict}
         ),
         compared as (
             select
@@ -362,7 +363,6 @@ def _changes_sql(f: Filters, actor: Actor) -> tuple[str, dict[str, Any]]:
                 end as change_type
             from states_after as a
             left join states_before as b on b.project_id = a.project_id
-            where {restrict}
         )
         select * from compared where change_type is not null
     """
