@@ -10,6 +10,7 @@ become SQL text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -100,7 +101,7 @@ class Scope:
     people: frozenset[int] | None
 
 
-def team_of(actor_id: int, managers: dict[int, int | None]) -> frozenset[int]:
+def team_of(actor_id: int, managers: Mapping[int, int | None]) -> frozenset[int]:
     """The actor and everyone below them in the reporting tree (any depth)."""
     reports: dict[int, list[int]] = {}
     for employee, manager in managers.items():
@@ -115,7 +116,7 @@ def team_of(actor_id: int, managers: dict[int, int | None]) -> frozenset[int]:
     return frozenset(team)
 
 
-def scope_for(actor: Actor, managers: dict[int, int | None]) -> Scope:
+def scope_for(actor: Actor, managers: Mapping[int, int | None]) -> Scope:
     if actor.is_system or actor.role in SEE_EVERYTHING or actor.role == "finance":
         return Scope(None)
     if actor.role == "manager":
