@@ -329,26 +329,27 @@ def _changes_sql(f: Filters, actor: Actor) -> tuple[str, dict[str, Any]]:
     period and the end of the period: one change type per project, first match wins in
     the order of CHANGE_TYPES (a project created and won in the period counts as won).
     States carry the sales mode: the projects are read only when filters narrow them.
-    A state interval that covers both dates is a project that did not change: leaving
-    those out on both sides leaves only the projects to compare (most closed long ago)."""
+    A state interval covering both dates is a project that did not change (most closed
+    long ago): only intervals that end or begin between the dates are compared, and as
+    the states are stored by their first day, only those row groups are read."""
     cte, where = _projects(f, _scope(actor, "pipeline"))
     # narrowing both sides before the join: a team's changes are not found among everyone's
     restrict = "project_id in (select project_id from p)" if where.parts else "true"
-    unchanged = """(valid_from_date <= $before_date
-        and (valid_to_date is null or valid_to_date > $after_date))"""
     sql = f"""
         with {cte},
         states_before as (
+            -- the state at the first date, which ended by the second
             select * from fct_project_states
             where valid_from_date <= $before_date
-                and (valid_to_date is null or valid_to_date > $before_date)
-                and not {unchanged} and {restrict}
+                and valid_to_date > $before_date and valid_to_date <= $after_date
+                and {restrict}
         ),
         states_after as (
+            -- the state at the second date, which began after the first
             select * from fct_project_states
-            where valid_from_date <= $after_date
+            where valid_from_date > $before_date and valid_from_date <= $after_date
                 and (valid_to_date is null or valid_to_date > $after_date)
-                and not {unchanged} and {restrict}
+                and {restrict}
         ),
         compared as (
             select
@@ -1132,20 +1133,21 @@ def customer_costs(
     xw = _expense_where(f, scope)
     cw = Where().projects("p", f, scope).period("k.signed_date", f)
     ww = Where().projects("w", f, scope).period("w.closed_date", f)
-    spent = f"""{_EXPENSES},
-        spent as (
-            select
-                x.customer_id, sum(x.amount) as expense_amount,
-                coalesce(sum(x.amount) filter (where x.project_status = 'lost'), 0)
-                    as lost_expense_amount
-            from x where {xw.sql()} group by 1
-        )"""
     if _whole_history(f, scope):
         # every customer's totals are in the mart (amounts are positive: a customer with
         # expenses is one whose total is above zero)
         spent = """spent as (
             select customer_id, expense_amount, lost_expense_amount
             from mart_customer_costs where expense_amount > 0
+        )"""
+    else:
+        spent = f"""{_EXPENSES},
+        spent as (
+            select
+                x.customer_id, sum(x.amount) as expense_amount,
+                coalesce(sum(x.amount) filter (where x.project_status = 'lost'), 0)
+                    as lost_expense_amount
+            from x where {xw.sql()} group by 1
         )"""
     sql = f"""
         with {spent},

@@ -1,11 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='project_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
+    )
+}}
 -- A project's state over time as intervals [valid_from_date, valid_to_date): the state at
 -- the end of any day D is the row with valid_from_date <= D < valid_to_date (open-ended
 -- when valid_to_date is null). Lets dashboards compare the pipeline between any two dates.
+-- Incremental by project like its source. Stored by valid_from_date (a full build sorts,
+-- an incremental run appends the newest intervals): comparing two dates reads only the
+-- row groups of intervals that begin or end between them.
 with
 
 states as (
 
     select * from {{ ref('int_project_states_daily') }}
+    {{ only_changed_projects(ref('int_project_states_daily'), 'source_change_seq') }}
 
 ),
 
@@ -45,3 +58,4 @@ final as (
 )
 
 select * from final
+order by valid_from_date
