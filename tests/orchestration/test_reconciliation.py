@@ -97,6 +97,7 @@ class Store:
     stages: pd.DataFrame
     regions: pd.DataFrame
     industries: pd.DataFrame
+    activities: pd.DataFrame
 
 
 def read_store(engine: Engine) -> Store:
@@ -115,6 +116,7 @@ def read_store(engine: Engine) -> Store:
                 "stages": "stages",
                 "regions": "regions",
                 "industries": "industries",
+                "activities": "activities",
             }.items()
         }
     )
@@ -259,6 +261,43 @@ def compare_everything(company: Company) -> None:
     )
     visits = stage_visits(store)
     assert {(p, n): (s, d) for p, n, s, d in actual_visits} == visits
+
+    # an open project's days in its current stage: its last visit's
+    last_visit: dict[int, int] = {}
+    for project, number in visits:
+        last_visit[project] = max(last_visit.get(project, 0), number)
+    open_ids = projects.index[projects.status == "open"]
+    assert dict(mart(company, "select project_id, days_in_stage from fct_opportunities")) == {
+        p: (visits[(p, last_visit[p])][1] if p in open_ids else None) for p in projects.index
+    }
+
+    # the day of each project's last done activity, up to the as-of date
+    done = store.activities[store.activities.status == "done"]
+    days = pd.to_datetime(done.done_at.fillna(done.planned_at)).dt.date
+    last_done = done.assign(day=days)[days <= AS_OF].groupby("project_id").day.max()
+    assert dict(mart(company, "select project_id, last_activity_date from fct_opportunities")) == {
+        p: last_done.get(p) for p in projects.index
+    }
+
+    # every project's state intervals follow on each other, the last one is its state now
+    states = pd.DataFrame(
+        mart(
+            company,
+            "select project_id, valid_from_date, valid_to_date, stage_code, status, amount, "
+            "expected_close_date from fct_project_states order by project_id, valid_from_date",
+        ),
+        columns=["project_id", "start", "end", "stage", "status", "amount", "close"],
+    )
+    follows = states.groupby("project_id").start.shift(-1)
+    assert (states.end.isna() == follows.isna()).all()
+    assert (states.end[follows.notna()] == follows[follows.notna()]).all()
+    now = states[states.end.isna()].set_index("project_id")
+    code = store.stages.set_index("id").code
+    assert len(now) == len(projects)
+    assert (now.stage == projects.stage_id.map(code).reindex(now.index)).all()
+    assert (now.status == projects.status.reindex(now.index)).all()
+    assert now.amount.map(money).to_dict() == projects.expected_amount.map(money).to_dict()
+    assert (states.groupby("project_id").start.min() == created_dates(store)).all()
 
     # stage-to-stage conversion: projects that reached each stage, and of those the ones
     # that were ever further along
