@@ -822,7 +822,7 @@ def winloss_records(
             r.region_code, r.industry_code, r.customer_type, r.sales_mode_code
         from {{rows}} as r
         inner join fct_opportunities as p on p.project_id = r.project_id
-        left join dim_customers as c on c.customer_id = p.customer_id and c.is_current
+        left join dim_customers as c on c.customer_id = r.customer_id and c.is_current
         left join dim_employees as e on e.employee_id = r.owner_id
         left join dim_loss_reasons as lr on lr.loss_reason_code = r.loss_reason_code
     """

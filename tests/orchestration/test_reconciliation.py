@@ -283,10 +283,10 @@ def compare_everything(company: Company) -> None:
     states = pd.DataFrame(
         mart(
             company,
-            "select project_id, valid_from_date, valid_to_date, stage_code, status, amount, "
-            "expected_close_date from fct_project_states order by project_id, valid_from_date",
+            "select project_id, valid_from_date, valid_to_date, stage_code, status, amount "
+            "from fct_project_states order by project_id, valid_from_date",
         ),
-        columns=["project_id", "start", "end", "stage", "status", "amount", "close"],
+        columns=["project_id", "start", "end", "stage", "status", "amount"],
     )
     follows = states.groupby("project_id").start.shift(-1)
     assert (states.end.isna() == follows.isna()).all()
