@@ -585,24 +585,35 @@ def velocity_by_stage(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -
     return reader.frame(snapshot, sql, {**params, **modes.params})
 
 
+# velocity_kpis' finished visits of the whole history: the stage conversion mart's totals
+_FINISHED_VISITS_OF_HISTORY = """
+    select
+        cast(sum(finished_visit_count) as bigint) as finished_visit_count,
+        cast(sum(total_days_in_stage) as bigint) as total_days,
+        cast(sum(slipped_back_count) as bigint) as slipped_back_count
+    from mart_stage_conversion
+"""
+
+
 @reader.cached
 def velocity_kpis(snapshot: Snapshot, f: Filters, actor: Actor) -> dict[str, Any]:
     scope = _scope(actor, "velocity")
-    cte, where = _visits_cte(f, scope)
-    entered = Where().period("cast(v.entered_at as date)", f)
-    visits = _one(
-        snapshot,
-        f"""
-        with {cte}
-        select
-            count(*) as finished_visit_count,
-            coalesce(sum(days_in_stage), 0) as total_days,
-            count(*) filter (where exit_type = 'slipped_back') as slipped_back_count
-        from v
-        where not is_current and not is_won_stage and {entered.sql()}
-        """,
-        {**where.params, **entered.params},
-    )
+    if _whole_history(f, scope):
+        sql, params = _FINISHED_VISITS_OF_HISTORY, {}
+    else:
+        cte, where = _visits_cte(f, scope)
+        entered = Where().period("cast(v.entered_at as date)", f)
+        sql = f"""
+            with {cte}
+            select
+                count(*) as finished_visit_count,
+                coalesce(sum(days_in_stage), 0) as total_days,
+                count(*) filter (where exit_type = 'slipped_back') as slipped_back_count
+            from v
+            where not is_current and not is_won_stage and {entered.sql()}
+        """
+        params = {**where.params, **entered.params}
+    visits = _one(snapshot, sql, params)
     closed = _closed_totals(snapshot, f, scope)
     return {
         **visits,
@@ -709,14 +720,30 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+# The same counts from mart_win_rates (per closing month, owner and dimension): without a
+# period cutting months, the win rate questions add up its rows, not every closed project.
+_MART_RATE_COLUMNS = """
+    cast(sum(w.won_count) as bigint) as won_count,
+    cast(sum(w.lost_count) as bigint) as lost_count,
+    coalesce(sum(w.won_amount), 0) as won_amount,
+    coalesce(sum(w.lost_amount), 0) as lost_amount
+"""
+
+
+def _whole_months(f: Filters) -> bool:
+    """No period: every closing month counts whole, so monthly rows answer exactly."""
+    return f.start is None and f.end is None
+
+
 @reader.cached
 def win_rate_trend(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
     where = _closed_where(f, _scope(actor, "win_loss"))
-    sql = f"""
-        select cast(date_trunc('month', w.closed_date) as date) as closed_month, {_RATE_COLUMNS}
-        from fct_win_loss as w where {where.sql()}
-        group by 1 order by 1
-    """
+    if _whole_months(f):
+        source = f"select w.closed_month, {_MART_RATE_COLUMNS} from mart_win_rates as w"
+    else:
+        month = "cast(date_trunc('month', w.closed_date) as date)"
+        source = f"select {month} as closed_month, {_RATE_COLUMNS} from fct_win_loss as w"
+    sql = f"{source} where {where.sql()} group by 1 order by 1"
     return _with_rates(reader.frame(snapshot, sql, where.params))
 
 
@@ -736,12 +763,17 @@ WIN_RATE_DIMENSIONS = {
 def win_rate_by(snapshot: Snapshot, f: Filters, actor: Actor, dimension: str) -> pd.DataFrame:
     column, label = WIN_RATE_DIMENSIONS[dimension]  # a fixed whitelist, never user text
     where = _closed_where(f, _scope(actor, "win_loss"))
+    by_mart = _whole_months(f) and dimension != "competitor"  # the mart has no competitor
     sql = f"""
-        select {column} as key, any_value({label}) as label, {_RATE_COLUMNS}
-        from fct_win_loss as w
-        left join dim_employees as e on e.employee_id = w.owner_id
-        where {where.sql()}
-        group by 1 order by won_count + lost_count desc, 1
+        select * from (
+            select {column} as key, any_value({label}) as label,
+                {_MART_RATE_COLUMNS if by_mart else _RATE_COLUMNS}
+            from {"mart_win_rates" if by_mart else "fct_win_loss"} as w
+            left join dim_employees as e on e.employee_id = w.owner_id
+            where {where.sql()}
+            group by 1
+        ) as r
+        order by r.won_count + r.lost_count desc, r.key
     """
     return _with_rates(reader.frame(snapshot, sql, where.params))
 

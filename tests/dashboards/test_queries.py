@@ -282,9 +282,11 @@ def test_whole_history_answers_from_the_marts_equal_the_counted_ones(
     counted again from every stage visit and expense line, every column is the same."""
     executive, f = actors["executive"], Filters()
     from_marts = (q.velocity_by_stage(f, executive, "en"), q.customer_costs(f, executive, None))
+    kpis_from_marts = q.velocity_kpis(f, executive)
     monkeypatch.setattr(q, "_whole_history", lambda f, scope: False)
     reader.clear()
     counted = (q.velocity_by_stage(f, executive, "en"), q.customer_costs(f, executive, None))
+    assert kpis_from_marts == q.velocity_kpis(f, executive)
     reader.clear()  # no answer counted this way stays cached for the tests after this one
     for marts, lines in zip(from_marts, counted, strict=True):
         assert len(marts) > 0
@@ -294,6 +296,34 @@ def test_whole_history_answers_from_the_marts_equal_the_counted_ones(
     assert int(by_stage.finished_visit_count.sum()) == kpis["finished_visit_count"]
     assert int(by_stage.total_days.sum()) == kpis["total_days"]
     assert int(by_stage.slipped_back_count.sum()) == kpis["slipped_back_count"]
+
+
+def test_win_rates_added_up_from_the_monthly_mart_equal_the_counted_ones(
+    store, actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a period, win rates add up mart_win_rates' monthly rows; for every actor and
+    a dimension filter they equal the rates counted over every closed project."""
+    region = store.projects[store.projects.owner_id == actors["rep"].id].region_code.mode()[0]
+    asked = [(actor, f) for actor in actors.values() for f in (Filters(), Filters(region=region))]
+
+    def answers() -> list[pd.DataFrame]:
+        return [
+            frame
+            for actor, f in asked
+            for frame in (
+                q.win_rate_trend(f, actor),
+                *(q.win_rate_by(f, actor, d) for d in ("rep", "region", "sales_mode")),
+            )
+        ]
+
+    from_mart = answers()
+    monkeypatch.setattr(q, "_whole_months", lambda f: False)
+    reader.clear()
+    counted = answers()
+    reader.clear()  # no answer counted this way stays cached for the tests after this one
+    assert sum(len(frame) for frame in from_mart) > 0
+    for mart, lines in zip(from_mart, counted, strict=True):
+        pd.testing.assert_frame_equal(mart, lines, check_dtype=False)
 
 
 # --- freshness -----------------------------------------------------------------------------
