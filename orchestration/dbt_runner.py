@@ -99,9 +99,7 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildRes
     Incremental models that changed since the last build are rebuilt from scratch."""
     results_file = warehouse.parent / "dbt_target" / "run_results.json"
     results_file.unlink(missing_ok=True)
-    full = full or incremental_models_changed(warehouse)
-    if full:
-        start_marts_afresh(warehouse)
+    full = decide_full_build(warehouse, asked=full)
     done = subprocess.run(
         [dbt_executable(), *dbt_args(["build"], warehouse, full=full, as_of=as_of)],
         env=dbt_env(warehouse),
@@ -139,6 +137,15 @@ def incremental_models_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
             if model["name"] in shape:
                 shape[model["name"]].append([c["name"] for c in model.get("columns", [])])
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+
+
+def decide_full_build(warehouse: Path, *, asked: bool) -> bool:
+    """Whether a build is full: asked for, or the incremental models changed since the
+    warehouse was built. A full build starts with a new marts file."""
+    full = asked or incremental_models_changed(warehouse)
+    if full:
+        start_marts_afresh(warehouse)
+    return full
 
 
 def start_marts_afresh(warehouse: Path) -> None:

@@ -38,9 +38,8 @@ from orchestration import snapshots
 from orchestration.dbt_runner import (
     DBT_PROJECT_DIR,
     dbt_executable,
-    incremental_models_changed,
+    decide_full_build,
     record_incremental_models,
-    start_marts_afresh,
 )
 from orchestration.defs.resources import (
     DUCKDB_POOL,
@@ -191,9 +190,8 @@ def crm_dbt_assets(
     """dbt build; a failing test fails this step, so publish (downstream) never runs."""
     build = build_path()
     args = ["build"]
-    if config.full or incremental_models_changed(build):
+    if decide_full_build(build, asked=config.full):
         args.append("--full-refresh")
-        start_marts_afresh(build)
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
     runs = build.parent / "dagster_dbt"
