@@ -245,8 +245,9 @@ def pipeline_funnel(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> 
     sql = f"""
         with {cte},
         per_stage as (
+            -- by the stage's key: grouping 100k+ open rows on one integer, not two strings
             select
-                sales_mode_code, current_stage_code, count(*) as project_count,
+                current_stage_id, count(*) as project_count,
                 sum(expected_amount) as open_amount, sum(weighted_amount) as weighted_amount
             from p group by all
         )
@@ -257,8 +258,7 @@ def pipeline_funnel(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> 
             coalesce(a.open_amount, 0) as open_amount,
             coalesce(a.weighted_amount, 0) as weighted_amount
         from dim_stages as s
-        left join per_stage as a
-            on a.sales_mode_code = s.sales_mode_code and a.current_stage_code = s.stage_code
+        left join per_stage as a on a.current_stage_id = s.stage_id
         where not s.is_won_stage and {modes.sql()}
         order by s.sales_mode_code, s.stage_order
     """

@@ -37,11 +37,20 @@ concurrency:
     default_limit: 1
 telemetry:
   enabled: false
-# PostgreSQL storage for a multi-user install (see README, "Dagster instance"):
+# Dagster's SQLite storage in DAGSTER_HOME, its event log kept open (see
+# orchestration/dagster_storage.py). PostgreSQL for a multi-user install (see README,
+# "Dagster instance") replaces this block with:
 # storage:
 #   postgres:
 #     postgres_url:
 #       env: CRM_DAGSTER_PG_URL
+storage:
+  custom:
+    module: orchestration.dagster_storage
+    class: CrmSqliteStorage
+    config:
+      base_dir:
+        env: DAGSTER_HOME
 """
 PID_TAG = "crm/pid"
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

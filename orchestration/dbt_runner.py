@@ -14,6 +14,8 @@ import yaml
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 INCREMENTAL_FILE = "incremental_models.sha256"
+# libyaml when built in: the fingerprint reads every model YAML twice per refresh
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def dbt_executable() -> str:
@@ -133,7 +135,7 @@ def incremental_models_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
         if "materialized='incremental'" in path.read_text()
     }
     for path in sorted(models.rglob("*.yml")):
-        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+        for model in (yaml.load(path.read_text(), Loader=_YAML_LOADER) or {}).get("models", []):
             if model["name"] in shape:
                 shape[model["name"]].append([c["name"] for c in model.get("columns", [])])
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()

@@ -7,14 +7,17 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterInstance, DagsterRunStatus, job, op
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy import create_engine, make_url, text
 
 from orchestration import snapshots
@@ -25,6 +28,7 @@ from orchestration.dagster_refresh import (
     fail_abandoned_runs,
     run_refresh_job,
 )
+from orchestration.dagster_storage import KeptOpenSqliteEventLogStorage
 from orchestration.defs.resources import DUCKDB_POOL
 from tests.conftest import PG_ADMIN
 from tests.orchestration.test_refresh import SET_ROLE
@@ -56,8 +60,10 @@ def crm(env: dict[str, str], *args: str) -> subprocess.Popen:
 
 
 def instance_at(home: Path) -> DagsterInstance:
+    """The instance as Dagster's tools open it: its storage is found under DAGSTER_HOME."""
     home.mkdir(parents=True, exist_ok=True)
-    return DagsterInstance.from_config(str(home))
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}):
+        return DagsterInstance.from_config(str(home))
 
 
 def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
@@ -74,6 +80,34 @@ def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     dagster_home()
     assert (home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_the_event_log_is_kept_open_in_wal_mode_and_reads_as_dagsters_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_home()
+
+    @op
+    def noted(context) -> None:
+        context.log.info("a note")
+
+    @job
+    def noting() -> None:
+        noted()
+
+    with DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, KeptOpenSqliteEventLogStorage)
+        run_id = noting.execute_in_process(instance=instance).run_id
+        stored = [e.message for e in instance.all_logs(run_id)]
+    run_db = home / "history" / "runs" / f"{run_id}.db"
+    with sqlite3.connect(run_db) as conn:
+        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+    # Dagster's own storage (another process: the UI, the daemon) reads the same events
+    plain = SqliteEventLogStorage(str(home / "history" / "runs"))
+    assert [e.message for e in plain.get_logs_for_run(run_id)] == stored
+    assert "a note" in stored
 
 
 def test_a_failing_dbt_test_fails_the_command_in_one_line(crm_env) -> None:
@@ -207,9 +241,12 @@ def test_instance_storage_on_postgresql(story, warehouse, monkeypatch, tmp_path:
     try:
         home = tmp_path / "dagster_pg"
         home.mkdir()
+        sqlite_block = INSTANCE_YAML[INSTANCE_YAML.index("storage:\n  custom:") :]
         (home / "dagster.yaml").write_text(
-            INSTANCE_YAML
-            + "storage:\n  postgres:\n    postgres_url:\n      env: CRM_DAGSTER_PG_URL\n"
+            INSTANCE_YAML.replace(
+                sqlite_block,
+                "storage:\n  postgres:\n    postgres_url:\n      env: CRM_DAGSTER_PG_URL\n",
+            )
         )
         monkeypatch.setenv("DAGSTER_HOME", str(home))
         url = make_url(PG_ADMIN).set(database=name)

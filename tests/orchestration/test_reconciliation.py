@@ -299,6 +299,23 @@ def compare_everything(company: Company) -> None:
     assert now.amount.map(money).to_dict() == projects.expected_amount.map(money).to_dict()
     assert (states.groupby("project_id").start.min() == created_dates(store)).all()
 
+    # daily snapshots (a view, read here in the published file): the projects open at the
+    # end of a day, each in the state it had then, up to the as-of day
+    for day in (AS_OF - dt.timedelta(days=200), AS_OF):
+        held = states[
+            (states.start <= day)
+            & (states.end.isna() | (states.end > day))
+            & (states.status == "open")
+        ]
+        assert sorted(
+            mart(
+                company,
+                "select project_id, stage_code, amount from fct_pipeline_snapshots "
+                f"where snapshot_date = '{day}'",
+            )
+        ) == sorted(zip(held.project_id, held.stage, held.amount, strict=True))
+    assert mart(company, "select max(snapshot_date) from fct_pipeline_snapshots") == [(AS_OF,)]
+
     # stage-to-stage conversion: projects that reached each stage, and of those the ones
     # that were ever further along
     order = store.stages.set_index("code").stage_order

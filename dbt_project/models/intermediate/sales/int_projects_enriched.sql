@@ -116,6 +116,7 @@ final as (
         industries.industry_code,
         customer_types.customer_type_code as customer_type,
         sales_modes.sales_mode_code,
+        projects.stage_id as current_stage_id,
         stages.stage_code as current_stage_code,
         stages.stage_order as current_stage_order,
         stages.default_probability as stage_probability,

@@ -51,6 +51,7 @@ final as (
         projects.industry_code,
         projects.customer_type,
         projects.sales_mode_code,
+        projects.current_stage_id,
         projects.current_stage_code,
         projects.forecast_category,
         projects.status,

@@ -1,62 +1,25 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='snapshot_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
--- One row per project and day on which the project was open at the end of the day.
--- Incremental by day: a run rebuilds from the last built day, or from the earliest day
--- touched by history rows that arrived since (back-dated imports), up to the as-of date.
+-- A view, not a table: daily snapshots repeat the state intervals once per day (128M rows
+-- and 1.7 GB on the large profile, four fifths of the marts), which every refresh would
+-- rewrite and every publish copy. Expanded on demand from fct_project_states, the same
+-- rows cost nothing until asked for. Its sources are named without their database so that
+-- the view also reads in a published snapshot file, whose database has another name.
+{{ config(materialized='view') }}
+
+-- One row per project and day on which the project was open at the end of the day, from
+-- its first day up to the as-of date.
 with
 
 states as (
 
-    select * from {{ ref('int_project_states_daily') }}
-
-),
-
-loaded as (
-
-    select max(change_seq) as loaded_change_seq
-    from states
-
-),
-
-stages as (
-
-    select
-        stage_id,
-        default_probability
-    from {{ ref('stg_store__stages') }}
+    select * from {{ ref('fct_project_states').include(database=False) }}
 
 ),
 
 days as (
 
     select date_day
-    from {{ ref('dim_date') }}
+    from {{ ref('dim_date').include(database=False) }}
     where date_day <= {{ as_of_date() }}
-    {% if is_incremental() %}
-        and date_day >= (
-            select
-                least(
-                    max(snapshot_date),
-                    coalesce(
-                        (
-                            select min(changed.valid_from_date)
-                            from states as changed
-                            where
-                                changed.change_seq
-                                > (select max(built.loaded_change_seq) from {{ this }} as built)
-                        ),
-                        max(snapshot_date)
-                    )
-                )
-            from {{ this }}
-        )
-    {% endif %}
 
 ),
 
@@ -66,18 +29,14 @@ final as (
         days.date_day as snapshot_date,
         states.project_id,
         states.stage_code,
-        cast(states.amount as decimal(18, 2)) as amount,
-        cast(states.amount * stages.default_probability as decimal(18, 2)) as weighted_amount,
-        states.expected_close_date,
-        loaded.loaded_change_seq
+        states.amount,
+        states.weighted_amount,
+        states.expected_close_date
     from states
     inner join days
         on
             states.valid_from_date <= days.date_day
             and (states.valid_to_date is null or states.valid_to_date > days.date_day)
-    inner join stages
-        on states.stage_id = stages.stage_id
-    cross join loaded
     where states.status = 'open'
 
 )
