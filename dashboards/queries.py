@@ -1163,7 +1163,12 @@ def customer_costs(
     projects won and lost in it and the expenses spent on lost projects in the period."""
     scope = _scope(actor, "costs")
     xw = _expense_where(f, scope)
-    cw = Where().projects("p", f, scope).period("k.signed_date", f)
+    cw = Where().projects("p", f, scope)
+    # a contract carries no project dimensions: joined to its project only to filter on them
+    on_project = (
+        "inner join fct_opportunities as p on p.project_id = k.project_id" if cw.parts else ""
+    )
+    cw.period("k.signed_date", f)
     ww = Where().projects("w", f, scope).period("w.closed_date", f)
     if _whole_history(f, scope):
         # every customer's totals are in the mart (amounts are positive: a customer with
@@ -1181,43 +1186,39 @@ def customer_costs(
                     as lost_expense_amount
             from x where {xw.sql()} group by 1
         )"""
+    # The customers' expenses, contracts and outcomes of the period, each in its own
+    # columns (zeros elsewhere), added up per customer: no union of customer lists and no
+    # joins between them.
     sql = f"""
         with {spent},
-        signed as (
-            select k.customer_id, sum(k.amount) as contract_amount
-            from fct_contracts as k
-            inner join fct_opportunities as p on p.project_id = k.project_id
-            where {cw.sql()} group by 1
-        ),
-        closed as (
+        facts as (
+            select customer_id, expense_amount, lost_expense_amount,
+                0 as contract_amount, 0 as won_count, 0 as lost_count
+            from spent
+            union all
+            select k.customer_id, 0, 0, k.amount, 0, 0
+            from fct_contracts as k {on_project} where {cw.sql()}
+            union all
             select
-                p.customer_id,
-                count(*) filter (where w.outcome = 'won') as won_count,
-                count(*) filter (where w.outcome = 'lost') as lost_count
-            from fct_win_loss as w
-            inner join fct_opportunities as p on p.project_id = w.project_id
-            where {ww.sql()} group by 1
+                w.customer_id, 0, 0, 0,
+                cast(w.outcome = 'won' as integer), cast(w.outcome = 'lost' as integer)
+            from fct_win_loss as w where {ww.sql()}
         ),
-        customers as (
-            select customer_id from spent
-            union select customer_id from signed
-            union select customer_id from closed
+        per_customer as (
+            select
+                customer_id,
+                sum(expense_amount) as expense_amount,
+                sum(contract_amount) as contract_amount,
+                cast(sum(won_count) as bigint) as won_count,
+                cast(sum(lost_count) as bigint) as lost_count,
+                sum(lost_expense_amount) as lost_expense_amount
+            from facts group by 1
         )
         select
-            customers.customer_id, c.customer_name, c.customer_type, c.region_code,
-            c.industry_code,
-            coalesce(spent.expense_amount, 0) as expense_amount,
-            coalesce(signed.contract_amount, 0) as contract_amount,
-            round(spent.expense_amount / nullif(signed.contract_amount, 0), 4)
-                as cost_to_revenue_ratio,
-            coalesce(closed.won_count, 0) as won_count,
-            coalesce(closed.lost_count, 0) as lost_count,
-            coalesce(spent.lost_expense_amount, 0) as lost_expense_amount
-        from customers
-        left join dim_customers as c on c.customer_id = customers.customer_id and c.is_current
-        left join spent on spent.customer_id = customers.customer_id
-        left join signed on signed.customer_id = customers.customer_id
-        left join closed on closed.customer_id = customers.customer_id
+            customer_id, expense_amount, contract_amount,
+            round(expense_amount / nullif(contract_amount, 0), 4) as cost_to_revenue_ratio,
+            won_count, lost_count, lost_expense_amount
+        from per_customer
     """
     return _records(
         snapshot,
@@ -1225,6 +1226,14 @@ def customer_costs(
         {**xw.params, **cw.params, **ww.params},
         order_by="r.expense_amount desc, r.customer_id",
         limit=limit,
+        named="""
+            select
+                r.customer_id, c.customer_name, c.customer_type, c.region_code,
+                c.industry_code, r.expense_amount, r.contract_amount, r.cost_to_revenue_ratio,
+                r.won_count, r.lost_count, r.lost_expense_amount
+            from {rows} as r
+            left join dim_customers as c on c.customer_id = r.customer_id and c.is_current
+        """,
     )
 
 

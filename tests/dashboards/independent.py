@@ -493,14 +493,19 @@ def expenses(store: Store, actor: Actor, f: Filters) -> pd.DataFrame:
     return x[in_period(x.incurred_date, f)]
 
 
-def costs(store: Store, actor: Actor, f: Filters) -> dict[str, Any]:
-    x = expenses(store, actor, f)
+def signed_contracts(store: Store, actor: Actor, f: Filters) -> pd.DataFrame:
+    """Contracts of won projects signed in the period, with their project's columns."""
     won = store.contracts[["project_id", "signed_date", "amount"]].merge(
         store.projects[store.projects.status == "won"].drop(columns=["amount"], errors="ignore"),
         on="project_id",
     )
     won = keep_projects(won, store, actor, f)
-    won = won[in_period(won.signed_date, f)]
+    return won[in_period(won.signed_date, f)]
+
+
+def costs(store: Store, actor: Actor, f: Filters) -> dict[str, Any]:
+    x = expenses(store, actor, f)
+    won = signed_contracts(store, actor, f)
     expense_amount, contract_amount = total(x.amount), total(won.amount)
     spent_projects = x[x.project_id.notna()].project_id.astype(int).unique()
     p = store.projects.set_index("project_id").loc[spent_projects]
@@ -519,9 +524,24 @@ def costs(store: Store, actor: Actor, f: Filters) -> dict[str, Any]:
     }
 
 
-def customer_expenses(store: Store, actor: Actor, f: Filters) -> dict[int, Decimal]:
+def customer_costs(store: Store, actor: Actor, f: Filters) -> dict[int, tuple]:
+    """Per customer: expenses in the period, contracts signed in it, projects won and
+    lost in it, and the period's expenses on lost projects."""
     x = expenses(store, actor, f)
-    return {int(c): total(g.amount) for c, g in x.groupby("customer")}
+    signed = signed_contracts(store, actor, f)
+    ended = closed(store, actor, f)
+    table = {}
+    for customer in set(x.customer) | set(signed.customer_id) | set(ended.customer_id):
+        spent = x[x.customer == customer]
+        outcomes = ended[ended.customer_id == customer].status
+        table[int(customer)] = (
+            total(spent.amount),
+            total(signed[signed.customer_id == customer].amount),
+            int((outcomes == "won").sum()),
+            int((outcomes == "lost").sum()),
+            total(spent[spent.project_status == "lost"].amount),
+        )
+    return table
 
 
 def leads(store: Store, actor: Actor, f: Filters) -> pd.DataFrame:

@@ -162,12 +162,16 @@ def test_costs(case) -> None:
     store, actor, f = case
     assert q.cost_kpis(f, actor) == ind.costs(store, actor, f)
     table = q.customer_costs(f, actor, None)
-    got = {
-        int(r.customer_id): ind.money(r.expense_amount)
+    assert {
+        int(r.customer_id): (
+            ind.money(r.expense_amount),
+            ind.money(r.contract_amount),
+            r.won_count,
+            r.lost_count,
+            ind.money(r.lost_expense_amount),
+        )
         for r in table.itertuples()
-        if r.expense_amount
-    }
-    assert got == ind.customer_expenses(store, actor, f)
+    } == ind.customer_costs(store, actor, f)
     projects = q.project_costs(f, actor, (), None)
     lines = ind.expenses(store, actor, f)
     lines = lines[lines.project_id.notna()]
