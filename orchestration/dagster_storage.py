@@ -7,29 +7,43 @@ storage keeps the same files and schema, so the UI, the daemon and `dagster` com
 read it as before, but holds one engine per database file in each process, in WAL mode
 with synchronous=NORMAL: a commit is durable against a crash of the process and costs
 no fsync. Selected in dagster.yaml (`storage: custom:`), written by `crm` on first use.
+
+In WAL mode a commit writes the `-wal` file beside the database, not the database: the
+UI's live view of a running run watches for changes to the run's file, so it watches
+both.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.base import EventHandlerFn
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
+)
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import Connection, Engine, event
+from watchdog.events import FileSystemEvent
+from watchdog.observers import Observer
 
 BUSY_TIMEOUT_S = 30
+# Engines kept per process: the index and the runs being written or watched. A UI that
+# browses old runs would otherwise hold a file open for every run it ever showed.
+KEPT_ENGINES = 8
 
 
 class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     """The per-run and index databases of SqliteEventLogStorage, each behind one engine."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
-        self._engines: dict[str, Engine] = {}
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
         super().__init__(base_dir, inst_data)
 
@@ -43,6 +57,10 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
                 )
                 event.listen(engine, "connect", _wal)
                 self._engines[shard] = engine
+                while len(self._engines) > KEPT_ENGINES:
+                    _, oldest = self._engines.popitem(last=False)
+                    oldest.dispose()
+            self._engines.move_to_end(shard)
             return engine
 
     @contextmanager
@@ -55,12 +73,32 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn, conn.begin():
                 yield conn
 
+    def watch(self, run_id: str, cursor: str | None, callback: EventHandlerFn) -> None:
+        """As Dagster's, with a watchdog that also reacts to the run's WAL file."""
+        if not self._obs:
+            self._obs = Observer()
+            self._obs.start()
+        watchdog = _WalWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (
+            watchdog,
+            self._obs.schedule(watchdog, self._base_dir, recursive=True),
+        )
+
     def dispose(self) -> None:
         with self._engines_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
         super().dispose()
+
+
+class _WalWatchdog(SqliteEventLogStorageWatchdog):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._patterns = [self._log_path, self._log_path + "-wal"]
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        self._process_log()
 
 
 def _wal(dbapi_connection: Any, _record: Any) -> None:

@@ -5,7 +5,9 @@ failed and recovered, a locked warehouse refused clearly, PostgreSQL instance st
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +19,7 @@ from unittest import mock
 
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, job, op
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy import create_engine, make_url, text
 
@@ -28,7 +31,7 @@ from orchestration.dagster_refresh import (
     fail_abandoned_runs,
     run_refresh_job,
 )
-from orchestration.dagster_storage import KeptOpenSqliteEventLogStorage
+from orchestration.dagster_storage import KEPT_ENGINES, KeptOpenSqliteEventLogStorage
 from orchestration.defs.resources import DUCKDB_POOL
 from tests.conftest import PG_ADMIN
 from tests.orchestration.test_refresh import SET_ROLE
@@ -108,6 +111,49 @@ def test_the_event_log_is_kept_open_in_wal_mode_and_reads_as_dagsters_own(
     plain = SqliteEventLogStorage(str(home / "history" / "runs"))
     assert [e.message for e in plain.get_logs_for_run(run_id)] == stored
     assert "a note" in stored
+
+    # the UI's live view: a watcher in one process sees what another writes to the run
+    watching = KeptOpenSqliteEventLogStorage(str(home / "history" / "runs"))
+    seen: queue.Queue[str] = queue.Queue()
+    watching.watch(run_id, None, lambda entry, _cursor: seen.put(entry.user_message))
+    writing = KeptOpenSqliteEventLogStorage(str(home / "history" / "runs"))
+    try:
+        time.sleep(0.5)  # the observer is running before the event is written
+        writing.store_event(
+            EventLogEntry(
+                error_info=None,
+                level=logging.INFO,
+                user_message="written later",
+                run_id=run_id,
+                timestamp=time.time(),
+                job_name="noting",
+            )
+        )
+        deadline = time.monotonic() + 20
+        while seen.get(timeout=20) != "written later":
+            assert time.monotonic() < deadline
+        # a process writing or reading many runs keeps only a few of their files open
+        for n in range(2 * KEPT_ENGINES):
+            writing.store_event(
+                EventLogEntry(
+                    error_info=None,
+                    level=logging.INFO,
+                    user_message="elsewhere",
+                    run_id=f"run{n}",
+                    timestamp=time.time(),
+                    job_name="noting",
+                )
+            )
+        runs_folder = str(home / "history" / "runs")
+        open_files = {
+            target
+            for fd in Path("/proc/self/fd").iterdir()
+            if (target := os.path.realpath(fd)).startswith(runs_folder) and target.endswith(".db")
+        }
+        assert 0 < len(open_files) <= KEPT_ENGINES + 1  # the writer's and the watched run
+    finally:
+        watching.dispose()
+        writing.dispose()
 
 
 def test_a_failing_dbt_test_fails_the_command_in_one_line(crm_env) -> None:
