@@ -69,13 +69,19 @@ def instance_at(home: Path) -> DagsterInstance:
         return DagsterInstance.from_config(str(home))
 
 
-def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def default_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory with DAGSTER_HOME left to its default."""
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path / "dagster"
+
+
+def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
+    default_home: Path,
+) -> None:
     home = dagster_home()
-    assert home == tmp_path / "dagster" and os.environ["DAGSTER_HOME"] == str(home)
+    assert home == default_home and os.environ["DAGSTER_HOME"] == str(home)
     assert (home / "dagster.yaml").read_text() == INSTANCE_YAML
     with DagsterInstance.get() as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
@@ -86,10 +92,8 @@ def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
 
 
 def test_the_event_log_is_kept_open_in_wal_mode_and_reads_as_dagsters_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    default_home: Path,
 ) -> None:
-    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = dagster_home()
 
     @op
