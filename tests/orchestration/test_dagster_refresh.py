@@ -8,7 +8,6 @@ import itertools
 import logging
 import os
 import queue
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from orchestration.dagster_storage import KEPT_ENGINES, KeptOpenSqliteEventLogSt
 from orchestration.defs.resources import DUCKDB_POOL
 from tests.conftest import PG_ADMIN
 from tests.orchestration.test_refresh import SET_ROLE
+from tests.processes import kill_process_group
 
 WRITER_STEPS = ("extract_store", "crm_dbt_assets", "published_snapshot")
 
@@ -240,7 +240,7 @@ def test_a_killed_run_is_marked_failed_and_the_next_run_recovers(crm_env) -> Non
                 break
             time.sleep(0.5)
         assert started, "the refresh never reached the dbt step"
-        os.killpg(process.pid, signal.SIGKILL)
+        kill_process_group(process.pid)
         process.wait()
         killed = instance.get_runs()[0]
         assert killed.status == DagsterRunStatus.STARTED

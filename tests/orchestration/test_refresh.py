@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from orchestration.dbt_runner import (
     marts_path,
 )
 from orchestration.refresh import BuildFailed, run_refresh
+from tests.processes import kill_process_group
 
 SET_ROLE = (
     "update users set role = '{role}', change_seq = (select value from change_counter) "
@@ -190,7 +190,7 @@ def test_a_killed_refresh_leaves_the_snapshot_in_service(refreshed) -> None:
             stderr=subprocess.DEVNULL,
         )
         time.sleep(delay)
-        os.killpg(child.pid, signal.SIGKILL)
+        kill_process_group(child.pid)
         child.wait()
         current = snapshots.current(warehouse.parent)
         assert current.version >= good.version
