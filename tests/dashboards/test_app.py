@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 from dashboards import charts, queries
 from dashboards.metrics import definitions
 from dashboards.scope import PAGES, Filters, pages_for
-from entry_app.session import issue_token
 from ingest.commands.base import ROLES, Actor
 from tests.dashboards.conftest import Company
+from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
@@ -29,7 +29,7 @@ def open_page(
     company: Company, user: pd.Series, page: str, *, lang: str = "zh_CN", **params: str
 ) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["sid"] = issue_token(int(user.id), company.engine)
+    signed_in(at, int(user.id), company.engine)
     for key, value in params.items():
         at.query_params[key] = value
     at.session_state["i18n.language"] = lang

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from entry_app.session import issue_token
 from tests.conftest import Org, make_org
+from tests.signin import signed_in
 
 APP = Path(__file__).resolve().parents[2] / "entry_app" / "app.py"
 
@@ -30,15 +30,15 @@ def company(store: Engine) -> Org:
 
 @pytest.fixture
 def app(store: Engine) -> Callable[..., AppTest]:
-    """`app(user_id, page=None, lang="en")`: the app signed in as that user (through the
-    URL token, as after a browser reload), optionally switched to a page, run once."""
+    """`app(user_id, page=None, lang="en")`: the app signed in as that user (as a browser
+    carrying the user's session), optionally switched to a page, run once."""
 
     def open_as(user_id: int | None, page: str | None = None, lang: str | None = "en") -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=30)
         if lang is not None:
             at.session_state["i18n.language"] = lang
         if user_id is not None:
-            at.query_params["sid"] = issue_token(user_id, store)
+            signed_in(at, user_id, store)
         at.run()
         if page is not None:
             at.switch_page(page).run()
