@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run dashboards/app.py` (served at :8502 by `crm serve`).
+"""Entry point of the dashboards (served at :8502 by `crm serve` through server.py).
 
 Same sign-in and roles as the entry app (entry_app.session); the navigation lists the
 dashboards the user's role may open, and each page enforces it again through the query
@@ -53,6 +53,5 @@ with st.sidebar:
     language_switcher()
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()
-        st.rerun()
 
 current.run()

@@ -9,7 +9,8 @@ from sqlalchemy import Engine, text
 
 from dashboards import serve
 from dashboards.scope import PAGES
-from entry_app.session import issue_token
+from entry_app.web import SESSION_COOKIE
+from ingest.auth.sessions import benchmark_session
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -22,19 +23,23 @@ def time_to_first_chart(folder: Path, engine: Engine) -> dict[str, float]:
 
     with engine.connect() as conn:
         executive = conn.execute(text("select id from users where role = 'executive'")).scalar()
-    token = issue_token(int(executive), engine)
+    token = benchmark_session(int(executive), engine)
     port = serve.free_port()
     process = serve.start(folder, port)
     timings: dict[str, float] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/pipeline?sid={token}")
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.add_cookies(
+                [{"name": SESSION_COOKIE, "value": token, "url": f"http://127.0.0.1:{port}"}]
+            )
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/pipeline")
             page.wait_for_selector(".js-plotly-plot", timeout=120_000)
             for name in PAGES:
                 began = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/{name}?sid={token}")
+                page.goto(f"http://127.0.0.1:{port}/{name}")
                 page.wait_for_selector(".js-plotly-plot", timeout=120_000)
                 timings[name] = round((time.perf_counter() - began) * 1000, 0)
             browser.close()

@@ -11,7 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "app.py"
+# The app behind its web server: the sign-in page and the gate (entry_app.web).
+SERVER = Path(__file__).resolve().parent / "server.py"
 
 
 def port() -> int:
@@ -25,7 +26,7 @@ def command(host: str, port_number: int | None = None) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(SERVER),
         "--server.port",
         str(port_number or port()),
         "--server.address",

@@ -1,5 +1,11 @@
-"""Entry point: `streamlit run entry_app/app.py`. Signs the user in, builds the navigation
-from their role, draws the shared sidebar and runs the chosen page."""
+"""Entry point of the entry app (served by `crm serve` through server.py, which adds the
+sign-in page). Checks the user's session, builds the navigation from their role, draws
+the shared sidebar and runs the chosen page.
+
+The pages live in `views/`, not `pages/`: Streamlit still auto-discovers a `pages/` folder
+beside the entry point, and a deep link (/admin_users) opened as the first request of a
+session would then run that page alone, without this entry point and its role-built menu.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,6 @@ with st.sidebar:
     language_switcher()
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()
-        st.rerun()
 
 sections: dict[str, list[st.Page]] = {}
 for spec in pages_for(actor.role):

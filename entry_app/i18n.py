@@ -52,7 +52,12 @@ def set_language(lang: str, *, persist: bool = True) -> None:
 
 def t(key: str, **params: Any) -> str:
     """The text of `key` in the user's language, formatted with `params`."""
-    lang = language()
+    return text(key, language(), **params)
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    """The text of `key` in a given language (outside a Streamlit run, e.g. the sign-in
+    page served over plain HTTP)."""
     texts = CATALOG.get(key)
     if texts is not None:
         template = texts.get(lang) or texts.get(DEFAULT) or key

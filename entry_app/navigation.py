@@ -18,77 +18,78 @@ class PageSpec:
 
 
 PAGES = [
-    PageSpec("pages/home.py", "page.home", ":material/home:", "nav.section.work", ()),
-    PageSpec("pages/leads.py", "page.leads", ":material/call:", "nav.section.work", SELLERS),
+    PageSpec("views/home.py", "page.home", ":material/home:", "nav.section.work", ()),
+    PageSpec("views/leads.py", "page.leads", ":material/call:", "nav.section.work", SELLERS),
     PageSpec(
-        "pages/customers.py",
+        "views/customers.py",
         "page.customers",
         ":material/apartment:",
         "nav.section.work",
         (*SELLERS, "data_steward"),
     ),
     PageSpec(
-        "pages/projects.py",
+        "views/projects.py",
         "page.projects",
         ":material/work:",
         "nav.section.work",
         (*SELLERS, "finance"),
     ),
     PageSpec(
-        "pages/project.py",
+        "views/project.py",
         "page.project",
         ":material/dashboard:",
         "nav.section.work",
         (*SELLERS, "finance"),
     ),
     PageSpec(
-        "pages/activities.py", "page.activities", ":material/event:", "nav.section.work", SELLERS
+        "views/activities.py", "page.activities", ":material/event:", "nav.section.work", SELLERS
     ),
     PageSpec(
-        "pages/expenses.py", "page.expenses", ":material/payments:", "nav.section.work", SELLERS
+        "views/expenses.py", "page.expenses", ":material/payments:", "nav.section.work", SELLERS
     ),
     PageSpec(
-        "pages/reports.py", "page.reports", ":material/receipt_long:", "nav.section.work", SELLERS
+        "views/reports.py", "page.reports", ":material/receipt_long:", "nav.section.work", SELLERS
     ),
     PageSpec(
-        "pages/qualify.py", "page.qualify", ":material/fact_check:", "nav.section.manage", DECIDERS
+        "views/qualify.py", "page.qualify", ":material/fact_check:", "nav.section.manage", DECIDERS
     ),
     PageSpec(
-        "pages/approvals.py",
+        "views/approvals.py",
         "page.approvals",
         ":material/approval:",
         "nav.section.manage",
         (*DECIDERS, "finance"),
     ),
-    PageSpec("pages/targets.py", "page.targets", ":material/flag:", "nav.section.manage", DECIDERS),
+    PageSpec("views/targets.py", "page.targets", ":material/flag:", "nav.section.manage", DECIDERS),
     PageSpec(
-        "pages/steward.py",
+        "views/steward.py",
         "page.steward",
         ":material/verified:",
         "nav.section.data",
         ("data_steward", "admin"),
     ),
     PageSpec(
-        "pages/import_data.py",
+        "views/import_data.py",
         "page.import",
         ":material/upload_file:",
         "nav.section.data",
         ("data_steward", "admin"),
     ),
     PageSpec(
-        "pages/admin_users.py",
+        "views/admin_users.py",
         "page.admin_users",
         ":material/group:",
         "nav.section.admin",
         ("admin",),
     ),
     PageSpec(
-        "pages/admin_reference.py",
+        "views/admin_reference.py",
         "page.admin_reference",
         ":material/tune:",
         "nav.section.admin",
         ("admin",),
     ),
+    PageSpec("views/account.py", "page.account", ":material/person:", "nav.section.work", ()),
 ]
 
 

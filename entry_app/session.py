@@ -1,45 +1,33 @@
-"""Who is signed in: the login form, the session token that survives a browser reload,
-and sign-out. Both apps (entry and dashboards) import this module.
+"""Who is signed in, for every run of either app (entry, dashboards).
 
-A Streamlit session lives as long as its browser tab's websocket; a reload starts a new
-one. So a successful sign-in also issues a short-lived signed token that is kept in the
-URL (`?sid=...`). On a new session the token is checked (signature, expiry) and then
-verified against the store: the user must still exist, be active and not locked, and the
-token is bound to the user's current password hash, so a password change ends every
-session. Sign-out revokes the token in this server process. The token is in the URL, so
-sharing the URL shares the session until the token expires (8 hours); the login page says
-so.
+Signing in happens on the sign-in page (entry_app.web), which leaves the session's token
+in an HttpOnly cookie; no address ever carries it. Each run takes the token from the
+cookies of the browser's connection and asks the store whether the session is still live
+(ingest.auth.sessions, at most a few seconds stale), so a sign-out, a disabled account, a
+changed role or password and the idle timeout end it in an open tab at its next
+interaction, in both apps, whichever process serves them.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
-import os
-import secrets
-import threading
-import time
-from pathlib import Path
+import json
+from html import escape
+from urllib.parse import urlsplit
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from entry_app.i18n import LANGUAGES, language_switcher, set_language, t
+from entry_app.i18n import LANGUAGES, set_language, t
+from entry_app.web import SESSION_COOKIE, safe_next, signin_url
+from ingest.auth.sessions import SessionUser, end_session, session_user
 from ingest.commands.base import Actor, CommandError
-from ingest.commands.users import authenticate, set_locale
-from ingest.settings import data_dir
-from ingest.store.db import get_engine, read_session
-from ingest.store.models import User, utcnow
+from ingest.commands.users import set_locale
+from ingest.store.db import get_engine
 
-TOKEN_PARAM = "sid"
-TOKEN_TTL_S = 8 * 3600
-ACTOR_KEY = "session.actor"
+# The session's token for this run. A test (AppTest has no cookies) may set it directly;
+# a browser cannot, since no widget has this key.
 TOKEN_KEY = "session.token"
-
-_revoked: set[str] = set()
-_revoked_lock = threading.Lock()
 
 
 def engine() -> Engine:
@@ -47,185 +35,88 @@ def engine() -> Engine:
     return get_engine()
 
 
-# --- tokens ------------------------------------------------------------------------------
+def _token() -> str | None:
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None:
+        token = st.context.cookies.get(SESSION_COOKIE)
+        if not isinstance(token, str) or not token:
+            return None  # no cookie (AppTest has none at all)
+        st.session_state[TOKEN_KEY] = token
+    return token
 
 
-def _secret() -> bytes:
-    """CRM_SESSION_SECRET, else a random key kept beside the store (created once, 0600)."""
-    configured = os.environ.get("CRM_SESSION_SECRET")
-    if configured:
-        return configured.encode()
-    path = Path(data_dir()) / "session.key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
-
-
-def _signature(user_id: int, expires: int, password_hash: str) -> str:
-    payload = f"{user_id}.{expires}.{password_hash}".encode()
-    digest = hmac.new(_secret(), payload, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
-
-
-def issue_token(user_id: int, store: Engine | None = None) -> str:
-    with read_session(store or engine()) as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        password_hash = user.password_hash
-    expires = int(time.time()) + TOKEN_TTL_S
-    return f"{user_id}.{expires}.{_signature(user_id, expires, password_hash)}"
-
-
-def actor_from_token(token: str | None, store: Engine | None = None) -> Actor | None:
-    """The actor a token stands for, or None when it is forged, expired, revoked, or its
-    user can no longer sign in."""
-    if not token or token in _revoked:
-        return None
-    try:
-        user_id_text, expires_text, signature = token.split(".")
-        user_id, expires = int(user_id_text), int(expires_text)
-    except ValueError:
-        return None
-    if expires < time.time():
-        return None
-    with read_session(store or engine()) as session:
-        user = session.get(User, user_id)
-        if user is None or not user.is_active:
-            return None
-        if user.locked_until is not None and user.locked_until > utcnow():
-            return None
-        expected = _signature(user_id, expires, user.password_hash)
-        if not hmac.compare_digest(expected, signature):
-            return None
-        return _actor(user)
-
-
-def _actor(user: User) -> Actor:
-    return Actor(
-        id=user.id,
-        role=user.role,
-        department_id=user.department_id,
-        manager_id=user.manager_id,
-        username=user.username,
-    )
-
-
-def revoke(token: str | None) -> None:
-    if token:
-        with _revoked_lock:
-            _revoked.add(token)
-
-
-# --- the Streamlit session ---------------------------------------------------------------
+def current_user() -> SessionUser | None:
+    """The signed-in user of this run, or None."""
+    user = session_user(_token(), engine())
+    if user is not None and "i18n.language" not in st.session_state and user.locale in LANGUAGES:
+        set_language(user.locale, persist=False)
+    return user
 
 
 def current_actor() -> Actor | None:
-    """The signed-in user, restored from the URL's token after a reload."""
-    actor = st.session_state.get(ACTOR_KEY)
-    if actor is not None:
-        token = st.session_state.get(TOKEN_KEY)
-        if token in _revoked:
-            _forget()
-            return None
-        # Page switches may drop query parameters; the token goes back into the URL.
-        if token and st.query_params.get(TOKEN_PARAM) != token:
-            st.query_params[TOKEN_PARAM] = token
-        return actor
-    token = st.query_params.get(TOKEN_PARAM)
-    actor = actor_from_token(token)
-    if actor is None:
-        if token:
-            del st.query_params[TOKEN_PARAM]
-        return None
-    _remember(actor, token)  # type: ignore[arg-type]
-    return actor
-
-
-def _remember(actor: Actor, token: str) -> None:
-    st.session_state[ACTOR_KEY] = actor
-    st.session_state[TOKEN_KEY] = token
-    st.query_params[TOKEN_PARAM] = token
-    if "i18n.language" not in st.session_state:
-        with read_session(engine()) as session:
-            user = session.get(User, actor.id)
-            locale = user.locale if user is not None else None
-        if locale in LANGUAGES:
-            set_language(locale, persist=False)
-
-
-def _forget() -> None:
-    for key in (ACTOR_KEY, TOKEN_KEY):
-        st.session_state.pop(key, None)
-    if TOKEN_PARAM in st.query_params:
-        del st.query_params[TOKEN_PARAM]
-
-
-def sign_in(username: str, password: str) -> str | None:
-    """Check the password; on success remember the user and return None, else the reason
-    to show (bad credentials, locked until ..., disabled)."""
-    result = authenticate(username.strip(), password, engine())
-    if not result.ok:
-        if result.reason == "locked" and result.locked_until is not None:
-            # Stored in UTC; shown as minutes left, which needs no timezone.
-            left = max(1, int((result.locked_until - utcnow()).total_seconds() // 60) + 1)
-            return t("login.locked", minutes=left)
-        return t(f"login.{result.reason}")
-    token = issue_token(result.user_id)  # type: ignore[arg-type]
-    actor = actor_from_token(token)
-    assert actor is not None
-    chosen = st.session_state.get("i18n.language")
-    _remember(actor, token)
-    if chosen:
-        # A language picked on the login page is a choice: it follows the user from now on.
-        save_locale(chosen)
-    return None
+    user = current_user()
+    return user.actor if user is not None else None
 
 
 def require_sign_in() -> Actor:
-    """The signed-in actor; otherwise draw the login form and stop the page here."""
-    actor = current_actor()
-    if actor is not None:
-        return actor
-    _login_form()
-    st.stop()
+    """The signed-in actor. Without a live session the browser goes to the sign-in page;
+    a user who must change a demo or temporary password does that first."""
+    user = current_user()
+    if user is None:
+        _to_signin_page(t("login.ended") if _token() else t("login.required"))
+    elif user.must_change_password:
+        from entry_app.account import password_form  # the form calls back into this module
+
+        st.title(t("account.must_change"))
+        password_form(user.actor, forced=True)
+        st.stop()
+    else:
+        return user.actor
     raise AssertionError("unreachable")  # st.stop() raises
 
 
-def _login_form() -> None:
+def _to_signin_page(message: str) -> None:
+    """Forget this tab's state and send the browser to the sign-in page, to come back to
+    the same page and filters afterwards."""
+    _clear_state()
+    target = signin_url(safe_next(_here()))
     st.title(t("app.title"))
-    with st.sidebar:
-        language_switcher()
-    with st.form("login"):
-        st.subheader(t("login.heading"))
-        username = st.text_input(t("login.username"), key="login.username")
-        password = st.text_input(t("login.password"), type="password", key="login.password")
-        submitted = st.form_submit_button(t("login.submit"), type="primary")
-    if submitted:
-        if not username or not password:
-            st.error(t("login.missing"))
-        else:
-            problem = sign_in(username, password)
-            if problem is None:
-                st.rerun()
-            st.error(problem)
-    st.caption(t("login.reload_note", hours=TOKEN_TTL_S // 3600))
+    st.info(message)
+    # A link for browsers without script; the script saves the click.
+    st.html(
+        f'<a href="{escape(target)}" target="_self">{escape(t("login.go"))}</a>'
+        f"<script>window.location.assign({json.dumps(target)})</script>",
+        unsafe_allow_javascript=True,
+    )
+    st.stop()
 
 
-def sign_out() -> None:
-    revoke(st.session_state.get(TOKEN_KEY))
-    _forget()
-    # Everything the user did in this session goes, except their language choice and
-    # Streamlit's own entries ("$$..."), which it needs to keep running.
+def _here() -> str:
+    """This page's path and query (filters), from the browser's address."""
+    url = st.context.url
+    if not url:
+        return "/"
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _clear_state() -> None:
+    # Everything goes but the language choice and Streamlit's own entries ("$$..."),
+    # which it needs to keep running.
     for key in list(st.session_state.keys()):
         if not str(key).startswith(("i18n.", "$$")):
             del st.session_state[key]
 
 
+def sign_out() -> None:
+    """End the session in the store (every process, both apps) and leave."""
+    end_session(_token(), "signed_out", engine())
+    _to_signin_page(t("login.signed_out"))
+
+
 def save_locale(lang: str) -> None:
     """Keep the user's language choice on their record (best effort: the session has it)."""
-    actor = st.session_state.get(ACTOR_KEY)
+    actor = current_actor()
     if actor is None:
         return
     # A refusal still leaves the choice in force for this session.

@@ -15,20 +15,46 @@ STRINGS: dict[str, dict[str, str]] = {
     "login.username": _s("用户名", "Username"),
     "login.password": _s("密码", "Password"),
     "login.submit": _s("登录", "Sign in"),
-    "login.missing": _s("请输入用户名和密码", "Enter your username and password"),
-    "login.bad_credentials": _s("用户名或密码错误", "Wrong username or password"),
-    "login.disabled": _s("账户已停用，请联系管理员", "This account is disabled; ask an admin"),
-    "login.locked": _s(
-        "连续 5 次密码错误，账户已锁定，请 {minutes} 分钟后再试",
-        "Five failed attempts: the account is locked; try again in {minutes} minutes",
+    "login.failed": _s(
+        "登录失败：用户名或密码错误，或尝试次数过多，请稍后再试",
+        "Sign-in failed: wrong username or password, or too many attempts; try again later",
     ),
-    "login.reload_note": _s(
-        "登录后刷新浏览器仍保持登录（{hours} 小时内有效）。登录凭证保存在网址中，"
-        "请勿将带有 sid 参数的网址发给他人；用完请点击“退出登录”。",
-        "A browser reload keeps you signed in (for {hours} hours). The sign-in token is in"
-        " the address: do not share an address containing sid=; sign out when done.",
+    "login.form_expired": _s(
+        "登录页面已过期，请重新输入", "The sign-in page had expired; please enter it again"
     ),
+    "login.required": _s("请先登录", "Please sign in"),
+    "login.ended": _s(
+        "您的登录已失效（已退出、超时或账户有变动），请重新登录",
+        "Your session has ended (signed out, timed out or the account changed); sign in again",
+    ),
+    "login.signed_out": _s("您已退出登录", "You have signed out"),
+    "login.go": _s("前往登录", "Go to sign-in"),
+    "app.product": _s("CRM 销售管理", "CRM"),
     "nav.sign_out": _s("退出登录", "Sign out"),
+    "account.language": _s("界面语言", "Language"),
+    "account.change_password": _s("修改密码", "Change password"),
+    "account.current_password": _s("当前密码", "Current password"),
+    "account.new_password": _s("新密码", "New password"),
+    "account.repeat_password": _s("再次输入新密码", "Repeat the new password"),
+    "account.password_rules": _s(
+        "至少 10 位，不能包含用户名，不能是常见密码",
+        "At least 10 characters, not containing the username, not a common password",
+    ),
+    "account.must_change": _s("请设置您自己的密码", "Choose your own password"),
+    "account.must_change_help": _s(
+        "您正在使用初始密码或演示密码，继续使用前请设置一个只有您知道的新密码。",
+        "You signed in with an initial or demo password: choose a new one that only you"
+        " know before you continue.",
+    ),
+    "account.wrong_current_password": _s("当前密码不正确", "The current password is wrong"),
+    "account.passwords_differ": _s("两次输入的新密码不一致", "The new passwords differ"),
+    "account.password_unchanged": _s(
+        "新密码不能与当前密码相同", "The new password must differ from the current one"
+    ),
+    "account.password_changed": _s(
+        "密码已修改，其他设备上的登录已失效",
+        "Password changed; sessions on other devices have ended",
+    ),
     "nav.signed_in_as": _s("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
     "nav.section.work": _s("我的工作", "My work"),
     "nav.section.manage": _s("管理", "Management"),
@@ -87,6 +113,7 @@ STRINGS.update(
     {
         # --- pages ---
         "page.home": _s("工作台", "Home"),
+        "page.account": _s("我的账户", "My account"),
         "page.leads": _s("线索", "Leads"),
         "page.customers": _s("客户与联系人", "Customers & contacts"),
         "page.projects": _s("销售项目", "Sales projects"),
@@ -423,7 +450,7 @@ STRINGS.update(
         "admin.disable": _s("停用用户", "Disable user"),
         "admin.disabled": _s("用户已停用", "User disabled"),
         "admin.active": _s("启用", "Active"),
-        "admin.locked_until": _s("锁定至", "Locked until"),
+        "admin.must_change_password": _s("需修改初始密码", "Must change first password"),
         "admin.kind": _s("参考数据类别", "Kind"),
         "admin.kind.loss_reason": _s("失败原因", "Loss reasons"),
         "admin.kind.lead_source": _s("线索来源", "Lead sources"),

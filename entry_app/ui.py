@@ -161,7 +161,7 @@ def choose(
 def open_project(project_id: int) -> None:
     """Go to the project workspace for this project."""
     st.session_state["workspace.project_id"] = project_id
-    st.switch_page("pages/project.py")
+    st.switch_page("views/project.py")
 
 
 def no_access() -> None:

@@ -43,11 +43,12 @@ class _App:
     def __init__(self, user_id: int, engine: Any) -> None:
         from streamlit.testing.v1 import AppTest
 
-        from entry_app.session import issue_token
+        from entry_app.session import TOKEN_KEY
+        from ingest.auth.sessions import benchmark_session
 
         self.at = AppTest.from_file(str(APP), default_timeout=120)
         self.at.session_state["i18n.language"] = "zh_CN"
-        self.at.query_params["sid"] = issue_token(user_id, engine)
+        self.at.session_state[TOKEN_KEY] = benchmark_session(user_id, engine)
         self.at.run()
 
     def open(self, page: str, **state: Any) -> None:
@@ -143,21 +144,21 @@ def run_entry_bench(
     finance = _App(users["finance"], engine)
     steward = _App(users["steward"], engine)
     loads: list[tuple[str, _App, str, dict[str, Any]]] = [
-        ("rep: home", rep, "pages/home.py", {}),
-        ("rep: leads", rep, "pages/leads.py", {}),
-        ("rep: customers", rep, "pages/customers.py", {}),
-        ("rep: projects", rep, "pages/projects.py", {}),
-        ("rep: project workspace", rep, "pages/project.py", {"workspace.project_id": project_id}),
-        ("rep: activities", rep, "pages/activities.py", {}),
-        ("rep: expenses", rep, "pages/expenses.py", {}),
-        ("rep: reimbursement forms", rep, "pages/reports.py", {}),
-        ("manager: projects (team)", manager, "pages/projects.py", {}),
-        ("manager: lead queue", manager, "pages/qualify.py", {}),
-        ("manager: approvals", manager, "pages/approvals.py", {}),
-        ("executive: projects (all)", executive, "pages/projects.py", {}),
-        ("executive: customers (all)", executive, "pages/customers.py", {}),
-        ("finance: approvals", finance, "pages/approvals.py", {}),
-        ("steward: formal customers", steward, "pages/steward.py", {}),
+        ("rep: home", rep, "views/home.py", {}),
+        ("rep: leads", rep, "views/leads.py", {}),
+        ("rep: customers", rep, "views/customers.py", {}),
+        ("rep: projects", rep, "views/projects.py", {}),
+        ("rep: project workspace", rep, "views/project.py", {"workspace.project_id": project_id}),
+        ("rep: activities", rep, "views/activities.py", {}),
+        ("rep: expenses", rep, "views/expenses.py", {}),
+        ("rep: reimbursement forms", rep, "views/reports.py", {}),
+        ("manager: projects (team)", manager, "views/projects.py", {}),
+        ("manager: lead queue", manager, "views/qualify.py", {}),
+        ("manager: approvals", manager, "views/approvals.py", {}),
+        ("executive: projects (all)", executive, "views/projects.py", {}),
+        ("executive: customers (all)", executive, "views/customers.py", {}),
+        ("finance: approvals", finance, "views/approvals.py", {}),
+        ("steward: formal customers", steward, "views/steward.py", {}),
     ]
     for round_no in range(repeat):
         for name, app, page, state in loads:
@@ -165,12 +166,12 @@ def run_entry_bench(
             measure(f"load {name}", app.rerun)
         stamp = f"{dt.datetime.now():%H%M%S%f}-{round_no}"
 
-        rep.open("pages/leads.py")
+        rep.open("views/leads.py")
         rep.fill("lead_create", company_name=f"基准测试公司 {stamp}", phone="010-12345678")
         measure("submit rep: new lead", lambda: rep.submit("lead_create"))
 
         rep.open(
-            "pages/project.py",
+            "views/project.py",
             **{
                 "workspace.project_id": project_id,
                 "workspace.tab": CATALOG["ws.tab.history"]["zh_CN"],
@@ -191,7 +192,7 @@ def run_entry_bench(
         rep.fill(f"move_stage_{project_id}", stage=stages[round_no % len(stages)])
         measure("submit rep: move stage", lambda: rep.submit(f"move_stage_{project_id}"))
         # The expense form is on the workspace's expenses tab (only the open tab runs).
-        rep.open("pages/project.py", **{"workspace.tab": CATALOG["ws.tab.expenses"]["zh_CN"]})
+        rep.open("views/project.py", **{"workspace.tab": CATALOG["ws.tab.expenses"]["zh_CN"]})
         rep.fill(f"ws_expense_{project_id}", amount=f"{100 + round_no}.00")
         measure("submit rep: expense on project", lambda: rep.submit(f"ws_expense_{project_id}"))
 
@@ -201,7 +202,7 @@ def run_entry_bench(
             LeadInput(f"待认定 {stamp}", "phone_inquiry", phone="010-87654321"),
             source="bench",
         )
-        manager.open("pages/qualify.py", **{"qualify.lead": lead_id})
+        manager.open("views/qualify.py", **{"qualify.lead": lead_id})
         manager.fill(f"qualify_{lead_id}", amount="1000000")
         qualify_form = f"qualify_{lead_id}"
         measure("submit manager: qualify lead", lambda form=qualify_form: manager.submit(form))

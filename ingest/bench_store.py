@@ -47,10 +47,15 @@ class ConcurrentRun:
 
 
 def concurrent_writers(
-    threads: int, seconds: float, write: Callable[[int, int], int]
+    threads: int,
+    seconds: float,
+    write: Callable[[int, int], int],
+    stop: threading.Event | None = None,
 ) -> ConcurrentRun:
-    """Run `write(thread_no, i)` in `threads` threads for `seconds`; collect ids and errors."""
+    """Run `write(thread_no, i)` in `threads` threads for `seconds` (or until `stop` is
+    set); collect ids and errors."""
     run = ConcurrentRun(threads=threads, seconds=seconds)
+    began = time.perf_counter()
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
     start = threading.Barrier(threads)
@@ -58,7 +63,7 @@ def concurrent_writers(
     def worker(thread_no: int) -> None:
         start.wait()
         i = 0
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not (stop and stop.is_set()):
             try:
                 new_id = write(thread_no, i)
             except Exception as error:  # a benchmark records every failure, of any kind
@@ -75,6 +80,7 @@ def concurrent_writers(
         thread.start()
     for thread in pool:
         thread.join()
+    run.seconds = time.perf_counter() - began
     return run
 
 

@@ -191,11 +191,12 @@ def user_disable(username: str) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @friendly_errors
 def user_set_password(username: str, password: str) -> None:
-    """Set a new password (also lifts a lockout)."""
+    """Give a user a temporary password, which they replace at their next sign-in (their
+    sessions end)."""
     from ingest.commands.users import set_password
 
     set_password(None, None, _user_id(username), password, source="cli")
-    click.echo(f"password set for {username}")
+    click.echo(f"temporary password set for {username}: they choose their own at next sign-in")
 
 
 @user.command("demo")
@@ -204,7 +205,7 @@ def user_demo() -> None:
     """Create one demo account per role (password printed)."""
     from ingest.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
 
-    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    click.echo(f"demo accounts (first password {DEMO_PASSWORD}, changed at the first sign-in):")
     for username, role, name in ensure_demo_accounts():
         click.echo(f"  {username:<9} {role:<16} {name}")
 
@@ -398,6 +399,26 @@ def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None
     from ingest.bench_store import run_store_bench
 
     result = run_store_bench(ops=ops, threads=threads, seconds=seconds, out=out)
+    click.echo(result.summary())
+
+
+@bench.command("signin")
+@click.option("--attempts", default=200, show_default=True, help="Wrong-password sign-ins.")
+@click.option("--addresses", default=5, show_default=True, help="Addresses they come from.")
+@click.option("--writers", default=8, show_default=True, help="Writers working meanwhile.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/signin.json).")
+@friendly_errors
+def bench_signin(attempts: int, addresses: int, writers: int, out: str | None) -> None:
+    """Writers' latency quiet and during a flood of wrong passwords; the flood audited and
+    throttled, and an admin still signing in from a clean address. Writes bench records
+    and sign-in attempts: use a bench store."""
+    from ingest.bench_signin import bench_admin, run_signin_flood
+    from ingest.store.db import get_engine
+
+    admin, password = bench_admin(get_engine())
+    result = run_signin_flood(
+        admin, password, attempts=attempts, addresses=addresses, writers=writers, out=out
+    )
     click.echo(result.summary())
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from ingest.auth.passwords import DEMO_PASSWORD
 from ingest.commands.users import UserInput, add_user
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import User
 
-DEMO_PASSWORD = "crm-demo-2026"
+__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "ensure_demo_accounts"]
 
 # username, display name, role, department, region, manager username, industries
 DEMO_ACCOUNTS = [

@@ -57,7 +57,7 @@ from ingest.store.models import ENTITY_TABLES
 
 WATERMARKS = "raw._watermarks"
 # Credentials and sign-in state never leave the operational store.
-PRIVATE_COLUMNS = {"users": {"password_hash", "failed_logins", "locked_until"}}
+PRIVATE_COLUMNS = {"users": {"password_hash", "must_change_password"}}
 
 
 def extracted_columns(table: Table) -> list[Column[Any]]:

@@ -798,7 +798,7 @@ def users(
             manager.display_name.label("manager"),
             User.locale,
             User.is_active,
-            User.locked_until,
+            User.must_change_password,
         )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(manager, manager.id == User.manager_id)

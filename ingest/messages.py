@@ -79,7 +79,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "You may only assign to someone in your team or department",
     ),
     "user_exists": ("用户名已存在", "This username is taken"),
-    "weak_password": ("密码至少 8 位", "Password must be at least 8 characters"),
+    "password_too_short": ("密码至少 10 位", "Password must be at least 10 characters"),
+    "password_has_username": ("密码不能包含用户名", "Password must not contain the username"),
+    "password_too_common": (
+        "密码过于常见，容易被猜中，请换一个",
+        "This password is too common and easily guessed; choose another",
+    ),
     "invalid_role": ("无效的角色", "Invalid role"),
     "lines_required": ("至少需要一行产品", "At least one product line is required"),
     "customer_mismatch": ("联系人不属于该项目的客户", "The contact belongs to another customer"),

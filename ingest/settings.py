@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -14,3 +15,20 @@ def data_dir() -> Path:
 
 def store_url() -> str:
     return os.environ.get("CRM_STORE_URL") or f"sqlite:///{data_dir() / 'crm.db'}"
+
+
+def session_idle_timeout() -> dt.timedelta:
+    """CRM_SESSION_IDLE_HOURS: a session unused this long ends (default 8)."""
+    return dt.timedelta(hours=float(os.environ.get("CRM_SESSION_IDLE_HOURS", "8")))
+
+
+def secure_cookies() -> bool:
+    """CRM_SECURE_COOKIES=1 when the apps are served over HTTPS (e.g. behind a proxy)."""
+    return os.environ.get("CRM_SECURE_COOKIES", "").lower() in ("1", "true", "yes")
+
+
+def trusted_proxies() -> frozenset[str]:
+    """CRM_TRUSTED_PROXIES: addresses of reverse proxies whose X-Forwarded-For names the
+    client (comma-separated; none by default)."""
+    raw = os.environ.get("CRM_TRUSTED_PROXIES", "")
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())

@@ -78,7 +78,7 @@ def dagster_services(host: str) -> list[Service]:
 
 def entry_app_service(host: str) -> Service:
     """The entry app (Streamlit); XSRF protection stays on (Streamlit's default)."""
-    app = Path(__file__).resolve().parent.parent / "entry_app" / "app.py"
+    app = Path(__file__).resolve().parent.parent / "entry_app" / "server.py"
     port = os.environ.get("CRM_ENTRY_PORT", "8501")
     return Service(
         "entry app",
@@ -115,9 +115,33 @@ def services(docs: Path | None) -> list[Service]:
     return found
 
 
+def demo_password_warning() -> str | None:
+    """A loud note while anyone could sign in with the published demo password."""
+    from ingest.auth.signin import accounts_on_demo_password
+
+    exposed = accounts_on_demo_password()
+    if not exposed:
+        return None
+    shown = ", ".join(exposed[:10]) + (
+        f" and {len(exposed) - 10} more" if len(exposed) > 10 else ""
+    )
+    bar = "!" * 78
+    return (
+        f"{bar}\n"
+        f"WARNING: {len(exposed)} active account(s) still have the published demo password:\n"
+        f"  {shown}\n"
+        "Anyone who can reach these servers can sign in as them until each signs in once\n"
+        "and chooses their own password, or an admin disables them (`crm user disable`).\n"
+        f"{bar}"
+    )
+
+
 def serve() -> None:
     # Stopped by a signal (a service manager, `timeout`), still stop the children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    warning = demo_password_warning()
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     prepare_instance()  # before the UI and the daemon open it together
     docs = generate_docs(snapshots.build_path())
     running = []

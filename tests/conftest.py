@@ -117,6 +117,7 @@ def make_org(engine: Engine) -> Org:
                 password=PASSWORD,
                 department=department,
                 manager_id=manager,
+                must_change_password=False,  # the people of the test company chose theirs
                 **kw,
             ),
         )

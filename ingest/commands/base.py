@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ingest.messages import Message
 from ingest.store.db import get_engine, write_session
-from ingest.store.models import AuditLog, IdempotencyKey, User, utcnow
+from ingest.store.models import SECRET_COLUMNS, AuditLog, IdempotencyKey, User, utcnow
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -314,8 +314,12 @@ class Context:
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
-    """The row's column values, for the audit log's before/after."""
-    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+    """The row's column values, for the audit log's before/after; secrets left out."""
+    return {
+        attr.key: getattr(obj, attr.key)
+        for attr in inspect(obj).mapper.column_attrs
+        if attr.key not in SECRET_COLUMNS
+    }
 
 
 def _dump(values: dict[str, Any]) -> str:

@@ -1,15 +1,14 @@
-"""Users, roles and passwords (argon2), and sign-in with a lockout after failed attempts."""
+"""Users, roles and passwords (argon2). Signing in is ingest.auth's job."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
+from ingest.auth.passwords import password_problem
 from ingest.commands.base import (
     ROLES,
     Checks,
@@ -18,12 +17,7 @@ from ingest.commands.base import (
     command,
     snapshot,
 )
-from ingest.store.db import get_engine, write_session
-from ingest.store.models import Department, Industry, Region, User, UserIndustry, utcnow
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD = 8
+from ingest.store.models import Department, Industry, Region, User, UserIndustry
 
 
 @functools.cache
@@ -44,6 +38,8 @@ class UserInput:
     locale: str = "zh_CN"
     industries: list[str] = field(default_factory=list)
     external_id: str | None = None
+    # An initial password is the admin's choice: its owner replaces it at first sign-in.
+    must_change_password: bool = True
 
 
 @command("user.add")
@@ -55,8 +51,9 @@ def add_user(ctx: Context, data: UserInput) -> int:
     role = checks.choice("role", data.role, ROLES)
     email = checks.email("email", data.email)
     locale = checks.choice("locale", data.locale, ("zh_CN", "en"))
-    if not data.password or len(data.password) < MIN_PASSWORD:
-        checks.fail("password", "weak_password")
+    problem = password_problem(username, data.password, temporary=data.must_change_password)
+    if problem:
+        checks.fail("password", problem)
     if username and ctx.session.scalar(select(User.id).where(User.username == username)):
         checks.fail("username", "user_exists")
     checks.done()
@@ -80,6 +77,7 @@ def add_user(ctx: Context, data: UserInput) -> int:
             region_id=region_id,
             manager_id=data.manager_id,
             password_hash=hasher().hash(data.password),  # type: ignore[arg-type]
+            must_change_password=data.must_change_password,
             external_id=data.external_id,
         )
     )
@@ -102,15 +100,18 @@ def disable_user(ctx: Context, user_id: int) -> int:
 
 @command("user.set_password")
 def set_password(ctx: Context, user_id: int, password: str) -> int:
-    if ctx.actor.id != user_id:
+    """A user's own new password, or a temporary one an admin gives (changed at the next
+    sign-in). Either ends the user's other sessions: they were opened with the old one."""
+    own = ctx.actor.id == user_id
+    if not own:
         ctx.require_role("admin")
-    if not password or len(password) < MIN_PASSWORD:
-        raise CommandError.one("password", "weak_password")
     user = ctx.get(User, user_id, "user_id")
+    problem = password_problem(user.username, password, temporary=not own)
+    if problem:
+        raise CommandError.one("password", problem)
     before = snapshot(user)
     user.password_hash = hasher().hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    user.must_change_password = not own
     ctx.audit("user.set_password", user, before)
     return user.id
 
@@ -130,37 +131,3 @@ def set_locale(ctx: Context, user_id: int, locale: str | None) -> int:
     user.locale = value
     ctx.audit("user.set_locale", user, before)
     return user.id
-
-
-@dataclass(frozen=True)
-class SignIn:
-    ok: bool
-    user_id: int | None = None
-    reason: str | None = None  # bad_credentials | locked | disabled
-    locked_until: dt.datetime | None = None
-
-
-def authenticate(username: str, password: str, engine: Engine | None = None) -> SignIn:
-    """Check a password; five failures in a row lock the account for 15 minutes."""
-    with write_session(engine or get_engine()) as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            return SignIn(False, reason="bad_credentials")
-        now = utcnow()
-        if user.locked_until and user.locked_until > now:
-            return SignIn(False, reason="locked", locked_until=user.locked_until)
-        if not user.is_active:
-            return SignIn(False, reason="disabled")
-        try:
-            hasher().verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.failed_logins = 0
-                user.locked_until = now + LOCKOUT
-                return SignIn(False, reason="locked", locked_until=user.locked_until)
-            return SignIn(False, reason="bad_credentials")
-        if user.failed_logins or user.locked_until:
-            user.failed_logins = 0
-            user.locked_until = None
-        return SignIn(True, user_id=user.id)

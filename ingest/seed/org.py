@@ -287,7 +287,7 @@ def user_rows(org: Org, ref: Ref, pw_hash: str, created_sec: int) -> dict[str, l
             "locale",
             "password_hash",
             "is_active",
-            "failed_logins",
+            "must_change_password",
             "created_at",
         )
     }
@@ -304,7 +304,7 @@ def user_rows(org: Org, ref: Ref, pw_hash: str, created_sec: int) -> dict[str, l
         rows["locale"].append("zh_CN")
         rows["password_hash"].append(pw_hash)
         rows["is_active"].append(True)
-        rows["failed_logins"].append(0)
+        rows["must_change_password"].append(True)  # the demo password is only a first one
         rows["created_at"].append(created_sec + 60 * i)
     return rows
 

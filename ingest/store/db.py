@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.settings import store_url
-from ingest.store.models import ChangeCounter, DeletedRow
+from ingest.store.models import ENTITY_TABLES, ChangeCounter, DeletedRow
 
 # SQLite has no decimal type; SQLAlchemy stores Numeric(18,2) as REAL and quantises on
 # read, which is exact for amounts below 10^13 yuan. Say so once instead of on every row.
@@ -87,6 +87,17 @@ def write_session(engine: Engine | None = None, actor_id: int | None = None) -> 
         yield session
 
 
+@contextmanager
+def bookkeeping_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A short write transaction for the store's own bookkeeping (sessions, sign-in
+    attempts): no change number, so it neither waits on the change counter's lock on
+    PostgreSQL nor wakes the refresh. Only tables the warehouse does not mirror."""
+    engine = engine or get_engine()
+    with _session_factory(engine)() as session, session.begin():
+        session.info["bookkeeping"] = True
+        yield session
+
+
 @functools.cache
 def _session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
@@ -115,6 +126,8 @@ def _stamp_changes(session: Session, _context, _instances) -> None:  # type: ign
         raise exc.InvalidRequestError("Writes go through write_session (the domain commands).")
     seq = session.info.get("change_seq")
     if seq is None:
+        if session.info.get("bookkeeping"):
+            _refuse_mirrored_writes(session)
         return
     actor_id = session.info.get("actor_id")
     for obj in session.new:
@@ -138,4 +151,13 @@ def _stamp_changes(session: Session, _context, _instances) -> None:  # type: ign
                     deleted_by=actor_id,
                     change_seq=seq,
                 )
+            )
+
+
+def _refuse_mirrored_writes(session: Session) -> None:
+    """Rows the warehouse mirrors need a change number: bookkeeping may not write them."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj.__table__ in ENTITY_TABLES or isinstance(obj, DeletedRow):
+            raise exc.InvalidRequestError(
+                f"{obj.__tablename__} rows are written by the domain commands"
             )

@@ -99,7 +99,8 @@ class AuditLog(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(300), default="app")
-    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The write's change number; None for events that change no data (sign-ins).
+    change_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
@@ -111,6 +112,40 @@ class IdempotencyKey(Base):
     command: Mapped[str] = mapped_column(String(60))
     result: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept, so
+    reading this table does not sign anyone in. A session ends on sign-out, idle timeout,
+    or when the user's role or password differs from those it was opened with."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_digest: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class SignInAttempt(Base):
+    """Recent sign-in attempts, the memory of the sign-in throttle (the audit log keeps
+    the lasting record)."""
+
+    __tablename__ = "sign_in_attempts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(Id)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_sign_in_attempts_address", "address", "at"),
+        Index("ix_sign_in_attempts_user", "user_id", "at"),
+    )
 
 
 # --- organisation and reference data -----------------------------------------------------
@@ -166,6 +201,10 @@ class Stage(Tracked, Base):
     )
 
 
+# Columns whose values are secrets: never written to the audit log, logs or exports.
+SECRET_COLUMNS = frozenset({"password_hash"})
+
+
 class User(Tracked, Base):
     __tablename__ = "users"
     username: Mapped[str] = mapped_column(String(60), unique=True)
@@ -177,9 +216,9 @@ class User(Tracked, Base):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     password_hash: Mapped[str] = mapped_column(String(200))
+    # A demo or admin-set password: the user must choose their own at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 

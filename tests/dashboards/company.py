@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from dashboards import reader
 from ingest.store.db import get_engine
 from orchestration.refresh import run_refresh
+from tests.signin import choose_passwords
 
 AS_OF = dt.date(2026, 11, 27)
 _built: list[Company] = []
@@ -42,6 +43,7 @@ def seeded_company(tmp_path_factory: pytest.TempPathFactory) -> Company:
             [sys.executable, "-m", "ingest.cli", *args], env=env, check=True, capture_output=True
         )
     engine = get_engine(f"sqlite:///{root / 'crm.db'}")
+    choose_passwords(engine)
     warehouse = root / "warehouse" / "build.duckdb"
     warehouse.parent.mkdir(exist_ok=True)
     run_refresh(full=True, as_of=str(AS_OF), engine=engine, warehouse=warehouse)

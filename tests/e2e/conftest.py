@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,27 +53,20 @@ def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> N
     raise TimeoutError(f"streamlit did not answer at {url}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("e2e")
-    shutil.copy(sqlite_template, data_dir / "crm.db")
-    url = f"sqlite:///{data_dir / 'crm.db'}"
-    engine = get_engine(url)
-    ensure_demo_accounts(engine)
+@contextmanager
+def streamlit_server(script: str, data_dir: Path, url: str) -> Iterator[str]:
+    """One of the apps (`entry_app/server.py`, `dashboards/server.py`) served on a free
+    port of 127.0.0.1 on a data directory; yields its base URL."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "CRM_STORE_URL": url,
-        "CRM_DATA_DIR": str(data_dir),
-        "CRM_SESSION_SECRET": "e2e-secret",
-    }
+    env = {**os.environ, "CRM_STORE_URL": url, "CRM_DATA_DIR": str(data_dir)}
+    name = script.split("/")[0]
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "entry_app" / "app.py"),
+            str(ROOT / script),
             *("--server.port", str(port), "--server.address", "127.0.0.1"),
             *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
             *("--server.fileWatcherType", "none"),
@@ -80,19 +74,30 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
         env=env,
         cwd=data_dir,
         stdout=subprocess.DEVNULL,
-        stderr=(data_dir / "streamlit.log").open("w"),
+        stderr=(data_dir / f"{name}.log").open("w"),
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, process)
-        yield Server(base, engine, data_dir)
+        yield base
     finally:
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("e2e")
+    shutil.copy(sqlite_template, data_dir / "crm.db")
+    url = f"sqlite:///{data_dir / 'crm.db'}"
+    engine = get_engine(url)
+    ensure_demo_accounts(engine)
+    with streamlit_server("entry_app/server.py", data_dir, url) as base:
+        yield Server(base, engine, data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from dashboards import charts, queries, serve
 from dashboards.scope import PAGES, Filters
-from entry_app.session import issue_token
+from entry_app.web import SESSION_COOKIE
+from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
 from ingest.store.db import read_session
@@ -63,10 +64,10 @@ def people(company: Company) -> dict[str, Actor]:
 
 def open_page(browser, site: str, company: Company, actor: Actor, path: str):
     context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+    token = open_session(actor.id, engine=company.engine)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": site}])
     page = context.new_page()
-    token = issue_token(actor.id, company.engine)
-    joiner = "&" if "?" in path else "?"
-    page.goto(f"{site}/{path}{joiner}sid={token}")
+    page.goto(f"{site}/{path}")
     page.wait_for_selector(".js-plotly-plot", timeout=90_000)
     page.wait_for_selector('[data-testid="stMetricValue"]', timeout=30_000)
     return page
@@ -84,9 +85,8 @@ def test_every_page_opens_and_shows_the_query_modules_numbers(
 ) -> None:
     actor = people[role]
     page = open_page(browser, site, company, actor, PAGES[0])
-    token = issue_token(actor.id, company.engine)
     for name in PAGES:
-        page.goto(f"{site}/{name}?sid={token}")
+        page.goto(f"{site}/{name}")
         page.wait_for_selector(".js-plotly-plot", timeout=90_000)
         page.wait_for_selector('[data-testid="stMetricValue"]', timeout=30_000)
         page.screenshot(path=str(artifacts / f"{role}-{name}.png"), full_page=True)

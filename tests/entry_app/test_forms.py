@@ -31,7 +31,7 @@ from tests.entry_app.scenery import build
 
 
 def test_lead_capture_refusal_keeps_input_then_saves_once(app, store: Engine, company: Org) -> None:
-    at = app(company.rep, "pages/leads.py")
+    at = app(company.rep, "views/leads.py")
     before = count(store, Lead)
     fill(at, "lead_create", company_name="", phone="abc")
     submit(at, "lead_create")
@@ -65,7 +65,7 @@ def test_manager_qualifies_a_lead_into_a_project_type_project(
         company.rep,
         LeadInput("华北水务集团", "design_institute", contact_name="王工", industry="power"),
     )
-    at = app(company.manager, "pages/qualify.py")
+    at = app(company.manager, "views/qualify.py")
     at.selectbox(key="qualify.lead").set_value(lead_id).run()
     form = f"qualify_{lead_id}"
     fill(at, form, sales_mode="project_type", amount="")
@@ -86,7 +86,7 @@ def test_manager_qualifies_a_lead_into_a_project_type_project(
 
 def test_manager_rejects_a_lead_only_with_a_reason(app, store: Engine, company: Org) -> None:
     lead_id = create_lead(store, company.rep, LeadInput("某公司", "web_search", phone="12345678"))
-    at = app(company.manager, "pages/qualify.py")
+    at = app(company.manager, "views/qualify.py")
     submit(at, f"reject_{lead_id}")
     assert any("This field is required" in text for text in errors(at))
     fill(at, f"reject_{lead_id}", reason="预算不足，无项目")
@@ -102,7 +102,7 @@ def test_workspace_stage_forecast_competitor_expense_issue(
     pid = scenery.project_id
     at = app(company.rep)
     at.session_state["workspace.project_id"] = pid
-    at.switch_page("pages/project.py").run()
+    at.switch_page("views/project.py").run()
     assert not at.exception
 
     fill(at, f"move_stage_{pid}", stage="si_proposal_delivered", note="方案已提交")
@@ -153,7 +153,7 @@ def test_close_lost_needs_a_reason(app, store: Engine, company: Org) -> None:
     pid = scenery.project_id
     at = app(company.rep)
     at.session_state["workspace.project_id"] = pid
-    at.switch_page("pages/project.py").run()
+    at.switch_page("views/project.py").run()
     at.button(key="ws.open_lost").click().run()
     submit(at, f"close_lost_{pid}")
     assert any("This field is required" in text for text in errors(at))
@@ -174,7 +174,7 @@ def test_close_won_generates_the_contract(app, store: Engine, company: Org) -> N
     pid = scenery.project_id
     at = app(company.rep)
     at.session_state["workspace.project_id"] = pid
-    at.switch_page("pages/project.py").run()
+    at.switch_page("views/project.py").run()
     at.button(key="ws.open_won").click().run()
     fill(at, f"close_won_{pid}", amount="0")
     submit(at, f"close_won_{pid}")
@@ -187,13 +187,13 @@ def test_close_won_generates_the_contract(app, store: Engine, company: Org) -> N
 
 def test_expense_report_submit_and_approvals_to_payment(app, store: Engine, company: Org) -> None:
     scenery = build(store, company)
-    at = app(company.rep, "pages/expenses.py")
+    at = app(company.rep, "views/expenses.py")
     fill(at, "expense_create", category="transport", amount="88", project_id=scenery.project_id)
     submit(at, "expense_create")
     expense = one(store, Expense, Expense.category == "transport")
     assert expense.amount == Decimal("88.00") and expense.report_id is None
 
-    at.switch_page("pages/reports.py").run()
+    at.switch_page("views/reports.py").run()
     submit(at, "report_create")
     assert any("This field is required" in text for text in errors(at))
     fill(at, "report_create", title="四月交通费", expense_ids=[expense.id])
@@ -204,12 +204,12 @@ def test_expense_report_submit_and_approvals_to_payment(app, store: Engine, comp
     at.button(key="reports.submit").click().run()
     assert one(store, ExpenseReport, ExpenseReport.id == report.id).status == "submitted"
 
-    manager = app(company.manager, "pages/approvals.py")
+    manager = app(company.manager, "views/approvals.py")
     manager.selectbox(key="approvals.pick").set_value(report.id).run()
     submit(manager, f"decide_{report.id}")  # the primary button approves
     assert one(store, ExpenseReport, ExpenseReport.id == report.id).status == "manager_approved"
 
-    finance = app(company.finance, "pages/approvals.py")
+    finance = app(company.finance, "views/approvals.py")
     finance.selectbox(key="approvals.pick").set_value(report.id).run()
     widget(finance, "button", f"decide_{report.id}", "reject").click().run()
     assert any("This field is required" in text for text in errors(finance))  # needs a comment
@@ -224,7 +224,7 @@ def test_expense_report_submit_and_approvals_to_payment(app, store: Engine, comp
 
 def test_steward_creates_formal_customers_and_promotes(app, store: Engine, company: Org) -> None:
     scenery = build(store, company)
-    at = app(company.steward, "pages/steward.py")
+    at = app(company.steward, "views/steward.py")
     submit(at, "formal_create")
     assert any("This field is required" in text for text in errors(at))
     fill(at, "formal_create", name="国家电网华北分部", industry="power", region="north_china")
@@ -234,7 +234,7 @@ def test_steward_creates_formal_customers_and_promotes(app, store: Engine, compa
 
 
 def test_rep_creates_prospect_and_contact(app, store: Engine, company: Org) -> None:
-    at = app(company.rep, "pages/customers.py")
+    at = app(company.rep, "views/customers.py")
     fill(at, "customer_create", name="南方电网", industry="power", region="south_china")
     submit(at, "customer_create")
     customer = one(store, Customer, Customer.name == "南方电网")
@@ -251,7 +251,7 @@ def test_rep_creates_prospect_and_contact(app, store: Engine, company: Org) -> N
 
 def test_activity_plan_and_complete(app, store: Engine, company: Org) -> None:
     scenery = build(store, company)
-    at = app(company.rep, "pages/activities.py")
+    at = app(company.rep, "views/activities.py")
     fill(at, "activity_create", subject="", project_id=scenery.project_id)
     submit(at, "activity_create")
     assert any("This field is required" in text for text in errors(at))
@@ -264,7 +264,7 @@ def test_activity_plan_and_complete(app, store: Engine, company: Org) -> None:
 
 
 def test_targets_and_admin_pages(app, store: Engine, company: Org) -> None:
-    at = app(company.manager, "pages/targets.py")
+    at = app(company.manager, "views/targets.py")
     fill(at, "target_set", user_id=company.rep, amount="")
     submit(at, "target_set")
     assert any("This field is required" in text for text in errors(at))
@@ -274,15 +274,16 @@ def test_targets_and_admin_pages(app, store: Engine, company: Org) -> None:
     assert target.amount == Decimal("3000000.00")
     assert target.period_month == dt.date.today().replace(day=1)
 
-    admin = app(company.admin, "pages/admin_users.py")
+    admin = app(company.admin, "views/admin_users.py")
     fill(admin, "user_create", username="newrep", display_name="新销售", password="short")
     submit(admin, "user_create")
-    assert any("at least 8 characters" in text for text in errors(admin))
+    assert any("at least 10 characters" in text for text in errors(admin))
     fill(admin, "user_create", password="long-enough-1")
     submit(admin, "user_create")
-    assert one(store, User, User.username == "newrep").role == "rep"
+    created = one(store, User, User.username == "newrep")
+    assert created.role == "rep" and created.must_change_password  # the admin's choice is temporary
 
-    admin.switch_page("pages/admin_reference.py").run()
+    admin.switch_page("views/admin_reference.py").run()
     fill(admin, "lookup_loss_reason", code="Bad Code", name_zh="资质", name_en="Qualification")
     submit(admin, "lookup_loss_reason")
     assert any("lowercase" in text for text in errors(admin))
@@ -300,7 +301,7 @@ def test_import_page_dry_run_then_import(app, store: Engine, company: Org) -> No
         add_user(store, None, UserInput(username, name, "rep", "long-enough-1", department="north"))
     files = Path(__file__).resolve().parents[1] / "ingest" / "import_files"
     before = count(store, Customer)
-    at = app(company.steward, "pages/import_data.py")
+    at = app(company.steward, "views/import_data.py")
     at.file_uploader(key="import.file").set_value(
         ("customers.csv", (files / "customers.csv").read_bytes(), "text/csv")
     )

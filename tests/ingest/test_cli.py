@@ -82,7 +82,7 @@ def test_refusals_are_one_line_per_field(crm) -> None:
     crm("init")
     code, out = crm("user", "add", "x", "--role", "rep", "--password", "short")
     assert code == 2
-    assert out.strip() == "error: password: Password must be at least 8 characters"
+    assert out.strip() == "error: password: Password must be at least 10 characters"
     code, out = crm("user", "set-password", "nobody", "--password", "long-password")
     assert code == 1 and "no user named 'nobody'" in out
 

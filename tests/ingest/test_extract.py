@@ -116,8 +116,7 @@ def test_credentials_stay_in_the_store(engine, org, tmp_path) -> None:
     }
     assert "username" in columns and not columns & {
         "password_hash",
-        "failed_logins",
-        "locked_until",
+        "must_change_password",
     }
     assert raw(warehouse, "select count(*) from raw.users") == [(10,)]
 

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, text
 
+from ingest.auth.signin import sign_in
 from ingest.cli import main
 from ingest.commands.base import MAX_AMOUNT, MAX_EXPENSE
 from ingest.commands.customers import CustomerInput, create_customer
-from ingest.commands.users import authenticate
 from ingest.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
 from ingest.seed import PROFILES, SeedSummary, seed_store, store_digest
 from ingest.store.db import get_engine, read_session
@@ -438,7 +438,8 @@ def test_users_and_demo_accounts(small, db) -> None:
     engine, _ = small
     users = db["users"].set_index("id")
     assert set(users.username) >= {username for username, *_ in DEMO_ACCOUNTS}
-    assert authenticate("rep", DEMO_PASSWORD, engine).ok
+    assert sign_in("rep", DEMO_PASSWORD, "10.0.0.1", engine) is not None
+    assert users.must_change_password.all()  # the demo password is only a first one
     assert users.password_hash.nunique() == 1  # one hash, computed once
     reps = users[users.role == "rep"]
     covered = db["user_industries"].groupby("user_id").size()

@@ -45,3 +45,33 @@ def test_admin_changes_survive_reinit(engine) -> None:
     with engine.connect() as conn:
         name = conn.execute(select(Stage.name_en).where(Stage.code == "si_project_info")).scalar()
     assert name == "Lead information"
+
+
+def test_the_upgrade_scrubs_password_hashes_from_the_audit_log(tmp_path) -> None:
+    """Earlier versions kept every old and new password hash in users' audit entries."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from ingest.store.setup import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0001")
+    entry = {"id": 7, "password_hash": "$argon2id$v=19$secret", "username": "rep"}
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into audit_log (at, action, entity, entity_id, before, after, source,"
+                " change_seq) values (current_timestamp, 'user.set_password', 'users', 7,"
+                " :entry, :entry, 'app', 1)"
+            ),
+            {"entry": json.dumps(entry)},
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        before, after = conn.execute(text("select before, after from audit_log")).one()
+    assert json.loads(before) == json.loads(after) == {"id": 7, "username": "rep"}
+    engine.dispose()

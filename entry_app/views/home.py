@@ -23,4 +23,3 @@ with settings[0]:
     language_switcher(key="home.language")
 if settings[1].button(t("nav.sign_out"), key="home.sign_out", icon=":material/logout:"):
     sign_out()
-    st.rerun()
