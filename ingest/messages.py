@@ -32,6 +32,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "invalid_email": ("邮箱格式不正确", "Enter a valid email address"),
     "invalid_phone": ("电话号码格式不正确", "Enter a valid phone number"),
     "not_found": ("找不到该记录", "Record not found"),
+    "malformed": ("提交的内容格式不正确", "The submitted value is not in the expected form"),
     "inactive": ("该选项已停用", "This option is no longer active"),
     "forbidden": ("您没有权限执行此操作", "You are not allowed to do this"),
     "not_visible": ("您无权查看该记录", "You may not see this record"),

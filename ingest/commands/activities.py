@@ -24,6 +24,7 @@ from ingest.commands.base import (
     Context,
     Forbidden,
     command,
+    external_key,
     snapshot,
 )
 from ingest.commands.project_links import work_project
@@ -75,7 +76,11 @@ def check_datetime(
         checks.fail(field, "not_a_datetime")
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+            checks.fail(field, "not_a_datetime")
+            return None
     if not 1990 <= value.year <= 2100:
         checks.fail(field, "not_a_datetime")
     elif not_future and value > utcnow() + CLOCK_SKEW:
@@ -140,7 +145,7 @@ def create_activity(ctx: Context, data: ActivityInput) -> int:
             project_id=project.id if project else None,
             customer_id=customer.id,
             contact_id=contact.id if contact else None,
-            external_id=data.external_id,
+            external_id=external_key(data.external_id),
             **fields,
         )
     )

@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.commands import access
-from ingest.commands.base import Checks, CommandError, Context, check_version, command, snapshot
+from ingest.commands.base import (
+    Checks,
+    CommandError,
+    Context,
+    check_version,
+    command,
+    external_key,
+    snapshot,
+)
 from ingest.store.models import Contact, Customer, CustomerType, Industry, Region, User
 
 STEWARDS = ("data_steward", "admin")
@@ -66,11 +74,13 @@ def create_customer(ctx: Context, data: CustomerInput) -> int:
     fields = _customer_fields(ctx, data)
     if fields["status"] == "formal" and not (ctx.actor.is_system or ctx.actor.role in STEWARDS):
         raise CommandError.one("status", "formal_only_steward")
-    owner_id = data.owner_id or ctx.actor.id
+    owner_id = ctx.actor.id if data.owner_id is None else data.owner_id
     owner = ctx.get(User, owner_id, "owner_id")
     if owner.id != ctx.actor.id and not ctx.actor.is_system:
         ctx.require_role("manager", "department_head", "executive", "data_steward", "admin")
-    customer = ctx.add(Customer(owner_id=owner.id, external_id=data.external_id, **fields))
+    customer = ctx.add(
+        Customer(owner_id=owner.id, external_id=external_key(data.external_id), **fields)
+    )
     ctx.audit("customer.create", customer)
     return customer.id
 
@@ -89,7 +99,7 @@ def update_customer(
     before = snapshot(customer)
     for key, value in fields.items():
         setattr(customer, key, value)
-    if data.owner_id and data.owner_id != customer.owner_id:
+    if data.owner_id is not None and data.owner_id != customer.owner_id:
         ctx.require_role("manager", "department_head", "executive", "data_steward", "admin")
         customer.owner_id = ctx.get(User, data.owner_id, "owner_id").id
     ctx.audit("customer.update", customer, before)
@@ -132,7 +142,7 @@ def create_contact(ctx: Context, data: ContactInput) -> int:
         Contact(
             customer_id=customer.id,
             owner_id=ctx.actor.id or customer.owner_id,
-            external_id=data.external_id,
+            external_id=external_key(data.external_id),
             **fields,
         )
     )

@@ -16,6 +16,8 @@ from ingest.commands.base import (
     CommandError,
     Context,
     command,
+    external_key,
+    left_out,
     snapshot,
 )
 from ingest.store.db import get_engine, write_session
@@ -46,6 +48,11 @@ class UserInput:
     external_id: str | None = None
 
 
+def _strong(password: object) -> bool:
+    # Only text: a list of eight items has a length of eight too.
+    return isinstance(password, str) and len(password) >= MIN_PASSWORD
+
+
 @command("user.add")
 def add_user(ctx: Context, data: UserInput) -> int:
     ctx.require_role("admin")
@@ -55,15 +62,19 @@ def add_user(ctx: Context, data: UserInput) -> int:
     role = checks.choice("role", data.role, ROLES)
     email = checks.email("email", data.email)
     locale = checks.choice("locale", data.locale, ("zh_CN", "en"))
-    if not data.password or len(data.password) < MIN_PASSWORD:
+    if not _strong(data.password):
         checks.fail("password", "weak_password")
+    if not isinstance(data.industries, list | tuple):
+        checks.fail("industries", "malformed")
     if username and ctx.session.scalar(select(User.id).where(User.username == username)):
         checks.fail("username", "user_exists")
     checks.done()
     department_id = (
-        ctx.get_by_code(Department, data.department, "department").id if data.department else None
+        None
+        if left_out(data.department)
+        else ctx.get_by_code(Department, data.department, "department").id
     )
-    region_id = ctx.get_by_code(Region, data.region, "region").id if data.region else None
+    region_id = None if left_out(data.region) else ctx.get_by_code(Region, data.region, "region").id
     if data.manager_id is not None:
         # A new team member belongs where their manager does unless told otherwise.
         manager = ctx.get(User, data.manager_id, "manager_id")
@@ -80,7 +91,7 @@ def add_user(ctx: Context, data: UserInput) -> int:
             region_id=region_id,
             manager_id=data.manager_id,
             password_hash=hasher().hash(data.password),  # type: ignore[arg-type]
-            external_id=data.external_id,
+            external_id=external_key(data.external_id),
         )
     )
     for code in data.industries:
@@ -104,7 +115,7 @@ def disable_user(ctx: Context, user_id: int) -> int:
 def set_password(ctx: Context, user_id: int, password: str) -> int:
     if ctx.actor.id != user_id:
         ctx.require_role("admin")
-    if not password or len(password) < MIN_PASSWORD:
+    if not _strong(password):
         raise CommandError.one("password", "weak_password")
     user = ctx.get(User, user_id, "user_id")
     before = snapshot(user)
