@@ -104,7 +104,14 @@ _SQL = re.compile(
     r"|\b(drop|truncate)\s+table\b",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters that change how text is shown or compared, never typed on purpose
+# in this product's Chinese and English text. Direction controls reorder what is displayed
+# ("合同\u202efdp.exe" shows as "合同exe.pdf"); zero-width characters make two names that
+# look the same ("Siemens", "Sie\u200bmens") different to the duplicate checks.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200c\u2060-\u2064\ufeff]")
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
 
@@ -123,10 +130,22 @@ class Checks:
             raise CommandError(self.errors)
 
     def text(
-        self, field: str, value: str | None, *, required: bool = True, max_len: int = 200
+        self,
+        field: str,
+        value: str | None,
+        *,
+        required: bool = True,
+        max_len: int = 200,
+        multiline: bool = False,
     ) -> str | None:
         """The stripped text, or None when it is empty or refused (a refused value must
-        not reach a query either: PostgreSQL rejects NUL characters even in a WHERE)."""
+        not reach a query either: PostgreSQL rejects NUL characters even in a WHERE).
+
+        Refused: control characters, direction controls, emoji, HTML/script and SQL
+        fragments; in a one-line field (a name, a code, a title) also line breaks, tabs
+        and zero-width characters, which notes pasted from elsewhere may well carry.
+        Markdown, a leading '=', '+', '-' or '@' and other punctuation are text like any
+        other: stored as typed, and made inert where it is shown or exported."""
         if value is None or (isinstance(value, str) and value.strip() == ""):
             if required:
                 self.fail(field, "required" if not value else "blank")
@@ -140,6 +159,12 @@ class Checks:
             self.fail(field, "too_long", max=max_len)
         elif _CONTROL.search(value):
             self.fail(field, "control_chars")
+        elif _BIDI.search(value):
+            self.fail(field, "bidi_control")
+        elif not multiline and _LINE_BREAK.search(value):
+            self.fail(field, "line_break")
+        elif not multiline and _INVISIBLE.search(value):
+            self.fail(field, "invisible_chars")
         elif _EMOJI.search(value):
             self.fail(field, "emoji")
         elif _MARKUP.search(value):

@@ -97,7 +97,9 @@ def create_competitor(ctx: Context, name: str | None, strengths: str | None = No
     ctx.require_role(*FIELD_ROLES)
     checks = Checks()
     clean_name = checks.text("name", name)
-    clean_strengths = checks.text("strengths", strengths, required=False, max_len=4000)
+    clean_strengths = checks.text(
+        "strengths", strengths, required=False, max_len=4000, multiline=True
+    )
     if _name_taken(ctx, Competitor.name, clean_name):
         checks.fail("name", "duplicate")
     checks.done()

@@ -51,9 +51,11 @@ def _customer_fields(ctx: Context, data: CustomerInput) -> dict[str, object]:
     fields = {
         "name": checks.text("name", data.name),
         "city": checks.text("city", data.city, required=False, max_len=100),
-        "address": checks.text("address", data.address, required=False, max_len=300),
+        "address": checks.text(
+            "address", data.address, required=False, max_len=300, multiline=True
+        ),
         "phone": checks.phone("phone", data.phone),
-        "notes": checks.text("notes", data.notes, required=False, max_len=4000),
+        "notes": checks.text("notes", data.notes, required=False, max_len=4000, multiline=True),
         "status": checks.choice("status", data.status, ("prospect", "formal")),
     }
     for field, model in (
@@ -127,7 +129,7 @@ def _contact_fields(data: ContactInput) -> dict[str, object]:
         "title": checks.text("title", data.title, required=False, max_len=100),
         "phone": checks.phone("phone", data.phone),
         "email": checks.email("email", data.email),
-        "notes": checks.text("notes", data.notes, required=False, max_len=4000),
+        "notes": checks.text("notes", data.notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     return fields

@@ -100,7 +100,9 @@ def _expense_fields(ctx: Context, data: ExpenseInput) -> dict[str, Any]:
         "category": checks.choice("category", data.category, CATEGORIES),
         "amount": checks.amount("amount", data.amount, maximum=MAX_EXPENSE),
         "incurred_date": checks.date("incurred_date", data.incurred_date, not_future=True),
-        "description": checks.text("description", data.description, required=False, max_len=1000),
+        "description": checks.text(
+            "description", data.description, required=False, max_len=1000, multiline=True
+        ),
     }
     external_id = checks.text("external_id", data.external_id, required=False, max_len=100)
     project, customer = _link(ctx, checks, data)
@@ -418,7 +420,7 @@ def _approver_step(ctx: Context, report: ExpenseReport) -> str:
 
 def _comment(comment: str | None, *, required: bool) -> str | None:
     checks = Checks()
-    value = checks.text("comment", comment, required=required, max_len=1000)
+    value = checks.text("comment", comment, required=required, max_len=1000, multiline=True)
     checks.done()
     return value
 

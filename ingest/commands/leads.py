@@ -191,7 +191,7 @@ def _lead_fields(
         "contact_name": checks.text("contact_name", data.contact_name, required=False, max_len=100),
         "phone": checks.phone("phone", data.phone),
         "description": checks.text(
-            "description", data.description, required=False, max_len=TEXT_MAX
+            "description", data.description, required=False, max_len=TEXT_MAX, multiline=True
         ),
         "customer_id": customer.id if customer is not None else None,
     }
@@ -370,7 +370,7 @@ def qualify_lead(ctx: Context, lead_id: int, data: QualifyInput) -> dict[str, in
 def reject_lead(ctx: Context, lead_id: int, reason: str | None) -> int:
     lead = _decidable_lead(ctx, lead_id)
     checks = Checks()
-    reason = checks.text("reason", reason, max_len=REASON_MAX)
+    reason = checks.text("reason", reason, max_len=REASON_MAX, multiline=True)
     checks.done()
     before = snapshot(lead)
     lead.status, lead.reject_reason = "rejected", reason

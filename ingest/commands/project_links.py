@@ -137,7 +137,7 @@ def set_contact_role(
     values = {
         "decision_role": checks.choice("decision_role", decision_role, DECISION_ROLES),
         "attitude": checks.choice("attitude", attitude, ATTITUDES),
-        "notes": checks.text("notes", notes, required=False, max_len=4000),
+        "notes": checks.text("notes", notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     project = work_project(ctx, project_id)
@@ -176,7 +176,7 @@ def add_competitor(
         "threat_level": checks.choice("threat_level", threat_level, THREAT_LEVELS),
         "is_primary": checks.flag("is_primary", is_primary),
         "quoted_amount": checks.amount("quoted_amount", quoted_amount, required=False),
-        "notes": checks.text("notes", notes, required=False, max_len=4000),
+        "notes": checks.text("notes", notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     project = work_project(ctx, project_id)
@@ -241,7 +241,7 @@ def add_partner(
             partner.partner_type if left_out(partner_role) else partner_role,
             PARTNER_ROLES,
         ),
-        "notes": checks.text("notes", notes, required=False, max_len=4000),
+        "notes": checks.text("notes", notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     existing = _find_link(ctx, ProjectPartner, project, "partner_id", partner.id)
@@ -350,7 +350,7 @@ def _quote_fields(ctx: Context, data: QuoteInput) -> tuple[dict[str, Any], list[
         required=False,
         not_before=quote_date if isinstance(quote_date, dt.date) else None,
     )
-    notes = checks.text("notes", data.notes, required=False, max_len=4000)
+    notes = checks.text("notes", data.notes, required=False, max_len=4000, multiline=True)
     forms = form_list(checks, "lines", data.lines, QuoteLineInput, "lines[{}]")
     if not data.lines:
         checks.fail("lines", "lines_required")

@@ -147,7 +147,7 @@ def check_terms(
         ),
         "budget_amount": checks.amount("budget_amount", data.budget_amount, required=False),
         "description": checks.text(
-            "description", data.description, required=False, max_len=TEXT_MAX
+            "description", data.description, required=False, max_len=TEXT_MAX, multiline=True
         ),
         "stage_id": None,
         "sales_mode_id": None,
@@ -323,7 +323,7 @@ def assign_owner(
         raise CommandError.one(GENERAL, "project_closed")
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     checks.done()
     owner = load_owner(ctx, new_owner_id)
     if owner.id == project.owner_id:
@@ -372,7 +372,7 @@ def move_stage(
     project = _open_project(ctx, project_id)
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     checks.done()
     stage = _target_stage(ctx, project, stage_code)
     before = snapshot(project)
@@ -398,7 +398,7 @@ def change_forecast(
     checks = Checks()
     amount = checks.amount("expected_amount", expected_amount, required=False)
     close_date = checks.date("expected_close_date", expected_close_date, required=False)
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     if close_date is not None and close_date < project.created_at.date():
         checks.fail("expected_close_date", "close_before_created")
     checks.done()
@@ -534,7 +534,7 @@ def close_won(
     signed = checks.date(
         "signed_date", data.signed_date, not_future=True, not_before=project.created_at.date()
     )
-    notes = checks.text("notes", data.notes, required=False, max_len=TEXT_MAX)
+    notes = checks.text("notes", data.notes, required=False, max_len=TEXT_MAX, multiline=True)
     contract_no = _contract_no(ctx, checks, project, data.contract_no, signed)
     lines = _contract_lines(ctx, checks, project, data)
     checks.done()
@@ -576,7 +576,7 @@ def close_lost(
     check_version(project, expected_version)
     checks = Checks()
     reason = lookup(ctx, checks, LossReason, loss_reason, "loss_reason")
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     if reason is not None and reason.code == "other" and note is None:
         # "Other" tells an analyst nothing; the note is what makes it a reason.
         checks.fail("note", "required")
@@ -641,7 +641,7 @@ def reopen(
         raise CommandError.one(GENERAL, "project_not_closed")
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, max_len=NOTE_MAX)
+    note = checks.text("note", note, max_len=NOTE_MAX, multiline=True)
     checks.done()
     before = snapshot(project)
     from_stage_id = project.stage_id

@@ -1327,3 +1327,60 @@ def test_what_the_properties_found(
         make_call(hostile_store.engine, spec, scene, values)()
     assert refused.value.codes == codes
     assert fingerprint(hostile_store.engine) == before
+
+
+# --- which hostile-looking text is text, and which is refused -----------------------------
+
+KEPT = [
+    ("name", "[点击领奖](http://evil.example/phish)"),
+    ("name", "![x](http://e.example/a.png)"),
+    ("name", '=HYPERLINK("http://evil.example","点我")'),
+    ("name", "+1"),
+    ("name", "-1+2"),
+    ("name", "@SUM(A1:A9)"),
+    ("name", "A&B <> C"),
+    ("strengths", "第一行\n\t第二行\r\n第三行"),
+    ("strengths", "从网页粘贴的\u200b文字\ufeff"),
+]
+
+
+@pytest.mark.parametrize(("field_name", "value"), KEPT)
+def test_markdown_formulas_and_pasted_notes_are_kept_as_typed(
+    hostile_store: HostileStore, field_name: str, value: str
+) -> None:
+    """Rendering and exports make these inert; the store keeps what the user typed."""
+    values = {"name": "Emerson", "strengths": None, field_name: value}
+    competitor_id = create_competitor(hostile_store.engine, hostile_store.scene.org.rep, **values)
+    with hostile_store.engine.connect() as conn:
+        stored = conn.execute(
+            text(f"select {field_name} from competitors where id = :id"), {"id": competitor_id}
+        ).scalar_one()
+    assert stored == value.strip()
+
+
+REFUSED = [
+    ("name", "合同\u202efdp.exe", "bidi_control"),
+    ("name", "\u2066admin\u2069", "bidi_control"),
+    ("name", "Emerson\u200f", "bidi_control"),
+    ("strengths", "好\u202e坏", "bidi_control"),
+    ("name", "Sie\u200bmens", "invisible_chars"),
+    ("name", "Emer\u00adson", "invisible_chars"),
+    ("name", "第一行\n第二行", "line_break"),
+    ("name", "a\tb", "line_break"),
+    ("name", "a\rb", "line_break"),
+    ("name", "a\x85b", "control_chars"),
+    ("strengths", "\x1b[31m红字", "control_chars"),
+]
+
+
+@pytest.mark.parametrize(("field_name", "value", "code"), REFUSED)
+def test_invisible_controls_are_refused_with_a_field_message(
+    hostile_store: HostileStore, field_name: str, value: str, code: str
+) -> None:
+    values = {"name": "Emerson", "strengths": None, field_name: value}
+    before = fingerprint(hostile_store.engine)
+    with pytest.raises(CommandError) as refused:
+        create_competitor(hostile_store.engine, hostile_store.scene.org.rep, **values)
+    assert refused.value.codes == {field_name: code}
+    assert all(refused.value.texts(locale)[field_name] for locale in ("zh_CN", "en"))
+    assert fingerprint(hostile_store.engine) == before
