@@ -114,8 +114,8 @@ WRONG_TYPES: list[Any] = [
 LONG = 10_000
 
 
-def _surround(draw_normal: str, payload: str, after: str) -> str:
-    return f"{draw_normal}{payload}{after}"
+def _surround(before: str, payload: str, after: str) -> str:
+    return f"{before}{payload}{after}"
 
 
 def hostile_text() -> st.SearchStrategy[Any]:
@@ -354,9 +354,6 @@ def check_refusal(error: CommandError, known_fields: set[str]) -> None:
         renders(message)
 
 
-TEXT_TYPES = (Kind.TEXT,)
-
-
 def is_wrong_type(kind: Kind, value: Any) -> bool:
     """A value no caller may send for this kind of field; accepting it is a bug."""
     if value is None:
@@ -395,7 +392,7 @@ def check_acceptance(
     stored = written_values(engine, seq)
     for name, (kind, value) in given.items():
         assert not is_wrong_type(kind, value), f"{name}: accepted a {type(value).__name__}"
-        if kind in TEXT_TYPES and isinstance(value, str) and value.strip():
+        if kind is Kind.TEXT and isinstance(value, str) and value.strip():
             column = columns.get(name, name)
             assert value.strip() in stored.get(column, []), (
                 f"{name}={value!r} is not stored as given in {column}: {stored.get(column)}"
