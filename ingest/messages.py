@@ -18,6 +18,15 @@ CATALOG: dict[str, tuple[str, str]] = {
     "markup": ("不能包含 HTML 或脚本代码", "Must not contain HTML or script code"),
     "sql": ("不能包含 SQL 语句片段", "Must not contain SQL statements"),
     "control_chars": ("包含无效的控制字符", "Contains invalid control characters"),
+    "bidi_control": (
+        "包含不可见的文字方向控制字符",
+        "Contains invisible direction-control characters",
+    ),
+    "line_break": ("只能填写一行，不能包含换行符或制表符", "Must be one line, without tabs"),
+    "invisible_chars": (
+        "包含不可见字符（如零宽空格）",
+        "Contains invisible characters (such as a zero-width space)",
+    ),
     "not_a_number": ("请输入有效的金额", "Enter a valid amount"),
     "not_positive": ("金额必须大于 0", "Amount must be greater than 0"),
     "negative": ("金额不能为负数", "Amount must not be negative"),
@@ -32,6 +41,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "invalid_email": ("邮箱格式不正确", "Enter a valid email address"),
     "invalid_phone": ("电话号码格式不正确", "Enter a valid phone number"),
     "not_found": ("找不到该记录", "Record not found"),
+    "malformed": ("提交的内容格式不正确", "The submitted value is not in the expected form"),
     "inactive": ("该选项已停用", "This option is no longer active"),
     "forbidden": ("您没有权限执行此操作", "You are not allowed to do this"),
     "not_visible": ("您无权查看该记录", "You may not see this record"),

@@ -138,3 +138,37 @@ def make_org(engine: Engine) -> Org:
 @pytest.fixture
 def org(engine: Engine) -> Org:
     return make_org(engine)
+
+
+# --- how many hostile inputs a run tried (tests/hostile.py) --------------------------------
+# Under xdist each worker counts its own and hands the count to the controller, which
+# prints the total at the end of the run.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.hostile import EXAMPLES
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hostile_examples"] = dict(EXAMPLES)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when xdist is not loaded
+def pytest_testnodedown(node: object, error: object) -> None:
+    from tests.hostile import EXAMPLES
+
+    EXAMPLES.update(getattr(node, "workeroutput", {}).get("hostile_examples", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.hostile import EXAMPLES
+
+    if not EXAMPLES:
+        return
+    groups: dict[str, int] = {}
+    for name, count in EXAMPLES.items():
+        group = name.split(":")[0]
+        groups[group] = groups.get(group, 0) + count
+    detail = ", ".join(f"{group} {count}" for group, count in sorted(groups.items()))
+    inputs = sum(count for group, count in groups.items() if group != "import cells")
+    terminalreporter.write_line(f"hostile inputs tried: {inputs} ({detail})")

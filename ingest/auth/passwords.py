@@ -63,10 +63,11 @@ def password_problem(
     """The message code of the first rule the password breaks, or None. A temporary
     password (a first or reset one, changed at the next sign-in; the demo password is
     one) need only be long enough and not contain the username."""
-    if not password or len(password) < MIN_LENGTH:
+    # Only text: a list of ten items has a length of ten too.
+    if not isinstance(password, str) or len(password) < MIN_LENGTH:
         return "password_too_short"
     lowered = password.lower()
-    if username and username.strip().lower() in lowered:
+    if isinstance(username, str) and username.strip() and username.strip().lower() in lowered:
         return "password_has_username"
     if not temporary and (lowered in COMMON or len(set(lowered)) < 4):
         return "password_too_common"

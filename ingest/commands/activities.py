@@ -24,6 +24,7 @@ from ingest.commands.base import (
     Context,
     Forbidden,
     command,
+    external_key,
     snapshot,
 )
 from ingest.commands.project_links import work_project
@@ -75,7 +76,11 @@ def check_datetime(
         checks.fail(field, "not_a_datetime")
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+            checks.fail(field, "not_a_datetime")
+            return None
     if not 1990 <= value.year <= 2100:
         checks.fail(field, "not_a_datetime")
     elif not_future and value > utcnow() + CLOCK_SKEW:
@@ -90,7 +95,7 @@ def _activity_fields(data: ActivityInput) -> dict[str, object]:
         "activity_type": checks.choice("activity_type", data.activity_type, ACTIVITY_TYPES),
         "subject": checks.text("subject", data.subject),
         "status": status,
-        "notes": checks.text("notes", data.notes, required=False, max_len=4000),
+        "notes": checks.text("notes", data.notes, required=False, max_len=4000, multiline=True),
     }
     planned_at = check_datetime(checks, "planned_at", data.planned_at, required=status != "done")
     done_at = None
@@ -140,7 +145,7 @@ def create_activity(ctx: Context, data: ActivityInput) -> int:
             project_id=project.id if project else None,
             customer_id=customer.id,
             contact_id=contact.id if contact else None,
-            external_id=data.external_id,
+            external_id=external_key(data.external_id),
             **fields,
         )
     )
@@ -173,7 +178,7 @@ def complete_activity(
     """Mark a planned activity done; `notes`, when given, replace the plan's notes."""
     checks = Checks()
     when = check_datetime(checks, "done_at", done_at, required=False, not_future=True)
-    clean_notes = checks.text("notes", notes, required=False, max_len=4000)
+    clean_notes = checks.text("notes", notes, required=False, max_len=4000, multiline=True)
     checks.done()
     activity = _manageable_activity(ctx, activity_id)
     before = snapshot(activity)
@@ -201,7 +206,7 @@ def update_activity(
     if subject is not None:
         given["subject"] = checks.text("subject", subject)
     if notes is not None:
-        given["notes"] = checks.text("notes", notes, required=False, max_len=4000)
+        given["notes"] = checks.text("notes", notes, required=False, max_len=4000, multiline=True)
     if not given:
         checks.fail(GENERAL, "nothing_changed")
     checks.done()
@@ -230,7 +235,9 @@ def create_issue(
     checks = Checks()
     fields = {
         "title": checks.text("title", title),
-        "description": checks.text("description", description, required=False, max_len=4000),
+        "description": checks.text(
+            "description", description, required=False, max_len=4000, multiline=True
+        ),
         "severity": checks.choice("severity", severity, SEVERITIES),
     }
     checks.done()
@@ -245,7 +252,7 @@ def create_issue(
 @command("project_issue.resolve")
 def resolve_issue(ctx: Context, issue_id: int, resolution: str | None) -> int:
     checks = Checks()
-    clean_resolution = checks.text("resolution", resolution, max_len=4000)
+    clean_resolution = checks.text("resolution", resolution, max_len=4000, multiline=True)
     checks.done()
     issue = ctx.get(ProjectIssue, issue_id, "issue_id")
     work_project(ctx, issue.project_id)

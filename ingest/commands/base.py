@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import numbers
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ ROLES = ("rep", "manager", "department_head", "executive", "finance", "data_stew
 # A project amount above 100 亿元 is a typing mistake, not a deal.
 MAX_AMOUNT = Decimal("10000000000")
 MAX_EXPENSE = Decimal("1000000")
+# Ids are BIGINT on PostgreSQL; SQLite refuses larger Python ints with an OverflowError.
+MAX_ID = 2**63 - 1
 
 
 class CommandError(Exception):
@@ -101,7 +104,14 @@ _SQL = re.compile(
     r"|\b(drop|truncate)\s+table\b",
     re.IGNORECASE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters that change how text is shown or compared, never typed on purpose
+# in this product's Chinese and English text. Direction controls reorder what is displayed
+# ("合同\u202efdp.exe" shows as "合同exe.pdf"); zero-width characters make two names that
+# look the same ("Siemens", "Sie\u200bmens") different to the duplicate checks.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200c\u2060-\u2064\ufeff]")
+_LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
 
@@ -120,24 +130,50 @@ class Checks:
             raise CommandError(self.errors)
 
     def text(
-        self, field: str, value: str | None, *, required: bool = True, max_len: int = 200
+        self,
+        field: str,
+        value: str | None,
+        *,
+        required: bool = True,
+        max_len: int = 200,
+        multiline: bool = False,
     ) -> str | None:
+        """The stripped text, or None when it is empty or refused (a refused value must
+        not reach a query either: PostgreSQL rejects NUL characters even in a WHERE).
+
+        Refused: control characters, direction controls, emoji, HTML/script and SQL
+        fragments; in a one-line field (a name, a code, a title) also line breaks, tabs
+        and zero-width characters, which notes pasted from elsewhere may well carry.
+        Markdown, a leading '=', '+', '-' or '@' and other punctuation are text like any
+        other: stored as typed, and made inert where it is shown or exported."""
         if value is None or (isinstance(value, str) and value.strip() == ""):
             if required:
                 self.fail(field, "required" if not value else "blank")
             return None
-        value = str(value).strip()
+        if not isinstance(value, str):
+            # str() of a list or a number would be stored as something nobody typed.
+            self.fail(field, "expected_text")
+            return None
+        value = value.strip()
         if len(value) > max_len:
             self.fail(field, "too_long", max=max_len)
         elif _CONTROL.search(value):
             self.fail(field, "control_chars")
+        elif _BIDI.search(value):
+            self.fail(field, "bidi_control")
+        elif not multiline and _LINE_BREAK.search(value):
+            self.fail(field, "line_break")
+        elif not multiline and _INVISIBLE.search(value):
+            self.fail(field, "invisible_chars")
         elif _EMOJI.search(value):
             self.fail(field, "emoji")
         elif _MARKUP.search(value):
             self.fail(field, "markup")
         elif _SQL.search(value):
             self.fail(field, "sql")
-        return value
+        else:
+            return value
+        return None
 
     def email(self, field: str, value: str | None) -> str | None:
         value = self.text(field, value, required=False, max_len=200)
@@ -231,6 +267,13 @@ class Checks:
             self.fail(field, "not_a_date")
         return value
 
+    def flag(self, field: str, value: bool) -> bool:
+        """A yes/no: only a real bool, since bool("false") is True."""
+        if not isinstance(value, bool):
+            self.fail(field, "invalid_choice", value=str(value)[:40])
+            return False
+        return value
+
     def choice(self, field: str, value: str | None, allowed: tuple[str, ...] | list[str]) -> str:
         if value is None or value == "":
             self.fail(field, "required")
@@ -239,8 +282,40 @@ class Checks:
         return value  # type: ignore[return-value]
 
 
+def left_out(value: object) -> bool:
+    """An optional field the form did not fill. Only None or "": an empty list or False
+    is a value of the wrong type, to refuse rather than read as "not given"."""
+    return value is None or (isinstance(value, str) and value == "")
+
+
+def external_key(value: object) -> str | None:
+    """The import's key of a new row (`external_id`): text that fits its column, checked
+    like any text (an app form leaves it None)."""
+    checks = Checks()
+    key = checks.text("external_id", value, required=False, max_len=100)
+    checks.done()
+    return key
+
+
 def today() -> dt.date:
     return utcnow().date()
+
+
+def as_id(value: object) -> int | None:
+    """A row id as callers send it (an int, or a numpy integer from a data frame), or None
+    when the value cannot name a row: a bool, a string, a float, an id out of range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def as_code(value: object) -> str | None:
+    """A code or name to look up, or None when no row can have it (not text, or holding
+    control characters: PostgreSQL refuses a NUL even in a WHERE clause)."""
+    if not isinstance(value, str) or _CONTROL.search(value):
+        return None
+    return value
 
 
 # --- the command context -----------------------------------------------------------------
@@ -254,15 +329,19 @@ class Context:
 
     def get(self, model: type[R], row_id: int | None, field: str) -> R:
         """Load a row by id or refuse with `not_found` on the field that named it."""
-        row = self.session.get(model, row_id) if row_id is not None else None
+        if row_id is None:
+            raise NotFound.one(field, "required")
+        key = as_id(row_id)
+        row = self.session.get(model, key) if key is not None else None
         if row is None:
-            raise NotFound.one(field, "required" if row_id is None else "not_found")
+            raise NotFound.one(field, "not_found")
         return row
 
     def get_by_code(self, model: type[R], code: str | None, field: str) -> R:
-        if not code:
+        if code is None or code == "":
             raise CommandError.one(field, "required")
-        row = self.session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+        key = as_code(code)
+        row = self.session.scalar(select(model).where(model.code == key)) if key else None  # type: ignore[attr-defined]
         if row is None:
             raise NotFound.one(field, "invalid_choice", value=str(code)[:40])
         if not getattr(row, "is_active", True):
@@ -364,6 +443,8 @@ def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Calla
             source: str = "app",
             **kwargs: P.kwargs,
         ) -> R:
+            if idempotency_key not in (None, "") and not _valid_key(idempotency_key):
+                raise CommandError.one(GENERAL, "malformed")
             try:
                 with write_session(engine or get_engine(), actor_id) as session:
                     if idempotency_key:
@@ -396,6 +477,30 @@ def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Calla
         return run
 
     return decorate
+
+
+def form_list(
+    checks: Checks, field: str, value: object, form: type[R], item_field: str
+) -> list[tuple[int, R]]:
+    """The (index, item) pairs of a list of sub-forms (quote lines, stages); a value that
+    is not a list, or an item that is not the form, is refused instead of crashing."""
+    if value is None or (isinstance(value, list | tuple) and not value):
+        return []
+    if not isinstance(value, list | tuple):
+        checks.fail(field, "malformed")
+        return []
+    items = []
+    for index, item in enumerate(value):
+        if isinstance(item, form):
+            items.append((index, item))
+        else:
+            checks.fail(item_field.format(index), "malformed")
+    return items
+
+
+def _valid_key(key: object) -> bool:
+    """A submission token as the apps make them; anything else would fail in the query."""
+    return isinstance(key, str) and 0 < len(key) <= 100 and as_code(key) is not None
 
 
 class Batch:
@@ -441,5 +546,10 @@ def _dump_result(result: Any) -> str:
 
 def check_version(obj: Any, expected: int | None) -> None:
     """Optimistic concurrency: refuse an edit made on a copy someone else has since changed."""
-    if expected is not None and obj.version != expected:
+    if expected is None:
+        return
+    # True == 1: a bool or a string never matches a version, whatever the row's.
+    if isinstance(expected, bool) or not isinstance(expected, numbers.Integral):
+        raise Conflict.one(GENERAL, "stale")
+    if obj.version != expected:
         raise Conflict.one(GENERAL, "stale")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ingest.commands.base import Checks, CommandError, Context, command, snapshot
+from ingest.commands.base import Checks, CommandError, Context, command, external_key, snapshot
 from ingest.store.models import Competitor, Partner, Product
 
 CATALOG_KEEPERS = ("data_steward", "admin")
@@ -64,7 +64,7 @@ def _product_fields(
         "name_en": checks.text("name_en", data.name_en),
         "category": checks.choice("category", data.category, PRODUCT_CATEGORIES),
         "list_price": checks.amount("list_price", data.list_price, allow_zero=True),
-        "is_active": bool(data.is_active),
+        "is_active": checks.flag("is_active", data.is_active),
     }
     checks.done()
     return fields
@@ -74,7 +74,7 @@ def _product_fields(
 def create_product(ctx: Context, data: ProductInput) -> int:
     ctx.require_role(*CATALOG_KEEPERS)
     fields = _product_fields(ctx, data)
-    product = ctx.add(Product(external_id=data.external_id, **fields))
+    product = ctx.add(Product(external_id=external_key(data.external_id), **fields))
     ctx.audit("product.create", product)
     return product.id
 
@@ -97,7 +97,9 @@ def create_competitor(ctx: Context, name: str | None, strengths: str | None = No
     ctx.require_role(*FIELD_ROLES)
     checks = Checks()
     clean_name = checks.text("name", name)
-    clean_strengths = checks.text("strengths", strengths, required=False, max_len=4000)
+    clean_strengths = checks.text(
+        "strengths", strengths, required=False, max_len=4000, multiline=True
+    )
     if _name_taken(ctx, Competitor.name, clean_name):
         checks.fail("name", "duplicate")
     checks.done()

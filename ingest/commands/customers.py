@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.commands import access
-from ingest.commands.base import Checks, CommandError, Context, check_version, command, snapshot
+from ingest.commands.base import (
+    Checks,
+    CommandError,
+    Context,
+    check_version,
+    command,
+    external_key,
+    snapshot,
+)
 from ingest.store.models import Contact, Customer, CustomerType, Industry, Region, User
 
 STEWARDS = ("data_steward", "admin")
@@ -43,9 +51,11 @@ def _customer_fields(ctx: Context, data: CustomerInput) -> dict[str, object]:
     fields = {
         "name": checks.text("name", data.name),
         "city": checks.text("city", data.city, required=False, max_len=100),
-        "address": checks.text("address", data.address, required=False, max_len=300),
+        "address": checks.text(
+            "address", data.address, required=False, max_len=300, multiline=True
+        ),
         "phone": checks.phone("phone", data.phone),
-        "notes": checks.text("notes", data.notes, required=False, max_len=4000),
+        "notes": checks.text("notes", data.notes, required=False, max_len=4000, multiline=True),
         "status": checks.choice("status", data.status, ("prospect", "formal")),
     }
     for field, model in (
@@ -66,11 +76,13 @@ def create_customer(ctx: Context, data: CustomerInput) -> int:
     fields = _customer_fields(ctx, data)
     if fields["status"] == "formal" and not (ctx.actor.is_system or ctx.actor.role in STEWARDS):
         raise CommandError.one("status", "formal_only_steward")
-    owner_id = data.owner_id or ctx.actor.id
+    owner_id = ctx.actor.id if data.owner_id is None else data.owner_id
     owner = ctx.get(User, owner_id, "owner_id")
     if owner.id != ctx.actor.id and not ctx.actor.is_system:
         ctx.require_role("manager", "department_head", "executive", "data_steward", "admin")
-    customer = ctx.add(Customer(owner_id=owner.id, external_id=data.external_id, **fields))
+    customer = ctx.add(
+        Customer(owner_id=owner.id, external_id=external_key(data.external_id), **fields)
+    )
     ctx.audit("customer.create", customer)
     return customer.id
 
@@ -89,7 +101,7 @@ def update_customer(
     before = snapshot(customer)
     for key, value in fields.items():
         setattr(customer, key, value)
-    if data.owner_id and data.owner_id != customer.owner_id:
+    if data.owner_id is not None and data.owner_id != customer.owner_id:
         ctx.require_role("manager", "department_head", "executive", "data_steward", "admin")
         customer.owner_id = ctx.get(User, data.owner_id, "owner_id").id
     ctx.audit("customer.update", customer, before)
@@ -117,7 +129,7 @@ def _contact_fields(data: ContactInput) -> dict[str, object]:
         "title": checks.text("title", data.title, required=False, max_len=100),
         "phone": checks.phone("phone", data.phone),
         "email": checks.email("email", data.email),
-        "notes": checks.text("notes", data.notes, required=False, max_len=4000),
+        "notes": checks.text("notes", data.notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     return fields
@@ -132,7 +144,7 @@ def create_contact(ctx: Context, data: ContactInput) -> int:
         Contact(
             customer_id=customer.id,
             owner_id=ctx.actor.id or customer.owner_id,
-            external_id=data.external_id,
+            external_id=external_key(data.external_id),
             **fields,
         )
     )

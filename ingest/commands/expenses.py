@@ -28,6 +28,7 @@ from ingest.commands.base import (
     Context,
     Forbidden,
     NotFound,
+    as_id,
     check_version,
     command,
     snapshot,
@@ -99,7 +100,9 @@ def _expense_fields(ctx: Context, data: ExpenseInput) -> dict[str, Any]:
         "category": checks.choice("category", data.category, CATEGORIES),
         "amount": checks.amount("amount", data.amount, maximum=MAX_EXPENSE),
         "incurred_date": checks.date("incurred_date", data.incurred_date, not_future=True),
-        "description": checks.text("description", data.description, required=False, max_len=1000),
+        "description": checks.text(
+            "description", data.description, required=False, max_len=1000, multiline=True
+        ),
     }
     external_id = checks.text("external_id", data.external_id, required=False, max_len=100)
     project, customer = _link(ctx, checks, data)
@@ -231,7 +234,7 @@ def _refresh_total(ctx: Context, report: ExpenseReport, action: str) -> None:
 
 def _claimable(ctx: Context, expense_ids: Iterable[int], report_id: int | None) -> list[Expense]:
     """The actor's own expenses that are on no other report, or a refusal naming why."""
-    ids = list(dict.fromkeys(expense_ids or []))
+    ids = _expense_ids(expense_ids)
     if not ids:
         raise CommandError.one("expense_ids", "empty_report")
     expenses = []
@@ -243,6 +246,17 @@ def _claimable(ctx: Context, expense_ids: Iterable[int], report_id: int | None) 
             raise Conflict.one("expense_ids", "expense_in_report")
         expenses.append(expense)
     return expenses
+
+
+def _expense_ids(value: object) -> list[Any]:
+    """The distinct ids of a list; each is checked where it is loaded (ctx.get)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise CommandError.one("expense_ids", "malformed")
+    if any(as_id(item) is None for item in value):
+        raise NotFound.one("expense_ids", "not_found")
+    return list(dict.fromkeys(int(item) for item in value))  # type: ignore[call-overload]
 
 
 def _attach(ctx: Context, report: ExpenseReport, expenses: list[Expense]) -> None:
@@ -312,7 +326,7 @@ def remove_from_report(
     ctx: Context, report_id: int, expense_ids: list[int], expected_version: int | None = None
 ) -> int:
     report = _editable_report(ctx, report_id, expected_version)
-    for expense_id in dict.fromkeys(expense_ids or []):
+    for expense_id in _expense_ids(expense_ids):
         expense = ctx.get(Expense, expense_id, "expense_ids")
         if expense.report_id != report.id:
             raise NotFound.one("expense_ids", "not_found")
@@ -406,7 +420,7 @@ def _approver_step(ctx: Context, report: ExpenseReport) -> str:
 
 def _comment(comment: str | None, *, required: bool) -> str | None:
     checks = Checks()
-    value = checks.text("comment", comment, required=required, max_len=1000)
+    value = checks.text("comment", comment, required=required, max_len=1000, multiline=True)
     checks.done()
     return value
 

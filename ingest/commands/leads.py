@@ -23,6 +23,7 @@ from ingest.commands.base import (
     Context,
     Forbidden,
     command,
+    left_out,
     snapshot,
 )
 from ingest.commands.projects import (
@@ -190,16 +191,20 @@ def _lead_fields(
         "contact_name": checks.text("contact_name", data.contact_name, required=False, max_len=100),
         "phone": checks.phone("phone", data.phone),
         "description": checks.text(
-            "description", data.description, required=False, max_len=TEXT_MAX
+            "description", data.description, required=False, max_len=TEXT_MAX, multiline=True
         ),
         "customer_id": customer.id if customer is not None else None,
     }
-    if not (data.contact_name or "").strip() and not (data.phone or "").strip():
+    if _blank(data.contact_name) and _blank(data.phone):
         checks.fail("contact_name", "contact_or_phone")
     source = lookup(ctx, checks, LeadSource, data.source, "source")
     fields["source_id"] = source.id if source is not None else None
-    industry = lookup(ctx, checks, Industry, data.industry, "industry") if data.industry else None
-    region = lookup(ctx, checks, Region, data.region, "region") if data.region else None
+    industry = (
+        None
+        if left_out(data.industry)
+        else lookup(ctx, checks, Industry, data.industry, "industry")
+    )
+    region = None if left_out(data.region) else lookup(ctx, checks, Region, data.region, "region")
     external_id = checks.text("external_id", data.external_id, required=False, max_len=100)
     if external_id and ctx.session.scalar(
         select(Lead.id).where(Lead.external_id == external_id, Lead.id != lead_id)
@@ -215,6 +220,15 @@ def _lead_fields(
     return fields, customer, owner
 
 
+def _or(given: int | None, default: int | None) -> int | None:
+    """An owner left out takes the default; one given, even as 0 or [], is checked."""
+    return default if given is None else given
+
+
+def _blank(value: object) -> bool:
+    return not (isinstance(value, str) and value.strip())
+
+
 def _region_default(ctx: Context, customer: Customer | None, owner: User) -> int | None:
     if customer is not None:
         return customer.region_id
@@ -228,7 +242,7 @@ def _region_default(ctx: Context, customer: Customer | None, owner: User) -> int
 def create_lead(ctx: Context, data: LeadInput) -> int:
     if not ctx.actor.is_system and ctx.actor.role == "finance":
         raise Forbidden.one(GENERAL, "forbidden")
-    fields, customer, owner = _lead_fields(ctx, data, data.owner_id or ctx.actor.id)
+    fields, customer, owner = _lead_fields(ctx, data, _or(data.owner_id, ctx.actor.id))
     if customer is not None:
         access.require_customer(ctx.session, ctx.actor, customer)
     # A rep captures leads for themselves; managers may capture for their team.
@@ -244,7 +258,7 @@ def update_lead(ctx: Context, lead_id: int, data: LeadInput) -> int:
     access.require(can_edit_lead(ctx.session, ctx.actor, lead))
     if lead.status != "new":
         raise CommandError.one(GENERAL, "lead_not_new")
-    fields, customer, owner = _lead_fields(ctx, data, data.owner_id or lead.owner_id, lead.id)
+    fields, customer, owner = _lead_fields(ctx, data, _or(data.owner_id, lead.owner_id), lead.id)
     if customer is not None and customer.id != lead.customer_id:
         access.require_customer(ctx.session, ctx.actor, customer)
     if owner.id != lead.owner_id:
@@ -329,7 +343,9 @@ def qualify_lead(ctx: Context, lead_id: int, data: QualifyInput) -> dict[str, in
     customer_type, region_id = None, None
     if customer is None:
         customer_type = lookup(ctx, checks, CustomerType, data.customer_type, "customer_type")
-        region = lookup(ctx, checks, Region, data.region, "region") if data.region else None
+        region = (
+            None if left_out(data.region) else lookup(ctx, checks, Region, data.region, "region")
+        )
         region_id = region.id if region is not None else lead.region_id
     owner = _collect(checks, lambda: _qualify_owner(ctx, lead, data, terms["industry_id"]))
     checks.done()
@@ -354,7 +370,7 @@ def qualify_lead(ctx: Context, lead_id: int, data: QualifyInput) -> dict[str, in
 def reject_lead(ctx: Context, lead_id: int, reason: str | None) -> int:
     lead = _decidable_lead(ctx, lead_id)
     checks = Checks()
-    reason = checks.text("reason", reason, max_len=REASON_MAX)
+    reason = checks.text("reason", reason, max_len=REASON_MAX, multiline=True)
     checks.done()
     before = snapshot(lead)
     lead.status, lead.reject_reason = "rejected", reason

@@ -28,7 +28,11 @@ from ingest.commands.base import (
     CommandError,
     Context,
     NotFound,
+    as_code,
+    as_id,
     command,
+    form_list,
+    left_out,
     snapshot,
     today,
 )
@@ -109,7 +113,7 @@ def _remove_link(
     ctx: Context, project_id: int, model: type[Link], key: str, key_id: int, action: str
 ) -> int:
     project = work_project(ctx, project_id)
-    link = _find_link(ctx, model, project, key, key_id)
+    link = _find_link(ctx, model, project, key, as_id(key_id)) if as_id(key_id) else None
     if link is None:
         raise NotFound.one(key, "not_found")
     refuse_if_closed(project)
@@ -133,7 +137,7 @@ def set_contact_role(
     values = {
         "decision_role": checks.choice("decision_role", decision_role, DECISION_ROLES),
         "attitude": checks.choice("attitude", attitude, ATTITUDES),
-        "notes": checks.text("notes", notes, required=False, max_len=4000),
+        "notes": checks.text("notes", notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     project = work_project(ctx, project_id)
@@ -170,9 +174,9 @@ def add_competitor(
     checks = Checks()
     values = {
         "threat_level": checks.choice("threat_level", threat_level, THREAT_LEVELS),
-        "is_primary": bool(is_primary),
+        "is_primary": checks.flag("is_primary", is_primary),
         "quoted_amount": checks.amount("quoted_amount", quoted_amount, required=False),
-        "notes": checks.text("notes", notes, required=False, max_len=4000),
+        "notes": checks.text("notes", notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     project = work_project(ctx, project_id)
@@ -233,9 +237,11 @@ def add_partner(
     checks = Checks()
     values = {
         "partner_role": checks.choice(
-            "partner_role", partner_role or partner.partner_type, PARTNER_ROLES
+            "partner_role",
+            partner.partner_type if left_out(partner_role) else partner_role,
+            PARTNER_ROLES,
         ),
-        "notes": checks.text("notes", notes, required=False, max_len=4000),
+        "notes": checks.text("notes", notes, required=False, max_len=4000, multiline=True),
     }
     checks.done()
     existing = _find_link(ctx, ProjectPartner, project, "partner_id", partner.id)
@@ -282,10 +288,13 @@ def _line_product(
     if value is None or value == "":
         checks.fail(name, "required")
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        product = ctx.session.get(Product, value)
+    product_id, code = as_id(value), as_code(value)
+    if product_id is not None:
+        product = ctx.session.get(Product, product_id)
+    elif code is not None:
+        product = ctx.session.scalar(select(Product).where(Product.code == code.strip()))
     else:
-        product = ctx.session.scalar(select(Product).where(Product.code == str(value).strip()))
+        product = None
     if product is None:
         checks.fail(name, "invalid_choice", value=str(value)[:40])
     elif not product.is_active:
@@ -341,10 +350,11 @@ def _quote_fields(ctx: Context, data: QuoteInput) -> tuple[dict[str, Any], list[
         required=False,
         not_before=quote_date if isinstance(quote_date, dt.date) else None,
     )
-    notes = checks.text("notes", data.notes, required=False, max_len=4000)
+    notes = checks.text("notes", data.notes, required=False, max_len=4000, multiline=True)
+    forms = form_list(checks, "lines", data.lines, QuoteLineInput, "lines[{}]")
     if not data.lines:
         checks.fail("lines", "lines_required")
-    lines = [_quote_line(ctx, checks, i, line) for i, line in enumerate(data.lines)]
+    lines = [_quote_line(ctx, checks, i, line) for i, line in forms]
     total = sum((line.line_amount for line in lines if line is not None), Decimal(0))
     if total > MAX_AMOUNT:
         checks.fail("lines", "too_large", max=f"{MAX_AMOUNT:,}")

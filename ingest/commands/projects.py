@@ -24,8 +24,12 @@ from ingest.commands.base import (
     CommandError,
     Context,
     Forbidden,
+    as_code,
+    as_id,
     check_version,
     command,
+    form_list,
+    left_out,
     snapshot,
     today,
 )
@@ -143,7 +147,7 @@ def check_terms(
         ),
         "budget_amount": checks.amount("budget_amount", data.budget_amount, required=False),
         "description": checks.text(
-            "description", data.description, required=False, max_len=TEXT_MAX
+            "description", data.description, required=False, max_len=TEXT_MAX, multiline=True
         ),
         "stage_id": None,
         "sales_mode_id": None,
@@ -156,7 +160,7 @@ def check_terms(
             checks.fail("sales_mode", "no_stages")
         else:
             terms["sales_mode_id"], terms["stage_id"] = mode.id, stage.id
-    if data.industry or default_industry_id is None:
+    if not left_out(data.industry) or default_industry_id is None:
         industry = lookup(ctx, checks, Industry, data.industry, "industry")
         terms["industry_id"] = industry.id if industry is not None else None
     return terms
@@ -289,7 +293,7 @@ def create_project(ctx: Context, data: ProjectInput) -> int:
     external_id = _external_id(ctx, checks, Project, data.external_id)
     owner = None
     try:
-        owner = load_owner(ctx, data.owner_id or ctx.actor.id)
+        owner = load_owner(ctx, ctx.actor.id if data.owner_id is None else data.owner_id)
     except CommandError as error:
         checks.errors.update(error.errors)
     checks.done()
@@ -319,7 +323,7 @@ def assign_owner(
         raise CommandError.one(GENERAL, "project_closed")
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     checks.done()
     owner = load_owner(ctx, new_owner_id)
     if owner.id == project.owner_id:
@@ -339,9 +343,10 @@ def assign_owner(
 
 
 def _target_stage(ctx: Context, project: Project, stage_code: str | None) -> Stage:
-    if not stage_code:
+    if stage_code is None or stage_code == "":
         raise CommandError.one("stage", "required")
-    candidates = ctx.session.scalars(select(Stage).where(Stage.code == stage_code)).all()
+    code = as_code(stage_code)
+    candidates = ctx.session.scalars(select(Stage).where(Stage.code == code)).all() if code else []
     stage = next((s for s in candidates if s.sales_mode_id == project.sales_mode_id), None)
     if stage is None:
         code = "stage_other_mode" if candidates else "invalid_choice"
@@ -367,7 +372,7 @@ def move_stage(
     project = _open_project(ctx, project_id)
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     checks.done()
     stage = _target_stage(ctx, project, stage_code)
     before = snapshot(project)
@@ -393,7 +398,7 @@ def change_forecast(
     checks = Checks()
     amount = checks.amount("expected_amount", expected_amount, required=False)
     close_date = checks.date("expected_close_date", expected_close_date, required=False)
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     if close_date is not None and close_date < project.created_at.date():
         checks.fail("expected_close_date", "close_before_created")
     checks.done()
@@ -433,13 +438,14 @@ def _won_stage(ctx: Context, sales_mode_id: int) -> Stage:
 
 def _explicit_lines(ctx: Context, checks: Checks, lines: list[LineInput]) -> list[ContractLine]:
     built = []
-    for i, line in enumerate(lines):
+    for i, line in form_list(checks, "lines", lines, LineInput, "lines.{}"):
         prefix = f"lines.{i}"
         product = None
         if line.product_id is None:
             checks.fail(f"{prefix}.product_id", "required")
         else:
-            product = ctx.session.get(Product, line.product_id)
+            product_id = as_id(line.product_id)
+            product = ctx.session.get(Product, product_id) if product_id else None
             if product is None:
                 checks.fail(f"{prefix}.product_id", "not_found")
         quantity = checks.integer(
@@ -485,7 +491,8 @@ def _contract_lines(
     if data.lines:
         return _explicit_lines(ctx, checks, data.lines)
     if data.quote_id is not None:
-        quote = ctx.session.get(Quote, data.quote_id)
+        quote_id = as_id(data.quote_id)
+        quote = ctx.session.get(Quote, quote_id) if quote_id else None
         if quote is None:
             checks.fail("quote_id", "not_found")
         elif quote.project_id != project.id:
@@ -527,7 +534,7 @@ def close_won(
     signed = checks.date(
         "signed_date", data.signed_date, not_future=True, not_before=project.created_at.date()
     )
-    notes = checks.text("notes", data.notes, required=False, max_len=TEXT_MAX)
+    notes = checks.text("notes", data.notes, required=False, max_len=TEXT_MAX, multiline=True)
     contract_no = _contract_no(ctx, checks, project, data.contract_no, signed)
     lines = _contract_lines(ctx, checks, project, data)
     checks.done()
@@ -569,7 +576,7 @@ def close_lost(
     check_version(project, expected_version)
     checks = Checks()
     reason = lookup(ctx, checks, LossReason, loss_reason, "loss_reason")
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX)
+    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
     if reason is not None and reason.code == "other" and note is None:
         # "Other" tells an analyst nothing; the note is what makes it a reason.
         checks.fail("note", "required")
@@ -634,7 +641,7 @@ def reopen(
         raise CommandError.one(GENERAL, "project_not_closed")
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, max_len=NOTE_MAX)
+    note = checks.text("note", note, max_len=NOTE_MAX, multiline=True)
     checks.done()
     before = snapshot(project)
     from_stage_id = project.stage_id
@@ -685,9 +692,10 @@ def add_member(ctx: Context, project_id: int, user_id: int | None, member_role: 
 @command("project.remove_member")
 def remove_member(ctx: Context, project_id: int, user_id: int | None) -> int:
     project = _team_project(ctx, project_id)
+    member_id = as_id(user_id)
     member = ctx.session.scalar(
         select(ProjectMember).where(
-            ProjectMember.project_id == project.id, ProjectMember.user_id == user_id
+            ProjectMember.project_id == project.id, ProjectMember.user_id == member_id
         )
     )
     if member is None:

@@ -21,7 +21,9 @@ from ingest.commands.base import (
     CommandError,
     Context,
     NotFound,
+    as_code,
     command,
+    form_list,
     snapshot,
 )
 from ingest.store.models import (
@@ -103,7 +105,8 @@ def _probability(checks: Checks, field: str, value: Any) -> Decimal | None:
 
 def _find(ctx: Context, model: type, code: str, field: str) -> Any:
     """A row by code, active or not: admins also edit what is switched off."""
-    row = ctx.session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+    key = as_code(code)
+    row = ctx.session.scalar(select(model).where(model.code == key)) if key else None  # type: ignore[attr-defined]
     if row is None:
         raise NotFound.one(field, "invalid_choice", value=str(code)[:40])
     return row
@@ -140,9 +143,12 @@ def upsert_lookup(
     checks = Checks()
     checks.choice("kind", kind, tuple(KINDS))
     code = _code(checks, "code", code)
-    values: dict[str, Any] = {**_names(checks, name_zh, name_en), "is_active": bool(is_active)}
+    values: dict[str, Any] = {
+        **_names(checks, name_zh, name_en),
+        "is_active": checks.flag("is_active", is_active),
+    }
     for key in extra:
-        if key not in EXTRA_FIELDS.get(kind, ()):
+        if key not in EXTRA_FIELDS.get(kind if isinstance(kind, str) else "", ()):
             checks.fail(key, "unknown_field")
     checks.done()
     model = KINDS[kind]
@@ -199,7 +205,7 @@ def _stage_values(checks: Checks, data: StageInput, prefix: str = "") -> dict[st
         "forecast_category": checks.choice(
             f"{prefix}forecast_category", data.forecast_category, FORECAST_CATEGORIES
         ),
-        "is_won_stage": bool(data.is_won_stage),
+        "is_won_stage": checks.flag(f"{prefix}is_won_stage", data.is_won_stage),
     }
     # The won stage is the one the forecast counts as closed; no other stage may be.
     if values["forecast_category"] in FORECAST_CATEGORIES and (
@@ -254,7 +260,7 @@ def upsert_stage(
     values["stage_order"] = checks.integer(
         "stage_order", stage_order, minimum=1, maximum=MAX_STAGE_ORDER
     )
-    values["is_active"] = bool(is_active)
+    values["is_active"] = checks.flag("is_active", is_active)
     mode = None
     try:
         mode = _find(ctx, SalesMode, sales_mode, "sales_mode")
@@ -288,10 +294,11 @@ def _save_stage(ctx: Context, stage: Stage, before: dict[str, Any] | None, is_ne
 def deactivate_stage(ctx: Context, sales_mode: str, code: str) -> int:
     ctx.require_role("admin")
     mode = _find(ctx, SalesMode, sales_mode, "sales_mode")
+    key = as_code(code)
     stage = ctx.session.scalar(
-        select(Stage).where(Stage.sales_mode_id == mode.id, Stage.code == code)
+        select(Stage).where(Stage.sales_mode_id == mode.id, Stage.code == key)
     )
-    if stage is None:
+    if stage is None or key is None:
         raise NotFound.one("code", "invalid_choice", value=str(code)[:40])
     before = snapshot(stage)
     stage.is_active = False
@@ -316,9 +323,10 @@ def create_sales_mode_with_stages(
     names = _names(checks, name_zh, name_en)
     if code and ctx.session.scalar(select(SalesMode.id).where(SalesMode.code == code)):
         checks.fail("code", "duplicate")
+    forms = form_list(checks, "stages", stages, StageInput, "stages.{}")
     if not stages:
         checks.fail("stages", "required")
-    rows = _stage_rows(checks, stages or [])
+    rows = _stage_rows(checks, forms, len(stages) if isinstance(stages, list | tuple) else 0)
     checks.done()
     mode = ctx.add(SalesMode(code=code, is_active=True, **names))
     ctx.audit("reference.create", mode)
@@ -328,16 +336,18 @@ def create_sales_mode_with_stages(
     return mode.id
 
 
-def _stage_rows(checks: Checks, stages: list[StageInput]) -> list[dict[str, Any]]:
+def _stage_rows(
+    checks: Checks, stages: list[tuple[int, StageInput]], count: int
+) -> list[dict[str, Any]]:
     rows, seen = [], set()
-    for index, data in enumerate(stages):
+    for index, data in stages:
         prefix = f"stages.{index}."
         values = _stage_values(checks, data, prefix)
         values["stage_order"] = index + 1
         if values["code"] in seen:
             checks.fail(f"{prefix}code", "duplicate")
         seen.add(values["code"])
-        is_last = index == len(stages) - 1
+        is_last = index == count - 1
         if values["is_won_stage"] != is_last:
             checks.fail(f"{prefix}is_won_stage", "won_stage_last")
         rows.append(values)

@@ -15,6 +15,8 @@ from ingest.commands.base import (
     CommandError,
     Context,
     command,
+    external_key,
+    left_out,
     snapshot,
 )
 from ingest.store.models import Department, Industry, Region, User, UserIndustry
@@ -51,16 +53,22 @@ def add_user(ctx: Context, data: UserInput) -> int:
     role = checks.choice("role", data.role, ROLES)
     email = checks.email("email", data.email)
     locale = checks.choice("locale", data.locale, ("zh_CN", "en"))
+    if not isinstance(data.must_change_password, bool):
+        checks.fail("must_change_password", "malformed")
     problem = password_problem(username, data.password, temporary=data.must_change_password)
     if problem:
         checks.fail("password", problem)
+    if not isinstance(data.industries, list | tuple):
+        checks.fail("industries", "malformed")
     if username and ctx.session.scalar(select(User.id).where(User.username == username)):
         checks.fail("username", "user_exists")
     checks.done()
     department_id = (
-        ctx.get_by_code(Department, data.department, "department").id if data.department else None
+        None
+        if left_out(data.department)
+        else ctx.get_by_code(Department, data.department, "department").id
     )
-    region_id = ctx.get_by_code(Region, data.region, "region").id if data.region else None
+    region_id = None if left_out(data.region) else ctx.get_by_code(Region, data.region, "region").id
     if data.manager_id is not None:
         # A new team member belongs where their manager does unless told otherwise.
         manager = ctx.get(User, data.manager_id, "manager_id")
@@ -78,7 +86,7 @@ def add_user(ctx: Context, data: UserInput) -> int:
             manager_id=data.manager_id,
             password_hash=hasher().hash(data.password),  # type: ignore[arg-type]
             must_change_password=data.must_change_password,
-            external_id=data.external_id,
+            external_id=external_key(data.external_id),
         )
     )
     for code in data.industries:

@@ -367,7 +367,7 @@ def import_expense(ctx: Context, row: ImportRow) -> Outcome:
         "amount": checks.amount("amount", v.get("amount"), maximum=MAX_EXPENSE),
         "incurred_date": checks.date("incurred_date", v.get("incurred_date"), not_future=True),
         "description": checks.text(
-            "description", v.get("description"), required=False, max_len=1000
+            "description", v.get("description"), required=False, max_len=1000, multiline=True
         ),
     }
     created_at = source_created_at(checks, v.get("created_at"))

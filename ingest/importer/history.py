@@ -25,7 +25,7 @@ def import_stage_change(ctx: Context, row: ImportRow) -> Outcome:
     if v.get("project") is None:
         checks.fail("project", "required")
     changed_at = check_datetime(checks, "changed_at", v.get("changed_at"), not_future=True)
-    note = checks.text("note", v.get("note"), required=False, max_len=NOTE_MAX)
+    note = checks.text("note", v.get("note"), required=False, max_len=NOTE_MAX, multiline=True)
     amount = checks.amount("amount", v.get("amount"), required=False)
     close_date = checks.date("expected_close_date", v.get("expected_close_date"), required=False)
     changed_by = load(ctx, checks, User, v.get("changed_by"), "changed_by")

@@ -201,6 +201,11 @@ def parse_mapping(data: Any) -> Mapping:
     if sales_mode is not None and entity == "projects" and "sales_mode" not in fields:
         # A mapping that defines a pipeline imports its projects into it.
         fields["sales_mode"] = FieldSpec("sales_mode", Kind.CODE, constant=sales_mode.code)
+    delimiter = problems.text("delimiter", data.get("delimiter"), required=False)
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n\x00'):
+        # csv.reader takes one character, and not one it needs for quoting or lines.
+        problems.fail("delimiter", "invalid_choice", value=delimiter[:40])
+        delimiter = None
     header_row = data.get("header_row", 1)
     if not isinstance(header_row, int) or not 1 <= header_row <= 100:
         problems.fail("header_row", "out_of_range", min=1, max=100)
@@ -213,7 +218,7 @@ def parse_mapping(data: Any) -> Mapping:
         sheet=problems.text("sheet", data.get("sheet"), required=False),
         header_row=header_row,
         encoding=problems.text("encoding", data.get("encoding"), required=False),
-        delimiter=problems.text("delimiter", data.get("delimiter"), required=False),
+        delimiter=delimiter,
         date_format=date_format,
         timezone=_timezone(problems, data.get("timezone")),
         skip_rows=_skip_rows(problems, data.get("skip_rows")),

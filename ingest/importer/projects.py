@@ -330,7 +330,9 @@ def _check(
     if expected_close is not None and expected_close < created_at.date():
         checks.fail("expected_close_date", "close_before_created")
     budget = checks.amount("budget_amount", v.get("budget_amount"), required=False)
-    description = checks.text("description", v.get("description"), required=False, max_len=TEXT_MAX)
+    description = checks.text(
+        "description", v.get("description"), required=False, max_len=TEXT_MAX, multiline=True
+    )
     stage = entry_stage = None
     if mode is not None:
         stage, entry_stage = _check_stage(ctx, checks, mode, status, v.get("stage"))
@@ -395,7 +397,9 @@ def _check_closing(
 ) -> dict[str, Any]:
     closing: dict[str, Any] = {
         "loss_reason_id": None,
-        "loss_note": checks.text("loss_note", v.get("loss_note"), required=False, max_len=NOTE_MAX),
+        "loss_note": checks.text(
+            "loss_note", v.get("loss_note"), required=False, max_len=NOTE_MAX, multiline=True
+        ),
         "closed_date": None,
         "won_amount": None,
         "contract_no": None,

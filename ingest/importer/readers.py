@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 from charset_normalizer import from_bytes
 
@@ -98,22 +99,27 @@ def detect_encoding(raw: bytes) -> str:
 def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
     if encoding is None:
         encoding = detect_encoding(raw)
-    elif codecs.lookup(encoding).name in ("gbk", "gb2312"):
-        encoding = "gb18030"  # a superset: decodes every GBK file, and more of real ones
     try:
+        if codecs.lookup(encoding).name in ("gbk", "gb2312"):
+            encoding = "gb18030"  # a superset: decodes every GBK file, and more of real ones
         text = raw.decode(encoding)
-    except LookupError:
+    except (LookupError, ValueError) as error:  # ValueError: a NUL in the codec's name
+        if isinstance(error, UnicodeDecodeError):
+            raise FileProblem.of("undecodable_as", encoding=encoding, offset=error.start) from None
         raise FileProblem.of("invalid_choice", "encoding", value=encoding[:40]) from None
-    except UnicodeDecodeError as error:
-        raise FileProblem.of("undecodable_as", encoding=encoding, offset=error.start) from None
     return text.removeprefix("\ufeff"), encoding
 
 
 def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_row: int) -> Table:
-    text, used = _decode(path.read_bytes(), encoding)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # missing, a folder, no permission
+        detail = " ".join(str(error.strerror or error).split())[:120]
+        raise FileProblem.of("unreadable_file", detail=detail) from error
+    text, used = _decode(raw, encoding)
     if delimiter is None:
         delimiter = _sniff(text)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = _checked(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header: list[str] | None = None
     for number, record in enumerate(records, start=1):
         if number == header_row:
@@ -128,6 +134,18 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_ro
                 yield number, record
 
     return Table(header, rows(), used)
+
+
+def _checked(records: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The csv module's own refusals (a cell over its 128 KiB limit) as a file problem,
+    which stops the import like an unreadable file does, wherever the row is."""
+    line = 0
+    try:
+        for line, record in enumerate(records, start=1):  # noqa: B007
+            yield record
+    except csv.Error as error:
+        detail = f"{line + 1}: {error}"[:120]
+        raise FileProblem.of("unreadable_file", detail=detail) from error
 
 
 def _sniff(text: str) -> str:
@@ -146,7 +164,8 @@ def _read_excel(path: Path, sheet: str | None, header_row: int) -> Table:
     try:
         # read_only streams rows; data_only gives a formula's last computed value.
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, OSError, KeyError, ValueError, BadZipFile) as error:
+        # BadZipFile: a CSV or anything else saved under an .xlsx name
         detail = " ".join(str(error).split())[:120]
         raise FileProblem.of("unreadable_file", detail=detail) from error
     if sheet is not None and sheet not in book.sheetnames:

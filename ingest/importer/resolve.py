@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ingest.commands.base import CommandError, Context
+from ingest.commands.base import CommandError, Context, as_code, as_id
 from ingest.importer.values import norm
 from ingest.messages import Message
 from ingest.store.models import Activity, Contact, Customer, Expense, Product, Project, User
@@ -53,7 +53,7 @@ class ImportContext(Context):
     def get(self, model: type[R], row_id: int | None, field: str) -> R:
         # Owners and products are looked up by id on nearly every row; the session's
         # identity map holds rows only weakly, so keep these few alive for the run.
-        if model not in HELD or row_id is None:
+        if model not in HELD or as_id(row_id) is None:
             return super().get(model, row_id, field)
         key = (model, row_id)
         row = self.memo.get(key)
@@ -62,6 +62,8 @@ class ImportContext(Context):
         return row
 
     def get_by_code(self, model: type[R], code: str | None, field: str) -> R:
+        if as_code(code) is None:
+            return super().get_by_code(model, code, field)  # refused there; not a memo key
         key = (model, code)
         row = self.memo.get(key)
         if row is None:

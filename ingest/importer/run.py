@@ -92,6 +92,10 @@ def import_file(
         return report
     try:
         _run(path, mapping, table, positions, report, engine, actor_id, progress)
+    except CommandError as error:  # the file turned out unreadable part-way: rolled back
+        report.problems = list(error.errors.items())
+        report.written = False
+        return report
     finally:
         table.close()
     if progress is not None:

@@ -66,7 +66,10 @@ def parse_datetime(
     if when.tzinfo is None and tz is not None:
         when = when.replace(tzinfo=tz)
     if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+            raise Unparsable("not_a_date") from None
     return when
 
 
