@@ -243,6 +243,48 @@ CATALOG: dict[str, tuple[str, str]] = {
     "import_committed": ("已写入，审计来源为 {source}", "Written; audit source {source}"),
     "import_nothing_to_write": ("没有需要写入的变更", "Nothing to change; nothing was written"),
     "import_rejects_written": ("被拒绝的行已写入 {path}", "Rejected rows written to {path}"),
+    "import_too_large": (
+        "文件有 {size} MB，超过导入上限 {max} MB（CRM_IMPORT_MAX_MB）：请拆分文件",
+        "The file is {size} MB, over the import limit of {max} MB (CRM_IMPORT_MAX_MB): split it",
+    ),
+    "import_too_many_rows": (
+        "文件超过 {max} 行，超过导入上限（CRM_IMPORT_MAX_ROWS）：请拆分文件",
+        "The file has more than {max} rows, the import limit (CRM_IMPORT_MAX_ROWS): split it",
+    ),
+    "import_not_found": ("没有编号为 {id} 的导入", "There is no import {id}"),
+    "import_other_file": (
+        "导入 {id} 导入的是另一个文件（{file}），或该文件已被修改",
+        "Import {id} was of another file ({file}), or the file has changed since",
+    ),
+    "import_not_resumable": (
+        "导入 {id} 的状态为 {status}，不能继续",
+        "Import {id} is {status}: nothing to resume",
+    ),
+    "import_still_running": (
+        "导入 {id} 仍在运行（进程 {pid}）",
+        "Import {id} is still running (process {pid})",
+    ),
+    "import_already_undone": ("导入 {id} 已撤销", "Import {id} was already undone"),
+    "import_undo_blocked": (
+        "无法撤销：导入的记录已被后来的数据引用（{detail}）",
+        "Cannot undo: later records refer to rows of the import ({detail})",
+    ),
+    "import_done": (
+        "导入编号 {id}：已完成，提交 {chunks} 批",
+        "Import {id}: done, {chunks} chunks committed",
+    ),
+    "import_resumed": (
+        "导入编号 {id}：从第 {row} 行继续，已完成，本次提交 {chunks} 批",
+        "Import {id}: resumed from row {row}, done, {chunks} chunks committed by this run",
+    ),
+    "import_undone_after_reject": (
+        "导入编号 {id}：拒绝之前已提交的各批已全部撤销",
+        "Import {id}: the chunks committed before the refusal were undone",
+    ),
+    "import_undone": (
+        "导入编号 {id}（{file}）已撤销：删除、恢复或重建 {rows} 行",
+        "Import {id} ({file}) undone: {rows} rows deleted, restored or re-created",
+    ),
     "import_col_row": ("行号", "row"),
     "import_col_column": ("出错列", "column"),
     "import_col_reason": ("错误原因", "error"),

@@ -32,3 +32,19 @@ def trusted_proxies() -> frozenset[str]:
     client (comma-separated; none by default)."""
     raw = os.environ.get("CRM_TRUSTED_PROXIES", "")
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def import_max_mb() -> float:
+    """CRM_IMPORT_MAX_MB: the largest file `crm import` and the import page accept (50)."""
+    return float(os.environ.get("CRM_IMPORT_MAX_MB", "50"))
+
+
+def import_max_rows() -> int:
+    """CRM_IMPORT_MAX_ROWS: the most data rows one import file may hold (200000)."""
+    return int(os.environ.get("CRM_IMPORT_MAX_ROWS", "200000"))
+
+
+def import_chunk_size() -> int:
+    """CRM_IMPORT_CHUNK_SIZE: rows an import commits at a time (500); other writers wait
+    at most one chunk (`crm import --chunk-size` overrides it)."""
+    return int(os.environ.get("CRM_IMPORT_CHUNK_SIZE", "500"))

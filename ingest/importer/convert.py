@@ -88,6 +88,13 @@ class Converter:
                 return True
         return False
 
+    def remember(self, number: int, cells: list[Any]) -> None:
+        """A row an earlier run of a resumed import committed: not imported again, but its
+        source id still counts for the duplicate check."""
+        source_id = cell_text(self.cell(cells, self.mapping.id_column))
+        if source_id is not None:
+            self.seen.setdefault(source_id, number)
+
     def row(self, number: int, cells: list[Any]) -> ImportRow:
         values: dict[str, Any] = {}
         errors: dict[str, Message] = {}

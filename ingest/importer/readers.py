@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +72,10 @@ def read_table(
 # --- CSV --------------------------------------------------------------------------------
 
 
+BLOCK = 1 << 20  # files are read in blocks of 1 MiB: never whole into memory
+SAMPLE = 4 << 20  # how much of a file charset-normalizer looks at
+
+
 def detect_encoding(raw: bytes) -> str:
     for bom, name in _BOMS:
         if raw.startswith(bom):
@@ -82,50 +85,128 @@ def detect_encoding(raw: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    matches = from_bytes(raw)
-    best = matches.best()
-    if best is None:
-        raise FileProblem.of("undecodable")
-    names = {codecs.lookup(m.encoding).name for m in matches}
-    if best.encoding in CHINESE or names & {"gb18030", "gbk", "gb2312"}:
+    best, chinese = _guess(raw)
+    if chinese:
         try:
             raw.decode("gb18030")
             return "gb18030"
         except UnicodeDecodeError:
             pass
-    return best.encoding
+    return best
 
 
-def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
-    if encoding is None:
-        encoding = detect_encoding(raw)
+def _guess(raw: bytes) -> tuple[str, bool]:
+    """charset-normalizer's best guess, and whether GB18030 (or a subset) is a candidate."""
+    matches = from_bytes(raw)
+    best = matches.best()
+    if best is None:
+        raise FileProblem.of("undecodable")
+    names = {codecs.lookup(m.encoding).name for m in matches}
+    return best.encoding, best.encoding in CHINESE or bool(names & {"gb18030", "gbk", "gb2312"})
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
     try:
-        if codecs.lookup(encoding).name in ("gbk", "gb2312"):
-            encoding = "gb18030"  # a superset: decodes every GBK file, and more of real ones
-        text = raw.decode(encoding)
-    except (LookupError, ValueError) as error:  # ValueError: a NUL in the codec's name
-        if isinstance(error, UnicodeDecodeError):
-            raise FileProblem.of("undecodable_as", encoding=encoding, offset=error.start) from None
-        raise FileProblem.of("invalid_choice", "encoding", value=encoding[:40]) from None
-    return text.removeprefix("\ufeff"), encoding
-
-
-def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_row: int) -> Table:
-    try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            while block := handle.read(BLOCK):
+                yield block
     except OSError as error:  # missing, a folder, no permission
         detail = " ".join(str(error.strerror or error).split())[:120]
         raise FileProblem.of("unreadable_file", detail=detail) from error
-    text, used = _decode(raw, encoding)
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes, streamed; raises the offset of the first bad byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    for block in _blocks(path):
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as error:
+            raise _BadByte(offset + error.start) from error
+        offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise _BadByte(offset + error.start) from error
+    return True
+
+
+class _BadByte(Exception):
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        super().__init__(offset)
+
+
+def _file_encoding(path: Path) -> str:
+    """detect_encoding for a file: a BOM decides; the whole file is checked as UTF-8 (and
+    as GB18030 when that is the guess) block by block; the guess itself reads a sample."""
+    first = next(_blocks(path), b"")
+    for bom, name in _BOMS:
+        if first.startswith(bom):
+            return name
+    try:
+        _decodes(path, "utf-8")
+        return "utf-8"
+    except _BadByte:
+        pass
+    sample = bytearray()
+    for block in _blocks(path):
+        sample += block
+        if len(sample) >= SAMPLE:
+            # The guess reads a sample, which may end inside a character: cut it back.
+            del sample[SAMPLE - 4 :]
+            break
+    best, chinese = _guess(bytes(sample))
+    if chinese:
+        try:
+            _decodes(path, "gb18030")
+            return "gb18030"
+        except _BadByte:
+            pass
+    return best
+
+
+def _checked_encoding(path: Path, encoding: str | None) -> str:
+    """The encoding to read the file with, once the whole file is known to decode with it
+    (a file unreadable part-way must stop the import before any of it is written)."""
+    if encoding is None:
+        encoding = _file_encoding(path)
+    try:
+        if codecs.lookup(encoding).name in ("gbk", "gb2312"):
+            encoding = "gb18030"  # a superset: decodes every GBK file, and more of real ones
+        _decodes(path, encoding)
+    except (LookupError, ValueError) as error:  # ValueError: a NUL in the codec's name
+        if isinstance(error, UnicodeDecodeError):  # pragma: no cover - raised as _BadByte
+            raise
+        raise FileProblem.of("invalid_choice", "encoding", value=encoding[:40]) from None
+    except _BadByte as bad:
+        raise FileProblem.of("undecodable_as", encoding=encoding, offset=bad.offset) from None
+    return encoding
+
+
+def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_row: int) -> Table:
+    """Rows streamed from the file: the text is decoded as the csv reader asks for it."""
+    used = _checked_encoding(path, encoding)
+    try:
+        handle = path.open(encoding=used, newline="")
+    except OSError as error:
+        detail = " ".join(str(error.strerror or error).split())[:120]
+        raise FileProblem.of("unreadable_file", detail=detail) from error
+    first = handle.readline().removeprefix("\ufeff")
+    handle.seek(0)
+    if handle.read(1) != "\ufeff":
+        handle.seek(0)
     if delimiter is None:
-        delimiter = _sniff(text)
-    records = _checked(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        delimiter = _sniff(first)
+    records = _checked(csv.reader(handle, delimiter=delimiter))
     header: list[str] | None = None
     for number, record in enumerate(records, start=1):
         if number == header_row:
             header = [cell.strip() for cell in record]
             break
     if not header or not any(header):
+        handle.close()
         raise FileProblem.of("no_header", row=header_row)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -133,7 +214,7 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_ro
             if any(cell.strip() for cell in record):
                 yield number, record
 
-    return Table(header, rows(), used)
+    return Table(header, rows(), used, close=handle.close)
 
 
 def _checked(records: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -148,9 +229,8 @@ def _checked(records: Iterator[list[str]]) -> Iterator[list[str]]:
         raise FileProblem.of("unreadable_file", detail=detail) from error
 
 
-def _sniff(text: str) -> str:
+def _sniff(first: str) -> str:
     """The delimiter that splits the first line into the most columns."""
-    first = next(iter(text.splitlines()), "")
     return max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
 
 

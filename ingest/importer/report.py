@@ -40,6 +40,13 @@ class ImportReport:
     sales_mode_created: str | None = None
     written: bool = False
     rejects_path: Path | None = None
+    # The imports ledger (real runs that wrote): the import's id, the row this run
+    # resumed from, the chunks it committed, and whether a refusal undid them.
+    checksum: str | None = None
+    import_id: int | None = None
+    resumed_from: int | None = None
+    chunks: int = 0
+    undone: bool = False
 
     @property
     def ok(self) -> bool:
@@ -95,6 +102,20 @@ class ImportReport:
                     out.append(
                         "  " + say("import_rejected_row_general", row=rejected.row, reason=reason)
                     )
+        if self.import_id is not None:  # the ledger's id, for --resume and --undo
+            if self.undone:
+                out.append(say("import_undone_after_reject", id=self.import_id))
+            elif self.resumed_from is not None:
+                out.append(
+                    say(
+                        "import_resumed",
+                        id=self.import_id,
+                        row=self.resumed_from,
+                        chunks=self.chunks,
+                    )
+                )
+            else:
+                out.append(say("import_done", id=self.import_id, chunks=self.chunks))
         if self.rejected and not self.partial and not self.dry_run:
             out.append(say("import_rolled_back", rejected=len(self.rejected)))
         elif self.written:

@@ -1,24 +1,40 @@
-"""`crm import`: one file, one transaction, one savepoint per row.
+"""`crm import`: one file, committed in chunks, one savepoint per row.
 
-- A dry run executes every row in a transaction that is then thrown away, so its counts
-  are exactly what a real run would do (later rows see earlier ones, as they would).
-- A real run is all-or-nothing unless `partial`: any rejected row rolls the file back.
-- With `partial`, the good rows are committed and the rejected ones written to a CSV.
-- A run that would create or change nothing commits nothing either: re-importing an
-  unchanged file leaves the store, its audit log and its change counter as they were.
+- A real run commits every `chunk_size` rows (docs/import.md), so other writers wait for
+  at most one chunk. Each chunk is recorded in the imports ledger (ledger.py) with every row
+  it created, changed or deleted: a killed or failed run resumes after its last committed
+  chunk, and `undo.py` takes a whole import back.
+- A dry run executes every row in one transaction that is then thrown away, so its counts
+  are exactly what a real run would do (later rows see earlier ones). It never takes the
+  store's write lock: on SQLite it runs on a private copy of the store, on PostgreSQL
+  without drawing a change number (the counter row's lock is the write lock there).
+- A real run is all-or-nothing unless `partial`: a rejected row rolls its chunk back, the
+  rest of the file is still checked (in chunks thrown away) and the chunks committed
+  before are undone. With `partial`, the good rows are committed and the rejected ones
+  written to a CSV.
+- A run, or a chunk, that would create or change nothing commits nothing either:
+  re-importing an unchanged file leaves the store, its audit log and its change counter
+  as they were.
+- Size and row limits are checked, and the whole file read once (encoding, CSV syntax),
+  before any write.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from ingest.commands.base import GENERAL, Batch, CommandError, batch
+from ingest.commands.base import GENERAL, Batch, CommandError, Context, batch, load_actor
+from ingest.importer import ledger
 from ingest.importer.common import require_importer
 from ingest.importer.convert import Converter, column_positions
 from ingest.importer.entities import (
@@ -32,11 +48,15 @@ from ingest.importer.entities import (
 from ingest.importer.history import import_stage_change
 from ingest.importer.mapping import Mapping, load_mapping
 from ingest.importer.projects import import_project
-from ingest.importer.readers import Table, read_table
+from ingest.importer.readers import FileProblem, Table, read_table
 from ingest.importer.report import ImportReport, Rejected, default_rejects_path, write_rejects
 from ingest.importer.resolve import ImportContext, Resolver
 from ingest.importer.sales_modes import ensure_sales_mode
+from ingest.importer.undo import undo_changes
 from ingest.messages import Message
+from ingest.settings import import_chunk_size, import_max_mb, import_max_rows
+from ingest.store.db import current_change_seq, get_engine, is_sqlite, sqlite_copy
+from ingest.store.models import ImportRun
 
 COMMANDS: dict[str, Callable[..., Any]] = {
     "customers": import_customer,
@@ -52,7 +72,7 @@ PROGRESS_EVERY = 500
 
 
 class _Rollback(Exception):
-    """Leave the import's transaction without committing it."""
+    """Leave the transaction (the dry run's, or a chunk's) without committing it."""
 
 
 def import_file(
@@ -67,8 +87,13 @@ def import_file(
     encoding: str | None = None,
     locale: str = "zh_CN",
     progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = None,
+    resume: int | None = None,
 ) -> ImportReport:
-    """Import one CSV or Excel file; never raises for bad rows or files, reports them."""
+    """Import one CSV or Excel file; never raises for bad rows or files, reports them.
+    `resume`: the id of an unfinished import of the same file to continue (without it, an
+    unfinished import of the same file by a process that is gone is continued)."""
+    engine = engine or get_engine()
     path = Path(path)
     report = ImportReport(file=path, dry_run=dry_run, partial=partial)
     table = None
@@ -76,23 +101,27 @@ def import_file(
         if not isinstance(mapping, Mapping):
             mapping = load_mapping(mapping)
         report.entity, report.source = mapping.entity, mapping.source
-        table = read_table(
-            path,
-            encoding=encoding or mapping.encoding,
-            sheet=mapping.sheet,
-            delimiter=mapping.delimiter,
-            header_row=mapping.header_row,
-        )
+        check_size(path)
+        table = _open(path, mapping, encoding)
         report.encoding, report.header = table.encoding, table.header
         positions = column_positions(mapping, table.header, mapping.header_row)
+        count_rows(table)  # reads the whole file once: its limits and syntax, before writing
+        table = _open(path, mapping, table.encoding)
+        run = None if dry_run else _resumed(engine, path, mapping, resume, report)
     except CommandError as error:
         report.problems = list(error.errors.items())
         if table is not None:
             table.close()
         return report
     try:
-        _run(path, mapping, table, positions, report, engine, actor_id, progress)
-    except CommandError as error:  # the file turned out unreadable part-way: rolled back
+        if dry_run:
+            _dry_run(path, mapping, table, positions, report, engine, actor_id, progress)
+        else:
+            chunks = chunk_size or import_chunk_size()
+            _chunked(
+                path, mapping, table, positions, report, engine, actor_id, progress, chunks, run
+            )
+    except CommandError as error:  # refused before the first row (permission, sales mode)
         report.problems = list(error.errors.items())
         report.written = False
         return report
@@ -105,46 +134,262 @@ def import_file(
     return report
 
 
-def _run(
+def _open(path: Path, mapping: Mapping, encoding: str | None) -> Table:
+    return read_table(
+        path,
+        encoding=encoding or mapping.encoding,
+        sheet=mapping.sheet,
+        delimiter=mapping.delimiter,
+        header_row=mapping.header_row,
+    )
+
+
+# --- limits and identity ----------------------------------------------------------------
+
+
+def check_size(path: Path) -> None:
+    """CRM_IMPORT_MAX_MB, from the file's size alone: a too large file is not even read."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # reading it reports why
+    limit = import_max_mb()
+    if size > limit * 1024 * 1024:
+        raise FileProblem.of("import_too_large", size=f"{size / 1024 / 1024:.1f}", max=f"{limit:g}")
+
+
+def count_rows(table: Table) -> int:
+    """CRM_IMPORT_MAX_ROWS, counted by streaming the rows (blank rows do not count)."""
+    limit = import_max_rows()
+    try:
+        rows = sum(1 for _ in itertools.islice(table.rows, limit + 1))
+    finally:
+        table.close()
+    if rows > limit:
+        raise FileProblem.of("import_too_many_rows", max=f"{limit:,}")
+    return rows
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _resumed(
+    engine: Engine, path: Path, mapping: Mapping, resume: int | None, report: ImportReport
+) -> ImportRun | None:
+    """The unfinished import this run continues, if any; refuses a wrong --resume."""
+    report.checksum = checksum(path)
+    if resume is None:
+        return ledger.resumable_run(engine, report.checksum, mapping.entity)
+    run = ledger.get_run(engine, resume)
+    if run is None:
+        raise CommandError.one("resume", "import_not_found", id=resume)
+    if run.checksum != report.checksum or run.entity != mapping.entity:
+        raise CommandError.one("resume", "import_other_file", id=resume, file=run.file_name)
+    if run.status not in ledger.RESUMABLE:
+        raise CommandError.one("resume", "import_not_resumable", id=resume, status=run.status)
+    if ledger.is_alive(run):
+        raise CommandError.one("resume", "import_still_running", id=resume, pid=run.pid)
+    return run
+
+
+# --- the dry run ------------------------------------------------------------------------
+
+
+@contextmanager
+def _thrown_away(engine: Engine, actor_id: int | None, source: str) -> Iterator[Batch]:
+    """One transaction that is always rolled back, holding no lock other writers wait on."""
+
+    @contextmanager
+    def session_on(target: Engine) -> Iterator[Session]:
+        with Session(target, expire_on_commit=False) as session:
+            session.begin()
+            try:
+                # The change number writes would carry, without drawing one: drawing it
+                # locks the counter row, which is the store's write lock on PostgreSQL.
+                session.info["change_seq"] = current_change_seq(session) + 1
+                session.info["actor_id"] = actor_id
+                yield session
+            finally:
+                session.rollback()
+
+    if is_sqlite(engine):
+        with sqlite_copy(engine) as copy, session_on(copy) as session:
+            yield Batch(Context(session, load_actor(session, actor_id), source))
+    else:
+        with session_on(engine) as session:
+            yield Batch(Context(session, load_actor(session, actor_id), source))
+
+
+def _dry_run(
     path: Path,
     mapping: Mapping,
     table: Table,
     positions: dict[str, int],
     report: ImportReport,
-    engine: Engine | None,
+    engine: Engine,
     actor_id: int | None,
     progress: Callable[[int], None] | None,
 ) -> None:
+    with _thrown_away(engine, actor_id, f"import:{path.name}") as run:
+        ctx = _prepared(run, mapping, report)
+        converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
+        for number, cells in table.rows:
+            _row(run, converter, mapping, report, number, cells)
+            if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
+                progress(report.rows_read)
+
+
+def _prepared(run: Batch, mapping: Mapping, report: ImportReport) -> ImportContext:
+    """Who may import this, and the mapping's sales mode; the rows' commands then share
+    per-run lookups (see ImportContext)."""
+    ctx = ImportContext(run.ctx)
+    run.ctx = ctx
+    require_importer(ctx)
+    if mapping.entity == "users":
+        ctx.require_role("admin")  # accounts are an admin's (users.add_user)
+    if mapping.sales_mode is not None and ensure_sales_mode(run, mapping.sales_mode):
+        report.sales_mode_created = str(mapping.sales_mode.code)
+    return ctx
+
+
+def _row(
+    run: Batch,
+    converter: Converter,
+    mapping: Mapping,
+    report: ImportReport,
+    number: int,
+    cells: list[Any],
+) -> None:
+    if converter.skipped(cells):
+        report.skipped += 1
+    else:
+        _import_row(run, COMMANDS[mapping.entity], converter, mapping, report, number, cells)
+    report.rows_read += 1
+
+
+# --- the real run, in chunks ------------------------------------------------------------
+
+
+def _chunked(
+    path: Path,
+    mapping: Mapping,
+    table: Table,
+    positions: dict[str, int],
+    report: ImportReport,
+    engine: Engine,
+    actor_id: int | None,
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+    resumed: ImportRun | None,
+) -> None:
+    source = f"import:{path.name}"
+    import_id = resumed.id if resumed is not None else None
+    done_row = resumed.last_row if resumed is not None else 0
+    chunk_no = resumed.last_chunk if resumed is not None else 0
+    if resumed is not None:
+        ledger.claim(engine, resumed.id)
+        report.import_id, report.resumed_from = resumed.id, done_row + 1
+    converter: Converter | None = None
+    rows = iter(table.rows)
+    discarding = False  # after a rejected row without --partial: check the rest only
     try:
-        with batch(engine, actor_id, f"import:{path.name}", commit=not report.dry_run) as run:
-            ctx = ImportContext(run.ctx)
-            run.ctx = ctx  # the rows' commands share per-run lookups (see ImportContext)
-            try:
-                require_importer(ctx)
-                if mapping.entity == "users":
-                    ctx.require_role("admin")  # accounts are an admin's (users.add_user)
-                if mapping.sales_mode is not None and ensure_sales_mode(run, mapping.sales_mode):
-                    report.sales_mode_created = str(mapping.sales_mode.code)
-            except CommandError as error:
-                report.problems = list(error.errors.items())
-                raise _Rollback from error
-            converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
-            command = COMMANDS[mapping.entity]
-            for number, cells in table.rows:
-                if converter.skipped(cells):
-                    report.skipped += 1
-                else:
-                    _import_row(run, command, converter, mapping, report, number, cells)
-                report.rows_read += 1
-                if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
-                    progress(report.rows_read)
-            if report.rejected and not report.partial:
-                raise _Rollback
-            if not (report.created or report.updated or report.sales_mode_created):
-                raise _Rollback  # nothing to write: not even a change-counter tick
-            report.written = not report.dry_run
-    except _Rollback:
+        while True:
+            chunk = list(itertools.islice(rows, chunk_size))
+            if converter is not None and not chunk:
+                break
+            with _chunk_transaction(engine, actor_id, source, report) as run:
+                ctx = _prepared(run, mapping, report) if converter is None else _reuse(run)
+                if converter is None:
+                    converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
+                converter.resolver.session = ctx.session  # this chunk's transaction
+                before = (report.created, report.updated, len(report.rejected))
+                with ledger.recording(ctx.session) as changes:
+                    for number, cells in chunk:
+                        if number <= done_row:
+                            converter.remember(number, cells)  # committed by the earlier run
+                            continue
+                        _row(run, converter, mapping, report, number, cells)
+                        if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
+                            progress(report.rows_read)
+                    wrote = (report.created, report.updated) != before[:2]
+                    if len(report.rejected) > before[2] and not report.partial:
+                        discarding = True
+                    if discarding or not (wrote or (chunk_no == 0 and report.sales_mode_created)):
+                        raise _Rollback  # nothing to write: not even a change-counter tick
+                    if import_id is None:
+                        import_id = _new_run(
+                            ctx.session, path, mapping, report, actor_id, chunk_size
+                        )
+                        report.import_id = import_id
+                    chunk_no += 1
+                    new = [n for n, _ in chunk if n > done_row]
+                    first, last = (new[0], new[-1]) if new else (done_row, done_row)
+                    ledger.commit_chunk(
+                        ctx.session, import_id, chunk_no, first, last, len(new), changes
+                    )
+                report.chunks += 1
+                report.written = True
+            if not chunk:
+                break
+    except BaseException:
+        if import_id is not None:
+            ledger.set_status(engine, import_id, "failed")
+        raise
+    if import_id is None:
+        return
+    if discarding:
+        undo_changes(engine, import_id, actor_id, chunk_size)  # all or nothing
         report.written = False
+        report.undone = True
+        ledger.set_status(engine, import_id, "undone")
+    else:
+        ledger.set_status(engine, import_id, "done")
+
+
+@contextmanager
+def _chunk_transaction(
+    engine: Engine, actor_id: int | None, source: str, report: ImportReport
+) -> Iterator[Batch]:
+    try:
+        with batch(engine, actor_id, source) as run:
+            yield run
+    except _Rollback:
+        pass
+
+
+def _reuse(run: Batch) -> ImportContext:
+    # A new transaction each chunk: lookups cached from the last one belong to its session.
+    ctx = ImportContext(run.ctx)
+    run.ctx = ctx
+    return ctx
+
+
+def _new_run(
+    session: Session,
+    path: Path,
+    mapping: Mapping,
+    report: ImportReport,
+    actor_id: int | None,
+    chunk_size: int,
+) -> int:
+    """The ledger entry, created with the first chunk that writes (in its transaction):
+    an import that writes nothing leaves none."""
+    run = ledger.new_run(
+        file_name=path.name,
+        checksum=report.checksum or checksum(path),
+        entity=mapping.entity,
+        actor_id=actor_id,
+        partial=report.partial,
+        chunk_size=chunk_size,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
 
 
 def _import_row(

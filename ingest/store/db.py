@@ -10,12 +10,16 @@ stamped with that number and every delete leaves a `deleted_rows` tombstone.
 from __future__ import annotations
 
 import functools
+import sqlite3
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from ingest.settings import store_url
 from ingest.store.models import ENTITY_TABLES, ChangeCounter, DeletedRow
@@ -62,6 +66,30 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         immediate = conn.get_execution_options().get("write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def sqlite_copy(engine: Engine) -> Iterator[Engine]:
+    """A private copy of a SQLite store in a temporary folder, for work that must see the
+    store and write as if to it without taking its write lock (an import's dry run). The
+    backup reads one consistent snapshot; in WAL mode writers go on meanwhile."""
+    with tempfile.TemporaryDirectory(prefix="crm-copy-") as folder:
+        path = Path(folder) / "store.db"
+        source = sqlite3.connect(str(engine.url.database), timeout=SQLITE_BUSY_TIMEOUT_S)
+        target = sqlite3.connect(str(path))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        copy = create_engine(
+            f"sqlite:///{path}", poolclass=NullPool, connect_args={"check_same_thread": False}
+        )
+        _configure_sqlite(copy)
+        try:
+            yield copy
+        finally:
+            copy.dispose()
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -148,6 +148,58 @@ class SignInAttempt(Base):
     )
 
 
+class ImportRun(Base):
+    """One `crm import` of one file, committed in chunks (docs/import.md): what resuming
+    and undoing it need. Bookkeeping, not mirrored: no change number of its own."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    checksum: Mapped[str] = mapped_column(String(64), index=True)  # SHA-256 of the file
+    entity: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(Id)
+    partial: Mapped[bool] = mapped_column(Boolean, default=False)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # running | done | failed | undone
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rows_committed: Mapped[int] = mapped_column(Integer, default=0)
+    last_row: Mapped[int] = mapped_column(Integer, default=0)  # file row number, 0: none yet
+    last_chunk: Mapped[int] = mapped_column(Integer, default=0)
+    # Which process runs it, so that a second run of the same file does not resume an
+    # import that is still alive.
+    host: Mapped[str] = mapped_column(String(100), default="")
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class ImportChunk(Base):
+    """One committed chunk of an import: its rows and the change number it wrote under."""
+
+    __tablename__ = "import_chunks"
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_row: Mapped[int] = mapped_column(Integer)
+    last_row: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    # The chunk's change number (not named change_seq: this table is not mirrored).
+    committed_seq: Mapped[int] = mapped_column(BigInteger)
+    committed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImportChange(Base):
+    """A row an import created, changed or deleted, with its values before (JSON) for
+    `crm import --undo`, which replays these backwards."""
+
+    __tablename__ = "import_changes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    chunk: Mapped[int] = mapped_column(Integer)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(10))  # created | updated | deleted
+    before: Mapped[str | None] = mapped_column(Text)
+
+
 # --- organisation and reference data -----------------------------------------------------
 
 

@@ -1,0 +1,99 @@
+"""`crm import --undo ID`: take a whole import back, in chunks.
+
+The ledger lists every row the import created, changed or deleted, with its values before.
+Undo replays that list backwards — deleting what it created, putting back what it changed,
+re-creating what it deleted — through the normal write path: each chunk is one write
+transaction with a change number, every row gets an audit entry (source `undo:import:...`),
+and every delete its tombstone, so the warehouse's incremental refresh follows. The undone
+entries leave the ledger in the same transaction, so an interrupted undo simply continues.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ingest.commands.base import GENERAL, CommandError, Context, batch, snapshot
+from ingest.importer import ledger
+from ingest.importer.common import require_importer
+from ingest.settings import import_chunk_size
+from ingest.store.db import get_engine
+from ingest.store.models import Base, ImportChange
+
+MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
+ACTION = "import.undo"
+
+
+def undo_import(
+    import_id: int,
+    *,
+    engine: Engine | None = None,
+    actor_id: int | None = None,
+    chunk_size: int | None = None,
+) -> int:
+    """Undo import `import_id`; returns how many rows were deleted, restored or re-created.
+    Refused (CommandError on `undo`) for an unknown, running or already undone import."""
+    engine = engine or get_engine()
+    run = ledger.get_run(engine, import_id)
+    if run is None:
+        raise CommandError.one("undo", "import_not_found", id=import_id)
+    if run.status == "undone":
+        raise CommandError.one("undo", "import_already_undone", id=import_id)
+    if ledger.is_alive(run):
+        raise CommandError.one("undo", "import_still_running", id=import_id, pid=run.pid)
+    count = undo_changes(engine, import_id, actor_id, chunk_size or import_chunk_size())
+    ledger.set_status(engine, import_id, "undone")
+    return count
+
+
+def undo_changes(engine: Engine, import_id: int, actor_id: int | None, chunk_size: int) -> int:
+    run = ledger.get_run(engine, import_id)
+    source = f"undo:import:{run.file_name if run else import_id}"[:300]
+    count = 0
+    while True:
+        with batch(engine, actor_id, source) as writes:
+            ctx = writes.ctx
+            require_importer(ctx)
+            entries = ctx.session.scalars(
+                select(ImportChange)
+                .where(ImportChange.import_id == import_id)
+                .order_by(ImportChange.id.desc())
+                .limit(chunk_size)
+            ).all()
+            if not entries:
+                break
+            try:
+                for entry in entries:
+                    count += _undo_one(ctx, entry)
+                ctx.session.flush()
+            except IntegrityError as error:  # a later record refers to a row to delete
+                detail = str(error.orig).splitlines()[0][:120]
+                raise CommandError.one(GENERAL, "import_undo_blocked", detail=detail) from error
+            ctx.session.execute(
+                delete(ImportChange).where(ImportChange.id.in_([e.id for e in entries]))
+            )
+    return count
+
+
+def _undo_one(ctx: Context, entry: ImportChange) -> int:
+    model = MODELS[entry.table_name]
+    row = ctx.session.get(model, entry.row_id)
+    if entry.action == "created":
+        if row is None:
+            return 0  # deleted since, by someone else
+        ctx.delete(ACTION, row)
+        return 1
+    values = ledger.load(model, entry.before or "{}")
+    if entry.action == "updated":
+        if row is None:
+            return 0
+        before = snapshot(row)
+        for key, value in values.items():
+            setattr(row, key, value)
+        ctx.audit(ACTION, row, before)
+        return 1
+    if row is not None:  # "deleted", but a row of that id exists again
+        return 0
+    ctx.add(model(**values))
+    ctx.audit(ACTION, ctx.session.get(model, entry.row_id))
+    return 1
