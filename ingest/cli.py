@@ -264,13 +264,19 @@ def seed(profile: str, seed_value: int, as_of: Any) -> None:
 
 
 @main.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--mapping",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="YAML mapping of source columns and values (see docs/import.md).",
+    help="YAML mapping of source columns and values (see docs/import.md); required with FILE.",
 )
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    help="Rows committed at a time (default: CRM_IMPORT_CHUNK_SIZE, 500).",
+)
+@click.option("--resume", type=int, metavar="IMPORT_ID", help="Continue this unfinished import.")
+@click.option("--undo", type=int, metavar="IMPORT_ID", help="Take this whole import back.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 @click.option("--partial", is_flag=True, help="Import the good rows; write the bad ones to CSV.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows CSV path.")
@@ -285,8 +291,11 @@ def seed(profile: str, seed_value: int, as_of: Any) -> None:
 )
 @friendly_errors
 def import_command(
-    file: str,
-    mapping: str,
+    file: str | None,
+    mapping: str | None,
+    chunk_size: int | None,
+    resume: int | None,
+    undo: int | None,
     dry_run: bool,
     partial: bool,
     rejects: str | None,
@@ -295,12 +304,20 @@ def import_command(
     lang: str,
 ) -> None:
     """Import customers, contacts, users, products, projects, stage history, expenses or
-    activities from a CSV or Excel file. All or nothing unless --partial; exit code 0 when
-    every row was imported, 1 when rows were rejected, 2 when the import could not start
-    (mapping file, unreadable file, missing column, no permission)."""
+    activities from a CSV or Excel file, committed in chunks. All or nothing unless
+    --partial; exit code 0 when every row was imported, 1 when rows were rejected, 2 when
+    the import could not start (mapping file, unreadable file, missing column, no
+    permission, too large). A killed import resumes when run again; --undo takes one back."""
     from ingest.importer import import_file
 
     actor_id = _user_id(as_user) if as_user else None
+    if undo is not None:
+        if file or resume is not None or dry_run:
+            raise click.UsageError("--undo IMPORT_ID takes no FILE, --resume or --dry-run")
+        _undo_import(undo, actor_id, chunk_size, lang)
+        return
+    if not file or not mapping:
+        raise click.UsageError("give FILE and --mapping (or --undo IMPORT_ID)")
     progress, stop = _progress("import")
     try:
         report = import_file(
@@ -313,12 +330,25 @@ def import_command(
             encoding=encoding,
             locale=lang,
             progress=progress,
+            chunk_size=chunk_size,
+            resume=resume,
         )
     finally:
         stop()
     click.echo(report.text(lang))
     if report.exit_code:
         sys.exit(report.exit_code)
+
+
+def _undo_import(import_id: int, actor_id: int | None, chunk_size: int | None, lang: str) -> None:
+    from ingest.importer.ledger import get_run
+    from ingest.importer.undo import undo_import
+    from ingest.messages import Message
+
+    rows = undo_import(import_id, actor_id=actor_id, chunk_size=chunk_size)
+    run = get_run(None, import_id)
+    name = run.file_name if run else "?"
+    click.echo(Message("import_undone", {"id": import_id, "file": name, "rows": rows}).text(lang))
 
 
 def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:

@@ -69,7 +69,7 @@ def new_run(
     )
 
 
-def get_run(engine: Engine, import_id: int) -> ImportRun | None:
+def get_run(engine: Engine | None, import_id: int) -> ImportRun | None:
     with read_session(engine) as session:
         return session.get(ImportRun, import_id)
 

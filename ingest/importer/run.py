@@ -55,7 +55,13 @@ from ingest.importer.sales_modes import ensure_sales_mode
 from ingest.importer.undo import undo_changes
 from ingest.messages import Message
 from ingest.settings import import_chunk_size, import_max_mb, import_max_rows
-from ingest.store.db import current_change_seq, get_engine, is_sqlite, sqlite_copy
+from ingest.store.db import (
+    current_change_seq,
+    get_engine,
+    is_sqlite,
+    sqlite_copy,
+    yield_to_writers,
+)
 from ingest.store.models import ImportRun
 
 COMMANDS: dict[str, Callable[..., Any]] = {
@@ -336,6 +342,7 @@ def _chunked(
                 report.written = True
             if not chunk:
                 break
+            yield_to_writers(engine)
     except BaseException:
         if import_id is not None:
             ledger.set_status(engine, import_id, "failed")

@@ -17,7 +17,7 @@ from ingest.commands.base import GENERAL, CommandError, Context, batch, snapshot
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
 from ingest.settings import import_chunk_size
-from ingest.store.db import get_engine
+from ingest.store.db import get_engine, yield_to_writers
 from ingest.store.models import Base, ImportChange
 
 MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
@@ -51,27 +51,42 @@ def undo_changes(engine: Engine, import_id: int, actor_id: int | None, chunk_siz
     source = f"undo:import:{run.file_name if run else import_id}"[:300]
     count = 0
     while True:
-        with batch(engine, actor_id, source) as writes:
-            ctx = writes.ctx
-            require_importer(ctx)
-            entries = ctx.session.scalars(
-                select(ImportChange)
-                .where(ImportChange.import_id == import_id)
-                .order_by(ImportChange.id.desc())
-                .limit(chunk_size)
-            ).all()
-            if not entries:
-                break
-            try:
-                for entry in entries:
-                    count += _undo_one(ctx, entry)
-                ctx.session.flush()
-            except IntegrityError as error:  # a later record refers to a row to delete
-                detail = str(error.orig).splitlines()[0][:120]
-                raise CommandError.one(GENERAL, "import_undo_blocked", detail=detail) from error
-            ctx.session.execute(
-                delete(ImportChange).where(ImportChange.id.in_([e.id for e in entries]))
-            )
+        try:
+            count += _undo_chunk(engine, import_id, actor_id, chunk_size, source)
+        except _Done:
+            return count
+        yield_to_writers(engine)
+
+
+class _Done(Exception):
+    """Nothing left to undo: leave the transaction without drawing a change number."""
+
+
+def _undo_chunk(
+    engine: Engine, import_id: int, actor_id: int | None, chunk_size: int, source: str
+) -> int:
+    count = 0
+    with batch(engine, actor_id, source) as writes:
+        ctx = writes.ctx
+        require_importer(ctx)
+        entries = ctx.session.scalars(
+            select(ImportChange)
+            .where(ImportChange.import_id == import_id)
+            .order_by(ImportChange.id.desc())
+            .limit(chunk_size)
+        ).all()
+        if not entries:
+            raise _Done
+        try:
+            for entry in entries:
+                count += _undo_one(ctx, entry)
+            ctx.session.flush()
+        except IntegrityError as error:  # a later record refers to a row to delete
+            detail = str(error.orig).splitlines()[0][:120]
+            raise CommandError.one(GENERAL, "import_undo_blocked", detail=detail) from error
+        ctx.session.execute(
+            delete(ImportChange).where(ImportChange.id.in_([e.id for e in entries]))
+        )
     return count
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,10 @@ from ingest.store.models import ENTITY_TABLES, ChangeCounter, DeletedRow
 warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objects natively")
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# SQLite's busy handler retries a waiting writer every 100 ms at most; a long job that
+# commits in chunks pauses a little longer than that between them, or it would take the
+# lock again before any waiting writer's next try (SQLite keeps no queue of waiters).
+SQLITE_YIELD_S = 0.15
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -90,6 +95,13 @@ def sqlite_copy(engine: Engine) -> Iterator[Engine]:
             yield copy
         finally:
             copy.dispose()
+
+
+def yield_to_writers(engine: Engine) -> None:
+    """Between two chunks of a long write: let waiting writers in first (PostgreSQL queues
+    them on the lock by itself)."""
+    if is_sqlite(engine):
+        time.sleep(SQLITE_YIELD_S)
 
 
 def is_sqlite(engine: Engine) -> bool:

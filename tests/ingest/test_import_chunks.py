@@ -1,0 +1,417 @@
+"""Imports that never block the office (docs/import.md, "Large files"): chunked commits
+under one import id, resume after a kill, undo, a dry run without the write lock, limits.
+
+The files are 5,000 customers committed 500 at a time. Nothing here times anything: that
+writers wait at most a chunk is shown by their commits landing between the import's chunks
+(change numbers), that a dry run holds no write lock by taking the lock while it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+from sqlalchemy import Engine, func, select
+
+from ingest.commands.base import CommandError
+from ingest.commands.customers import CustomerInput, create_customer
+from ingest.extract import extract
+from ingest.importer import import_file, ledger
+from ingest.importer.undo import undo_import
+from ingest.store.db import current_change_seq, read_session
+from ingest.store.models import AuditLog, Customer, ImportChunk, ImportRun
+
+REPO = Path(__file__).resolve().parents[2]
+ROWS = 5000
+CHUNK = 500
+MAPPING = """\
+source: bulk
+entity: customers
+id_column: 编号
+columns:
+  name: 名称
+  customer_type: {value: end_user}
+  industry: {value: power}
+  region: {value: north_china}
+  owner: {value: rep}
+  city: 城市
+"""
+
+
+def write_files(folder: Path, rows: int = ROWS, *, city: str = "北京", bad_row: int | None = None):
+    """A customers file of `rows` rows; `bad_row` (a data row number, 1-based) gets an
+    emoji in its name, which the customer command refuses."""
+    mapping = folder / "bulk.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    data = folder / f"bulk_{rows}_{city}_{bad_row}.csv"
+    lines = ["编号,名称,城市"]
+    for i in range(1, rows + 1):
+        name = f"批量客户{i:06d}" + ("😀" if i == bad_row else "")
+        lines.append(f"K{i},{name},{city}")
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return data, mapping
+
+
+def customers(engine: Engine) -> list[tuple]:
+    """The customers as the import makes them, without bookkeeping columns."""
+    with read_session(engine) as s:
+        return sorted(
+            s.execute(
+                select(
+                    func.coalesce(Customer.external_id, ""),
+                    Customer.name,
+                    Customer.city,
+                    Customer.owner_id,
+                )
+            ).all()
+        )
+
+
+def expected(org, rows: int = ROWS, city: str = "北京") -> list[tuple]:
+    return sorted((f"bulk:K{i}", f"批量客户{i:06d}", city, org.rep) for i in range(1, rows + 1))
+
+
+def chunks(engine: Engine, import_id: int) -> list[ImportChunk]:
+    with read_session(engine) as s:
+        return list(
+            s.scalars(
+                select(ImportChunk)
+                .where(ImportChunk.import_id == import_id)
+                .order_by(ImportChunk.chunk)
+            )
+        )
+
+
+def status(engine: Engine, import_id: int) -> ImportRun:
+    run = ledger.get_run(engine, import_id)
+    assert run is not None
+    return run
+
+
+# --- writers wait at most a chunk ------------------------------------------------------
+
+
+def test_writers_commit_between_the_chunks_of_a_large_import(engine, org, tmp_path) -> None:
+    data, mapping = write_files(tmp_path)
+    done = threading.Event()
+    writes: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        i = 0
+        # A rep saving now and then; a writer that never paused would starve the import
+        # on SQLite, which keeps no queue of waiting writers.
+        while not done.wait(0.2):
+            i += 1
+            try:
+                writes.append(
+                    create_customer(
+                        engine,
+                        org.rep2,
+                        CustomerInput(
+                            name=f"前台客户{i}",
+                            customer_type="end_user",
+                            industry="power",
+                            region="north_china",
+                        ),
+                    )
+                )
+            except BaseException as error:  # a busy store would show here
+                errors.append(error)
+                return
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        report = import_file(data, mapping, engine=engine, chunk_size=CHUNK)
+    finally:
+        done.set()
+        thread.join()
+
+    assert errors == []
+    assert report.ok and report.written and report.created == ROWS, report.text("en")
+    committed = chunks(engine, report.import_id)
+    assert [c.rows for c in committed] == [CHUNK] * (ROWS // CHUNK)
+    assert [(c.first_row, c.last_row) for c in committed[:2]] == [(2, 501), (502, 1001)]
+    with read_session(engine) as s:
+        writer_seqs = s.scalars(select(Customer.change_seq).where(Customer.id.in_(writes))).all()
+    first, last = committed[0].committed_seq, committed[-1].committed_seq
+    between = [seq for seq in writer_seqs if first < seq < last]
+    # The writer's commits interleave with the import's chunks instead of waiting for it.
+    assert between, (first, last, sorted(writer_seqs)[:5])
+    run = status(engine, report.import_id)
+    assert (run.status, run.rows_committed, run.last_row, run.last_chunk) == (
+        "done",
+        ROWS,
+        ROWS + 1,
+        10,
+    )
+    assert [c for c in customers(engine) if c[0]] == expected(org)
+
+
+# --- killed, resumed, undone ---------------------------------------------------------------
+
+
+def test_an_import_failing_after_its_third_chunk_resumes_without_duplicates(
+    sqlite_engine, tmp_path, monkeypatch
+) -> None:
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    org = make_org(engine)
+    data, mapping = write_files(tmp_path, 500)
+    real_commit = ledger.commit_chunk
+    calls = []
+
+    def failing_commit(session, import_id, chunk, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if chunk == 4:
+            raise OSError("disk unplugged")
+        calls.append(chunk)
+        return real_commit(session, import_id, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(ledger, "commit_chunk", failing_commit)
+    with pytest.raises(OSError, match="disk unplugged"):
+        import_file(data, mapping, engine=engine, chunk_size=100)
+    monkeypatch.setattr(ledger, "commit_chunk", real_commit)
+
+    with read_session(engine) as s:
+        run = s.scalars(select(ImportRun)).one()
+    assert (run.status, run.rows_committed, run.last_row) == ("failed", 300, 301)
+    assert len(customers(engine)) == 300
+
+    resumed = import_file(data, mapping, engine=engine, chunk_size=100, resume=run.id)
+
+    assert resumed.import_id == run.id and resumed.resumed_from == 302
+    assert (resumed.created, resumed.rows_read) == (200, 200), resumed.text("en")
+    assert "resumed from row 302" in resumed.text("en")
+    assert customers(engine) == expected(org, 500)
+    assert status(engine, run.id).status == "done"
+    # Resuming a finished import is refused, and so is another file under its id.
+    again = import_file(data, mapping, engine=engine, resume=run.id)
+    assert again.exit_code == 2 and "nothing to resume" in again.text("en")
+    other, _ = write_files(tmp_path, 10)
+    assert "another file" in import_file(other, mapping, engine=engine, resume=run.id).text("en")
+
+
+def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
+    sqlite_engine, tmp_path
+) -> None:
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    org = make_org(engine)
+    data, mapping = write_files(tmp_path, 1000)
+    before = customers(engine)
+    env = {
+        **os.environ,
+        "CRM_STORE_URL": str(engine.url),
+        "CRM_DATA_DIR": str(tmp_path / "data"),
+        "CRM_IMPORT_CHUNK_SIZE": "100",
+    }
+    crm = [sys.executable, "-m", "ingest.cli"]
+    child = subprocess.Popen(
+        [*crm, "import", str(data), "--mapping", str(mapping), "--lang", "en"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        while len(_chunk_rows(engine)) < 3:  # polls the store, not a clock
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.05)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    with read_session(engine) as s:
+        run = s.scalars(select(ImportRun)).one()
+    assert run.status == "running" and 3 <= run.last_chunk < 10
+    assert len(customers(engine)) == run.rows_committed
+
+    rerun = subprocess.run(
+        [*crm, "import", str(data), "--mapping", str(mapping), "--lang", "en"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"Import {run.id}: resumed from row {run.last_row + 1}" in rerun.stdout
+    assert customers(engine) == sorted(before + expected(org, 1000))
+    assert status(engine, run.id).status == "done"
+
+    warehouse = tmp_path / "build.duckdb"
+    extract(engine, warehouse)
+    seq_before_undo = _seq(engine)
+    undone = subprocess.run(
+        [*crm, "import", "--undo", str(run.id), "--lang", "en", "--chunk-size", "400"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert undone.returncode == 0, undone.stderr
+    assert f"Import {run.id} ({data.name}) undone: 1000 rows" in undone.stdout
+    assert customers(engine) == before
+    assert status(engine, run.id).status == "undone"
+    # Through the normal write path: three chunks with change numbers, audited deletes...
+    assert _seq(engine) == seq_before_undo + 3
+    with read_session(engine) as s:
+        audited = s.scalar(select(func.count()).where(AuditLog.action == "import.undo"))
+    assert audited == 1000
+    # ... whose tombstones bring the warehouse back in line on an incremental refresh.
+    extract(engine, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        raw = sorted(con.execute("select external_id, name from raw.customers").fetchall())
+    assert raw == sorted((e, n) for e, n, _, _ in before)
+    again = subprocess.run(
+        [*crm, "import", "--undo", str(run.id)], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    assert again.returncode == 2 and "already undone" in again.stderr
+
+
+def _chunk_rows(engine: Engine) -> list[int]:
+    with read_session(engine) as s:
+        return list(s.scalars(select(ImportChunk.rows)))
+
+
+def _seq(engine: Engine) -> int:
+    with read_session(engine) as s:
+        return current_change_seq(s)
+
+
+def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(sqlite_engine, tmp_path) -> None:
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    make_org(engine)
+    first_file, mapping = write_files(tmp_path, 400)
+    first = import_file(first_file, mapping, engine=engine, chunk_size=200)
+    assert first.created == 400
+    before = customers(engine)
+    # The same customers from a later export: 400 moved to 上海, 100 more.
+    changed, _ = write_files(tmp_path, 500, city="上海")
+
+    second = import_file(changed, mapping, engine=engine, chunk_size=200)
+    assert (second.created, second.updated, second.chunks) == (100, 400, 3)
+    rows = undo_import(second.import_id, engine=engine, chunk_size=150)
+
+    assert rows == 500
+    assert customers(engine) == before
+    assert status(engine, first.import_id).status == "done"
+    with pytest.raises(CommandError) as refused:
+        undo_import(second.import_id, engine=engine)
+    assert refused.value.codes == {"undo": "import_already_undone"}
+
+
+def test_a_refused_row_in_a_late_chunk_undoes_the_chunks_before(sqlite_engine, tmp_path) -> None:
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    make_org(engine)
+    data, mapping = write_files(tmp_path, 40, bad_row=33)
+    seq = _seq(engine)
+
+    report = import_file(data, mapping, engine=engine, chunk_size=10, locale="en")
+
+    assert [r.row for r in report.rejected] == [34]
+    assert report.undone and not report.written and report.exit_code == 1
+    assert "so nothing was written" in report.text("en")
+    assert customers(engine) == []
+    assert status(engine, report.import_id).status == "undone"
+    assert _seq(engine) > seq  # three chunks written, then undone through the write path
+    partial = import_file(data, mapping, engine=engine, chunk_size=10, partial=True)
+    assert (partial.created, len(partial.rejected), partial.chunks) == (39, 1, 4)
+
+
+# --- a dry run takes no write lock -------------------------------------------------------
+
+
+def test_a_dry_run_holds_no_write_lock_while_it_runs(engine, org, tmp_path) -> None:
+    data, mapping = write_files(tmp_path, 1000)
+    seen: list[int] = []
+
+    calls: set[int] = set()
+
+    def write_meanwhile(rows: int) -> None:
+        # Called by the dry run every 500 rows inside its transaction, then once at the end.
+        if rows in calls:
+            return
+        calls.add(rows)
+        _take_the_write_lock_at_once(engine)
+        seen.append(
+            create_customer(
+                engine,
+                org.rep2,
+                CustomerInput(
+                    name=f"试运行期间{rows}",
+                    customer_type="end_user",
+                    industry="power",
+                    region="north_china",
+                ),
+            )
+        )
+
+    report = import_file(data, mapping, engine=engine, dry_run=True, progress=write_meanwhile)
+
+    assert report.ok and report.created == 1000 and not report.written, report.text("en")
+    assert len(seen) == 2
+    with read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Customer)) == 2
+        assert s.scalar(select(func.count()).select_from(ImportRun)) == 0
+
+
+def _take_the_write_lock_at_once(engine: Engine) -> None:
+    """Fails at once (no waiting) when another transaction holds the write lock."""
+    if engine.dialect.name == "sqlite":
+        con = sqlite3.connect(str(engine.url.database), timeout=0, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+        return
+    dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as con:
+        con.execute("SELECT value FROM change_counter WHERE id = 1 FOR UPDATE NOWAIT")
+        con.rollback()
+
+
+# --- limits --------------------------------------------------------------------------------
+
+
+def test_files_over_the_limits_are_refused_before_any_write(
+    sqlite_engine, tmp_path, monkeypatch
+) -> None:
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    make_org(engine)
+    data, mapping = write_files(tmp_path, 30)
+    seq = _seq(engine)
+
+    monkeypatch.setenv("CRM_IMPORT_MAX_ROWS", "29")
+    rows = import_file(data, mapping, engine=engine, locale="en")
+    monkeypatch.setenv("CRM_IMPORT_MAX_ROWS", "30")
+    monkeypatch.setenv("CRM_IMPORT_MAX_MB", "0.0001")
+    size = import_file(data, mapping, engine=engine, locale="en")
+
+    assert rows.exit_code == 2 and "more than 29 rows" in rows.text("en")
+    assert "CRM_IMPORT_MAX_ROWS" in rows.text("zh_CN")
+    assert size.exit_code == 2 and "over the import limit of 0.0001 MB" in size.text("en")
+    assert _seq(engine) == seq and customers(engine) == []
+    monkeypatch.setenv("CRM_IMPORT_MAX_MB", "1")
+    assert import_file(data, mapping, engine=engine).created == 30
