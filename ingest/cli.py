@@ -452,6 +452,21 @@ def bench_signin(attempts: int, addresses: int, writers: int, out: str | None) -
     click.echo(result.summary())
 
 
+@bench.command("import")
+@click.option("--rows", default=100_000, show_default=True, help="Customers in the file.")
+@click.option("--chunk-size", default=500, show_default=True, help="Rows per commit.")
+@click.option("--writers", default=4, show_default=True, help="Reps saving meanwhile.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/import.json).")
+@friendly_errors
+def bench_import(rows: int, chunk_size: int, writers: int, out: str | None) -> None:
+    """Writers' latency quiet and during a large import (p95). Writes bench records and
+    the imported customers: use a bench store (or undo the import it names)."""
+    from ingest.bench_import import run_import_bench
+
+    result = run_import_bench(rows=rows, chunk_size=chunk_size, writers=writers, out=out)
+    click.echo(result.summary())
+
+
 @bench.command("refresh")
 @click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)

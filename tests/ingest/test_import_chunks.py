@@ -8,6 +8,7 @@ writers wait at most a chunk is shown by their commits landing between the impor
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -415,3 +416,17 @@ def test_files_over_the_limits_are_refused_before_any_write(
     assert _seq(engine) == seq and customers(engine) == []
     monkeypatch.setenv("CRM_IMPORT_MAX_MB", "1")
     assert import_file(data, mapping, engine=engine).created == 30
+
+
+@pytest.mark.bench
+def test_import_bench_writes_its_figures(sqlite_engine, tmp_path) -> None:
+    from ingest.bench_import import run_import_bench
+
+    out = tmp_path / "import.json"
+    result = run_import_bench(
+        rows=2000, chunk_size=500, writers=2, quiet_seconds=1, out=str(out), engine=sqlite_engine
+    )
+
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["rows"] == 2000 and figures["chunks"] == 4 and figures["writer_errors"] == []
+    assert figures["during_ms"]["n"] > 0 and result.during_ms["p95"] > 0
