@@ -308,7 +308,11 @@ def _chunked(
             chunk = list(itertools.islice(rows, chunk_size))
             if converter is not None and not chunk:
                 break
-            with _chunk_transaction(engine, actor_id, source, report) as run:
+            if converter is not None and chunk[-1][0] <= done_row:
+                for number, cells in chunk:  # committed by the earlier run: no transaction
+                    converter.remember(number, cells)
+                continue
+            with _chunk_transaction(engine, actor_id, source) as run:
                 ctx = _prepared(run, mapping, report) if converter is None else _reuse(run)
                 if converter is None:
                     converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
@@ -359,9 +363,7 @@ def _chunked(
 
 
 @contextmanager
-def _chunk_transaction(
-    engine: Engine, actor_id: int | None, source: str, report: ImportReport
-) -> Iterator[Batch]:
+def _chunk_transaction(engine: Engine, actor_id: int | None, source: str) -> Iterator[Batch]:
     try:
         with batch(engine, actor_id, source) as run:
             yield run
