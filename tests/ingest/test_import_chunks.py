@@ -216,13 +216,13 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
 
     engine = sqlite_engine
     org = make_org(engine)
-    data, mapping = write_files(tmp_path, 1000)
+    data, mapping = write_files(tmp_path, 600)
     before = customers(engine)
     env = {
         **os.environ,
         "CRM_STORE_URL": str(engine.url),
         "CRM_DATA_DIR": str(tmp_path / "data"),
-        "CRM_IMPORT_CHUNK_SIZE": "100",
+        "CRM_IMPORT_CHUNK_SIZE": "60",
     }
     crm = [sys.executable, "-m", "ingest.cli"]
     child = subprocess.Popen(
@@ -255,14 +255,14 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
 
     assert rerun.returncode == 0, rerun.stderr
     assert f"Import {run.id}: resumed from row {run.last_row + 1}" in rerun.stdout
-    assert customers(engine) == sorted(before + expected(org, 1000))
+    assert customers(engine) == sorted(before + expected(org, 600))
     assert status(engine, run.id).status == "done"
 
     warehouse = tmp_path / "build.duckdb"
     extract(engine, warehouse)
     seq_before_undo = _seq(engine)
     undone = subprocess.run(
-        [*crm, "import", "--undo", str(run.id), "--lang", "en", "--chunk-size", "400"],
+        [*crm, "import", "--undo", str(run.id), "--lang", "en", "--chunk-size", "250"],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -271,14 +271,14 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
     )
 
     assert undone.returncode == 0, undone.stderr
-    assert f"Import {run.id} ({data.name}) undone: 1000 rows" in undone.stdout
+    assert f"Import {run.id} ({data.name}) undone: 600 rows" in undone.stdout
     assert customers(engine) == before
     assert status(engine, run.id).status == "undone"
     # Through the normal write path: three chunks with change numbers, audited deletes...
     assert _seq(engine) == seq_before_undo + 3
     with read_session(engine) as s:
         audited = s.scalar(select(func.count()).where(AuditLog.action == "import.undo"))
-    assert audited == 1000
+    assert audited == 600
     # ... whose tombstones bring the warehouse back in line on an incremental refresh.
     extract(engine, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -305,18 +305,18 @@ def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(sqlite_engine, tmp
 
     engine = sqlite_engine
     make_org(engine)
-    first_file, mapping = write_files(tmp_path, 400)
-    first = import_file(first_file, mapping, engine=engine, chunk_size=200)
-    assert first.created == 400
+    first_file, mapping = write_files(tmp_path, 200)
+    first = import_file(first_file, mapping, engine=engine, chunk_size=100)
+    assert first.created == 200
     before = customers(engine)
-    # The same customers from a later export: 400 moved to 上海, 100 more.
-    changed, _ = write_files(tmp_path, 500, city="上海")
+    # The same customers from a later export: 200 moved to 上海, 50 more.
+    changed, _ = write_files(tmp_path, 250, city="上海")
 
-    second = import_file(changed, mapping, engine=engine, chunk_size=200)
-    assert (second.created, second.updated, second.chunks) == (100, 400, 3)
-    rows = undo_import(second.import_id, engine=engine, chunk_size=150)
+    second = import_file(changed, mapping, engine=engine, chunk_size=100)
+    assert (second.created, second.updated, second.chunks) == (50, 200, 3)
+    rows = undo_import(second.import_id, engine=engine, chunk_size=100)
 
-    assert rows == 500
+    assert rows == 250
     assert customers(engine) == before
     assert status(engine, first.import_id).status == "done"
     with pytest.raises(CommandError) as refused:
