@@ -2,7 +2,8 @@
 
 mapping.py reads the YAML mapping; readers.py the file; convert.py turns a row into field
 values with references resolved (resolve.py); entities.py and projects.py hold the import
-commands; run.py drives one file through one transaction and report.py tells what happened.
+commands; run.py drives one file through its chunks, recorded in ledger.py (undo.py takes an
+import back), and report.py tells what happened.
 """
 
 from ingest.importer.mapping import Mapping, MappingError, load_mapping, load_sales_mode
