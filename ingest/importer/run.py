@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -312,6 +313,7 @@ def _chunked(
                 for number, cells in chunk:  # committed by the earlier run: no transaction
                     converter.remember(number, cells)
                 continue
+            began = time.perf_counter()
             with _chunk_transaction(engine, actor_id, source) as run:
                 ctx = _prepared(run, mapping, report) if converter is None else _reuse(run)
                 if converter is None:
@@ -346,7 +348,7 @@ def _chunked(
                 report.written = True
             if not chunk:
                 break
-            yield_to_writers(engine)
+            yield_to_writers(engine, time.perf_counter() - began)
     except BaseException:
         if import_id is not None:
             ledger.set_status(engine, import_id, "failed")

@@ -10,6 +10,8 @@ entries leave the ledger in the same transaction, so an interrupted undo simply 
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -51,11 +53,12 @@ def undo_changes(engine: Engine, import_id: int, actor_id: int | None, chunk_siz
     source = f"undo:import:{run.file_name if run else import_id}"[:300]
     count = 0
     while True:
+        began = time.perf_counter()
         try:
             count += _undo_chunk(engine, import_id, actor_id, chunk_size, source)
         except _Done:
             return count
-        yield_to_writers(engine)
+        yield_to_writers(engine, time.perf_counter() - began)
 
 
 class _Done(Exception):

@@ -33,7 +33,12 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # SQLite's busy handler retries a waiting writer every 100 ms at most; a long job that
 # commits in chunks pauses a little longer than that between them, or it would take the
 # lock again before any waiting writer's next try (SQLite keeps no queue of waiters).
+# With several writers waiting, one such gap lets in only the first; the pause therefore
+# grows with how long the chunk held the lock (a quarter of it, up to 2 s), so that on a
+# slow or busy machine every waiting writer gets its turn before the next chunk.
 SQLITE_YIELD_S = 0.15
+SQLITE_YIELD_SHARE = 0.25
+SQLITE_YIELD_MAX_S = 2.0
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -97,11 +102,11 @@ def sqlite_copy(engine: Engine) -> Iterator[Engine]:
             copy.dispose()
 
 
-def yield_to_writers(engine: Engine) -> None:
-    """Between two chunks of a long write: let waiting writers in first (PostgreSQL queues
-    them on the lock by itself)."""
+def yield_to_writers(engine: Engine, held_s: float = 0.0) -> None:
+    """Between two chunks of a long write that held the lock `held_s` seconds: let waiting
+    writers in first (PostgreSQL queues them on the lock by itself)."""
     if is_sqlite(engine):
-        time.sleep(SQLITE_YIELD_S)
+        time.sleep(max(SQLITE_YIELD_S, min(SQLITE_YIELD_MAX_S, SQLITE_YIELD_SHARE * held_s)))
 
 
 def is_sqlite(engine: Engine) -> bool:
