@@ -1,14 +1,17 @@
-"""The day's large import: a generated customer list from another CRM (`crm import`), run
-by the data steward while everyone else works."""
+"""The day's large import: a generated customer list from another CRM, brought in by the
+data steward with `crm import` (a process of its own, as an admin runs it) while everyone
+else works."""
 
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
 
-from ingest.importer import import_file
 from orchestration.load.ledger import Ledger, Success
 
 MAPPING = """\
@@ -27,6 +30,7 @@ columns:
   city: 城市
   phone: 电话
 """
+CRM = (sys.executable, "-m", "ingest.cli")
 INDUSTRIES = ("电力行业", "石化行业", "制造业")
 CUSTOMER_TYPES = ("设计院", "最终用户", "SI客户")
 
@@ -61,14 +65,19 @@ def write_file(folder: Path, rows: int, owners: list[str]) -> tuple[Path, Path, 
 
 
 def run_import(
-    folder: Path, rows: int, owners: list[str], steward_id: int, ledger: Ledger
+    folder: Path, rows: int, owners: list[str], steward: str, ledger: Ledger
 ) -> dict[str, object]:
     path, mapping, prefix = write_file(folder, rows, owners)
     began = time.perf_counter()
-    report = import_file(path, mapping, actor_id=steward_id)
+    done = subprocess.run(
+        [*CRM, "import", str(path), "--mapping", str(mapping), "--as", steward, "--lang", "en"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - began
     ledger.timed("import customers", began)
-    if report.written and report.created == rows:
+    if done.returncode == 0:
         ledger.succeeded(
             Success(
                 "import customers",
@@ -78,5 +87,8 @@ def run_import(
             )
         )
     else:
-        ledger.failed(f"import of {rows} customers: {report.text('en')}")
-    return {"rows": rows, "created": report.created, "seconds": round(seconds, 2)}
+        ledger.failed(
+            f"import of {rows} customers (exit {done.returncode}): "
+            f"{(done.stdout + done.stderr).strip()[-300:]}"
+        )
+    return {"rows": rows, "seconds": round(seconds, 2), "exit_code": done.returncode}

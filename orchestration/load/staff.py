@@ -141,7 +141,12 @@ class Worker:
 
     def signed_in(self) -> bool:
         """Every run of an app page re-checks the session first."""
-        if session_user(self.token, self.engine) is None:
+        try:
+            user = session_user(self.token, self.engine)
+        except Exception as error:  # the page would show it instead of itself
+            self.ledger.error(self.name, "session check", error)
+            return False
+        if user is None:
             self.ledger.failed(f"{self.name}: the session ended during the day")
             return False
         return True
