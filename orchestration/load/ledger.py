@@ -38,6 +38,7 @@ class Sample:
     change_seq: int
     committed_at: float  # time.time()
     seen_at: float | None = None
+    reported_missing: bool = False  # a snapshot lacking it was reported (once)
 
 
 @dataclass

@@ -130,7 +130,8 @@ class DashboardReader:
                 if (sample.table, sample.key) in present:
                     if sample.seen_at is None:
                         sample.seen_at = now
-                elif sample.change_seq <= snapshot.change_seq:
+                elif sample.change_seq <= snapshot.change_seq and not sample.reported_missing:
+                    sample.reported_missing = True
                     self.ledger.failures.append(
                         f"dashboard reader {self.number}: v{snapshot.version} includes "
                         f"change_seq {snapshot.change_seq} but lacks {sample.table} "

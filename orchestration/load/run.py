@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,9 @@ def prepare(profile: str, seed: int) -> Path:
     run = data_dir() / "bench" / f"load-{profile}"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
-    shutil.copy2(cache / "crm.db", run / "crm.db")
+    for name in ("crm.db", "crm.db-wal"):  # a WAL not yet checkpointed is part of the store
+        if (cache / name).exists():
+            shutil.copy2(cache / name, run / name)
     shutil.copytree(cache / "warehouse", run / "warehouse")
     return run
 
@@ -202,6 +205,9 @@ def run_load(
         drained=drained,
         stopped_at=stopped_at,
         versions=(first_version, final.snapshot.version if final.snapshot else None),
+    )
+    result["successes_by_command"] = dict(
+        sorted(Counter(s.command for s in ledger.successes).items())
     )
     result["checks"] = {
         "successes": len(ledger.successes),
