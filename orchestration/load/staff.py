@@ -536,6 +536,8 @@ class Manager(Worker):
                     expected_amount=self.rng.randrange(200, 9000) * 1000,
                     expected_close_date=dt.date.today() + dt.timedelta(days=120),
                     customer_type="end_user",
+                    industry="power",
+                    region="north_china",
                 ),
                 idempotency_key=key,
             ),
