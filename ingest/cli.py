@@ -523,6 +523,41 @@ def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | No
         click.echo(line)
 
 
+@bench.command("load")
+@click.option(
+    "--profile", type=click.Choice(["small", "large"]), default="small", show_default=True
+)
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--seconds", default=300.0, show_default=True, help="Length of the working day.")
+@click.option("--import-rows", type=int, help="Rows of the import (small 3,000, large 20,000).")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/load.json).")
+@friendly_errors
+def bench_load(
+    profile: str, seed_value: int, seconds: float, import_rows: int | None, out: str | None
+) -> None:
+    """A working day compressed: 16 users, 4 dashboard readers, refreshes back to back and
+    a large import at once, on a copy of a seeded store; then exactly-once, reconciliation
+    and error checks. Exit code 1 when a check fails."""
+    from pathlib import Path
+
+    from orchestration.load.run import IMPORT_ROWS, lines, prepare, run_load
+
+    path = Path(out) if out else data_dir() / "bench" / "load.json"
+    click.echo(f"preparing a copy of the seeded {profile} store (reused when already built) ...")
+    folder = prepare(profile, seed_value)
+    result = run_load(
+        folder,
+        seconds=seconds,
+        import_rows=import_rows or IMPORT_ROWS[profile],
+        out=path.resolve(),
+        progress=click.echo,
+    )
+    for line in lines(result):
+        click.echo(line)
+    if not result["ok"]:
+        sys.exit(1)
+
+
 @bench.command("entry")
 @click.option(
     "--data-dir",

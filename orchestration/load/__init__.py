@@ -1,0 +1,1 @@
+"""`crm bench load`: a working day compressed (see run.py)."""
