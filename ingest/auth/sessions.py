@@ -11,18 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, exc, update
 
 from ingest.commands.base import Actor
 from ingest.commands.users import set_password
 from ingest.settings import session_idle_timeout
 from ingest.store.db import bookkeeping_session, get_engine, read_session
 from ingest.store.models import AuditLog, User, WebSession, utcnow
+
+log = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 5.0  # how stale a process's answer about a session may be
 TOUCH_EVERY = dt.timedelta(minutes=1)  # last_seen_at precision, for the idle timeout
@@ -149,11 +152,20 @@ def _check(engine: Engine, token: str) -> SessionUser | None:
         _end(engine, key, reason, now, row.user_id)
         return None
     if touch:
+        _touch(engine, key, now)
+    return found
+
+
+def _touch(engine: Engine, key: str, now: dt.datetime) -> None:
+    # Only the idle timeout (hours) reads last_seen_at: a page must not fail because the
+    # store was busy when its minute-precision mark was due; the next page retries it.
+    try:
         with bookkeeping_session(engine) as session:
             session.execute(
                 update(WebSession).where(WebSession.token_hash == key).values(last_seen_at=now)
             )
-    return found
+    except exc.OperationalError:
+        log.warning("session activity not recorded: the store was busy")
 
 
 def _end_reason(row: WebSession, user: User | None, now: dt.datetime) -> str | None:

@@ -53,6 +53,9 @@ def _engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            # One app process serves every signed-in user; each may wait on the write lock.
+            pool_size=20,
+            max_overflow=10,
         )
         _configure_sqlite(engine)
     else:
