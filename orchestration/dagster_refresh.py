@@ -124,6 +124,7 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
 
     began = time.perf_counter()
     prepare_instance()
+    logged_before = log_file().stat().st_size if log_file().exists() else 0
     with DagsterInstance.get() as instance, _output_to(log_file()):
         job = defs.resolve_job_def("full_refresh_job" if full else "incremental_refresh_job")
         result = job.execute_in_process(
@@ -137,7 +138,10 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
     build = build_path()
     built = _build_result(build, result.run_id)
     if not result.success:
-        if says_disk_full(_first_error(result), *(built.failures if built else [])):
+        # dbt's own report of a failed write reaches only its output, in the refresh log
+        if says_disk_full(
+            _first_error(result), *(built.failures if built else []), _logged_since(logged_before)
+        ):
             raise WarehouseDiskFull(build.parent)
         failed_tests = [
             e.asset_check_key.name
@@ -194,6 +198,12 @@ def log_file() -> Path:
     path = data_dir() / "logs" / "refresh.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _logged_since(offset: int) -> str:
+    with log_file().open("rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
 
 
 @contextlib.contextmanager

@@ -80,12 +80,9 @@ def run_refresh(
     warehouse = warehouse or snapshots.build_path()
     try:
         return _run_steps(full, as_of, engine, warehouse)
-    except OSError as error:
-        if error.errno == errno.ENOSPC or says_disk_full(str(error)):
-            raise WarehouseDiskFull(warehouse.parent) from error
-        raise
-    except BuildFailed as error:
-        if says_disk_full(*error.result.failures):
+    except (OSError, RuntimeError) as error:  # BuildFailed, "dbt build did not run: ..."
+        texts = [str(error), *(error.result.failures if isinstance(error, BuildFailed) else [])]
+        if getattr(error, "errno", None) == errno.ENOSPC or says_disk_full(*texts):
             raise WarehouseDiskFull(warehouse.parent) from error
         raise
 
