@@ -7,7 +7,8 @@ every file operation of the publish (copy, fsync, rename, prune) by PACE seconds
 a kill lands between any two of them rather than only before or after the whole publish.
 
 With FAULTS_FILL_AT=<phase> it fills the disk holding FAULTS_FILL_DIR as that phase
-begins (or, where no small disk could be mounted, raises the ENOSPC a full one would).
+begins, or FAULTS_FILL_DELAY seconds into it (where no small disk could be mounted, it
+raises the ENOSPC a full one would).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import functools
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +36,11 @@ FILLER = ".filler"
 def mark(phase: str) -> None:
     print(f"phase {phase}", file=sys.stderr, flush=True)
     if os.environ.get("FAULTS_FILL_AT") == phase:
-        fill_disk(os.environ["FAULTS_FILL_DIR"])
+        delay = float(os.environ.get("FAULTS_FILL_DELAY", "0"))
+        if delay:  # while the step runs (dbt writing DuckDB), not before it starts
+            threading.Timer(delay, fill_disk, (os.environ["FAULTS_FILL_DIR"],)).start()
+        else:
+            fill_disk(os.environ["FAULTS_FILL_DIR"])
 
 
 def fill_disk(folder: str) -> None:
