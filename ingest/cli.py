@@ -482,6 +482,18 @@ def bench_refresh(profiles: str, seed_value: int, out: str | None) -> None:
         click.echo(line)
 
 
+@bench.command("faults")
+@click.option("--seed", "seed_value", type=int, help="Replay the random kill moments of a run.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/faults.json).")
+@friendly_errors
+def bench_faults(seed_value: int | None, out: str | None) -> None:
+    """Every fault test, long variants included: faults injected and survived."""
+    from orchestration.bench_faults import run_faults_bench
+
+    for line in run_faults_bench(out, seed_value):
+        click.echo(line)
+
+
 @bench.command("seed")
 @click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)

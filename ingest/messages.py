@@ -50,6 +50,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "该记录已被他人修改，请刷新后重试",
         "Someone else changed this record; reload it and try again",
     ),
+    "store_unavailable": (
+        "数据库刚刚重启或暂时无法连接，本次未保存任何内容，请重试",
+        "The database restarted or could not be reached; nothing was saved, please try again",
+    ),
     "conflict": ("与现有数据冲突：{detail}", "Conflicts with existing data: {detail}"),
     "duplicate": ("已存在相同的记录", "A record with this value already exists"),
     "formal_only_steward": (

@@ -25,8 +25,9 @@ from dagster import (
 from ingest.extract import ExtractSummary, TableLoad
 from ingest.settings import data_dir
 from orchestration import snapshots
+from orchestration.dagster_launcher import PID_TAG, process_alive, run_process_id
 from orchestration.dbt_runner import BuildResult, results_of
-from orchestration.refresh import BuildFailed, RefreshSummary
+from orchestration.refresh import BuildFailed, RefreshSummary, WarehouseDiskFull, says_disk_full
 
 INSTANCE_YAML = """\
 # Written by `crm` when this DAGSTER_HOME was first used; crm never overwrites it.
@@ -37,6 +38,18 @@ concurrency:
     default_limit: 1
 telemetry:
   enabled: false
+# Runs whose process died (killed, or gone down with the daemon that started them) are
+# failed by the daemon's run monitoring within a poll, and their writer slot is freed
+# (see orchestration/dagster_launcher.py).
+run_launcher:
+  module: orchestration.dagster_launcher
+  class: CrmRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 15
+  start_timeout_seconds: 300
+  max_resume_run_attempts: 0
+  free_slots_after_run_end_seconds: 15
 # Dagster's SQLite storage in DAGSTER_HOME, its event log kept open (see
 # orchestration/dagster_storage.py). PostgreSQL for a multi-user install (see README,
 # "Dagster instance") replaces this block with:
@@ -52,7 +65,6 @@ storage:
       base_dir:
         env: DAGSTER_HOME
 """
-PID_TAG = "crm/pid"
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 STEPS = {"extract": "extract_store", "build": "crm_dbt_assets", "publish": "published_snapshot"}
 
@@ -69,7 +81,8 @@ def dagster_home() -> Path:
 
 
 def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
-    """Mark runs of `crm refresh` whose process is gone (killed) as failed.
+    """Mark runs whose process is gone (a killed `crm refresh`, a run that went down with
+    the daemon) as failed, and free the writer slot they held.
 
     The warehouse itself needs no repair: extraction commits with its watermark and a
     snapshot appears only whole; the next run simply starts from the last commit."""
@@ -77,23 +90,13 @@ def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
     for run in instance.get_runs(
         RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
     ):
-        pid = run.tags.get(PID_TAG)
-        if pid and not _alive(int(pid)):
+        pid = run_process_id(instance, run)
+        if pid is not None and not process_alive(pid):
             instance.report_run_failed(run, "the process running it was killed")
             # the pool slot its step held would otherwise block every later refresh
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             failed.append(run.run_id)
     return failed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # another user's process: it exists
-    return True
 
 
 def prepare_instance() -> None:
@@ -121,6 +124,7 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
 
     began = time.perf_counter()
     prepare_instance()
+    logged_before = log_file().stat().st_size if log_file().exists() else 0
     with DagsterInstance.get() as instance, _output_to(log_file()):
         job = defs.resolve_job_def("full_refresh_job" if full else "incremental_refresh_job")
         result = job.execute_in_process(
@@ -134,6 +138,11 @@ def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshS
     build = build_path()
     built = _build_result(build, result.run_id)
     if not result.success:
+        # dbt's own report of a failed write reaches only its output, in the refresh log
+        if says_disk_full(
+            _first_error(result), *(built.failures if built else []), _logged_since(logged_before)
+        ):
+            raise WarehouseDiskFull(build.parent)
         failed_tests = [
             e.asset_check_key.name
             for e in result.get_asset_check_evaluations()
@@ -191,6 +200,12 @@ def log_file() -> Path:
     return path
 
 
+def _logged_since(offset: int) -> str:
+    with log_file().open("rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
+
+
 @contextlib.contextmanager
 def _output_to(path: Path) -> Iterator[None]:
     """dbt's progress lines (re-emitted by dagster-dbt on stdout) and the warnings of its
@@ -209,7 +224,10 @@ def _output_to(path: Path) -> Iterator[None]:
 
 def _build_result(build: Path, run_id: str) -> BuildResult | None:
     results = build.parent / "dagster_dbt" / run_id / "run_results.json"
-    return results_of(results) if results.exists() else None
+    try:
+        return results_of(results) if results.exists() else None
+    except ValueError:  # cut short, e.g. on a full disk
+        return None
 
 
 def _first_error(result: ExecuteInProcessResult) -> str:

@@ -6,6 +6,8 @@ A failed build publishes nothing: the snapshot in service stays the last good on
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,21 @@ class BuildFailed(RuntimeError):
             f"dbt build failed ({len(result.failures)} failures, first: {first}); "
             "the last good snapshot stays published"
         )
+
+
+NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device", in every tool's message
+
+
+class WarehouseDiskFull(RuntimeError):
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            f"the disk holding the warehouse ({folder}) is full: free space there and run "
+            "`crm refresh` again; the last good snapshot stays published"
+        )
+
+
+def says_disk_full(*texts: str) -> bool:
+    return any(NO_SPACE in text for text in texts)
 
 
 @dataclass
@@ -61,6 +78,16 @@ def run_refresh(
 ) -> RefreshSummary:
     engine = engine or get_engine()
     warehouse = warehouse or snapshots.build_path()
+    try:
+        return _run_steps(full, as_of, engine, warehouse)
+    except (OSError, RuntimeError) as error:  # BuildFailed, "dbt build did not run: ..."
+        texts = [str(error), *(error.result.failures if isinstance(error, BuildFailed) else [])]
+        if getattr(error, "errno", None) == errno.ENOSPC or says_disk_full(*texts):
+            raise WarehouseDiskFull(warehouse.parent) from error
+        raise
+
+
+def _run_steps(full: bool, as_of: str | None, engine: Engine, warehouse: Path) -> RefreshSummary:
     summary = RefreshSummary(full=full)
 
     began = time.perf_counter()

@@ -96,17 +96,13 @@ def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) 
     marts = marts_path(build)
     with duckdb.connect(str(marts)) as con:
         con.execute("CHECKPOINT")  # everything in the file itself, nothing left in a WAL
-    shutil.copyfile(marts, partial)
-    with duckdb.connect(str(partial)) as con:
-        as_of = as_of_date or con.execute("select current_date").fetchall()[0][0]
-        con.execute(
-            "CREATE OR REPLACE TABLE main._snapshot AS SELECT ? AS version, "
-            "CAST(? AS TIMESTAMP) AS published_at, CAST(? AS DATE) AS as_of_date, "
-            "? AS change_seq",
-            (version, published_at.replace("+00:00", ""), str(as_of), change_seq),
-        )
-        con.execute("CHECKPOINT")
-    _fsync(partial)
+    try:
+        as_of = _write_partial(marts, partial, version, published_at, change_seq, as_of_date)
+    except BaseException:
+        # a failed copy (a full disk) must not keep holding the space it took
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+        raise
     final = folder / name
     os.replace(partial, final)
     meta = {
@@ -123,6 +119,29 @@ def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) 
     _fsync(folder)
     prune(folder, keep=KEEP_SNAPSHOTS)
     return current(build.parent)
+
+
+def _write_partial(
+    marts: Path,
+    partial: Path,
+    version: int,
+    published_at: str,
+    change_seq: int,
+    as_of_date: dt.date | None,
+) -> object:
+    """The new snapshot under its temporary name, complete and on disk; its as-of date."""
+    shutil.copyfile(marts, partial)
+    with duckdb.connect(str(partial)) as con:
+        as_of = as_of_date or con.execute("select current_date").fetchall()[0][0]
+        con.execute(
+            "CREATE OR REPLACE TABLE main._snapshot AS SELECT ? AS version, "
+            "CAST(? AS TIMESTAMP) AS published_at, CAST(? AS DATE) AS as_of_date, "
+            "? AS change_seq",
+            (version, published_at.replace("+00:00", ""), str(as_of), change_seq),
+        )
+        con.execute("CHECKPOINT")
+    _fsync(partial)
+    return as_of
 
 
 def prune(folder: Path, keep: int) -> None:

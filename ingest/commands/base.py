@@ -14,6 +14,7 @@ import functools
 import json
 import numbers
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -72,6 +73,18 @@ class NotFound(CommandError):
 
 class Conflict(CommandError):
     pass
+
+
+class StoreUnavailable(CommandError):
+    """The connection to the store broke (a PostgreSQL restart): the transaction was
+    rolled back by the server, so the same command can simply be sent again."""
+
+
+def store_went_away(error: OperationalError) -> bool:
+    """A lost or refused connection, not a mistake in the command: on PostgreSQL every
+    OperationalError is one (connection failures, administrator shutdown, server
+    starting up); on SQLite only a connection SQLAlchemy found dead."""
+    return error.connection_invalidated or not isinstance(error.orig, sqlite3.Error)
 
 
 @dataclass(frozen=True)
@@ -471,6 +484,10 @@ def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Calla
             except IntegrityError as error:
                 detail = str(error.orig).splitlines()[0][:120]
                 raise Conflict.one(GENERAL, "conflict", detail=detail) from error
+            except OperationalError as error:
+                if not store_went_away(error):
+                    raise
+                raise StoreUnavailable.one(GENERAL, "store_unavailable") from error
 
         run.command_name = name  # type: ignore[attr-defined]
         run.body = fn  # type: ignore[attr-defined]

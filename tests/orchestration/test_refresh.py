@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import threading
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +25,6 @@ from orchestration.dbt_runner import (
     marts_path,
 )
 from orchestration.refresh import BuildFailed, run_refresh
-from tests.processes import kill_process_group
 
 SET_ROLE = (
     "update users set role = '{role}', change_seq = (select value from change_counter) "
@@ -164,41 +160,6 @@ def test_incremental_tests_check_the_rows_changed_since_the_last_good_build(refr
     assert unique_test_failures() == 0  # at the mark: already tested, not read again
     duplicate_activity(mark + 1)
     assert unique_test_failures() == 1
-
-
-def test_a_killed_refresh_leaves_the_snapshot_in_service(refreshed) -> None:
-    engine, org, _, warehouse = refreshed
-    good = snapshots.current(warehouse.parent)
-    create_customer(
-        engine,
-        org.rep,
-        CustomerInput(
-            name="新客户", customer_type="end_user", industry="water", region="north_china"
-        ),
-    )
-    env = {
-        **os.environ,
-        "CRM_STORE_URL": str(engine.url),
-        "CRM_DATA_DIR": str(warehouse.parent.parent),
-    }
-    for delay in (0.5, 3.0, 8.0):  # during extraction, during the dbt build, later
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ingest.cli", "refresh", "--direct"],
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        kill_process_group(child.pid)
-        child.wait()
-        current = snapshots.current(warehouse.parent)
-        assert current.version >= good.version
-        with duckdb.connect(str(current.path), read_only=True) as con:
-            assert con.execute("select count(*) from fct_opportunities").fetchall() == [(3,)]
-    after = run_refresh(engine=engine, warehouse=warehouse)
-    assert snapshot_rows(warehouse, "select count(*) from mart_customer_costs") == [(3,)]
-    assert after.snapshot.version > good.version
 
 
 def test_writers_during_a_refresh_lose_nothing(refreshed) -> None:

@@ -42,7 +42,7 @@ final as (
         cast(
             case
                 when projects.contract_amount > 0
-                    then coalesce(expenses.expense_amount, 0) / projects.contract_amount
+                    then {{ ratio_half_up('coalesce(expenses.expense_amount, 0)', 'projects.contract_amount') }}
             end as decimal(10, 4)
         ) as cost_to_revenue_ratio,
         coalesce(projects.won_count, 0) as won_count,

@@ -24,7 +24,10 @@ final as (
         cast(coalesce(won_amount, 0) as decimal(18, 2)) as contract_amount,
         coalesce(expense_amount > budget_amount, false) as is_over_budget,
         cast(
-            case when won_amount > 0 then expense_amount / won_amount end as decimal(10, 4)
+            case
+                when won_amount > 0
+                    then {{ ratio_half_up('expense_amount', 'won_amount') }}
+            end as decimal(10, 4)
         ) as cost_to_revenue_ratio,
         created_date,
         closed_date

@@ -135,7 +135,8 @@ final as (
         cast(target_amount as decimal(18, 2)) as target_amount,
         cast(won_amount as decimal(18, 2)) as won_amount,
         cast(
-            case when target_amount > 0 then won_amount / target_amount end as decimal(10, 4)
+            case when target_amount > 0 then {{ ratio_half_up('won_amount', 'target_amount') }} end
+            as decimal(10, 4)
         ) as attainment,
         cast(greatest(target_amount - won_amount, 0) as decimal(18, 2)) as remaining_target,
         cast(open_weighted_amount as decimal(18, 2)) as open_weighted_amount,
