@@ -29,6 +29,7 @@ from orchestration import backup as backup_module
 from orchestration import snapshots
 from orchestration.backup import BackupError, backups, create_backup, pg_tool
 from orchestration.dbt_runner import INCREMENTAL_FILE, decide_full_build
+from orchestration.definitions import defs
 from orchestration.defs.maintenance import backup_job, prune_job
 from orchestration.refresh import run_refresh
 from orchestration.restore import restore_backup, verify
@@ -420,3 +421,7 @@ def test_the_nightly_backup_job_keeps_the_last_n(
         assert [r.job_name for r in instance.get_runs()] == ["prune_job"]
     with open(kept[-1] / "manifest.json") as handle:
         assert json.load(handle)["store"]["backend"] == "sqlite"
+    schedules = {s.name: s for s in defs.get_repository_def().schedule_defs}
+    assert schedules["backup_schedule"].cron_schedule == "30 1 * * *"
+    assert schedules["prune_schedule"].cron_schedule == "30 3 * * *"
+    assert schedules["backup_schedule"].execution_timezone == "Asia/Shanghai"
