@@ -264,10 +264,15 @@ def backups(root: Path) -> list[Path]:
 
 
 def keep_newest(root: Path, keep: int) -> list[Path]:
-    """Remove all but the newest `keep` backups; returns the removed folders."""
+    """Remove all but the newest `keep` backups, and what crashed backups left more than a
+    day ago (a younger one may be a backup under way); returns the removed backups."""
     removed = backups(root)[:-keep] if keep > 0 else []
     for folder in removed:
         shutil.rmtree(folder)
+    day_ago = dt.datetime.now().timestamp() - 86_400
+    for leftover in root.glob(".crm-*.partial"):
+        if leftover.stat().st_mtime < day_ago:
+            shutil.rmtree(leftover, ignore_errors=True)
     return removed
 
 

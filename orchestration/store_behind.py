@@ -50,8 +50,13 @@ def store_counter(engine: Engine) -> int:
 
 
 def rebuild_if_store_is_behind(engine: Engine, build: Path) -> bool:
-    """True, and the next dbt build made full, when raw is ahead of the store."""
-    if highest_watermark(build) <= store_counter(engine):
+    """True, and the next dbt build made full, when raw is ahead of the store. A warehouse
+    another process holds is left to the extraction, which reports it as busy."""
+    try:
+        ahead = highest_watermark(build) > store_counter(engine)
+    except duckdb.IOException:
+        return False
+    if not ahead:
         return False
     (build.parent / INCREMENTAL_FILE).unlink(missing_ok=True)
     return True

@@ -406,11 +406,16 @@ def test_the_nightly_backup_job_keeps_the_last_n(
     monkeypatch.setenv("CRM_BACKUP_KEEP", "2")
     home = tmp_path / "dagster_home"
     home.mkdir()
+    crashed, under_way = (tmp_path / "nightly" / f".crm-{n}.partial" for n in ("old", "new"))
+    for leftover in (crashed, under_way):
+        leftover.mkdir(parents=True)
+    os.utime(crashed, (1_000_000_000, 1_000_000_000))
     with instance_for_test(temp_dir=str(home)) as instance:
         for _ in range(3):
             assert backup_job.execute_in_process(instance=instance).success
         kept = backups(tmp_path / "nightly")
         assert len(kept) == 2
+        assert not crashed.exists() and under_way.exists()
         for folder in kept:
             verify(folder)
         assert len(instance.get_runs()) == 3
