@@ -4,7 +4,8 @@ In order, each refusal one line and nothing written:
 1. every file matches the manifest's size and SHA-256;
 2. nothing is using the installation: no other process has the SQLite store open (its
    POSIX locks, which every open SQLite connection holds, listed in /proc/locks), no other
-   session is connected to the PostgreSQL database, no refresh holds the warehouse file;
+   session is connected to the PostgreSQL database, no Dagster run is in progress (a
+   refresh between two steps holds nothing else), no refresh holds the warehouse file;
 3. the store does not hold newer data than the backup (a higher change number), unless
    forced.
 Then the store is replaced whole (SQLite: a copy beside it renamed over it; PostgreSQL:
@@ -28,6 +29,7 @@ import duckdb
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from ingest.settings import data_dir
 from ingest.store.db import get_engine
 from orchestration import snapshots
 from orchestration.backup import (
@@ -140,6 +142,12 @@ def refuse_if_in_use(url: URL, build: Path) -> None:
                 f"{sessions} other session(s) are connected to the store's database; "
                 "stop the apps, `crm serve` and any refresh first"
             )
+    running = dagster_runs_in_progress()
+    if running:
+        raise BackupError(
+            f"a Dagster run is in progress (run {running[0]}); wait for it or cancel it in "
+            "the Dagster UI, then restore"
+        )
     if build.exists():
         try:
             duckdb.connect(str(build)).close()
@@ -147,6 +155,24 @@ def refuse_if_in_use(url: URL, build: Path) -> None:
             raise BackupError(
                 "a refresh holds the warehouse; wait for it or stop it, then restore"
             ) from None
+
+
+def dagster_runs_in_progress() -> list[str]:
+    """Runs of the instance under DAGSTER_HOME that have started and not ended, except
+    those of a `crm refresh` whose process is gone (the next refresh marks them failed)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or data_dir() / "dagster")
+    if not (home / "dagster.yaml").exists():
+        return []
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    from orchestration.dagster_refresh import PID_TAG, _alive, dagster_home
+
+    dagster_home()  # the instance's configuration reads DAGSTER_HOME from the environment
+    with DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs(
+            RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
+        )
+    return [run.run_id for run in runs if PID_TAG not in run.tags or _alive(int(run.tags[PID_TAG]))]
 
 
 def sqlite_holder(database: Path) -> int | None:

@@ -197,7 +197,7 @@ def _restore_cli(env: dict[str, str], folder: Path, *extra: str) -> subprocess.C
 
 
 def test_restore_refuses_newer_data_a_running_installation_and_a_damaged_backup(
-    story, warehouse, tmp_path: Path
+    story, warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine, org, _ = story
     url = engine.url.render_as_string(hide_password=False)
@@ -267,6 +267,29 @@ def test_restore_refuses_newer_data_a_running_installation_and_a_damaged_backup(
         ]
     finally:
         locker.communicate("")
+
+    # a Dagster run in progress (a schedule's refresh between two steps): refused
+    from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
+
+    from orchestration.dagster_refresh import PID_TAG, dagster_home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    dagster_home()
+    with DagsterInstance.get() as instance:
+        run = DagsterRun(job_name="incremental_refresh_job", status=DagsterRunStatus.STARTED)
+        instance.add_run(run)
+        abandoned = DagsterRun(
+            job_name="full_refresh_job",
+            status=DagsterRunStatus.STARTED,
+            tags={PID_TAG: str(2**22 + 1)},  # above Linux's pid_max: no such process
+        )
+        instance.add_run(abandoned)
+        with pytest.raises(
+            BackupError, match=f"a Dagster run is in progress \\(run {run.run_id}\\)"
+        ):
+            restore_backup(folder, engine=engine, force=True, warehouse=warehouse)
+        instance.delete_run(run.run_id)
+    env["DAGSTER_HOME"] = str(tmp_path / "dagster")  # the abandoned run stays: no refusal
 
     # damaged: checked before anything else, the store untouched
     damaged = tmp_path / "damaged"
