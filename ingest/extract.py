@@ -313,6 +313,12 @@ def _extract(url: str, warehouse: str, full: bool, fail_before_commit: bool) -> 
             con.register("_tombstones", tombstones)
             con.execute("BEGIN")
             try:
+                if max(marks.values(), default=0) > high:
+                    # raw holds changes the store does not have (a restored backup, or
+                    # another store): start raw afresh, in this same transaction
+                    for table in ENTITY_TABLES:
+                        con.execute(f'DELETE FROM raw."{table.name}"')
+                    marks, summary.full = {}, True
                 for table in ENTITY_TABLES:
                     mark = marks.get(table.name, 0)
                     if mark < high:

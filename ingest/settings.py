@@ -48,3 +48,49 @@ def import_chunk_size() -> int:
     """CRM_IMPORT_CHUNK_SIZE: rows an import commits at a time (500); other writers wait
     at most one chunk (`crm import --chunk-size` overrides it)."""
     return int(os.environ.get("CRM_IMPORT_CHUNK_SIZE", "500"))
+
+
+# --- backup and retention (README, "Backup, restore and retention") ----------------------
+
+
+def _int_setting(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def backup_dir() -> Path:
+    """CRM_BACKUP_DIR: where the nightly backup writes (default $CRM_DATA_DIR/backups)."""
+    raw = os.environ.get("CRM_BACKUP_DIR", "").strip()
+    return Path(raw).resolve() if raw else data_dir() / "backups"
+
+
+def backup_keep() -> int:
+    """CRM_BACKUP_KEEP: nightly backups kept (default 7)."""
+    return _int_setting("CRM_BACKUP_KEEP", 7, minimum=1)
+
+
+def keep_snapshots() -> int:
+    """CRM_KEEP_SNAPSHOTS: published snapshots kept, the one in service included (default 3)."""
+    return _int_setting("CRM_KEEP_SNAPSHOTS", 3, minimum=1)
+
+
+# What is kept how long, in days: setting name → default. `crm prune` and the nightly
+# prune job remove older rows in chunks.
+RETENTION_DEFAULTS = {
+    "CRM_RETAIN_AUDIT_DAYS": 365,
+    "CRM_RETAIN_IDEMPOTENCY_DAYS": 30,
+    "CRM_RETAIN_TOMBSTONE_DAYS": 90,
+    "CRM_RETAIN_SIGNIN_ATTEMPT_DAYS": 30,
+    "CRM_RETAIN_SESSION_DAYS": 30,
+    "CRM_RETAIN_RUN_DAYS": 30,
+}
+
+
+def retention_days(name: str) -> int:
+    return _int_setting(name, RETENTION_DEFAULTS[name])

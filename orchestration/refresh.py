@@ -18,6 +18,7 @@ from ingest.extract import ExtractSummary, extract
 from ingest.store.db import get_engine
 from orchestration import snapshots
 from orchestration.dbt_runner import BuildResult, run_dbt_build
+from orchestration.store_behind import rebuild_if_store_is_behind
 
 
 class BuildFailed(RuntimeError):
@@ -91,6 +92,7 @@ def _run_steps(full: bool, as_of: str | None, engine: Engine, warehouse: Path) -
     summary = RefreshSummary(full=full)
 
     began = time.perf_counter()
+    rebuild_if_store_is_behind(engine, warehouse)
     summary.extracted = extract(engine, warehouse, full=full)
     summary.seconds["extract"] = time.perf_counter() - began
 

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import data_dir
+from ingest.settings import data_dir, keep_snapshots
 from orchestration.dbt_runner import marts_path
 
-KEEP_SNAPSHOTS = 3
 _VERSION = re.compile(r"^v(\d{6})\.duckdb$")
 
 
@@ -117,7 +116,7 @@ def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) 
     _fsync(pointer_tmp)
     os.replace(pointer_tmp, folder / "CURRENT")
     _fsync(folder)
-    prune(folder, keep=KEEP_SNAPSHOTS)
+    prune(folder, keep=keep_snapshots())
     return current(build.parent)
 
 
@@ -144,13 +143,24 @@ def _write_partial(
     return as_of
 
 
-def prune(folder: Path, keep: int) -> None:
+def stale_versions(folder: Path, keep: int) -> list[int]:
+    """The versions beyond the newest `keep`, never the one in service (after a restore
+    it may be older than files left from before)."""
+    try:
+        in_service = json.loads((folder / "CURRENT").read_text())["version"]
+    except FileNotFoundError:
+        in_service = None
+    return [v for v in _versions(folder)[: -max(keep, 1)] if v != in_service]
+
+
+def prune(folder: Path, keep: int, *, partials: bool = True) -> None:
     """Remove all but the newest snapshots. A reader still holding an old file keeps
-    reading it: on POSIX the file lives on until its last handle closes."""
-    for version in _versions(folder)[:-keep]:
+    reading it: on POSIX the file lives on until its last handle closes. Leftover partial
+    files only when called by publish: another caller might meet a publish in progress."""
+    for version in stale_versions(folder, keep):
         (folder / f"v{version:06d}.duckdb").unlink(missing_ok=True)
         (folder / f"v{version:06d}.duckdb.wal").unlink(missing_ok=True)
-    for stale in folder.glob(".*.partial"):
+    for stale in folder.glob(".*.partial") if partials else ():
         stale.unlink(missing_ok=True)
 
 

@@ -5,13 +5,14 @@ from dagster import Definitions
 from orchestration.defs.assets import DASHBOARDS, crm_dbt_assets, extract_store, publish_snapshot
 from orchestration.defs.checks import CHECKS
 from orchestration.defs.jobs import JOBS, SCHEDULES, SENSORS
+from orchestration.defs.maintenance import MAINTENANCE_JOBS, MAINTENANCE_SCHEDULES
 from orchestration.defs.resources import dbt_resource
 
 defs = Definitions(
     assets=[extract_store, crm_dbt_assets, publish_snapshot, *DASHBOARDS],
     asset_checks=CHECKS,
-    jobs=JOBS,
-    schedules=SCHEDULES,
+    jobs=[*JOBS, *MAINTENANCE_JOBS],
+    schedules=[*SCHEDULES, *MAINTENANCE_SCHEDULES],
     sensors=SENSORS,
     resources={"dbt": dbt_resource()},
 )

@@ -49,6 +49,7 @@ from orchestration.defs.resources import (
     record_built_from,
     store_engine,
 )
+from orchestration.store_behind import rebuild_if_store_is_behind
 
 SOURCE_NAME = "store"
 # Where the manifest read at definition load time lives; relative to the dbt project
@@ -159,6 +160,8 @@ class PublishConfig(Config):
 )
 def extract_store(context: AssetExecutionContext, config: ExtractConfig) -> Iterator[Any]:
     """Bring raw up to date with the store (one read transaction, one DuckDB commit)."""
+    if rebuild_if_store_is_behind(store_engine(), build_path()):
+        context.log.warning("raw is ahead of the store (restored?): rebuilding in full")
     summary = extract(store_engine(), build_path(), full=config.full)
     loaded = {load.table: load for load in summary.tables}
     context.log.info(
