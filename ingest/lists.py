@@ -838,12 +838,15 @@ def stages_of(session: Session, sales_mode_code: str) -> list[dict[str, Any]]:
 
 def targets(
     session: Session,
+    actor: Actor,
     lang: str,
     *,
     month: dt.date | None = None,
     limit: int = PAGE_SIZE,
     offset: int = 0,
 ) -> Page:
+    """Targets the actor may see: a manager their team's and their department's (as the
+    dashboards scope them), heads, executives and admins every one."""
     query = (
         select(
             Target.id,
@@ -858,6 +861,15 @@ def targets(
     )
     if month is not None:
         query = query.where(Target.period_month == month.replace(day=1))
+    if actor.role not in ("department_head", "executive", "admin") and not actor.is_system:
+        team = access.team_ids(session, actor)
+        departments = access.department_ids(session, actor.department_id)
+        query = query.where(
+            or_(
+                Target.user_id.in_(team),
+                Target.user_id.is_(None) & Target.department_id.in_(departments),
+            )
+        )
     return page(session, query, limit, offset)
 
 

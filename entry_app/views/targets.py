@@ -54,7 +54,7 @@ if submitted:
 
 st.subheader(t("target.list"))
 with ui.reading() as session:
-    result = lists.targets(session, lang, offset=ui.page_offset("targets"))
+    result = lists.targets(session, actor, lang, offset=ui.page_offset("targets"))
 ui.table(
     result.rows,
     {

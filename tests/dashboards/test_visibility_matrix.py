@@ -1,0 +1,272 @@
+"""The role × page × record matrix of the dashboards: every role opens every dashboard (a)
+through the menu, (b) by a direct address naming another department's rep (?rep=), and
+(c) through the link an executive copies after filtering on a rep and a department. Every
+text drawn — KPIs, tables, chart data, the CSV and Excel exports — holds no marker of a
+record the role may not see, and the records it may see are there.
+
+The world is tests/marked_world.py, refreshed once into a snapshot for the module: R1..R8
+in teams T1..T4 (T1 = north, T2 = south in industrial_it; T3, T4 in systems); the
+signed-in rep is R1, the manager M1, the department head H1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from dashboards import reader
+from dashboards.scope import PAGES, pages_for
+from dashboards.texts import TEXTS
+from ingest.commands.base import ROLES
+from ingest.store.db import get_engine
+from orchestration.refresh import run_refresh
+from tests.marked_world import TEAM_DEPARTMENT, World, build_world
+from tests.rendered import run
+from tests.signin import signed_in
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+
+# --- who may see what (README "The dashboards"; dashboards/scope.py) -------------------------
+#
+# own: what the user owns · team: the user and everyone reporting to them · all / none.
+# A rep who is only a member of a project does not see it here (R1 on R8's project).
+#
+#  role               projects¹  leads   people²  pages
+VISIBILITY = {
+    "rep": ("own", "own", "own", "all"),
+    "manager": ("team", "team", "team", "all"),
+    "department_head": ("all", "all", "all", "all"),
+    "executive": ("all", "all", "all", "all"),
+    "finance": ("all", "none", "all", "costs"),
+    "data_steward": ("own", "own", "none", "all"),  # owns nothing: empty pages
+    "admin": ("all", "all", "all", "all"),
+}
+# ¹ with their customers, expenses and contracts (every figure built from them)
+# ² reps and managers by name: scorecard rows, the rep filter, owner columns
+
+SIGNED_IN = {
+    "rep": "R1",
+    "manager": "M1",
+    "department_head": "H1",
+    "executive": "E",
+    "finance": "F",
+    "data_steward": "S",
+    "admin": "A",
+}
+
+# which of a rep's records each dashboard lists (its records tables and charts)
+SHOWS = {
+    "pipeline": ("open", "cust", "person"),
+    "velocity": ("open", "won", "person"),
+    "win_loss": ("won", "cust", "person"),
+    "forecast": ("open", "person"),
+    "costs": ("open", "cust", "exp", "person"),
+    "leads": ("lead", "person"),
+    "scorecard": ("person",),
+    "health": ("open", "person"),
+}
+EXPORTS = ("expenses.csv", "expenses.xlsx", "customer_costs.csv", "project_costs.xlsx")
+FAMILY = {"open": 0, "won": 0, "cust": 0, "exp": 0, "lead": 1, "person": 2}
+Record = tuple[int, str]  # (rep number, kind); kind "person" is the rep themselves
+
+
+def reps_of(world: World, role: str, words: str) -> set[int]:
+    if words == "all":
+        return set(world.reps)
+    if words == "team" and role == "manager":
+        return world.team_of(SIGNED_IN[role])
+    if words == "own" and role == "rep":
+        return {int(SIGNED_IN[role][1:])}
+    return set()
+
+
+def visible(world: World, role: str) -> set[Record]:
+    rules = VISIBILITY[role]
+    return {
+        (n, kind) for kind, family in FAMILY.items() for n in reps_of(world, role, rules[family])
+    }
+
+
+def text_of(world: World, record: Record) -> str:
+    n, kind = record
+    if kind == "person":
+        return world_names(world)[n]
+    if kind == "lead":
+        return f"lead_id={world.ids[(n, 'lead')]}"
+    if kind == "exp":
+        return f"expense_id={world.ids[(n, 'exp')]}"
+    return world.markers[record]
+
+
+def world_names(world: World) -> dict[int, str]:
+    return {n: rep.name for n, rep in world.reps.items()}
+
+
+def managers_seen(world: World, role: str) -> set[str]:
+    """Managers appear by name (scorecard, rep filter) to whoever sees their team."""
+    shown = reps_of(world, role, VISIBILITY[role][2])
+    return {
+        f"N-D{(team + 1) // 2}-T{team}-MGR"
+        for team in range(1, 5)
+        if world.team_of(f"M{team}") <= shown
+    }
+
+
+def leaks(world: World, role: str, text: str) -> set[str]:
+    hidden = {(n, kind) for n in world.reps for kind in FAMILY} - visible(world, role)
+    found = {text_of(world, r) for r in hidden if text_of(world, r) in text}
+    all_managers = {f"N-D{(t + 1) // 2}-T{t}-MGR" for t in range(1, 5)}
+    return found | {m for m in all_managers - managers_seen(world, role) if m in text}
+
+
+def expected(world: World, role: str, page: str, reps: set[int] | None = None) -> set[Record]:
+    """What `page` lists for the role, narrowed to `reps` when a filter applies."""
+    records = {r for r in visible(world, role) if r[1] in SHOWS[page]}
+    return {r for r in records if reps is None or r[0] in reps}
+
+
+def missing(world: World, records: set[Record], text: str) -> set[str]:
+    return {text_of(world, r) for r in records if text_of(world, r) not in text}
+
+
+# --- the world and its snapshot, built once for the module ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("dash_matrix")
+    shutil.copy(sqlite_template, folder / "crm.db")
+    url = f"sqlite:///{folder / 'crm.db'}"
+    (folder / "warehouse").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_DATA_DIR", str(folder))
+        patch.setenv("CRM_STORE_URL", url)
+        patch.setenv("DAGSTER_HOME", str(folder / "dagster"))
+        engine = get_engine(url)
+        built = build_world(engine)
+        run_refresh(
+            full=True,
+            as_of=str(dt.date.today()),
+            engine=engine,
+            warehouse=folder / "warehouse" / "build.duckdb",
+        )
+        reader.clear()
+        yield built
+        reader.clear()
+        engine.dispose()
+
+
+def session(world: World, role: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["i18n.language"] = "en"
+    return signed_in(at, world.users[SIGNED_IN[role]], world.engine)
+
+
+def at_address(at: AppTest, page: str, params: dict[str, str]) -> AppTest:
+    """The dashboard at its own address /<page>?<params>, as a browser asks for it."""
+    at.query_params.clear()
+    at.query_params.update(params)
+    at._page_hash = calc_hash(page)  # the url_path of the page (dashboards/app.py)
+    return at
+
+
+def shown(at: AppTest, page: str) -> str:
+    """Run the page; deal health lists only flagged projects at first, so it is widened to
+    every open one (the world's projects are healthy)."""
+    text = run(at)
+    if page == "health" and at.toggle(key="health.only_flagged").value:
+        at.toggle(key="health.only_flagged").set_value(False)
+        text += run(at)
+    return text
+
+
+def check(world: World, role: str, page: str, text: str, reps: set[int] | None = None) -> list[str]:
+    problems = []
+    if leaked := leaks(world, role, text):
+        problems.append(f"{page}: leaks {sorted(leaked)}")
+    if lost := missing(world, expected(world, role, page, reps), text):
+        problems.append(f"{page}: misses {sorted(lost)}")
+    return problems
+
+
+# --- (a) through the menu -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_through_the_menu(world: World, role: str) -> None:
+    at = session(world, role)
+    run(at)
+    problems = []
+    for page in pages_for(role):
+        at.switch_page(f"views/{page}.py")
+        text = shown(at, page)
+        problems += check(world, role, page, text)
+        if page == "costs" and role != "data_steward":  # the exports were read too
+            problems += [f"costs: no {name}" for name in EXPORTS if name not in text]
+    assert not problems, problems
+
+
+# --- (b) a direct address naming another department's rep ----------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_direct_address_naming_another_departments_rep(world: World, role: str) -> None:
+    """?rep=R5: who may see R5 gets R5's records; for the others the filter is dropped (R5
+    is not among their choices) and they get their own view, never R5's."""
+    at = session(world, role)
+    r5_visible = 5 in reps_of(world, role, VISIBILITY[role][0])
+    problems = []
+    for page in PAGES:
+        at_address(at, page, {"rep": str(world.users["R5"])})
+        if page not in pages_for(role):
+            text = run(at)
+            if TEXTS[f"dash.page.{page}"]["en"] in [t.value for t in at.title]:
+                problems.append(f"{page}: opened for a role without it")
+            problems += [p for p in check(world, role, page, text) if "leaks" in p]
+            continue
+        problems += check(world, role, page, shown(at, page), {5} if r5_visible else None)
+    assert not problems, problems
+
+
+# --- (c) a colleague's link -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def executives_link(world: World) -> dict[str, dict[str, str]]:
+    """Per page, the address the executive copies after choosing rep R2 and department
+    north in the filters: the page and its query string, nothing else."""
+    at = session(world, "executive")
+    run(at)
+    links = {}
+    for page in PAGES:
+        at.switch_page(f"views/{page}.py")
+        run(at)
+        at.selectbox(key="dash.filter.rep").set_value(str(world.users["R2"]))
+        run(at)
+        at.selectbox(key="dash.filter.department").set_value("north")
+        text = run(at)
+        assert world_names(world)[2] in text
+        links[page] = dict(at.query_params)
+    assert links["pipeline"]["rep"] == str(world.users["R2"])
+    return links
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_colleagues_link(world: World, executives_link, role: str) -> None:
+    """The receiver sees the linked view through their own rights: R2's records in north
+    when they may choose R2, else their own records in north."""
+    at = session(world, role)
+    choosable = reps_of(world, role, VISIBILITY[role][2])
+    north = {n for n, rep in world.reps.items() if TEAM_DEPARTMENT[rep.team] == "north"}
+    reps = {2} if 2 in choosable else north
+    problems = []
+    for page in pages_for(role):
+        at_address(at, page, executives_link[page])
+        problems += check(world, role, page, shown(at, page), reps)
+    assert not problems, problems
