@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-GRACE_SECONDS = 5.0  # then SIGKILL: everything is gone well within 10 s of a stop
+GRACE_SECONDS = 4.0  # then SIGKILL: everything is gone well within 10 s of a stop
 KILL_WAIT_SECONDS = 3.0
 
 

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.dagster_refresh import prepare_instance
@@ -54,6 +55,7 @@ def serve_env(data: Path, **settings: str) -> dict[str, str]:
         **{setting: str(free_port()) for setting in ports},
         "CRM_DATA_DIR": str(data),
         "DAGSTER_HOME": str(data / "dagster"),
+        "CRM_AUTOMATION": "stopped",  # no sensor-launched refresh competing for the CPU
         **settings,
     }
 
@@ -99,6 +101,9 @@ def test_a_stopped_serve_leaves_no_process_behind(
 ) -> None:
     data = tmp_path / "data"
     shutil.copytree(prepared, data)
+    if moment == "set-up":  # a warehouse to document: without one the docs are skipped
+        (data / "warehouse").mkdir()
+        duckdb.connect(str(data / "warehouse" / "build.duckdb")).close()
     env = serve_env(data, CRM_BIND_ADDRESS="0.0.0.0")
     serve = start_serve(env, tmp_path / "serve.log")
     try:
@@ -203,3 +208,10 @@ def test_admin_surfaces_stay_on_loopback_unless_given_their_own_address(
     monkeypatch.setenv("CRM_ADMIN_BIND_ADDRESS", "10.1.2.3")  # e.g. behind a sign-in proxy
     assert hosts()["dagster"] == hosts()["dbt docs"] == "10.1.2.3"
     assert hosts()["entry app"] == hosts()["dashboards"] == "0.0.0.0"
+
+
+def test_no_docs_and_no_empty_warehouse_before_the_first_refresh(tmp_path: Path) -> None:
+    from orchestration.serve import generate_docs
+
+    assert generate_docs(tmp_path / "warehouse" / "build.duckdb") is None
+    assert list(tmp_path.iterdir()) == []  # dbt did not create an empty warehouse
