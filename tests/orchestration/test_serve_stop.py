@@ -95,19 +95,25 @@ def command_line(pid: int) -> str:
         return ""
 
 
-@pytest.mark.parametrize("moment", ["set-up", "servers starting", "servers answering"])
+@pytest.mark.parametrize(
+    "moment", ["preparing the instance", "set-up", "servers starting", "servers answering"]
+)
 def test_a_stopped_serve_leaves_no_process_behind(
     prepared: Path, tmp_path: Path, moment: str
 ) -> None:
     data = tmp_path / "data"
     shutil.copytree(prepared, data)
+    if moment == "preparing the instance":
+        shutil.rmtree(data / "dagster")  # a first `crm serve`: it sets the instance up
     if moment == "set-up":  # a warehouse to document: without one the docs are skipped
         (data / "warehouse").mkdir()
         duckdb.connect(str(data / "warehouse" / "build.duckdb")).close()
     env = serve_env(data, CRM_BIND_ADDRESS="0.0.0.0")
     serve = start_serve(env, tmp_path / "serve.log")
     try:
-        if moment == "set-up":
+        if moment == "preparing the instance":
+            wait_until((data / "dagster" / "dagster.yaml").exists)
+        elif moment == "set-up":
             # while it prepares the docs (`dbt docs generate`, a child in its group)
             wait_until(
                 lambda: any("docs generate" in command_line(p) for p in descendants(serve.pid))
@@ -122,7 +128,7 @@ def test_a_stopped_serve_leaves_no_process_behind(
             assert listening_addresses(entry) == {"0.0.0.0"}
             assert listening_addresses(dagster) == {"127.0.0.1"}
         started = descendants(serve.pid)
-        assert started  # there was something to stop
+        assert started or moment == "preparing the instance"  # something to stop
         if moment == "servers starting":
             serve.send_signal(signal.SIGTERM)  # a service manager, `kill`
         else:
