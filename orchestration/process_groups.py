@@ -93,7 +93,8 @@ def stop_groups(
     to `grace` seconds, SIGKILL what remains, wait until it has exited."""
     groups = {p.pid for p in processes} | set(extra)
     with Stopper() as stopper:
-        _signal_groups(groups, signal.SIGTERM)
+        # only groups with a live member: a number nobody holds may be reused any time
+        _signal_groups(live_members(groups), signal.SIGTERM)
         deadline = time.monotonic() + grace
         while (alive := live_members(groups)) and time.monotonic() < deadline:
             if stopper.hurry:
