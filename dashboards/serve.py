@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from orchestration.process_groups import stop_groups
 
 # The app behind its web server: the sign-in page and the gate (entry_app.web).
 SERVER = Path(__file__).resolve().parent / "server.py"
@@ -62,12 +63,8 @@ def start(data_folder: Path, port_number: int) -> subprocess.Popen[bytes]:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    """Stop its whole process group: the server's own children outlive a stopped leader."""
+    stop_groups([process])
 
 
 def free_port() -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from ingest.demo_accounts import ensure_demo_accounts
 from ingest.store.db import get_engine
+from orchestration.process_groups import stop_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -82,11 +83,7 @@ def streamlit_server(script: str, data_dir: Path, url: str) -> Iterator[str]:
         _wait_healthy(base, process)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_groups([process])  # the whole group: a child of the server must not outlive it
 
 
 @pytest.fixture(scope="module")
