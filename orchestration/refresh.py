@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from ingest.extract import ExtractSummary, extract
 from ingest.store.db import get_engine
 from orchestration import snapshots
+from orchestration.as_of import parse_as_of
 from orchestration.dbt_runner import BuildResult, run_dbt_build
 
 
@@ -55,10 +56,11 @@ class RefreshSummary:
 def run_refresh(
     *,
     full: bool = False,
-    as_of: str | None = None,
+    as_of: str | dt.date | None = None,
     engine: Engine | None = None,
     warehouse: Path | None = None,
 ) -> RefreshSummary:
+    day = parse_as_of(as_of)  # a non-date stops here, before anything is extracted
     engine = engine or get_engine()
     warehouse = warehouse or snapshots.build_path()
     summary = RefreshSummary(full=full)
@@ -68,7 +70,7 @@ def run_refresh(
     summary.seconds["extract"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    summary.build = run_dbt_build(warehouse, full=full, as_of=as_of)
+    summary.build = run_dbt_build(warehouse, full=full, as_of=day)
     summary.seconds["build"] = time.perf_counter() - began
     if not summary.build.ok:
         raise BuildFailed(summary.build)
@@ -77,7 +79,7 @@ def run_refresh(
     summary.snapshot = snapshots.publish(
         warehouse,
         change_seq=summary.extracted.high_watermark,
-        as_of_date=dt.date.fromisoformat(as_of) if as_of else None,
+        as_of_date=day,
     )
     summary.seconds["publish"] = time.perf_counter() - began
     return summary
