@@ -125,9 +125,13 @@ def serve() -> None:
 @friendly_errors
 def sql(query: str, fmt: str) -> None:
     """Run a read-only query on the latest published snapshot."""
-    from orchestration.query_cli import run_query
+    from orchestration.query_cli import QueryFailed, run_query
 
-    click.echo(run_query(query, fmt), nl=False)
+    try:
+        click.echo(run_query(query, fmt), nl=False)
+    except QueryFailed as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
 
 
 # --- users -------------------------------------------------------------------------------
