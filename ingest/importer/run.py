@@ -55,6 +55,9 @@ class _Rollback(Exception):
     """Leave the import's transaction without committing it."""
 
 
+SECRET_FIELDS = ("password",)
+
+
 def import_file(
     path: str | Path,
     mapping: Mapping | str | Path,
@@ -85,6 +88,10 @@ def import_file(
         )
         report.encoding, report.header = table.encoding, table.header
         positions = column_positions(mapping, table.header, mapping.header_row)
+        secret_columns = {mapping.column_of(name) for name in SECRET_FIELDS}
+        report.secret_positions = frozenset(
+            index for column, index in positions.items() if column in secret_columns
+        )
     except CommandError as error:
         report.problems = list(error.errors.items())
         if table is not None:
