@@ -18,6 +18,7 @@ from dashboards.metrics import help_text
 from dashboards.scope import Filters, pages_for
 from dashboards.texts import TEXTS
 from entry_app.i18n import language, register, t
+from entry_app.markdown import literal
 from entry_app.session import require_sign_in
 from ingest import exports
 from ingest.commands.base import Actor
@@ -245,7 +246,7 @@ def drill(column: str, selected: set[str]) -> queries.Drill:
     """The drill-down of a chart selection, for a records query (nothing selected: all)."""
     if not selected:
         return ()
-    st.info(t("dash.drill.active", what=", ".join(sorted(selected))))
+    st.info(t("dash.drill.active", what=", ".join(literal(s) for s in sorted(selected))))
     return ((column, tuple(sorted(selected))),)
 
 
