@@ -97,6 +97,7 @@ def detect_encoding(raw: bytes) -> str:
 
 
 def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    declared = encoding is not None
     if encoding is None:
         encoding = detect_encoding(raw)
     try:
@@ -105,7 +106,12 @@ def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
         text = raw.decode(encoding)
     except (LookupError, ValueError) as error:  # ValueError: a NUL in the codec's name
         if isinstance(error, UnicodeDecodeError):
-            raise FileProblem.of("undecodable_as", encoding=encoding, offset=error.start) from None
+            # the row is the file's line (as a spreadsheet numbers it), counted in bytes
+            row = raw[: error.start].count(b"\n") + 1
+            where = "encoding" if declared else "file"  # the setting that was wrong, if any
+            raise FileProblem.of(
+                "undecodable_as", where, encoding=encoding, row=row, offset=error.start
+            ) from None
         raise FileProblem.of("invalid_choice", "encoding", value=encoding[:40]) from None
     return text.removeprefix("\ufeff"), encoding
 
