@@ -25,6 +25,7 @@ import streamlit as st  # noqa: E402
 from dashboards import ui  # noqa: E402,F401  (registers the dashboards' strings)
 from dashboards.scope import pages_for  # noqa: E402
 from entry_app.i18n import language_switcher, t  # noqa: E402
+from entry_app.markdown import literal  # noqa: E402
 from entry_app.session import require_sign_in, sign_out  # noqa: E402
 
 ICONS = {
@@ -49,7 +50,7 @@ pages = [
 current = st.navigation({t("dash.section"): pages})
 
 with st.sidebar:
-    st.caption(t("nav.signed_in_as", name=actor.username, role=t(f"role.{actor.role}")))
+    st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
     language_switcher()
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()

@@ -8,6 +8,7 @@ drill down from a chart element to the records behind it.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -69,9 +70,20 @@ def money_axis(fig: go.Figure, values: Sequence[float], lang: str, axis: str = "
     )
 
 
+def plain(values: Any) -> Any:
+    """Names as Plotly shows them: it draws labels, titles and hover text as a little HTML
+    (<b>, <a href>, <br>), so a user's `<`, `>` and `&` go as entities, shown as typed.
+    Dates and numbers pass unchanged; a Series stays a Series (its index kept)."""
+    if isinstance(values, pd.Series):
+        return values.map(lambda v: html.escape(v, quote=False) if isinstance(v, str) else v)
+    if isinstance(values, str):
+        return html.escape(values, quote=False)
+    return [plain(v) for v in values]
+
+
 def _layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": 15}},
+        title={"text": plain(title), "font": {"size": 15}},
         font={"family": FONT_FAMILY, "size": 12},
         height=height,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
@@ -92,7 +104,9 @@ def funnel(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
     fig = make_subplots(
         rows=1,
         cols=max(len(modes), 1),
-        subplot_titles=[frame[frame.sales_mode_code == m].sales_mode_name.iloc[0] for m in modes],
+        subplot_titles=[
+            plain(frame[frame.sales_mode_code == m].sales_mode_name.iloc[0]) for m in modes
+        ],
         horizontal_spacing=0.12,
     )
     for i, mode in enumerate(modes, start=1):
@@ -100,7 +114,7 @@ def funnel(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
         fig.add_trace(
             go.Bar(
                 x=rows.open_amount.astype(float),
-                y=rows.stage_name,
+                y=plain(rows.stage_name),
                 orientation="h",
                 name=labels["open_amount"],
                 marker_color=PALETTE[0],
@@ -141,7 +155,7 @@ def lines(
         text = _hover_money(values, lang) if money else [rate_text(v) for v in values]
         fig.add_trace(
             go.Scatter(
-                x=frame[x],
+                x=plain(frame[x]),
                 y=values,
                 mode="lines+markers",
                 name=label,
@@ -174,7 +188,9 @@ def bars(
         values = frame[column].astype(float)
         text = [_value_text(v, kind, lang) for v in values]
         axis_values = (
-            {"y": values, "x": frame[x]} if not horizontal else {"x": values, "y": frame[x]}
+            {"y": values, "x": plain(frame[x])}
+            if not horizontal
+            else {"x": values, "y": plain(frame[x])}
         )
         fig.add_trace(
             go.Bar(
@@ -214,7 +230,7 @@ def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(
         go.Bar(
-            x=frame.loss_reason_name,
+            x=plain(frame.loss_reason_name),
             y=frame.lost_count,
             name=labels["lost_count"],
             customdata=list(
@@ -231,7 +247,7 @@ def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
     )
     fig.add_trace(
         go.Scatter(
-            x=frame.loss_reason_name,
+            x=plain(frame.loss_reason_name),
             y=frame.cumulative_share,
             name=labels["cumulative_share"],
             mode="lines+markers",
@@ -313,7 +329,7 @@ def with_average(
     values = frame[column].astype(float)
     fig = go.Figure(
         go.Bar(
-            x=frame[x],
+            x=plain(frame[x]),
             y=values,
             name=labels["value"],
             customdata=list(

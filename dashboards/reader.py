@@ -48,7 +48,7 @@ def _connection(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     with _lock:
         con = _connections.get(snapshot.path)
         if con is None:
-            con = duckdb.connect(str(snapshot.path), read_only=True)
+            con = snapshots.open_read_only(snapshot.path)
             _connections[snapshot.path] = con
             while len(_connections) > _KEEP_CONNECTIONS:
                 _, old = _connections.popitem(last=False)

@@ -5,7 +5,6 @@ with CSV and Excel export. No SQL here: numbers come from dashboards.queries."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,9 @@ from dashboards.metrics import help_text
 from dashboards.scope import Filters, pages_for
 from dashboards.texts import TEXTS
 from entry_app.i18n import language, register, t
+from entry_app.markdown import literal
 from entry_app.session import require_sign_in
+from ingest import exports
 from ingest.commands.base import Actor
 from ingest.store import reference
 from orchestration.snapshots import NoSnapshot
@@ -245,7 +246,7 @@ def drill(column: str, selected: set[str]) -> queries.Drill:
     """The drill-down of a chart selection, for a records query (nothing selected: all)."""
     if not selected:
         return ()
-    st.info(t("dash.drill.active", what=", ".join(sorted(selected))))
+    st.info(t("dash.drill.active", what=", ".join(literal(s) for s in sorted(selected))))
     return ((column, tuple(sorted(selected))),)
 
 
@@ -301,13 +302,6 @@ def records(
     )
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    # UTF-8 with a byte-order mark: Excel then opens Chinese text correctly.
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
-def to_excel(frame: pd.DataFrame, sheet: str) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-    return buffer.getvalue()
+# Exported cells are data, never formulas (ingest.exports).
+to_csv = exports.csv_bytes
+to_excel = exports.excel_bytes

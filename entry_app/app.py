@@ -20,6 +20,7 @@ if ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from entry_app.i18n import language_switcher, t  # noqa: E402
+from entry_app.markdown import literal  # noqa: E402
 from entry_app.navigation import pages_for  # noqa: E402
 from entry_app.session import require_sign_in, sign_out  # noqa: E402
 
@@ -28,7 +29,7 @@ st.set_page_config(page_title="CRM", page_icon=":material/handshake:", layout="w
 actor = require_sign_in()
 
 with st.sidebar:
-    st.caption(t("nav.signed_in_as", name=actor.username, role=t(f"role.{actor.role}")))
+    st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
     language_switcher()
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()

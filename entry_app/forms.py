@@ -24,6 +24,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from entry_app.i18n import t
+from entry_app.markdown import literal
 from entry_app.session import TOKEN_KEY, engine
 from ingest.commands.base import GENERAL, Actor, CommandError
 from ingest.store.db import read_session
@@ -80,7 +81,7 @@ class EntryForm:
     def __enter__(self) -> EntryForm:
         message = st.session_state.pop(_state_key(self.name, "flash"), None)
         if message:
-            st.success(message, icon=":material/check_circle:")
+            st.success(literal(message), icon=":material/check_circle:")
         self._form = st.form(f"{self.name}.{generation(self.name)}", border=self.border)
         self._form.__enter__()
         self.slots[GENERAL] = st.empty()
@@ -103,9 +104,9 @@ class EntryForm:
         for field, text in errors.items():
             slot = self._slot_for(field)
             if slot is None:
-                general.append(text)
+                general.append(literal(text))
             else:
-                slot.error(text)
+                slot.error(literal(text))
         if any(field != GENERAL for field in errors):
             general.append(t("common.fix_errors"))
         self.slots[GENERAL].error("\n\n".join(general))
@@ -172,7 +173,7 @@ def run_action(
         command(engine(), actor.id, *args, idempotency_key=key, **kwargs)
     except CommandError as error:
         for text in error.texts(_lang()).values():
-            st.error(text)
+            st.error(literal(text))
         return False
     st.session_state[_state_key(name, "flash")] = success
     return True
@@ -181,4 +182,4 @@ def run_action(
 def show_flash(name: str) -> None:
     message = st.session_state.pop(_state_key(name, "flash"), None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(literal(message), icon=":material/check_circle:")

@@ -19,6 +19,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from entry_app.i18n import LANGUAGES, set_language, t
+from entry_app.markdown import literal
 from entry_app.web import SESSION_COOKIE, safe_next, signin_url
 from ingest.auth.sessions import SessionUser, end_session, session_user
 from ingest.commands.base import Actor, CommandError
@@ -81,7 +82,7 @@ def _to_signin_page(message: str) -> None:
     _clear_state()
     target = signin_url(safe_next(_here()))
     st.title(t("app.title"))
-    st.info(message)
+    st.info(literal(message))
     # A link for browsers without script; the script saves the click.
     st.html(
         f'<a href="{escape(target)}" target="_self">{escape(t("login.go"))}</a>'

@@ -75,14 +75,18 @@ def _redacted(url: str) -> str:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Re-extract everything and rebuild every model.")
-@click.option("--as-of", help="Describe the warehouse as of this date (YYYY-MM-DD).")
+@click.option(
+    "--as-of",
+    callback=lambda _ctx, _param, value: _as_of_date(value),
+    help="Describe the warehouse as of this date (YYYY-MM-DD).",
+)
 @click.option(
     "--direct",
     is_flag=True,
     help="Run the steps without Dagster (no run recorded; for measuring Dagster's overhead).",
 )
 @friendly_errors
-def refresh(full: bool, as_of: str | None, direct: bool) -> None:
+def refresh(full: bool, as_of: Any, direct: bool) -> None:
     """Extract the store, build the dbt models and publish a new snapshot.
 
     Runs the refresh job through Dagster (recorded under DAGSTER_HOME, visible in the UI)."""
@@ -96,6 +100,15 @@ def refresh(full: bool, as_of: str | None, direct: bool) -> None:
         summary = run_refresh_job(full=full, as_of=as_of)
     for line in summary.lines():
         click.echo(line)
+
+
+def _as_of_date(value: str | None) -> Any:
+    from orchestration.as_of import BadAsOfDate, parse_as_of
+
+    try:
+        return parse_as_of(value)
+    except BadAsOfDate as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @main.command()
@@ -113,9 +126,13 @@ def serve() -> None:
 @friendly_errors
 def sql(query: str, fmt: str) -> None:
     """Run a read-only query on the latest published snapshot."""
-    from orchestration.query_cli import run_query
+    from orchestration.query_cli import QueryFailed, run_query
 
-    click.echo(run_query(query, fmt), nl=False)
+    try:
+        click.echo(run_query(query, fmt), nl=False)
+    except QueryFailed as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
 
 
 # --- backup, restore, retention -----------------------------------------------------------

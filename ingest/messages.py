@@ -180,8 +180,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Cannot tell the file's encoding; give it with --encoding (e.g. gb18030)",
     ),
     "undecodable_as": (
-        "文件不是 {encoding} 编码（第 {offset} 字节处出错）",
-        "The file is not {encoding} (bad byte at offset {offset})",
+        "文件不是 {encoding} 编码（第 {row} 行，第 {offset} 字节处出错）",
+        "The file is not {encoding} (row {row}: bad byte at offset {offset})",
     ),
     "xls_unsupported": (
         "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV",

@@ -6,14 +6,26 @@ import datetime as dt
 import os
 from pathlib import Path
 
+# Everything the product writes (the SQLite store, the warehouse and its snapshots, logs,
+# the Dagster instance) holds the data or secrets: readable by the service user only.
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """New files 0600 and folders 0700 from here on, in this process and its children
+    (dbt): one umask instead of a chmod after every file a library creates."""
+    os.umask(PRIVATE_UMASK)
+
 
 def data_dir() -> Path:
+    private_files()
     path = Path(os.environ.get("CRM_DATA_DIR", Path.cwd() / ".data")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
 def store_url() -> str:
+    private_files()  # a SQLite store elsewhere (CRM_STORE_URL) is created private as well
     return os.environ.get("CRM_STORE_URL") or f"sqlite:///{data_dir() / 'crm.db'}"
 
 

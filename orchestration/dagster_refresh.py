@@ -6,6 +6,7 @@ pool (limit 1) makes overlapping refreshes queue instead of failing on DuckDB's 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import gc
 import os
@@ -25,6 +26,7 @@ from dagster import (
 from ingest.extract import ExtractSummary, TableLoad
 from ingest.settings import data_dir
 from orchestration import snapshots
+from orchestration.as_of import parse_as_of
 from orchestration.dagster_launcher import PID_TAG, process_alive, run_process_id
 from orchestration.dbt_runner import BuildResult, results_of
 from orchestration.refresh import BuildFailed, RefreshSummary, WarehouseDiskFull, says_disk_full
@@ -114,8 +116,9 @@ def prepare_instance() -> None:
         instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)
 
 
-def run_refresh_job(*, full: bool = False, as_of: str | None = None) -> RefreshSummary:
+def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -> RefreshSummary:
     """Run the full or incremental refresh job and summarise it like the direct refresh."""
+    as_of = parse_as_of(as_of)  # a non-date stops here, before a run is even recorded
     dagster_home()
     # Imported here: loading the definitions parses the dbt project when needed.
     from orchestration.definitions import defs

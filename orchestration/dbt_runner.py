@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from orchestration.as_of import iso_or_none
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 INCREMENTAL_FILE = "incremental_models.sha256"
@@ -42,7 +45,7 @@ def dbt_args(
     warehouse: Path,
     *,
     full: bool = False,
-    as_of: str | None = None,
+    as_of: dt.date | str | None = None,
     target_dir: str = "dbt_target",
 ) -> list[str]:
     """Arguments of a dbt command whose target and logs live beside the warehouse file."""
@@ -60,8 +63,8 @@ def dbt_args(
     ]
     if full:
         args.append("--full-refresh")
-    if as_of:
-        args += ["--vars", json.dumps({"as_of_date": as_of})]
+    if day := iso_or_none(as_of):
+        args += ["--vars", json.dumps({"as_of_date": day})]
     return args
 
 
@@ -96,7 +99,7 @@ def results_of(run_results: Path) -> BuildResult:
     return BuildResult(models=models, tests_passed=tests, failures=failures)
 
 
-def run_dbt_build(warehouse: Path, *, full: bool, as_of: str | None) -> BuildResult:
+def run_dbt_build(warehouse: Path, *, full: bool, as_of: dt.date | str | None) -> BuildResult:
     """dbt build in a child process; its log goes to dbt_logs, its verdict to the result.
     Incremental models that changed since the last build are rebuilt from scratch."""
     results_file = warehouse.parent / "dbt_target" / "run_results.json"

@@ -1,4 +1,7 @@
-"""`crm sql`: a read-only query on the published snapshot, printed as CSV or JSON."""
+"""`crm sql`: a read-only query on the published snapshot, printed as CSV or JSON.
+
+The snapshot is opened sealed (snapshots.open_read_only): a query reads the marts and
+nothing else; what DuckDB refuses comes back as one line (QueryFailed)."""
 
 from __future__ import annotations
 
@@ -9,15 +12,24 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import duckdb
+
 from orchestration import snapshots
+
+
+class QueryFailed(RuntimeError):
+    """DuckDB's verdict on a query (a typo, or something the sealed snapshot refuses)."""
 
 
 def run_query(query: str, fmt: str = "csv") -> str:
     con, _snapshot = snapshots.connect_current()
     with con:
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall() if columns else []
+        try:
+            cursor = con.execute(query)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall() if columns else []
+        except duckdb.Error as error:
+            raise QueryFailed(_first_line(error)) from None
     if fmt == "json":
         records = [dict(zip(columns, row, strict=True)) for row in rows]
         return json.dumps(records, default=_json_value, ensure_ascii=False, indent=1) + "\n"
@@ -34,3 +46,11 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return str(value)
+
+
+def _first_line(error: duckdb.Error) -> str:
+    lines = str(error).strip().splitlines()
+    first = lines[0] if lines else type(error).__name__
+    if isinstance(error, duckdb.PermissionException) or "configuration has been locked" in first:
+        return f"{first} (crm sql reads only the published marts)"
+    return first

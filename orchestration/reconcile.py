@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from sqlalchemy import Engine
+
+from orchestration.snapshots import open_read_only
 
 
 def reconcile(engine: Engine, snapshot: Path, as_of: dt.date) -> list[str]:
@@ -26,7 +27,7 @@ def reconcile(engine: Engine, snapshot: Path, as_of: dt.date) -> list[str]:
     line per check that failed, naming a few of the differing keys. Empty: all agree."""
     store = read_store(engine)
     problems: list[str] = []
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with open_read_only(snapshot) as con:
 
         def mart(sql: str) -> list[tuple]:
             return con.execute(sql).fetchall()

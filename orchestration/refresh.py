@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from ingest.extract import ExtractSummary, extract
 from ingest.store.db import get_engine
 from orchestration import snapshots
+from orchestration.as_of import parse_as_of
 from orchestration.dbt_runner import BuildResult, run_dbt_build
 from orchestration.store_behind import rebuild_if_store_is_behind
 
@@ -73,14 +74,15 @@ class RefreshSummary:
 def run_refresh(
     *,
     full: bool = False,
-    as_of: str | None = None,
+    as_of: str | dt.date | None = None,
     engine: Engine | None = None,
     warehouse: Path | None = None,
 ) -> RefreshSummary:
+    day = parse_as_of(as_of)  # a non-date stops here, before anything is extracted
     engine = engine or get_engine()
     warehouse = warehouse or snapshots.build_path()
     try:
-        return _run_steps(full, as_of, engine, warehouse)
+        return _run_steps(full, day, engine, warehouse)
     except (OSError, RuntimeError) as error:  # BuildFailed, "dbt build did not run: ..."
         texts = [str(error), *(error.result.failures if isinstance(error, BuildFailed) else [])]
         if getattr(error, "errno", None) == errno.ENOSPC or says_disk_full(*texts):
@@ -88,7 +90,7 @@ def run_refresh(
         raise
 
 
-def _run_steps(full: bool, as_of: str | None, engine: Engine, warehouse: Path) -> RefreshSummary:
+def _run_steps(full: bool, day: dt.date | None, engine: Engine, warehouse: Path) -> RefreshSummary:
     summary = RefreshSummary(full=full)
 
     began = time.perf_counter()
@@ -97,7 +99,7 @@ def _run_steps(full: bool, as_of: str | None, engine: Engine, warehouse: Path) -
     summary.seconds["extract"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    summary.build = run_dbt_build(warehouse, full=full, as_of=as_of)
+    summary.build = run_dbt_build(warehouse, full=full, as_of=day)
     summary.seconds["build"] = time.perf_counter() - began
     if not summary.build.ok:
         raise BuildFailed(summary.build)
@@ -106,7 +108,7 @@ def _run_steps(full: bool, as_of: str | None, engine: Engine, warehouse: Path) -
     summary.snapshot = snapshots.publish(
         warehouse,
         change_seq=summary.extracted.high_watermark,
-        as_of_date=dt.date.fromisoformat(as_of) if as_of else None,
+        as_of_date=day,
     )
     summary.seconds["publish"] = time.perf_counter() - began
     return summary

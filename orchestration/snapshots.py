@@ -75,9 +75,26 @@ def current(warehouse: Path | None = None) -> Snapshot:
     )
 
 
+# A reader of the marts needs nothing outside its snapshot file: no other file (read_csv,
+# COPY ... TO, ATTACH, EXPORT), no extension (INSTALL, LOAD), and no way to switch that
+# back on (SET is refused once the configuration is locked). `crm sql` runs what a user
+# types, so this is what stands between a query and the service user's files.
+SEALED = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """The one way readers (dashboards, `crm sql`, checks) open a published snapshot."""
+    return duckdb.connect(str(path), read_only=True, config=dict(SEALED))
+
+
 def connect_current(warehouse: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, Snapshot]:
     snapshot = current(warehouse)
-    return duckdb.connect(str(snapshot.path), read_only=True), snapshot
+    return open_read_only(snapshot.path), snapshot
 
 
 def _versions(folder: Path) -> list[int]:

@@ -6,6 +6,7 @@ import streamlit as st
 from entry_app import ui
 from entry_app.forms import EntryForm, run_action, show_flash
 from entry_app.i18n import t
+from entry_app.markdown import literal
 from ingest import lists
 from ingest.commands.expenses import approve_report, mark_paid, reject_report
 from ingest.voucher_pdf import PRINTABLE, voucher_pdf
@@ -45,7 +46,8 @@ row = next(r for r in queue.rows if r["id"] == report_id)
 with ui.reading() as session:
     voucher = lists.report(session, actor, report_id)
 st.markdown(
-    f"**{row['report_no']}** · {row['owner']} · {t('report_status_' + row['status'])} · "
+    f"**{literal(row['report_no'])}** · {literal(row['owner'])} · "
+    f"{t('report_status_' + row['status'])} · "
     f"{ui.money(row['total_amount'])}"
 )
 st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))

@@ -4,12 +4,13 @@ import streamlit as st
 
 from entry_app import ui
 from entry_app.i18n import language_switcher, t
+from entry_app.markdown import literal
 from entry_app.session import sign_out
 from ingest import lists
 
 actor = ui.actor()
 st.title(t("page.home"))
-st.subheader(t("home.welcome", name=actor.username))
+st.subheader(t("home.welcome", name=literal(actor.username)))
 with ui.reading() as session:
     counts = lists.counts_for_home(session, actor)
 columns = st.columns(4)

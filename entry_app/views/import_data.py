@@ -8,6 +8,7 @@ import streamlit as st
 
 from entry_app import ui
 from entry_app.i18n import t
+from entry_app.markdown import literal
 from ingest.importer import import_file
 
 actor = ui.actor()
@@ -47,9 +48,9 @@ if submitted:
     report.rejects_path = None
     st.subheader(t("import.report"))
     if report.ok:
-        st.success(report.lines(lang)[-1])
+        st.success(literal(report.lines(lang)[-1]))
     else:
-        st.error(report.lines(lang)[-1] if report.problems else report.lines(lang)[1])
+        st.error(literal(report.lines(lang)[-1] if report.problems else report.lines(lang)[1]))
     st.code(report.text(lang), language=None)
     if rejects is not None:
         st.download_button("rejects.csv", rejects, file_name="rejects.csv", key="import.rejects")

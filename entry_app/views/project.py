@@ -8,6 +8,7 @@ import streamlit as st
 from entry_app import actions, ui
 from entry_app.forms import EntryForm
 from entry_app.i18n import t
+from entry_app.markdown import literal
 from ingest import lists
 from ingest.commands.activities import (
     ACTIVITY_TYPES,
@@ -80,7 +81,7 @@ version = project["version"]
 
 # --- header ------------------------------------------------------------------------------
 
-st.subheader(f"#{project['id']} {project['name']}")
+st.subheader(f"#{project['id']} {literal(project['name'])}")
 facts = st.columns(4)
 facts[0].metric(t("project.customer"), project["customer"])
 facts[1].metric(t("project.expected_amount"), ui.money(project["expected_amount"]))
@@ -89,31 +90,31 @@ facts[3].metric(t("common.owner"), project["owner"])
 
 stages = project["stages"]
 current_index = next((i for i, stage in enumerate(stages) if stage["id"] == project["stage_id"]), 0)
-st.caption(f"{t('project.sales_mode')}: {project['sales_mode']} · {t('ws.progress')}")
+st.caption(f"{t('project.sales_mode')}: {literal(project['sales_mode'])} · {t('ws.progress')}")
 marks = []
 for i, stage in enumerate(stages):
     if i < current_index or (project["status"] == "won" and i <= current_index):
-        marks.append(f"✓ {stage['name']}")
+        marks.append(f"✓ {literal(stage['name'])}")
     elif i == current_index:
-        marks.append(f"**▶ {stage['name']}**")
+        marks.append(f"**▶ {literal(stage['name'])}**")
     else:
-        marks.append(f"○ {stage['name']}")
+        marks.append(f"○ {literal(stage['name'])}")
 st.markdown(" → ".join(marks))
 st.progress((current_index + 1) / max(len(stages), 1))
 
 if not is_open:
     status_text = ui.label("project_status", project["status"])
     if project["status"] == "lost":
-        status_text += f" · {project['loss_reason']}"
+        status_text += f" · {literal(project['loss_reason'])}"
         if project["loss_note"]:
-            status_text += f" · {project['loss_note']}"
+            status_text += f" · {literal(project['loss_note'])}"
     st.info(t("ws.closed", status=status_text))
 if project["contract"]:
     contract = project["contract"]
     st.success(
         t(
             "ws.contract",
-            no=contract["contract_no"],
+            no=literal(contract["contract_no"]),
             date=ui.when(contract["signed_date"]),
             amount=ui.money(contract["amount"]),
         )
@@ -447,7 +448,7 @@ with tabs[3]:
     if tabs[3].open:
         for quote in project["quotes"]:
             st.markdown(
-                f"**{quote['quote_no']}** · {ui.when(quote['quote_date'])} · "
+                f"**{literal(quote['quote_no'])}** · {ui.when(quote['quote_date'])} · "
                 f"{ui.label('quote_status', quote['status'])} · {ui.money(quote['total_amount'])}"
             )
             ui.table(

@@ -5,6 +5,7 @@ import streamlit as st
 from entry_app import ui
 from entry_app.forms import EntryForm, run_action, show_flash
 from entry_app.i18n import t
+from entry_app.markdown import literal
 from ingest import lists
 from ingest.commands.expenses import create_report, submit_report
 
@@ -81,7 +82,7 @@ row = next(r for r in result.rows if r["id"] == report_id)
 with ui.reading() as session:
     voucher = lists.report(session, actor, report_id)
 st.markdown(
-    f"**{voucher['report']['report_no']}** · {t('report_status_' + row['status'])} · "
+    f"**{literal(voucher['report']['report_no'])}** · {t('report_status_' + row['status'])} · "
     f"{ui.money(voucher['totals']['total_amount'])}"
 )
 st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))

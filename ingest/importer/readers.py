@@ -170,6 +170,7 @@ def _file_encoding(path: Path) -> str:
 def _checked_encoding(path: Path, encoding: str | None) -> str:
     """The encoding to read the file with, once the whole file is known to decode with it
     (a file unreadable part-way must stop the import before any of it is written)."""
+    declared = encoding is not None
     if encoding is None:
         encoding = _file_encoding(path)
     try:
@@ -181,8 +182,23 @@ def _checked_encoding(path: Path, encoding: str | None) -> str:
             raise
         raise FileProblem.of("invalid_choice", "encoding", value=encoding[:40]) from None
     except _BadByte as bad:
-        raise FileProblem.of("undecodable_as", encoding=encoding, offset=bad.offset) from None
+        where = "encoding" if declared else "file"  # the setting that was wrong, if any
+        row = _line_of(path, bad.offset)
+        raise FileProblem.of(
+            "undecodable_as", where, encoding=encoding, row=row, offset=bad.offset
+        ) from None
     return encoding
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The file's line (as a spreadsheet numbers it) holding byte `offset`."""
+    lines, seen = 1, 0
+    for block in _blocks(path):
+        lines += block[: max(offset - seen, 0)].count(b"\n")
+        seen += len(block)
+        if seen >= offset:
+            break
+    return lines
 
 
 def _read_csv(path: Path, encoding: str | None, delimiter: str | None, header_row: int) -> Table:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.commands.base import GENERAL
+from ingest.exports import inert_row
 from ingest.importer.values import cell_text
 from ingest.messages import Message
 
@@ -47,6 +48,8 @@ class ImportReport:
     resumed_from: int | None = None
     chunks: int = 0
     undone: bool = False
+    # Positions (in `header`) of columns mapped to secrets: blank in the rejects file.
+    secret_positions: frozenset[int] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -138,7 +141,8 @@ def default_rejects_path(path: Path) -> Path:
 def write_rejects(report: ImportReport, path: Path, locale: str = "zh_CN") -> None:
     """The rejected rows with their original columns, then where and why. UTF-8 with a BOM,
     which is what makes Excel open Chinese text correctly; fix the rows, then import this
-    file with the same mapping (it ignores the extra columns)."""
+    file with the same mapping (it ignores the extra columns). A password column stays
+    blank: secrets never reach an export; cells that could be formulas are made inert."""
     names = [
         Message(code).text(locale)
         for code in ("import_col_row", "import_col_column", "import_col_reason")
@@ -146,16 +150,21 @@ def write_rejects(report: ImportReport, path: Path, locale: str = "zh_CN") -> No
     width = len(report.header)
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow([*report.header, *names])
+        writer.writerow(inert_row([*report.header, *names]))
         for rejected in report.rejected:
-            cells = [cell_text(cell) or "" for cell in rejected.cells[:width]]
+            cells = [
+                "" if i in report.secret_positions else cell_text(cell) or ""
+                for i, cell in enumerate(rejected.cells[:width])
+            ]
             cells += [""] * (width - len(cells))
             writer.writerow(
-                [
-                    *cells,
-                    rejected.row,
-                    "; ".join(column for column, _ in rejected.errors),
-                    "; ".join(message.text(locale) for _, message in rejected.errors),
-                ]
+                inert_row(
+                    [
+                        *cells,
+                        rejected.row,
+                        "; ".join(column for column, _ in rejected.errors),
+                        "; ".join(message.text(locale) for _, message in rejected.errors),
+                    ]
+                )
             )
     report.rejects_path = path

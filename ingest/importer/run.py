@@ -82,6 +82,9 @@ class _Rollback(Exception):
     """Leave the transaction (the dry run's, or a chunk's) without committing it."""
 
 
+SECRET_FIELDS = ("password",)
+
+
 def import_file(
     path: str | Path,
     mapping: Mapping | str | Path,
@@ -115,6 +118,10 @@ def import_file(
         count_rows(table)  # reads the whole file once: its limits and syntax, before writing
         table = _open(path, mapping, table.encoding)
         run = None if dry_run else _resumed(engine, path, mapping, resume, report)
+        secret_columns = {mapping.column_of(name) for name in SECRET_FIELDS}
+        report.secret_positions = frozenset(
+            index for column, index in positions.items() if column in secret_columns
+        )
     except CommandError as error:
         report.problems = list(error.errors.items())
         if table is not None:

@@ -4,7 +4,6 @@ The extraction asset carries the dbt sources' keys (["store", <table>]), so Dags
 single lineage graph from the operational store to the published snapshot.
 """
 
-import datetime as dt
 import fcntl
 import json
 import os
@@ -31,10 +30,12 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from pydantic import Field, field_validator
 
 from ingest.extract import extract
 from ingest.store.models import ENTITY_TABLES
 from orchestration import snapshots
+from orchestration.as_of import iso_or_none, parse_as_of
 from orchestration.dbt_runner import (
     DBT_PROJECT_DIR,
     dbt_executable,
@@ -132,17 +133,33 @@ MANIFEST = json.loads(MANIFEST_PATH.read_text())  # read once at load: it is meg
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-class ExtractConfig(Config):
+class AsOfConfig(Config):
+    """`as_of_date` as typed in the launchpad is text; it is checked before the step runs,
+    and a run with a non-date fails without writing anything (orchestration.as_of)."""
+
+    as_of_date: str | None = Field(
+        default=None, description="The day the warehouse describes, YYYY-MM-DD; empty: today."
+    )
+
+    @field_validator("as_of_date")
+    @classmethod
+    def _a_date(cls, value: str | None) -> str | None:
+        return iso_or_none(value)
+
+
+class ExtractConfig(AsOfConfig):
+    """Extraction ignores the date, but checks it: it runs first, so a bad date stops the
+    run before raw is written."""
+
     full: bool = False
 
 
-class DbtBuildConfig(Config):
+class DbtBuildConfig(AsOfConfig):
     full: bool = False
-    as_of_date: str | None = None
 
 
-class PublishConfig(Config):
-    as_of_date: str | None = None
+class PublishConfig(AsOfConfig):
+    pass
 
 
 @multi_asset(
@@ -195,8 +212,8 @@ def crm_dbt_assets(
     args = ["build"]
     if decide_full_build(build, asked=config.full):
         args.append("--full-refresh")
-    if config.as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+    if as_of := parse_as_of(config.as_of_date):
+        args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
     runs = build.parent / "dagster_dbt"
     target = runs / context.run.run_id
     record_built_from(build)
@@ -259,7 +276,7 @@ def publish_snapshot(context: AssetExecutionContext, config: PublishConfig) -> M
     snapshot = snapshots.publish(
         build,
         change_seq=built_from(build),
-        as_of_date=dt.date.fromisoformat(config.as_of_date) if config.as_of_date else None,
+        as_of_date=parse_as_of(config.as_of_date),
     )
     return MaterializeResult(
         metadata={

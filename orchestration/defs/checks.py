@@ -75,7 +75,7 @@ def projects_reconcile() -> AssetCheckResult:
         store = int(con.execute(text("SELECT count(*) FROM projects")).scalar_one())
     with duckdb.connect(str(build_path()), read_only=True) as con:
         raw = con.execute("SELECT count(*) FROM raw.projects").fetchall()[0][0]
-    with duckdb.connect(str(snapshots.current(build_path().parent).path), read_only=True) as con:
+    with snapshots.open_read_only(snapshots.current(build_path().parent).path) as con:
         marts = con.execute("SELECT count(*) FROM fct_opportunities").fetchall()[0][0]
     return AssetCheckResult(
         passed=store == raw == marts,

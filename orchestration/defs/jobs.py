@@ -20,6 +20,7 @@ from dagster import (
 from sqlalchemy import text
 
 from orchestration import snapshots
+from orchestration.as_of import iso_or_none
 from orchestration.defs.resources import (
     build_path,
     raw_watermark,
@@ -30,11 +31,13 @@ from orchestration.defs.resources import (
 REFRESH = AssetSelection.all()
 
 
-def refresh_config(*, full: bool, as_of: str | None = None) -> dict:
-    """Run config of a refresh; `as_of` (YYYY-MM-DD) is one value for build and publish."""
+def refresh_config(*, full: bool, as_of: str | dt.date | None = None) -> dict:
+    """Run config of a refresh; `as_of` (a date or YYYY-MM-DD) is one value for every step,
+    checked here and again by each step's config (a launchpad edit skips this function)."""
+    as_of = iso_or_none(as_of)
     return {
         "ops": {
-            "extract_store": {"config": {"full": full}},
+            "extract_store": {"config": {"full": full, "as_of_date": as_of}},
             "crm_dbt_assets": {"config": {"full": full, "as_of_date": as_of}},
             "published_snapshot": {"config": {"as_of_date": as_of}},
         }

@@ -19,7 +19,6 @@ APP = Path(__file__).resolve().parents[2] / "entry_app" / "app.py"
 def store(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Engine:
     monkeypatch.setenv("CRM_STORE_URL", sqlite_engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CRM_SESSION_SECRET", "test-secret")
     return sqlite_engine
 
 

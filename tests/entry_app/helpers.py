@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -50,12 +51,17 @@ def submit(at: AppTest, form: str) -> AppTest:
     return at.run()
 
 
+def shown(markdown: str) -> str:
+    """The text a Markdown body displays (entry_app.markdown.literal escapes user text)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("  \n", "\n")
+
+
 def errors(at: AppTest) -> list[str]:
-    return [element.value for element in at.error]
+    return [shown(element.value) for element in at.error]
 
 
 def successes(at: AppTest) -> list[str]:
-    return [element.value for element in at.success]
+    return [shown(element.value) for element in at.success]
 
 
 def count(engine: Engine, model: Any, *where: Any) -> int:

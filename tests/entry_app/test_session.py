@@ -15,7 +15,7 @@ from ingest.commands.users import disable_user, set_password
 from ingest.store.db import write_session
 from ingest.store.models import User, WebSession
 from tests.conftest import PASSWORD, Org
-from tests.entry_app.helpers import one
+from tests.entry_app.helpers import errors, one, shown, successes
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def test_sign_out_ends_the_session_in_the_store(app, store: Engine, company: Org
     assert one(
         store, WebSession, WebSession.token_hash == sessions.token_hash(token)
     ).end_reason == ("signed_out")
-    assert at.info[0].value == "You have signed out"
+    assert shown(at.info[0].value) == "You have signed out"
     assert 'href="/signin?next=%2F"' in at.get("html")[0].proto.body
     assert TOKEN_KEY not in at.session_state  # the tab forgot everything
 
@@ -45,7 +45,7 @@ def test_an_open_tab_notices_a_disabled_account(app, store: Engine, company: Org
     sessions._cache.clear()  # as after the few seconds a process may answer from memory
     at.run()
     assert not at.title or at.title[0].value != "Leads"
-    assert "session has ended" in at.info[0].value
+    assert "session has ended" in shown(at.info[0].value)
 
 
 def test_an_admin_set_password_ends_sessions_and_must_be_changed(
@@ -55,7 +55,7 @@ def test_an_admin_set_password_ends_sessions_and_must_be_changed(
     set_password(store, company.admin, company.rep, "temporary-pass-42")
     sessions._cache.clear()
     at.run()
-    assert "session has ended" in at.info[0].value
+    assert "session has ended" in shown(at.info[0].value)
 
     at = app(company.rep)
     assert at.title[0].value == "Choose your own password"
@@ -74,13 +74,13 @@ def test_an_admin_set_password_ends_sessions_and_must_be_changed(
         return at.run()
 
     attempt("wrong-password-1", "my-own-pass-2026", "my-own-pass-2026")
-    assert "The current password is wrong" in [e.value for e in at.error]
+    assert "The current password is wrong" in errors(at)
     attempt("temporary-pass-42", "my-own-pass-2026", "my-own-pass-2027")
-    assert "The new passwords differ" in [e.value for e in at.error]
+    assert "The new passwords differ" in errors(at)
     attempt("temporary-pass-42", "password123", "password123")
-    assert any("too common" in e.value for e in at.error)
+    assert any("too common" in e for e in errors(at))
     attempt("temporary-pass-42", "rep-is-my-name", "rep-is-my-name")
-    assert any("must not contain the username" in e.value for e in at.error)
+    assert any("must not contain the username" in e for e in errors(at))
     assert one(store, User, User.id == company.rep).must_change_password
 
     attempt("temporary-pass-42", "my-own-pass-2026", "my-own-pass-2026")
@@ -103,9 +103,7 @@ def test_changing_ones_password_keeps_this_session_and_ends_the_others(
     inputs[2].set_value("a-better-pass-77")
     at.button(key=f"{inputs[0].key.rsplit('.', 1)[0]}.submit").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == [
-        "Password changed; sessions on other devices have ended"
-    ]
+    assert successes(at) == ["Password changed; sessions on other devices have ended"]
     sessions._cache.clear()
     assert session_user(at.session_state[TOKEN_KEY], store) is not None
     assert session_user(elsewhere, store) is None
@@ -117,7 +115,7 @@ def test_a_changed_role_ends_the_session(app, store: Engine, company: Org) -> No
         session.execute(update(User).where(User.id == company.rep).values(role="manager"))
     sessions._cache.clear()
     at.run()
-    assert "session has ended" in at.info[0].value
+    assert "session has ended" in shown(at.info[0].value)
 
 
 def test_language_switch_is_saved_on_the_user(app, store: Engine, company: Org) -> None:

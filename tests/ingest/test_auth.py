@@ -224,3 +224,29 @@ def test_bookkeeping_writes_only_what_the_warehouse_does_not_mirror(engine: Engi
         session.flush()
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_the_audit_log_never_holds_a_session_token_or_its_hash(engine: Engine, org: Org) -> None:
+    """Sessions are written through bookkeeping_session: sign-in, touch, password change,
+    sign-out and the ends the check finds all leave audit rows without the token."""
+    first = sign_in("rep", PASSWORD, "10.0.0.9", engine)
+    second = open_session(org.rep, "10.0.0.9", engine)
+    assert first and second
+    with bookkeeping_session(engine) as session:  # long unused: the next check touches it
+        session.execute(update(WebSession).values(last_seen_at=utcnow() - dt.timedelta(hours=1)))
+    assert session_user(first, engine) is not None
+    set_password(engine, org.rep, org.rep, "my-own-choice-7")
+    sessions.keep_after_password_change(first, engine)
+    sessions._cache.clear()
+    assert session_user(second, engine) is None  # ended: password_changed
+    end_session(first, engine=engine)
+    with read_session(engine) as session:
+        stored = [(w.token_hash, w.password_digest) for w in session.scalars(select(WebSession))]
+        rows = list(session.scalars(select(AuditLog)))
+    ends = [json.loads(a.after)["reason"] for a in rows if a.action == "session.end"]
+    assert sorted(ends) == ["password_changed", "signed_out"]
+    secrets_ = {first, second, *(value for pair in stored for value in pair)}
+    assert len(secrets_) == 6
+    for row in rows:
+        text = " ".join(str(getattr(row, c.key)) for c in AuditLog.__table__.columns)
+        assert not any(secret in text for secret in secrets_), row.action

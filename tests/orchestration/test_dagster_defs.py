@@ -3,6 +3,7 @@ to a published snapshot with every check green, and the change sensor waits its 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -145,7 +146,8 @@ def test_materialize_publishes_a_snapshot_with_every_check_passing(
             [extract_store, crm_dbt_assets, publish_snapshot, *CHECKS],
             resources={"dbt": dbt_resource()},
             instance=instance,
-            run_config=refresh_config(full=True),
+            # a real date, as the launchpad carries it: text YYYY-MM-DD
+            run_config=refresh_config(full=True, as_of=dt.date.today().isoformat()),
         )
         assert result.success
         evaluations = result.get_asset_check_evaluations()
@@ -163,11 +165,40 @@ def test_materialize_publishes_a_snapshot_with_every_check_passing(
 
     snapshot = snapshots.current(warehouse.parent)
     assert snapshot.version == 1
+    assert snapshot.as_of_date == dt.date.today().isoformat()
     monkeypatch.setenv("CRM_SNAPSHOT_MAX_AGE_MINUTES", "0")
     assert not snapshot_is_fresh().passed
     with engine.connect() as con:
         counter = con.execute(text("SELECT value FROM change_counter")).scalar_one()
     assert snapshot.change_seq == counter
+
+
+def test_a_launchpad_as_of_date_that_is_not_a_date_fails_and_writes_nothing(
+    store_env, instance, tmp_path: Path
+) -> None:
+    _engine, _org, _projects, warehouse = store_env
+    stolen = tmp_path / "stolen.csv"
+    hostile = f"2024-01-01'; COPY (SELECT 42) TO '{stolen}' --"
+    # the job's config as an operator edits it in the launchpad: every step's as_of_date
+    launchpad = refresh_config(full=True)
+    for step in launchpad["ops"].values():
+        step["config"]["as_of_date"] = hostile
+    job = defs.resolve_job_def("full_refresh_job")
+    result = job.execute_in_process(run_config=launchpad, instance=instance, raise_on_error=False)
+
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["extract_store"]  # the first step; the rest skip
+    error = failures[0].step_failure_data.error
+    messages = []
+    while error is not None:
+        messages.append(error.message)
+        error = error.cause
+    assert any("as_of_date: \"2024-01-01'; COPY" in m and "is not a date" in m for m in messages)
+    assert not [e for e in result.all_events if e.is_step_success]
+    assert not warehouse.exists() and not stolen.exists()
+    with pytest.raises(snapshots.NoSnapshot):
+        snapshots.current(warehouse.parent)
 
 
 def _tick(instance: DagsterInstance, cursor: str | None = None):
