@@ -165,14 +165,19 @@ def dagster_runs_in_progress() -> list[str]:
         return []
     from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-    from orchestration.dagster_refresh import PID_TAG, _alive, dagster_home
+    from orchestration.dagster_launcher import PID_TAG, process_alive
+    from orchestration.dagster_refresh import dagster_home
 
     dagster_home()  # the instance's configuration reads DAGSTER_HOME from the environment
     with DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs(
             RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
         )
-    return [run.run_id for run in runs if PID_TAG not in run.tags or _alive(int(run.tags[PID_TAG]))]
+    return [
+        run.run_id
+        for run in runs
+        if PID_TAG not in run.tags or process_alive(int(run.tags[PID_TAG]))
+    ]
 
 
 def sqlite_holder(database: Path) -> int | None:

@@ -10,6 +10,7 @@ decoded). Used by the visibility matrices to look for records a role may not see
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,6 +96,9 @@ def _nodes(node: Any) -> Iterator[Any]:
         yield from _nodes(child)
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def page_text(at: AppTest, downloads: list[tuple[str, Callable[[], Any]]] = ()) -> str:  # type: ignore[assignment]
     parts: list[str] = []
     for node in _nodes(at._tree):
@@ -107,7 +111,9 @@ def page_text(at: AppTest, downloads: list[tuple[str, Callable[[], Any]]] = ()) 
     for name, maker in downloads:
         parts.append(name)
         parts.append(file_text(maker()))
-    return "\n".join(parts)
+    # User text is shown as Markdown-escaped literal text (entry_app/markdown.py): read it
+    # as the user sees it.
+    return _ESCAPED.sub(r"\1", "\n".join(parts))
 
 
 def run(at: AppTest) -> str:

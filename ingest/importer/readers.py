@@ -174,7 +174,10 @@ def _checked_encoding(path: Path, encoding: str | None) -> str:
     if encoding is None:
         encoding = _file_encoding(path)
     try:
-        if codecs.lookup(encoding).name in ("gbk", "gb2312"):
+        codec = codecs.lookup(encoding)
+        if not getattr(codec, "_is_text_encoding", True):  # rot13, base64: not a text encoding
+            raise LookupError(encoding)
+        if codec.name in ("gbk", "gb2312"):
             encoding = "gb18030"  # a superset: decodes every GBK file, and more of real ones
         _decodes(path, encoding)
     except (LookupError, ValueError) as error:  # ValueError: a NUL in the codec's name

@@ -145,3 +145,7 @@ def test_daemon_and_ui_killed_during_runs_many_times(
     site: Site, tally: Tally, tmp_path: Path
 ) -> None:
     run_daemon_kills(site, tally, kills=4, logs=tmp_path)
+
+
+# Minutes of refreshes and restarts: run by `crm bench faults`, kept out of make test for time.
+pytestmark = pytest.mark.bench

@@ -114,3 +114,7 @@ def test_a_full_disk_during_build_and_publish(
         ]
         assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).active_slot_count == 0
     compare_everything(site.company)
+
+
+# Minutes of refreshes and restarts: run by `crm bench faults`, kept out of make test for time.
+pytestmark = pytest.mark.bench

@@ -116,3 +116,7 @@ def test_refreshes_killed_at_random_moments_many_times(site: Site, tally: Tally)
     phases = ["extract", "build", "publish"] * 7
     random.shuffle(phases)
     run_kills(site, tally, phases)
+
+
+# Minutes of refreshes and restarts: run by `crm bench faults`, kept out of make test for time.
+pytestmark = pytest.mark.bench

@@ -55,6 +55,7 @@ def day_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_engine(f"sqlite:///{folder / 'crm.db'}").dispose()
 
 
+@pytest.mark.bench  # minutes on small: `crm bench load` runs the same day and checks
 def test_a_working_day_under_load_loses_nothing_and_shows_no_errors(day_folder: Path) -> None:
     out = day_folder / "bench" / "load.json"
     result = run_load(day_folder, seconds=SECONDS, import_rows=IMPORT_ROWS, out=out, progress=print)

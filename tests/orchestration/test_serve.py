@@ -51,7 +51,7 @@ def test_serve_shows_the_dbt_docs_and_stops_its_servers(refreshed) -> None:
         assert b"dagster_webserver_version" in wait_for(f"http://127.0.0.1:{dagster}/server_info")
         with instance_at(home) as instance:
             for _ in range(300):
-                if instance.get_daemon_heartbeats():
+                if "SENSOR" in instance.get_daemon_heartbeats():
                     break
                 time.sleep(0.2)
             assert "SENSOR" in instance.get_daemon_heartbeats()
