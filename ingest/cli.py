@@ -13,15 +13,14 @@ import click
 from sqlalchemy import select
 
 from ingest.commands.base import ROLES, CommandError
+from ingest.logs import log_path
 from ingest.settings import data_dir, store_url
 
 log = logging.getLogger("crm")
 
 
 def _log_file() -> str:
-    path = data_dir() / "logs"
-    path.mkdir(parents=True, exist_ok=True)
-    return str(path / "crm.log")
+    return str(log_path("crm.log"))
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,8 +37,13 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except click.ClickException:
             raise
         except Exception as error:
-            logging.basicConfig(filename=_log_file(), level=logging.INFO)
-            log.exception("crm %s failed", fn.__name__)
+            details = logging.FileHandler(_log_file(), encoding="utf-8")
+            log.addHandler(details)
+            try:
+                log.exception("crm %s failed", fn.__name__)
+            finally:
+                log.removeHandler(details)
+                details.close()
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             click.echo(
                 f"error: {type(error).__name__}: {first[:300]} (details: {_log_file()})", err=True
