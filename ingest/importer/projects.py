@@ -385,10 +385,11 @@ def _dates(v: dict[str, Any], source: dict[str, Any], status: str) -> dict[str, 
     field wins; one taken from `close_date` is marked so that its errors name that column."""
     names = ("expected_close_date", "closed_date", "signed_date")
     dates = {name: v[name] for name in names if name in v}
-    one = source.get("close_date")
-    if one is not None:
+    if "close_date" in source:
+        one = source["close_date"]
         target = "expected_close_date" if status == "open" else "closed_date"
-        if source.get(target) is None and (target != "closed_date" or not v.get("signed_date")):
+        free = source.get(target) is None and (target != "closed_date" or not v.get("signed_date"))
+        if free and (one is not None or dates.get(target) is None):  # empty: its column's fault
             dates[target] = one
             dates[_FROM_CLOSE_DATE] = target
     return dates
