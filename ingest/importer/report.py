@@ -92,11 +92,6 @@ class ImportReport:
         if self.sales_mode_created and (self.written or self.dry_run):
             created = "import_sales_mode_dry" if self.dry_run else "import_sales_mode_created"
             out.append(say(created, code=self.sales_mode_created))
-        if self.written or self.dry_run:
-            said = "import_reference_dry" if self.dry_run else "import_reference_created"
-            for kind, code, name in self.references_created:
-                kind_name = Message(f"reference_kind_{kind}")
-                out.append(say(said, kind=kind_name, code=code, name=name))
         counts = {
             "read": self.rows_read,
             "created": self.created,
@@ -106,6 +101,11 @@ class ImportReport:
             "rejected": len(self.rejected),
         }
         out.append(say("import_summary_dry" if self.dry_run else "import_summary", **counts))
+        if self.written or self.dry_run:
+            said = "import_reference_dry" if self.dry_run else "import_reference_created"
+            for kind, code, name in self.references_created:
+                kind_name = Message(f"reference_kind_{kind}")
+                out.append(say(said, kind=kind_name, code=code, name=name))
         for rejected in self.rejected:
             for column, message in rejected.errors:
                 reason = message.text(locale)

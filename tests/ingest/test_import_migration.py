@@ -11,12 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import Engine, select
 
 from ingest.commands.users import UserInput, add_user
 from ingest.importer import ImportReport, import_file
 from ingest.importer.fields import ENTITY_FIELDS, FIELD_RULES, fields_markdown
+from ingest.importer.mapping import MappingError, parse_mapping
 from ingest.importer.undo import undo_import
 from ingest.store.db import read_session
 from ingest.store.models import (
@@ -415,3 +417,28 @@ def test_undo_takes_created_values_back_unless_others_use_them(sqlite_engine) ->
         assert s.scalars(
             select(Industry.is_active).where(Industry.code == "logistics_and_supply_chain")
         ).one()
+
+
+def test_create_missing_is_checked_in_the_mapping_and_listed_by_a_dry_run(sqlite_engine) -> None:
+    base = {"source": "x", "entity": "customers", "id_column": "Id"}
+    with pytest.raises(MappingError) as refused:
+        parse_mapping(
+            {
+                **base,
+                "columns": {
+                    "name": {"column": "Name", "create_missing": True},
+                    "industry": {"column": "Industry", "create_missing": "yes"},
+                },
+            }
+        )
+    assert {k: m.code for k, m in refused.value.errors.items()} == {
+        "columns.name.create_missing": "create_missing_here",
+        "columns.industry.create_missing": "invalid_choice",
+    }
+    add_person(sqlite_engine, "lina", "Li Na")
+    add_person(sqlite_engine, "wangwei", "Wang Wei")
+    before = store_state(sqlite_engine)
+    dry = run(sqlite_engine, "hubspot/companies.csv", "hubspot_companies", dry_run=True)
+    assert dry.ok and dry.created == 3
+    assert "将新建行业 logistics_and_supply_chain（Logistics and Supply Chain）" in dry.text()
+    assert store_state(sqlite_engine) == before
