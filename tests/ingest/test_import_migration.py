@@ -420,7 +420,7 @@ def test_undo_takes_created_values_back_unless_others_use_them(sqlite_engine) ->
 
 
 def test_create_missing_is_checked_in_the_mapping_and_listed_by_a_dry_run(sqlite_engine) -> None:
-    base = {"source": "x", "entity": "customers", "id_column": "Id"}
+    base = {"source": "crm", "entity": "customers", "id_column": "Id"}
     with pytest.raises(MappingError) as refused:
         parse_mapping(
             {
