@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
+from ingest.cli import main
 from ingest.commands.users import UserInput, add_user
 from ingest.importer import ImportReport, import_file
 from ingest.importer.fields import ENTITY_FIELDS, FIELD_RULES, fields_markdown
@@ -389,30 +391,32 @@ def test_a_created_value_the_app_would_refuse_is_a_field_error(sqlite_engine, tm
     assert rejections(partial)[3] == {"Industry": rejections(report)[3]["Industry"]}
 
 
-def test_undo_takes_created_values_back_unless_others_use_them(sqlite_engine) -> None:
-    lina = add_person(sqlite_engine, "lina", "Li Na")
-    add_person(sqlite_engine, "wangwei", "Wang Wei")
-    before = store_state(sqlite_engine)
-    first = run(sqlite_engine, "hubspot/companies.csv", "hubspot_companies")
+def test_undo_takes_created_values_back_unless_others_use_them(engine, monkeypatch) -> None:
+    """On both stores: a refused delete must not abort PostgreSQL's undo transaction."""
+    lina = add_person(engine, "lina", "Li Na")
+    add_person(engine, "wangwei", "Wang Wei")
+    before = store_state(engine)
+    first = run(engine, "hubspot/companies.csv", "hubspot_companies")
     assert first.written and first.import_id is not None
-    undo_import(first.import_id, engine=sqlite_engine)
-    with read_session(sqlite_engine) as s:
+    undo_import(first.import_id, engine=engine)
+    with read_session(engine) as s:
         created = select(Industry).where(Industry.code == "logistics_and_supply_chain")
         assert s.scalars(created).all() == []
-    after = store_state(sqlite_engine)
+    after = store_state(engine)
     assert {k: v for k, v in after.items() if k not in ("audit_log", "change_counter")} == {
         k: v for k, v in before.items() if k not in ("audit_log", "change_counter")
     }
 
-    second = run(sqlite_engine, "hubspot/companies.csv", "hubspot_companies")
+    second = run(engine, "hubspot/companies.csv", "hubspot_companies")
     assert second.references_created == first.references_created
-    make_customer(
-        sqlite_engine, lina, "A rep's own customer", industry="logistics_and_supply_chain"
+    make_customer(engine, lina, "A rep's own customer", industry="logistics_and_supply_chain")
+    monkeypatch.setenv("CRM_STORE_URL", engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(main, ["import", "--undo", str(second.import_id), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Kept industry logistics_and_supply_chain: the import created it, and other" in (
+        result.output
     )
-    kept: list[tuple[str, str]] = []
-    undo_import(second.import_id, engine=sqlite_engine, kept=kept)  # type: ignore[arg-type]
-    assert kept == [("industries", "logistics_and_supply_chain")]
-    with read_session(sqlite_engine) as s:
+    with read_session(engine) as s:
         assert s.scalars(select(Customer.name)).all() == ["A rep's own customer"]
         assert s.scalars(
             select(Industry.is_active).where(Industry.code == "logistics_and_supply_chain")
