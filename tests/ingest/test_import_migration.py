@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from ingest.cli import main
@@ -22,7 +25,8 @@ from ingest.importer import ImportReport, import_file
 from ingest.importer.fields import ENTITY_FIELDS, FIELD_RULES, fields_markdown
 from ingest.importer.mapping import MappingError, parse_mapping
 from ingest.importer.undo import undo_import
-from ingest.store.db import read_session
+from ingest.importer.values import cell_text
+from ingest.store.db import get_engine, read_session
 from ingest.store.models import (
     Contract,
     Customer,
@@ -35,6 +39,7 @@ from ingest.store.models import (
     Stage,
     User,
 )
+from tests.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text
 from tests.ingest.factories import make_customer
 from tests.ingest.test_import import codes, rejections, store_state, write_csv
 
@@ -446,3 +451,61 @@ def test_create_missing_is_checked_in_the_mapping_and_listed_by_a_dry_run(sqlite
     assert dry.ok and dry.created == 3
     assert "将新建行业 logistics_and_supply_chain（Logistics and Supply Chain）" in dry.text()
     assert store_state(sqlite_engine) == before
+
+
+# --- hostile values to create ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hubspot_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    path = tmp_path_factory.mktemp("hubspot") / "crm.db"
+    shutil.copy(sqlite_template, path)
+    engine = get_engine(f"sqlite:///{path}")
+    add_person(engine, "lina", "Li Na")
+    engine.dispose()
+    return path
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+@given(data=st.data())
+def test_a_hostile_value_to_create_is_refused_by_its_column_or_created_as_given(
+    hubspot_template: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    cell = data.draw(
+        st.one_of(
+            hostile_text().filter(lambda value: isinstance(value, str)),
+            st.sampled_from(PAYLOADS),
+        ),
+        label="Industry",
+    )
+    folder = tmp_path_factory.mktemp("hostile")
+    shutil.copy(hubspot_template, folder / "crm.db")
+    engine = get_engine(f"sqlite:///{folder / 'crm.db'}")
+    header = list(source_rows("hubspot/companies.csv")[0].keys())
+    row = ["7001", "Hostile Co", "", cell, "Beijing", "Beijing", "China", "", "Li Na", "", "", ""]
+    path = write_csv(folder / "companies.csv", [header, row])
+    before = fingerprint(engine)
+    report = import_file(path, MAPPINGS / "hubspot_companies.yaml", engine=engine)
+    assert not report.problems, report.text("en")
+    for locale in ("zh_CN", "en"):
+        assert report.text(locale)
+    if report.rejected:
+        assert [column for column, _ in report.rejected[0].errors] == ["Industry"]
+        assert fingerprint(engine) == before and not report.written
+        EXAMPLES["import create_missing"] += 1
+        return
+    with read_session(engine) as s:
+        customer = s.scalars(select(Customer).where(Customer.external_id == "hubspot:7001")).one()
+        industry = s.get(Industry, customer.industry_id)
+        if report.references_created:
+            assert report.references_created == [("industry", industry.code, cell_text(cell))]
+            assert industry.name_zh == industry.name_en == cell_text(cell)
+        else:  # an industry the store has, by code or name, or one the mapping lists
+            assert industry.created_at < customer.created_at
+    EXAMPLES["import create_missing"] += 1
