@@ -41,7 +41,15 @@ from ingest.store.models import (
 )
 from tests.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text
 from tests.ingest.factories import make_customer
-from tests.ingest.test_import import codes, rejections, store_state, write_csv
+from tests.ingest.test_import import (
+    EXAMPLE,
+    FILES,
+    codes,
+    import_example,
+    rejections,
+    store_state,
+    write_csv,
+)
 
 ROOT = Path(__file__).parents[2]
 MAPPINGS = ROOT / "docs" / "import"
@@ -509,3 +517,36 @@ def test_a_hostile_value_to_create_is_refused_by_its_column_or_created_as_given(
         else:  # an industry the store has, by code or name, or one the mapping lists
             assert industry.created_at < customer.created_at
     EXAMPLES["import create_missing"] += 1
+
+
+def test_every_field_the_guide_calls_required_is_refused_empty(sqlite_engine, tmp_path) -> None:
+    """The table's "yes" is behaviour: on the worked example of docs/import.md, a row whose
+    cell of such a field is empty is refused with "required" on that column."""
+    import_example(sqlite_engine)
+    checked = 0
+    for entity in EXAMPLE:
+        mapping = yaml.safe_load((FILES / f"{entity}.yaml").read_text("utf-8"))
+        with (FILES / f"{entity}.csv").open(encoding="utf-8-sig", newline="") as handle:
+            header, first, *_ = list(csv.reader(handle))
+        required = [
+            (name, spec if isinstance(spec, str) else spec.get("column"))
+            for name, spec in mapping["columns"].items()
+            if FIELD_RULES[entity][name][0] == "yes"
+        ]
+        rows = []
+        for number, (_, column) in enumerate(required):
+            row = list(first)
+            row[header.index(mapping["id_column"])] = f"R{number}"
+            row[header.index(column)] = ""
+            rows.append(row)
+        report = import_file(
+            write_csv(tmp_path / f"{entity}.csv", [header, *rows]),
+            FILES / f"{entity}.yaml",
+            engine=sqlite_engine,
+            dry_run=True,
+        )
+        found = codes(report)
+        for number, (name, column) in enumerate(required, start=2):
+            assert found[number][column] == "required", (entity, name, found.get(number))
+            checked += 1
+    assert checked >= 20
