@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +39,7 @@ from ingest.store.models import (
     Region,
     Stage,
     User,
+    UserIndustry,
 )
 from tests.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text
 from tests.ingest.factories import make_customer
@@ -550,3 +552,43 @@ def test_every_field_the_guide_calls_required_is_refused_empty(sqlite_engine, tm
             assert found[number][column] == "required", (entity, name, found.get(number))
             checked += 1
     assert checked >= 20
+
+
+def test_several_values_in_one_cell_are_created_once_each(sqlite_engine, tmp_path) -> None:
+    source = write_csv(
+        tmp_path / "users.csv",
+        [
+            ["No", "Login", "Name", "Industries"],
+            ["1", "zhou", "Zhou", "电力, Mining, 石油天然气"],
+            ["2", "qian", "Qian", "mining；石油天然气"],
+        ],
+    )
+    mapping = {
+        "source": "sheet",
+        "entity": "users",
+        "id_column": "No",
+        "columns": {
+            "username": "Login",
+            "display_name": "Name",
+            "role": {"value": "rep"},
+            "industries": {"column": "Industries", "create_missing": True},
+        },
+    }
+    path = tmp_path / "users.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
+    report = import_file(source, path, engine=sqlite_engine)
+    assert report.ok and report.created == 2, report.text("en")
+    oil = "industry_" + hashlib.sha1("石油天然气".encode()).hexdigest()[:8]
+    assert report.references_created == [
+        ("industry", "mining", "Mining"),
+        ("industry", oil, "石油天然气"),
+    ]
+    with read_session(sqlite_engine) as s:
+        held = s.execute(
+            select(User.username, Industry.code)
+            .join(UserIndustry, UserIndustry.user_id == User.id)
+            .join(Industry, Industry.id == UserIndustry.industry_id)
+        ).all()
+    assert sorted(held) == sorted(
+        [("zhou", "power"), ("zhou", "mining"), ("zhou", oil), ("qian", "mining"), ("qian", oil)]
+    )
