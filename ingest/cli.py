@@ -415,13 +415,17 @@ def import_command(
 
 def _undo_import(import_id: int, actor_id: int | None, chunk_size: int | None, lang: str) -> None:
     from ingest.importer.ledger import get_run
-    from ingest.importer.undo import undo_import
+    from ingest.importer.undo import TABLE_KINDS, undo_import
     from ingest.messages import Message
 
-    rows = undo_import(import_id, actor_id=actor_id, chunk_size=chunk_size)
+    kept: list[tuple[str, str]] = []
+    rows = undo_import(import_id, actor_id=actor_id, chunk_size=chunk_size, kept=kept)
     run = get_run(None, import_id)
     name = run.file_name if run else "?"
     click.echo(Message("import_undone", {"id": import_id, "file": name, "rows": rows}).text(lang))
+    for table, code in kept:
+        kind = Message(f"reference_kind_{TABLE_KINDS.get(table, table)}")
+        click.echo(Message("import_undo_kept_reference", {"kind": kind, "code": code}).text(lang))
 
 
 def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
