@@ -14,10 +14,9 @@ from orchestration.defs.assets import SOURCE_NAME, extract_store, publish_snapsh
 from orchestration.defs.resources import (
     DUCKDB_POOL,
     build_path,
-    raw_watermark,
-    store_change_counter,
     store_engine,
 )
+from orchestration.store_behind import lowest_watermark, store_counter
 
 MAX_AGE_ENV = "CRM_SNAPSHOT_MAX_AGE_MINUTES"
 MAX_LAG_ENV = "CRM_MAX_EXTRACTION_LAG"
@@ -57,8 +56,8 @@ def snapshot_is_fresh() -> AssetCheckResult:
 )
 def extraction_lag() -> AssetCheckResult:
     """Store changes not yet in raw: the change counter minus raw's watermark."""
-    counter = store_change_counter(store_engine())
-    mark = raw_watermark(build_path())
+    counter = store_counter(store_engine())
+    mark = lowest_watermark(build_path())
     lag = counter - mark
     allowed = int(os.environ.get(MAX_LAG_ENV, "0"))
     return AssetCheckResult(

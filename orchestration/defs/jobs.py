@@ -23,10 +23,9 @@ from orchestration import snapshots
 from orchestration.as_of import iso_or_none
 from orchestration.defs.resources import (
     build_path,
-    raw_watermark,
-    store_change_counter,
     store_engine,
 )
+from orchestration.store_behind import lowest_watermark, store_counter
 
 REFRESH = AssetSelection.all()
 
@@ -82,7 +81,7 @@ def refresh_delay() -> dt.timedelta:
 def current_watermark() -> int:
     """raw's watermark; while a refresh holds the build file, the published snapshot's."""
     try:
-        return raw_watermark(build_path())
+        return lowest_watermark(build_path())
     except Exception:  # duckdb.IOException: a writer holds the lock
         try:
             return snapshots.current(build_path().parent).change_seq
@@ -119,7 +118,7 @@ def store_changes_sensor(context: SensorEvaluationContext):
     change has waited CRM_REFRESH_DELAY_MINUTES (so bursts of entry share one refresh).
 
     The cursor holds the change counter last requested, so one burst asks for one run."""
-    counter = store_change_counter(store_engine())
+    counter = store_counter(store_engine())
     mark = current_watermark()
     requested = json.loads(context.cursor)["requested"] if context.cursor else 0
     if counter <= mark:

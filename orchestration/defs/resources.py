@@ -14,15 +14,14 @@ from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-import duckdb
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from ingest.extract import WATERMARKS
 from ingest.store.db import get_engine
 from orchestration import snapshots
 from orchestration.dbt_runner import DBT_PROJECT_DIR, dbt_env, dbt_executable
+from orchestration.store_behind import lowest_watermark
 
 DUCKDB_POOL = "duckdb_writer"
 
@@ -35,27 +34,6 @@ def build_path() -> Path:
     return snapshots.build_path()
 
 
-def store_change_counter(engine: Engine) -> int:
-    with engine.connect() as con:
-        return int(con.execute(text("SELECT value FROM change_counter")).scalar_one())
-
-
-def raw_watermark(build: Path) -> int:
-    """The change sequence raw is complete up to (0 before the first extraction)."""
-    if not build.exists():
-        return 0
-    with duckdb.connect(str(build), read_only=True) as con:
-        found = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'raw' AND table_name = '_watermarks'"
-        ).fetchall()[0][0]
-        if not found:
-            return 0
-        return int(
-            con.execute(f"SELECT coalesce(min(change_seq), 0) FROM {WATERMARKS}").fetchall()[0][0]
-        )
-
-
 def built_from_path(build: Path) -> Path:
     return build.parent / "built_from.json"
 
@@ -65,7 +43,7 @@ def record_built_from(build: Path) -> None:
 
     Runs hold the duckdb_writer pool per step, so another run's extraction may come
     between this run's build and its publish; publish must not claim that newer data."""
-    built_from_path(build).write_text(json.dumps({"change_seq": raw_watermark(build)}))
+    built_from_path(build).write_text(json.dumps({"change_seq": lowest_watermark(build)}))
 
 
 def built_from(build: Path) -> int:
@@ -73,7 +51,7 @@ def built_from(build: Path) -> int:
     recorded = built_from_path(build)
     if recorded.exists():
         return int(json.loads(recorded.read_text())["change_seq"])
-    return raw_watermark(build)
+    return lowest_watermark(build)
 
 
 @contextmanager
