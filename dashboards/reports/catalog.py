@@ -77,6 +77,7 @@ def build_report(
         name=kind.name,
         lang=lang,
         title=text(f"dash.report.{kind.name}", lang),
+        as_of=source.as_of,
         filters=head["filters"],
         data_line=head["data_line"],
         unit_line=head["unit_line"],

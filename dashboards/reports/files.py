@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dashboards.reports.excel import workbook_bytes
 from dashboards.reports.model import Report
 from dashboards.reports.pdf import pdf_bytes
@@ -21,6 +23,6 @@ def render(report: Report, fmt: str) -> bytes:
     raise ValueError(f"unknown report format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
-def file_name(report: Report, fmt: str) -> str:
+def file_name(name: str, as_of: dt.date, fmt: str) -> str:
     """e.g. project_costs_2026-11-27.xlsx: the report and its data date."""
-    return f"{report.name}_{report.generated_at:%Y-%m-%d}.{fmt}"
+    return f"{name}_{as_of.isoformat()}.{fmt}"

@@ -23,7 +23,7 @@ EXPENSE_CATEGORIES = (
 )
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
 
-_CODES = {
+CODES = {
     "region": {c: (zh, en) for c, zh, en in reference.REGIONS},
     "industry": {c: (zh, en) for c, zh, en in reference.INDUSTRIES},
     "customer_type": {c: (zh, en) for c, zh, en in reference.CUSTOMER_TYPES},
@@ -40,7 +40,7 @@ def code_name(kind: str, code: Any, lang: str) -> str:
     """A region, industry or customer type in words; an unknown code as it is."""
     if code is None:
         return ""
-    names = _CODES[kind].get(str(code))
+    names = CODES[kind].get(str(code))
     if names is None:
         return str(code)
     return names[1] if lang == "en" else names[0]

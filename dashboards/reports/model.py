@@ -44,6 +44,7 @@ class Report:
     name: str  # sales_forecast, project_costs, customer_costs
     lang: str
     title: str
+    as_of: dt.date  # the data's date (the snapshot's)
     filters: list[tuple[str, str]]  # (label, value) pairs, in the order shown
     data_line: str  # the snapshot's date and version
     unit_line: str
