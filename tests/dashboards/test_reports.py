@@ -365,3 +365,41 @@ def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
     assert totals is not None and totals[:2] == ["Total", rows[0][1]]
     assert "Rep: @evil" in header_text(sheet)
     assert sheet.cell(row=2, column=1).data_type == "s"
+
+
+# --- the dashboards' download buttons ---------------------------------------------------------
+
+
+def test_the_costs_page_offers_the_reports_for_its_filters(company: Company, sql: Any) -> None:
+    """What a rep downloads from the costs page is the report of the page's filters, read
+    with the rep's rights."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboards.test_app import APP
+    from tests.rendered import _capturing_downloads
+    from tests.signin import signed_in
+
+    rep, rep_name = a_rep(sql)
+    at = AppTest.from_file(APP, default_timeout=120)
+    signed_in(at, rep, company.engine)
+    at.query_params["start"], at.query_params["end"] = H1[0].isoformat(), H1[1].isoformat()
+    at.session_state["i18n.language"] = "zh_CN"
+    at.switch_page("views/costs.py")
+    with _capturing_downloads() as downloads:
+        at.run()
+    assert not at.exception, at.exception
+    offered = dict(downloads)
+    stamp = AS_OF.isoformat()
+    assert {f"project_costs_{stamp}.xlsx", f"customer_costs_{stamp}.pdf"} <= set(offered)
+    book = sheets(offered[f"project_costs_{stamp}.xlsx"]())
+    head = header_text(book["项目费用"])
+    assert "期间：2026-01-01 至 2026-06-30" in head and f"查看范围：{rep_name}" in head
+    labels, _rows, totals = table(book["项目费用"])
+    spent = sql(
+        "select sum(amount) from fct_expenses where responsible_owner_id = ? "
+        "and project_id is not null and incurred_date between ? and ?",
+        rep,
+        *H1,
+    )[0][0]
+    assert totals is not None and yuan(totals[labels.index("期间费用")]) == spent
+    assert "客户费用表" in pdf_text(offered[f"customer_costs_{stamp}.pdf"]())
