@@ -75,7 +75,6 @@ def filters_line(report: Report) -> str:
 
 
 def _sheet(sheet: Worksheet, report: Report, table: Table) -> None:
-    width = max(len(table.columns), 4)
     lines = [
         filters_line(report),
         report.data_line,
@@ -87,8 +86,8 @@ def _sheet(sheet: Worksheet, report: Report, table: Table) -> None:
     for offset, line in enumerate(lines, start=2):
         _text(sheet.cell(row=offset, column=1), line)
         sheet.cell(row=offset, column=1).font = Font(size=9, color="555555")
-    for row in range(1, len(lines) + 2):
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    # not merged: a long line runs on over the empty cells to its right, where a merged
+    # range as wide as a narrow table would cut it off
     head = len(lines) + 3  # a blank row between the header lines and the table
     for position, column in enumerate(table.columns, start=1):
         cell = sheet.cell(row=head, column=position)
