@@ -26,10 +26,10 @@ MARGIN = 10.0
 HEADING_FILL = (221, 228, 238)
 TOTAL_FILL = (235, 235, 235)
 PAD_X, PAD_Y = 1.0, 0.5
-# Column widths (mm) come from the text they hold: the rows sampled, a header word wider
-# than LABEL_WRAP_AT wraps, and text columns wider than WIDE give way when space is short.
+# Column widths (mm) come from the text they hold: the rows sampled and the header's longest
+# word (headers wrap between words); text columns wider than WIDE give way when space is short.
 SAMPLE_ROWS = 500
-MIN_WIDTH, LABEL_WRAP_AT, WIDE = 6.0, 18.0, 24.0
+MIN_WIDTH, WIDE = 6.0, 24.0
 
 
 class _Pdf(FPDF):
@@ -112,14 +112,14 @@ class _Grid:
         self.widths = self._fit(sample)
 
     def _fit(self, sample: list[list[str]]) -> list[float]:
-        """Column widths filling the page: each as wide as its widest cell (a header word
-        may wrap), and when that is too wide, the long text columns (names) give way."""
+        """Column widths filling the page: each as wide as its widest cell and its header's
+        longest word, and when that is too wide, the long text columns (names) give way."""
         room = self.pdf.epw
         natural = []
         for position, column in enumerate(self.columns):
             widest = max((self._width(row[position]) for row in sample), default=0.0)
             label = max((self._width(word) for word in column.label.split()), default=0.0)
-            natural.append(max(widest, min(label, LABEL_WRAP_AT), MIN_WIDTH) + 2 * PAD_X)
+            natural.append(max(widest, label, MIN_WIDTH) + 2 * PAD_X)
         if sum(natural) <= room:
             return [w * room / sum(natural) for w in natural]
         wide = [i for i, c in enumerate(self.columns) if c.kind == "text" and natural[i] > WIDE]
