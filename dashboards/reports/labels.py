@@ -21,6 +21,7 @@ EXPENSE_CATEGORIES = (
     "bidding",
     "other",
 )
+# Forecast categories, the surest first (how the forecast tables order them).
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
 
 CODES = {

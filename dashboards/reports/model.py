@@ -35,9 +35,6 @@ class Table:
     totals: tuple[Any, ...] | None = None
     notes: list[str] = field(default_factory=list)
 
-    def column(self, key: str) -> int:
-        return [c.key for c in self.columns].index(key)
-
 
 @dataclass
 class Report:
@@ -57,10 +54,3 @@ class Report:
 
 def money_total(values: list[Any]) -> Decimal:
     return sum((Decimal(str(v)) for v in values if v is not None), Decimal("0.00"))
-
-
-def share(numerator: Any, denominator: Any) -> Decimal | None:
-    """numerator ÷ denominator to 4 places; None when there is nothing to divide by."""
-    if numerator is None or denominator is None or Decimal(str(denominator)) == 0:
-        return None
-    return (Decimal(str(numerator)) / Decimal(str(denominator))).quantize(Decimal("0.0001"))

@@ -14,12 +14,20 @@ from decimal import Decimal
 from typing import Any
 
 from dashboards.queries import ratio
-from dashboards.reports.labels import code_name, forecast_category_name, text
+from dashboards.reports.labels import (
+    FORECAST_CATEGORIES,
+    code_name,
+    forecast_category_name,
+    text,
+)
 from dashboards.reports.model import Column, Table, money_total
 from dashboards.reports.source import Source
 from dashboards.scope import Filters, Where
 
 ZERO = Decimal("0.00")
+# What is added up per month: the forecast's, then the targets'.
+MONTH_SUMS = ("count", "amount", "weighted", "calibrated", "commit")
+MONTH_SUMS += ("target", "won", "remaining", "open_weighted")
 
 
 def month_period(f: Filters) -> Filters:
@@ -92,22 +100,7 @@ def _sum(rows: list[tuple[Any, ...]], position: int) -> Decimal:
 
 
 def _by_month(forecast: list[tuple[Any, ...]], targets: list[tuple[Any, ...]], lang: str) -> Table:
-    months: dict[dt.date, dict[str, Any]] = defaultdict(
-        lambda: dict.fromkeys(
-            (
-                "count",
-                "amount",
-                "weighted",
-                "calibrated",
-                "commit",
-                "target",
-                "won",
-                "remaining",
-                "open_weighted",
-            ),
-            ZERO,
-        )
-    )
+    months: dict[dt.date, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(MONTH_SUMS, ZERO))
     for month, category, _owner, count, amount, weighted, calibrated in forecast:
         m = months[month]
         m["count"] += count
@@ -175,7 +168,7 @@ def _by_category(forecast: list[tuple[Any, ...]], lang: str) -> Table:
         cell[1] += amount
         cell[2] += weighted
         cell[3] += calibrated
-    order = {"commit": 0, "best_case": 1, "pipeline": 2}
+    order = {category: rank for rank, category in enumerate(FORECAST_CATEGORIES)}
     keys = sorted(cells, key=lambda k: (k[0], order.get(k[1], 9), k[1]))
     rows = [(m, forecast_category_name(c, lang), *cells[(m, c)]) for m, c in keys]
     totals = (
