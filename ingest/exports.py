@@ -74,16 +74,18 @@ def excel_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
         worksheet = writer.sheets[name]
         for position, column in enumerate(frame.columns):
             if is_risky(str(column)):
-                _as_text(worksheet.cell(row=1, column=position + 1), str(column))
+                as_text_cell(worksheet.cell(row=1, column=position + 1), str(column))
             values = frame.iloc[:, position]
             if not _is_text(values):
                 continue
             for row in values.map(is_risky).to_numpy(dtype=bool).nonzero()[0]:
-                _as_text(worksheet.cell(row=int(row) + 2, column=position + 1), values.iloc[row])
+                cell = worksheet.cell(row=int(row) + 2, column=position + 1)
+                as_text_cell(cell, values.iloc[row])
     return buffer.getvalue()
 
 
-def _as_text(cell: Any, text: str) -> None:
+def as_text_cell(cell: Any, text: str) -> None:
+    """Write `text` into an openpyxl cell as text, never as a formula."""
     cell.value = text
     cell.data_type = "s"  # openpyxl would store text beginning with "=" as a formula
     cell.quotePrefix = True

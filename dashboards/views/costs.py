@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import charts, queries, ui
+from dashboards.reports.downloads import report_downloads
 from entry_app.i18n import t
 
 ctx = ui.context("costs")
@@ -108,3 +109,4 @@ ui.records(
     "expenses",
     everything=lambda: queries.expense_records(f, actor, by_month, None),
 )
+report_downloads(ctx, "project_costs", "customer_costs")

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, queries, ui
+from dashboards.reports.downloads import report_downloads
 from entry_app.i18n import t
 
 ctx = ui.context("forecast")
@@ -98,3 +99,4 @@ ui.records(
 )
 ui.records(targets, "forecast_targets", title=t("dash.series.target"))
 ui.records(accuracy, "forecast_accuracy", title=t("dash.chart.accuracy"))
+report_downloads(ctx, "sales_forecast")
