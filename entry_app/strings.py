@@ -130,10 +130,51 @@ STRINGS.update(
         "page.admin_reference": _s("参考数据", "Reference data"),
         # --- home ---
         "home.welcome": _s("欢迎，{name}", "Welcome, {name}"),
-        "home.open_projects": _s("进行中的销售项目", "Open projects"),
-        "home.new_leads": _s("待认定的线索", "New leads"),
-        "home.planned_activities": _s("7 天内计划的行动", "Activities planned this week"),
-        "home.draft_reports": _s("待提交的报销单", "Forms to submit"),
+        "home.activities": _s("今天与逾期的行动", "Today's and overdue activities"),
+        "home.no_activities": _s("今天没有待办的行动", "No activity due today"),
+        "home.overdue": _s("逾期", "Overdue"),
+        "home.flagged": _s("有预警的商机", "Flagged deals"),
+        "home.no_flags": _s("没有预警的商机", "No deal is flagged"),
+        "home.no_snapshot": _s(
+            "分析数据尚未发布（第一次刷新完成后即可看到），请稍后再来",
+            "The analysis data is not published yet (it is after the first refresh);"
+            " please look again later",
+        ),
+        "home.open_dashboard": _s("在分析看板中打开：{page}", "Open in the dashboards: {page}"),
+        "home.my_pipeline": _s("本季度我的商机与目标", "My pipeline against target this quarter"),
+        "home.team_pipeline": _s("本季度团队商机覆盖率", "Team pipeline coverage this quarter"),
+        "home.pipeline": _s("本季度预计签约金额", "Pipeline closing this quarter"),
+        "home.target": _s("本季度目标", "Target this quarter"),
+        "home.coverage": _s("覆盖率", "Coverage"),
+        "home.quarter": _s(
+            "本季度：{start} 至 {end}；在途项目按预计签约日期计入",
+            "This quarter: {start} to {end}; open projects by expected close date",
+        ),
+        "home.open_projects": _s("打开销售项目", "Open the sales projects"),
+        "home.leads": _s("等待跟进的线索", "Leads waiting"),
+        "home.to_qualify": _s("待认定的线索", "Leads to qualify"),
+        "home.to_approve": _s("待审批的报销单", "Forms to approve"),
+        "home.to_pay": _s("待支付的报销单", "Forms to pay"),
+        "home.kpis": _s("公司关键指标", "Company headline KPIs"),
+        "home.kpi_periods": _s(
+            "数据截至 {as_of}；赢单为 {year} 年至今，达成率为本季度",
+            "Data as of {as_of}; won since the start of {year}, attainment this quarter",
+        ),
+        "home.prospects": _s("待升级为正式客户的潜在客户", "Prospects awaiting promotion"),
+        "home.imports": _s("最近的导入", "Last imports"),
+        "home.import_status.running": _s("进行中", "running"),
+        "home.import_status.done": _s("已完成", "done"),
+        "home.import_status.failed": _s("失败", "failed"),
+        "home.import_status.undone": _s("已撤销", "undone"),
+        "home.rows": _s("{count} 行", "{count} rows"),
+        "home.none": _s("没有待办事项", "Nothing waiting"),
+        "nav.dashboards": _s("分析看板", "Dashboards"),
+        "nav.entry": _s("业务录入", "Data entry"),
+        # the dashboards' link column (dashboards.ui); kept here beside the other cross-app links
+        "dash.workspace": _s("项目工作台", "Workspace"),
+        "dash.workspace.help": _s(
+            "在业务录入的项目工作台中打开该项目", "Open the project in the entry app's workspace"
+        ),
         # --- statuses and codes ---
         "lead_status.new": _s("新线索", "new"),
         "lead_status.qualified": _s("已认定", "qualified"),
@@ -271,7 +312,10 @@ STRINGS.update(
         "project.scope_visible": _s("我可见的全部项目", "All I may see"),
         "project.customer_search": _s("查找客户", "Find a customer"),
         # --- workspace ---
-        "ws.choose": _s("输入项目编号打开", "Open a project by number"),
+        "ws.choose": _s("按项目名称或客户查找", "Find a project by name or customer"),
+        "ws.pick": _s("项目", "Project"),
+        "ws.recent": _s("最近的项目", "Recent projects"),
+        "ws.no_match": _s("没有符合的项目", "No project matches"),
         "ws.not_found": _s("找不到该项目或您无权查看", "No such project, or you may not see it"),
         "ws.progress": _s("阶段进度", "Stage progress"),
         "ws.read_only": _s(
