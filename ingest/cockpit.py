@@ -123,8 +123,8 @@ def recent_imports(session: Session, *, limit: int = 5) -> list[dict[str, Any]]:
 def find_projects(
     session: Session, actor: Actor, search: str | None, *, limit: int = FINDER_ROWS
 ) -> list[dict[str, Any]]:
-    """Projects the actor may see whose name or customer holds `search` (any status),
-    the newest first; without a search, the newest."""
+    """Projects the actor may see whose name or customer holds `search`, or whose number
+    it is (any status), the newest first; without a search, the newest."""
     query = (
         select(Project.id, Project.name, Customer.name.label("customer"), Project.status)
         .join(Customer, Customer.id == Project.customer_id)
@@ -134,10 +134,12 @@ def find_projects(
     )
     if search and search.strip():
         pattern = _like(search)
+        number = search.strip().lstrip("#")
         query = query.where(
             or_(
                 Project.name.like(pattern, escape="\\"),
                 Customer.name.like(pattern, escape="\\"),
+                Project.id == (int(number) if number.isdigit() and len(number) < 19 else -1),
             )
         )
     return [dict(row._mapping) for row in session.execute(query)]

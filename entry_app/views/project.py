@@ -70,12 +70,20 @@ if address.isdigit():
     st.session_state["workspace.project_id"] = int(address)
 chosen = st.session_state.get("workspace.project_id")
 
+
+def typed() -> None:
+    """A project number typed into the search (#12 or 12) opens that project at once."""
+    number = (st.session_state.get("workspace.search") or "").strip().lstrip("#")
+    if number.isdigit() and len(number) < 19:
+        st.session_state["workspace.project_id"] = int(number)
+        st.query_params["project"] = number
+
+
 finder, recent_column = st.columns([3, 2])
-search = finder.text_input(t("ws.choose"), key="workspace.search")
+search = finder.text_input(t("ws.choose"), key="workspace.search", on_change=typed)
 with ui.reading() as session:
     found = cockpit.find_projects(session, actor, search)
-    recent = cockpit.recent_projects(session, actor, st.session_state.get(RECENT_KEY, []))
-names = {row["id"]: label(row) for row in [*recent, *found]}
+names = {row["id"]: label(row) for row in found}
 offered = [row["id"] for row in found]
 if chosen is not None and chosen not in offered:
     offered.insert(0, chosen)  # named by a link or picked before the search changed
@@ -89,14 +97,26 @@ finder.selectbox(
     placeholder=t("ws.no_match") if not offered else t("common.choose_record"),
     on_change=chose,
 )
-with recent_column.expander(t("ws.recent"), expanded=chosen is None):
-    if not recent:
-        st.caption(t("common.empty"))
-    for row in recent:
-        st.page_link(
-            "views/project.py", label=literal(label(row)), query_params={"project": str(row["id"])}
-        )
+recent_box = recent_column.expander(t("ws.recent"), expanded=chosen is None)
+
+
+def show_recent() -> None:
+    """Filled once this run's project is known to be one the user may open."""
+    with ui.reading() as session:
+        recent = cockpit.recent_projects(session, actor, st.session_state.get(RECENT_KEY, []))
+    with recent_box:
+        if not recent:
+            st.caption(t("common.empty"))
+        for row in recent:
+            st.page_link(
+                "views/project.py",
+                label=literal(label(row)),
+                query_params={"project": str(row["id"])},
+            )
+
+
 if chosen is None:
+    show_recent()
     st.info(t("common.choose_record"))
     st.stop()
 project_id = int(chosen)
@@ -112,10 +132,12 @@ try:
         contact_options = lists.contact_options(session, project["customer_id"])
         people = lists.user_options(session)
 except CommandError:
+    show_recent()
     st.error(t("ws.not_found"))
     st.stop()
 opened = [project_id, *(p for p in st.session_state.get(RECENT_KEY, []) if p != project_id)]
 st.session_state[RECENT_KEY] = opened[: cockpit.RECENT_PROJECTS]
+show_recent()
 
 is_open = project["status"] == "open"
 can_work = project["can_work"] and is_open
