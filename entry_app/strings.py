@@ -168,6 +168,7 @@ STRINGS.update(
         "home.import_status.undone": _s("已撤销", "undone"),
         "home.rows": _s("{count} 行", "{count} rows"),
         "home.none": _s("没有待办事项", "Nothing waiting"),
+        "home.see_all": _s("查看全部 {count} 项", "See all {count}"),
         "nav.dashboards": _s("分析看板", "Dashboards"),
         "nav.entry": _s("业务录入", "Data entry"),
         # the dashboards' link column (dashboards.ui); kept here beside the other cross-app links

@@ -27,7 +27,7 @@ from ingest.store.models import (
     Target,
 )
 
-ITEMS = 20  # rows a cockpit list shows; its page has the rest
+ITEMS = 8  # rows a cockpit list shows; its page has the rest
 RECENT_PROJECTS = 8
 FINDER_ROWS = 50
 
@@ -70,6 +70,21 @@ def due_activities(
         .limit(limit)
     )
     return [dict(row._mapping) for row in rows]
+
+
+def count_due_activities(session: Session, actor: Actor, until: dt.datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Activity)
+            .where(
+                Activity.owner_id == actor.id,
+                Activity.status == "planned",
+                Activity.planned_at < until,
+            )
+        )
+        or 0
+    )
 
 
 def pipeline_against_target(

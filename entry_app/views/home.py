@@ -11,6 +11,7 @@ ingest.cockpit and ingest.lists; flags and KPIs from the published snapshot
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -45,6 +46,21 @@ def section(key: str, count: int | None = None) -> None:
     st.subheader(title if count is None else f"{title} ({count:,})")
 
 
+def see_all(page: str, total: int, shown: int) -> None:
+    """The cockpit shows the first items of a list; its page has them all."""
+    if total > shown:
+        st.page_link(page, label=t("home.see_all", count=f"{total:,}"), icon=":material/list:")
+
+
+def grid(*parts: Callable[[], None]) -> None:
+    """Sections side by side in bordered boxes, two a row (one a row on a phone)."""
+    for first in range(0, len(parts), 2):
+        row = parts[first : first + 2]
+        for column, part in zip(st.columns(2), row, strict=False):
+            with column.container(border=True):
+                part()
+
+
 def to_project(project_id: int, label: str) -> None:
     st.page_link(PROJECT_PAGE, label=label, query_params={"project": str(project_id)})
 
@@ -61,7 +77,8 @@ def activities_due(actor: Actor) -> None:
     start, until = local_midnight(today), local_midnight(today + dt.timedelta(days=1))
     with ui.reading() as session:
         rows = cockpit.due_activities(session, actor, until)
-    section("home.activities", len(rows))
+        total = cockpit.count_due_activities(session, actor, until)
+    section("home.activities", total)
     show_flash("home.done")
     if not rows:
         st.caption(t("home.no_activities"))
@@ -90,16 +107,18 @@ def activities_due(actor: Actor) -> None:
             actor, "home.done", complete_activity, row["id"], success=t("activity.completed")
         ):
             st.rerun()
+    see_all("views/activities.py", total, len(rows))
 
 
 def flagged_deals(actor: Actor) -> None:
     try:
         deals = queries.deal_health(Filters(), actor, ui.lang(), 30, (), True, cockpit.ITEMS)
+        total = queries.health_kpis(Filters(), actor, 30)["flagged_count"]
     except NoSnapshot:
         section("home.flagged")
         st.info(t("home.no_snapshot"))
         return
-    section("home.flagged", len(deals))
+    section("home.flagged", total)
     if deals.empty:
         st.caption(t("home.no_flags"))
     for deal in deals.itertuples():
@@ -148,6 +167,7 @@ def leads_waiting(actor: Actor) -> None:
             label=f"{literal(row['company_name'])} · {literal(row['contact_name'] or '')}",
             query_params={"lead": str(row["id"])},
         )
+    see_all("views/leads.py", waiting.total, len(waiting.rows))
 
 
 def leads_to_qualify(actor: Actor) -> None:
@@ -162,6 +182,7 @@ def leads_to_qualify(actor: Actor) -> None:
             label=f"{literal(row['company_name'])} · {literal(row['owner'])}",
             query_params={"lead": str(row["id"])},
         )
+    see_all("views/qualify.py", queue.total, len(queue.rows))
 
 
 def reports_waiting(actor: Actor, key: str, status: str | None = None) -> None:
@@ -183,6 +204,7 @@ def reports_waiting(actor: Actor, key: str, status: str | None = None) -> None:
             ),
             query_params={"report": str(row["id"])},
         )
+    see_all("views/approvals.py", queue.total, len(queue.rows))
 
 
 def headline_kpis(actor: Actor) -> None:
@@ -208,13 +230,15 @@ def headline_kpis(actor: Actor) -> None:
         ("attainment", charts.rate_text(forecast["attainment"]), "forecast", this_quarter),
         ("flagged_count", f"{health['flagged_count']:,}", "health", Filters()),
     ]
-    for column, (key, value, page, period) in zip(st.columns(len(kpis)), kpis, strict=True):
-        column.metric(t(f"dash.kpi.{key}"), value, border=True)
-        column.page_link(
-            links.dashboards_url(page, **period.as_params()),
-            label=t(f"dash.page.{page}"),
-            icon=":material/open_in_new:",
-        )
+    for first in range(0, len(kpis), 3):  # three a row: amounts need the width
+        row = kpis[first : first + 3]
+        for column, (key, value, page, period) in zip(st.columns(3), row, strict=True):
+            column.metric(t(f"dash.kpi.{key}"), value, border=True)
+            column.page_link(
+                links.dashboards_url(page, **period.as_params()),
+                label=t(f"dash.page.{page}"),
+                icon=":material/open_in_new:",
+            )
     st.caption(t("home.kpi_periods", as_of=as_of.isoformat(), year=as_of.year))
 
 
@@ -230,6 +254,7 @@ def prospects(actor: Actor) -> None:
             label=f"{literal(row['name'])} · {literal(row['owner'])}",
             query_params={"search": row["name"]},
         )
+    see_all("views/steward.py", waiting.total, len(waiting.rows))
 
 
 def last_imports() -> None:
@@ -256,22 +281,28 @@ actor = ui.actor()
 greet()
 
 if actor.role == "rep":
-    activities_due(actor)
-    flagged_deals(actor)
-    pipeline(actor, "home.my_pipeline")
-    leads_waiting(actor)
+    grid(
+        lambda: activities_due(actor),
+        lambda: pipeline(actor, "home.my_pipeline"),
+        lambda: flagged_deals(actor),
+        lambda: leads_waiting(actor),
+    )
 elif actor.role == "manager":
-    leads_to_qualify(actor)
-    reports_waiting(actor, "home.to_approve")
-    pipeline(actor, "home.team_pipeline")
-    flagged_deals(actor)
-    activities_due(actor)
+    grid(
+        lambda: leads_to_qualify(actor),
+        lambda: reports_waiting(actor, "home.to_approve"),
+        lambda: pipeline(actor, "home.team_pipeline"),
+        lambda: flagged_deals(actor),
+        lambda: activities_due(actor),
+    )
 elif actor.role == "finance":
-    reports_waiting(actor, "home.to_approve", "manager_approved")
-    reports_waiting(actor, "home.to_pay", "approved")
+    grid(
+        lambda: reports_waiting(actor, "home.to_approve", "manager_approved"),
+        lambda: reports_waiting(actor, "home.to_pay", "approved"),
+    )
 elif actor.role in ("executive", "department_head"):
-    headline_kpis(actor)
-    reports_waiting(actor, "home.to_approve")
+    with st.container(border=True):
+        headline_kpis(actor)
+    grid(lambda: reports_waiting(actor, "home.to_approve"))
 else:  # data steward, admin
-    prospects(actor)
-    last_imports()
+    grid(lambda: prospects(actor), last_imports)
