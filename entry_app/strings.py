@@ -133,6 +133,7 @@ STRINGS.update(
         "home.activities": _s("今天与逾期的行动", "Today's and overdue activities"),
         "home.no_activities": _s("今天没有待办的行动", "No activity due today"),
         "home.overdue": _s("逾期", "Overdue"),
+        "home.done": _s("完成", "Done"),
         "home.flagged": _s("有预警的商机", "Flagged deals"),
         "home.no_flags": _s("没有预警的商机", "No deal is flagged"),
         "home.no_snapshot": _s(

@@ -95,14 +95,17 @@ def activities_due(actor: Actor) -> None:
             )
             if part
         )
-        left, right = st.columns([5, 1], vertical_alignment="center")
+        left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
             if row["project_id"] is not None:
                 to_project(row["project_id"], label)
             else:
                 st.page_link("views/activities.py", label=label)
         if right.button(
-            t("activity.complete"), key=f"home.done.{row['id']}", icon=":material/check:"
+            t("home.done"),
+            key=f"home.done.{row['id']}",
+            icon=":material/check:",
+            help=t("activity.complete"),
         ) and run_action(
             actor, "home.done", complete_activity, row["id"], success=t("activity.completed")
         ):
@@ -125,7 +128,7 @@ def flagged_deals(actor: Actor) -> None:
         reasons = "、".join(t(f"dash.flag.{flag}") for flag in HEALTH_FLAGS if getattr(deal, flag))
         to_project(
             int(deal.project_id),
-            f"{literal(deal.project_name)} · {ui.money(deal.expected_amount)} · :orange[{reasons}]",
+            f":orange[{reasons}] · {literal(deal.project_name)} · {ui.money(deal.expected_amount)}",
         )
     st.page_link(
         links.dashboards_url("health"),
@@ -141,10 +144,10 @@ def pipeline(actor: Actor, key: str) -> None:
     start, end = cockpit.quarter(dt.date.today())
     section(key)
     coverage = queries.ratio(numbers["pipeline"], numbers["target"])
-    left, middle, right = st.columns(3)
-    left.metric(t("home.pipeline"), ui.money(numbers["pipeline"]), border=True)
-    middle.metric(t("home.target"), ui.money(numbers["target"]), border=True)
-    right.metric(
+    # one under another: amounts need the box's width
+    st.metric(t("home.pipeline"), ui.money(numbers["pipeline"]), border=True)
+    st.metric(t("home.target"), ui.money(numbers["target"]), border=True)
+    st.metric(
         t("home.coverage"),
         "—" if coverage is None else charts.rate_text(coverage),
         border=True,

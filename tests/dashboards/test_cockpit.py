@@ -65,7 +65,7 @@ def test_a_reps_flagged_deals_are_those_of_the_store(company, users) -> None:
     assert [project_id for project_id, _ in deals] == [p for p, _ in expected]
     names = {flag: TEXTS[f"dash.flag.{flag}"]["zh_CN"] for flag in queries.HEALTH_FLAGS}
     for (_, label), (_, flags) in zip(deals, expected, strict=True):
-        reasons = label.split(":orange[")[1].rstrip("]").split("、")
+        reasons = label.split(":orange[")[1].split("]")[0].split("、")
         assert set(reasons) == {names[flag] for flag in flags}
     heading = next(h.value for h in at.subheader if h.value.startswith("有预警的商机"))
     assert heading == f"有预警的商机 ({len(flagged):,})"
