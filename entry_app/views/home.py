@@ -27,6 +27,7 @@ from entry_app.session import current_user
 from ingest import cockpit, lists
 from ingest.commands.activities import complete_activity
 from ingest.commands.base import Actor
+from ingest.store.models import utcnow
 from orchestration.snapshots import NoSnapshot
 
 register(TEXTS)  # the dashboards' names of flags and KPIs
@@ -34,7 +35,7 @@ register(TEXTS)  # the dashboards' names of flags and KPIs
 PROJECT_PAGE = "views/project.py"
 
 
-def greet() -> None:
+def greet(actor: Actor) -> None:
     user = current_user()
     name = user.display_name if user is not None and user.display_name else ""
     st.title(t("page.home"))
@@ -65,6 +66,14 @@ def to_project(project_id: int, label: str) -> None:
     st.page_link(PROJECT_PAGE, label=label, query_params={"project": str(project_id)})
 
 
+def local_today() -> dt.date:
+    """Today where the browser is (its offset is UTC minus local time, in minutes)."""
+    offset = st.context.timezone_offset
+    if offset is None:
+        return dt.date.today()
+    return (utcnow() - dt.timedelta(minutes=offset)).date()
+
+
 def local_midnight(day: dt.date) -> dt.datetime:
     """Midnight of `day` in the browser's time zone, as the store's naive UTC."""
     offset = st.context.timezone_offset
@@ -73,7 +82,7 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 
 def activities_due(actor: Actor) -> None:
-    today = dt.date.today()
+    today = local_today()
     start, until = local_midnight(today), local_midnight(today + dt.timedelta(days=1))
     with ui.reading() as session:
         rows = cockpit.due_activities(session, actor, until)
@@ -140,8 +149,8 @@ def flagged_deals(actor: Actor) -> None:
 def pipeline(actor: Actor, key: str) -> None:
     with ui.reading() as session:
         people = cockpit.people_of(session, actor)
-        numbers = cockpit.pipeline_against_target(session, people, dt.date.today())
-    start, end = cockpit.quarter(dt.date.today())
+        numbers = cockpit.pipeline_against_target(session, people, local_today())
+    start, end = cockpit.quarter(local_today())
     section(key)
     coverage = queries.ratio(numbers["pipeline"], numbers["target"])
     # one under another: amounts need the box's width
@@ -281,7 +290,7 @@ def last_imports() -> None:
 
 
 actor = ui.actor()
-greet()
+greet(actor)
 
 if actor.role == "rep":
     grid(
