@@ -28,14 +28,20 @@ def _here() -> tuple[str, str]:
 
 
 def base(configured: str | None, port: int) -> str:
-    """A base address without a trailing slash and without credentials."""
-    if configured:
-        parts = urlsplit(configured)
-        host = parts.hostname or ""
+    """A base address without a trailing slash and without credentials; a setting that is
+    no http(s) address is ignored."""
+    parts = urlsplit(configured or "")
+    try:
+        given_port = parts.port
+    except ValueError:  # not a number
+        parts = urlsplit("")
+        given_port = None
+    if parts.scheme in ("http", "https") and parts.hostname:
+        host = parts.hostname
         if ":" in host:
             host = f"[{host}]"
-        netloc = host + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((parts.scheme or "http", netloc, parts.path.rstrip("/"), "", ""))
+        netloc = host + (f":{given_port}" if given_port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
     scheme, host = _here()
     if ":" in host:
         host = f"[{host}]"

@@ -55,6 +55,8 @@ def test_the_dashboards_link_to_the_entry_app(store, company, monkeypatch) -> No
         (None, "http://localhost:8501/project?project=12"),
         ("https://crm.example.com/entry/", "https://crm.example.com/entry/project?project=12"),
         ("http://u:p@[::1]:8601", "http://[::1]:8601/project?project=12"),
+        ("javascript:alert(1)", "http://localhost:8501/project?project=12"),
+        ("http://crm.example.com:port/", "http://localhost:8501/project?project=12"),
     ],
 )
 def test_a_project_opens_in_the_workspace(monkeypatch, setting, expected) -> None:
