@@ -104,7 +104,7 @@ def activities_due(actor: Actor) -> None:
             )
             if part
         )
-        left, right = st.columns([4, 1], vertical_alignment="center")
+        left, right = st.columns([5, 2], vertical_alignment="center")
         with left:
             if row["project_id"] is not None:
                 to_project(row["project_id"], label)
