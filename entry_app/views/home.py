@@ -62,8 +62,11 @@ def grid(*parts: Callable[[], None]) -> None:
                 part()
 
 
-def to_project(project_id: int, label: str) -> None:
-    st.page_link(PROJECT_PAGE, label=label, query_params={"project": str(project_id)})
+FLAG_ICON = ":material/warning:"
+
+
+def to_project(project_id: int, label: str, icon: str | None = None) -> None:
+    st.page_link(PROJECT_PAGE, label=label, icon=icon, query_params={"project": str(project_id)})
 
 
 def local_today() -> dt.date:
@@ -137,8 +140,10 @@ def flagged_deals(actor: Actor) -> None:
         reasons = "、".join(t(f"dash.flag.{flag}") for flag in HEALTH_FLAGS if getattr(deal, flag))
         to_project(
             int(deal.project_id),
-            f":orange[{reasons}] · {literal(deal.project_name)} · {ui.money(deal.expected_amount)}",
+            f"{literal(deal.project_name)} · {ui.money(deal.expected_amount)}",
+            FLAG_ICON,
         )
+        st.caption(f":orange[{reasons}]")  # why, under the deal: names are long
     st.page_link(
         links.dashboards_url("health"),
         label=t("home.open_dashboard", page=t("dash.page.health")),
