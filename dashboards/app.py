@@ -24,6 +24,7 @@ import streamlit as st  # noqa: E402
 
 from dashboards import ui  # noqa: E402,F401  (registers the dashboards' strings)
 from dashboards.scope import pages_for  # noqa: E402
+from entry_app import links  # noqa: E402
 from entry_app.i18n import language_switcher, t  # noqa: E402
 from entry_app.markdown import literal  # noqa: E402
 from entry_app.session import require_sign_in, sign_out  # noqa: E402
@@ -52,6 +53,8 @@ current = st.navigation({t("dash.section"): pages})
 with st.sidebar:
     st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
     language_switcher()
+    # One product: the entry app, on the same sign-in (entry_app.links).
+    st.page_link(links.entry_url(), label=t("nav.entry"), icon=":material/handshake:")
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()
 

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ingest import settings
 from orchestration.process_groups import stop_groups
 
 # The app behind its web server: the sign-in page and the gate (entry_app.web).
@@ -17,7 +18,7 @@ SERVER = Path(__file__).resolve().parent / "server.py"
 
 
 def port() -> int:
-    return int(os.environ.get("CRM_DASHBOARDS_PORT", "8502"))
+    return settings.dashboards_port()
 
 
 def command(host: str, port_number: int | None = None) -> list[str]:

@@ -17,6 +17,7 @@ from dashboards import charts, queries
 from dashboards.metrics import help_text
 from dashboards.scope import Filters, pages_for
 from dashboards.texts import TEXTS
+from entry_app import links
 from entry_app.i18n import language, register, t
 from entry_app.markdown import literal
 from entry_app.session import require_sign_in
@@ -279,7 +280,8 @@ def records(
         st.caption(t("dash.records.first", n=f"{len(frame):,}"))
     else:
         st.caption(t("dash.records.count", n=f"{len(frame):,}"))
-    st.dataframe(frame, hide_index=True, width="stretch")
+    shown, links_config = with_workspace_links(frame)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=links_config)
     full = everything or (lambda: frame)
     left, right = st.columns(2)
     left.download_button(
@@ -300,6 +302,26 @@ def records(
         on_click="ignore",
         icon=":material/table_view:",
     )
+
+
+WORKSPACE_COLUMN = "workspace"
+
+
+def with_workspace_links(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """A table with projects gets a first column opening each in the entry app's project
+    workspace (one product: entry_app.links); exports keep the records as they are."""
+    if "project_id" not in frame.columns:
+        return frame, None
+    shown = frame.copy()
+    shown.insert(
+        0,
+        WORKSPACE_COLUMN,
+        [None if pd.isna(p) else links.project_url(int(p)) for p in frame["project_id"]],
+    )
+    column = st.column_config.LinkColumn(
+        t("dash.workspace"), help=t("dash.workspace.help"), display_text=r"project=(\d+)$"
+    )
+    return shown, {WORKSPACE_COLUMN: column}
 
 
 # Exported cells are data, never formulas (ingest.exports).

@@ -19,6 +19,7 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from entry_app import links  # noqa: E402
 from entry_app.i18n import language_switcher, t  # noqa: E402
 from entry_app.markdown import literal  # noqa: E402
 from entry_app.navigation import pages_for  # noqa: E402
@@ -31,6 +32,8 @@ actor = require_sign_in()
 with st.sidebar:
     st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
     language_switcher()
+    # One product: the dashboards, on the same sign-in (entry_app.links).
+    st.page_link(links.dashboards_url(), label=t("nav.dashboards"), icon=":material/insights:")
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()
 

@@ -146,7 +146,7 @@ def choose(
         names[None] = t("common.none")
     # A choice kept from an earlier run that is no longer offered (the list was empty, or
     # changed) would show as blank: fall back to the default instead.
-    if key in st.session_state and st.session_state[key] not in values and index is not None:
+    if key in st.session_state and st.session_state[key] not in values:
         del st.session_state[key]
     return st.selectbox(
         t(label_key),
@@ -156,6 +156,25 @@ def choose(
         key=key,
         help=help,
     )
+
+
+def take_from_address(
+    param: str, key: str, *, number: bool = True, pager: str | None = None
+) -> bool:
+    """A record a link named in the address (the home page's `?lead=12`) chosen in the
+    widget `key`, once: the address then forgets it, so the user may choose another.
+    `pager`, the list the record is picked from, goes back to its first page, where the
+    home page's items (the same list's first rows) are. True when the address named one."""
+    raw = st.query_params.get(param)
+    if raw is None:
+        return False
+    del st.query_params[param]
+    if number and not raw.isdigit():
+        return False
+    st.session_state[key] = int(raw) if number else raw[:200]
+    if pager is not None:
+        st.session_state[f"{pager}.page"] = 1
+    return True
 
 
 def open_project(project_id: int) -> None:

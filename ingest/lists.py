@@ -740,11 +740,19 @@ def report_number(session: Session, report_id: int) -> str:
 
 
 def approval_queue(
-    session: Session, actor: Actor, *, limit: int = PAGE_SIZE, offset: int = 0
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
 ) -> Page:
     """Forms waiting for the actor: a manager's first signature, or finance's approval and
-    payment. The same rules as `expenses._approver_step`, as a filter."""
+    payment (`status` keeps one of the two). The same rules as `expenses._approver_step`,
+    as a filter."""
     query = _report_query().where(ExpenseReport.owner_id != actor.id)
+    if status is not None:
+        query = query.where(ExpenseReport.status == status)
     if actor.role == "finance":
         query = query.where(ExpenseReport.status.in_(("manager_approved", "approved")))
     else:
@@ -871,41 +879,3 @@ def targets(
             )
         )
     return page(session, query, limit, offset)
-
-
-def counts_for_home(session: Session, actor: Actor) -> dict[str, int]:
-    """The few numbers the home page opens with; each uses an index on owner or status."""
-    today = dt.date.today()
-    return {
-        "open_projects": session.scalar(
-            select(func.count())
-            .select_from(Project)
-            .where(Project.owner_id == actor.id, Project.status == "open")
-        )
-        or 0,
-        "new_leads": session.scalar(
-            select(func.count())
-            .select_from(Lead)
-            .where(Lead.owner_id == actor.id, Lead.status == "new")
-        )
-        or 0,
-        "planned_activities": session.scalar(
-            select(func.count())
-            .select_from(Activity)
-            .where(
-                Activity.owner_id == actor.id,
-                Activity.status == "planned",
-                Activity.planned_at < dt.datetime.combine(today, dt.time()) + dt.timedelta(days=8),
-            )
-        )
-        or 0,
-        "draft_reports": session.scalar(
-            select(func.count())
-            .select_from(ExpenseReport)
-            .where(
-                ExpenseReport.owner_id == actor.id,
-                ExpenseReport.status.in_(("draft", "rejected")),
-            )
-        )
-        or 0,
-    }

@@ -116,3 +116,28 @@ RETENTION_DEFAULTS = {
 
 def retention_days(name: str) -> int:
     return _int_setting(name, RETENTION_DEFAULTS[name])
+
+
+# --- the two apps' addresses (README, "Settings") ----------------------------------------
+
+
+def entry_port() -> int:
+    """CRM_ENTRY_PORT: where `crm serve` starts the entry app (8501)."""
+    return int(os.environ.get("CRM_ENTRY_PORT", "8501"))
+
+
+def dashboards_port() -> int:
+    """CRM_DASHBOARDS_PORT: where `crm serve` starts the dashboards (8502)."""
+    return int(os.environ.get("CRM_DASHBOARDS_PORT", "8502"))
+
+
+def entry_url() -> str | None:
+    """CRM_ENTRY_URL: the entry app's address as the dashboards link to it (unset: the
+    dashboards' own host name on CRM_ENTRY_PORT, see entry_app.links)."""
+    return os.environ.get("CRM_ENTRY_URL", "").strip() or None
+
+
+def dashboards_url() -> str | None:
+    """CRM_DASHBOARDS_URL: the dashboards' address as the entry app links to them (unset:
+    the entry app's own host name on CRM_DASHBOARDS_PORT)."""
+    return os.environ.get("CRM_DASHBOARDS_URL", "").strip() or None

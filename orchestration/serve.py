@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest import settings
 from orchestration import snapshots
 from orchestration.dagster_refresh import prepare_instance
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
@@ -43,7 +44,7 @@ def admin_bind_address() -> str:
 
 
 def entry_port() -> int:
-    return int(os.environ.get("CRM_ENTRY_PORT", "8501"))
+    return settings.entry_port()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ingest.voucher_pdf import PRINTABLE, voucher_pdf
 actor = ui.actor()
 st.title(t("page.approvals"))
 show_flash("approval_pay")
+ui.take_from_address("report", "approvals.pick", pager="approvals")
 
 with ui.reading() as session:
     queue = lists.approval_queue(session, actor, offset=ui.page_offset("approvals"))

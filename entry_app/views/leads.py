@@ -12,13 +12,19 @@ from ingest.commands.leads import LeadInput, create_lead, update_lead
 actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.leads"))
+chosen = ui.take_from_address("lead", "leads.edit_pick", pager="leads")
+if chosen:
+    # the home page lists the user's own new leads: show that list, the lead chosen
+    st.session_state["leads.status"] = "new"
+    st.session_state["leads.mine"] = True
+    st.session_state["leads.search"] = ""
 
 with ui.reading() as session:
     sources = lists.options(session, "lead_source", lang)
     industries = lists.options(session, "industry", lang)
     regions = lists.options(session, "region", lang)
 
-new, edit = st.tabs([t("lead.new"), t("lead.edit")])
+new, edit = st.tabs([t("lead.new"), t("lead.edit")], default=t("lead.edit") if chosen else None)
 
 with new:
     with EntryForm("lead_create") as form:

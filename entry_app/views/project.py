@@ -9,7 +9,7 @@ from entry_app import actions, ui
 from entry_app.forms import EntryForm
 from entry_app.i18n import t
 from entry_app.markdown import literal
-from ingest import lists
+from ingest import cockpit, lists
 from ingest.commands.activities import (
     ACTIVITY_TYPES,
     SEVERITIES,
@@ -49,17 +49,77 @@ actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.project"))
 
+RECENT_KEY = "workspace.opened"  # projects opened in this session, the latest first
+
+
+def label(row: dict) -> str:
+    return f"#{row['id']} · {row['name']} · {row['customer']}"
+
+
+def chose() -> None:
+    """The finder's choice becomes the project shown, and the address says so."""
+    picked = st.session_state.get("workspace.pick")
+    if picked is not None:
+        st.session_state["workspace.project_id"] = picked
+        st.query_params["project"] = str(picked)
+
+
+# A link (?project=N, from the home page or a dashboard) wins over the last project shown.
+address = st.query_params.get("project", "")
+if address.isdigit():
+    st.session_state["workspace.project_id"] = int(address)
 chosen = st.session_state.get("workspace.project_id")
-if chosen is None and st.query_params.get("project", "").isdigit():
-    chosen = int(st.query_params["project"])
-typed = st.number_input(
-    t("ws.choose"), min_value=1, step=1, value=chosen, key="workspace.number", placeholder="#"
+
+
+def typed() -> None:
+    """A project number typed into the search (#12 or 12) opens that project at once."""
+    number = (st.session_state.get("workspace.search") or "").strip().lstrip("#")
+    if number.isdigit() and len(number) < 19:
+        st.session_state["workspace.project_id"] = int(number)
+        st.query_params["project"] = number
+
+
+finder, recent_column = st.columns([3, 2])
+search = finder.text_input(t("ws.choose"), key="workspace.search", on_change=typed)
+with ui.reading() as session:
+    found = cockpit.find_projects(session, actor, search)
+names = {row["id"]: label(row) for row in found}
+offered = [row["id"] for row in found]
+if chosen is not None and chosen not in offered:
+    offered.insert(0, chosen)  # named by a link or picked before the search changed
+st.session_state["workspace.pick"] = chosen if chosen in offered else None
+finder.selectbox(
+    t("ws.pick"),
+    offered,
+    index=None,
+    format_func=lambda project_id: names.get(project_id, f"#{project_id}"),
+    key="workspace.pick",
+    placeholder=t("ws.no_match") if not offered else t("common.choose_record"),
+    on_change=chose,
 )
-if typed is None:
+recent_box = recent_column.expander(t("ws.recent"), expanded=chosen is None)
+
+
+def show_recent() -> None:
+    """Filled once this run's project is known to be one the user may open."""
+    with ui.reading() as session:
+        recent = cockpit.recent_projects(session, actor, st.session_state.get(RECENT_KEY, []))
+    with recent_box:
+        if not recent:
+            st.caption(t("common.empty"))
+        for row in recent:
+            st.page_link(
+                "views/project.py",
+                label=literal(label(row)),
+                query_params={"project": str(row["id"])},
+            )
+
+
+if chosen is None:
+    show_recent()
     st.info(t("common.choose_record"))
     st.stop()
-project_id = int(typed)
-st.session_state["workspace.project_id"] = project_id
+project_id = int(chosen)
 st.query_params["project"] = str(project_id)
 
 try:
@@ -72,8 +132,12 @@ try:
         contact_options = lists.contact_options(session, project["customer_id"])
         people = lists.user_options(session)
 except CommandError:
+    show_recent()
     st.error(t("ws.not_found"))
     st.stop()
+opened = [project_id, *(p for p in st.session_state.get(RECENT_KEY, []) if p != project_id)]
+st.session_state[RECENT_KEY] = opened[: cockpit.RECENT_PROJECTS]
+show_recent()
 
 is_open = project["status"] == "open"
 can_work = project["can_work"] and is_open

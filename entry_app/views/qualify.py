@@ -14,6 +14,7 @@ from ingest.commands.leads import QualifyInput, qualify_lead, reject_lead
 actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.qualify"))
+ui.take_from_address("lead", "qualify.lead", pager="queue")
 
 with ui.reading() as session:
     queue = lists.lead_queue(session, actor, lang, offset=ui.page_offset("queue"))

@@ -12,6 +12,7 @@ from ingest.commands.customers import CustomerInput, create_customer, promote_cu
 actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.steward"))
+ui.take_from_address("search", "steward.search", number=False, pager="steward")
 
 with ui.reading() as session:
     types = lists.options(session, "customer_type", lang)

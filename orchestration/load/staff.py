@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from ingest import lists
+from ingest import cockpit, lists
 from ingest.auth.sessions import benchmark_session, session_user
 from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.base import Actor, load_actor
@@ -49,7 +49,7 @@ from ingest.commands.projects import (
     move_stage,
 )
 from ingest.store.db import read_session
-from ingest.store.models import Project, Stage, User
+from ingest.store.models import Project, Stage, User, utcnow
 from orchestration.load.ledger import Ledger, Sample, Success
 
 DOUBLE_SUBMIT = 0.05  # share of submits sent twice with the same token
@@ -265,7 +265,7 @@ class Rep(Worker):
         a = self.actor
         project_id = self.rng.choice(self.projects)[0] if self.projects else None
         pages: list[tuple[str, Callable[[Session], Any]]] = [
-            ("rep: home", lambda s: lists.counts_for_home(s, a)),
+            ("rep: home", lambda s: cockpit.due_activities(s, a, utcnow())),
             ("rep: projects", lambda s: lists.projects(s, a, "zh_CN", mine=True)),
             ("rep: leads", lambda s: lists.leads(s, a, "zh_CN")),
             ("rep: customers", lambda s: lists.customers(s, a, "zh_CN")),

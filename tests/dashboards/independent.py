@@ -608,3 +608,43 @@ def health_flags(store: Store, actor: Actor, f: Filters, inactive_days: int) -> 
         counts["stuck_in_stage"] += median is not None and stay.days > median
         counts["has_competitor"] += project.project_id in with_competitor
     return counts
+
+
+def flagged_projects(
+    store: Store, actor: Actor, f: Filters, inactive_days: int
+) -> list[tuple[int, set[str]]]:
+    """The open projects raising any deal-health flag with the flags they raise, in the
+    health table's order (most flags, then the largest amount, then the number)."""
+    open_ = keep_projects(store.projects[store.projects.status == "open"], store, actor, f)
+    done = store.activities[
+        store.activities.is_done
+        & store.activities.project_id.notna()
+        & (store.activities.activity_date <= store.as_of)
+    ]
+    last = done.groupby(done.project_id.astype(int)).activity_date.max()
+    finished = store.visits[~store.visits.is_current & ~store.visits.is_won_stage]
+    usual = finished.groupby(["sales_mode_code", "stage_code"]).days.median()
+    current = store.visits[store.visits.is_current].set_index("project_id")
+    with_competitor = set(store.competitors.project_id)
+    found = []
+    for project in open_.itertuples():
+        seen_at = last.get(project.project_id)
+        stay = current.loc[project.project_id]
+        median = usual.get((project.sales_mode_code, stay.stage_code))
+        flags = {
+            flag
+            for flag, raised in (
+                (
+                    "no_recent_activity",
+                    seen_at is None or (store.as_of - seen_at).days >= inactive_days,
+                ),
+                ("close_date_passed", project.expected_close_date < store.as_of),
+                ("stuck_in_stage", median is not None and stay.days > median),
+                ("has_competitor", project.project_id in with_competitor),
+            )
+            if raised
+        }
+        if flags:
+            found.append((int(project.project_id), flags, Decimal(str(project.expected_amount))))
+    found.sort(key=lambda row: (-len(row[1]), -row[2], row[0]))
+    return [(project_id, flags) for project_id, flags, _ in found]

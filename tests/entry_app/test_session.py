@@ -28,7 +28,7 @@ def test_sign_out_ends_the_session_in_the_store(app, store: Engine, company: Org
     at = app(company.manager, "views/home.py")
     token = at.session_state[TOKEN_KEY]
     assert at.title[0].value == "Home"
-    at.button(key="home.sign_out").click().run()
+    at.button(key="nav.sign_out").click().run()
     assert session_user(token, store) is None
     assert one(
         store, WebSession, WebSession.token_hash == sessions.token_hash(token)
@@ -122,7 +122,7 @@ def test_language_switch_is_saved_on_the_user(app, store: Engine, company: Org) 
     at = app(company.rep, "views/home.py", lang="zh_CN")
     at.run()
     assert at.title[0].value == "工作台"
-    at.radio(key="home.language").set_value("en").run()
+    at.radio(key="i18n.switcher").set_value("en").run()
     assert at.title[0].value == "Home"
     assert one(store, User, User.id == company.rep).locale == "en"
     # A new session (another browser) opens in the saved language.

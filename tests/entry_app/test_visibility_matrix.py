@@ -310,7 +310,7 @@ def links(world: World) -> dict[Record, dict[str, str]]:
     run(at)
     found = {}
     for n, kind in LINKED:
-        at.number_input(key="workspace.number").set_value(world.ids[(n, kind)])
+        at.text_input(key="workspace.search").set_value(str(world.ids[(n, kind)]))
         text = run(at)
         assert world.markers[(n, kind)] in text
         found[(n, kind)] = dict(at.query_params)
