@@ -9,9 +9,7 @@ compared again.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +35,8 @@ from ingest.store.models import Customer, CustomerType, Expense, Industry, Proje
 from orchestration import snapshots
 from orchestration.reconcile import read_store, reconcile, stage_visits
 from orchestration.refresh import run_refresh
+from tests.dashboards.company import AS_OF, seeded_company
 
-AS_OF = dt.date(2026, 11, 27)
 ROOT = Path(__file__).parents[2]
 MAPPINGS = ROOT / "docs" / "import"
 IMPORT_DATA = ROOT / "tests" / "ingest" / "data"
@@ -52,16 +50,12 @@ class Company:
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
+    """A copy of the small demo company (seed 7, refreshed in full as of AS_OF) that these
+    tests may change: the dashboards' tests share the original."""
     root = tmp_path_factory.mktemp("company")
-    env = {**os.environ, "CRM_DATA_DIR": str(root)}
-    env.pop("CRM_STORE_URL", None)
-    for args in (["init"], ["seed", "--profile", "small", "--seed", "7", "--as-of", str(AS_OF)]):
-        subprocess.run([sys.executable, "-m", "ingest.cli", *args], env=env, check=True)
+    shutil.copytree(seeded_company(tmp_path_factory).root, root, dirs_exist_ok=True)
     engine = get_engine(f"sqlite:///{root / 'crm.db'}")
-    warehouse = root / "warehouse" / "build.duckdb"
-    warehouse.parent.mkdir()
-    run_refresh(full=True, as_of=str(AS_OF), engine=engine, warehouse=warehouse)
-    yield Company(engine, warehouse)
+    yield Company(engine, root / "warehouse" / "build.duckdb")
     engine.dispose()
 
 
