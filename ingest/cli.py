@@ -443,6 +443,11 @@ def seed(profile: str, seed_value: int, as_of: Any) -> None:
 )
 @click.option("--resume", type=int, metavar="IMPORT_ID", help="Continue this unfinished import.")
 @click.option("--undo", type=int, metavar="IMPORT_ID", help="Take this whole import back.")
+@click.option(
+    "--keep-edited",
+    is_flag=True,
+    help="With --undo: keep rows changed since the import as they are; undo the rest.",
+)
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 @click.option("--partial", is_flag=True, help="Import the good rows; write the bad ones to CSV.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejected rows CSV path.")
@@ -462,6 +467,7 @@ def import_command(
     chunk_size: int | None,
     resume: int | None,
     undo: int | None,
+    keep_edited: bool,
     dry_run: bool,
     partial: bool,
     rejects: str | None,
@@ -480,7 +486,7 @@ def import_command(
     if undo is not None:
         if file or resume is not None or dry_run:
             raise click.UsageError("--undo IMPORT_ID takes no FILE, --resume or --dry-run")
-        _undo_import(undo, actor_id, chunk_size, lang)
+        _undo_import(undo, actor_id, chunk_size, lang, keep_edited=keep_edited)
         return
     if not file or not mapping:
         raise click.UsageError("give FILE and --mapping (or --undo IMPORT_ID)")
@@ -506,13 +512,17 @@ def import_command(
         sys.exit(report.exit_code)
 
 
-def _undo_import(import_id: int, actor_id: int | None, chunk_size: int | None, lang: str) -> None:
+def _undo_import(
+    import_id: int, actor_id: int | None, chunk_size: int | None, lang: str, *, keep_edited: bool
+) -> None:
     from ingest.importer.ledger import get_run
     from ingest.importer.undo import TABLE_KINDS, undo_import
     from ingest.messages import Message
 
     kept: list[tuple[str, str]] = []
-    rows = undo_import(import_id, actor_id=actor_id, chunk_size=chunk_size, kept=kept)
+    rows = undo_import(
+        import_id, actor_id=actor_id, chunk_size=chunk_size, kept=kept, keep_edited=keep_edited
+    )
     run = get_run(None, import_id)
     name = run.file_name if run else "?"
     click.echo(Message("import_undone", {"id": import_id, "file": name, "rows": rows}).text(lang))

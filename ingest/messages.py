@@ -296,6 +296,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Import {id} is still running (process {pid})",
     ),
     "import_already_undone": ("导入 {id} 已撤销", "Import {id} was already undone"),
+    "import_undo_edited_since": (
+        "无法撤销：导入后已有 {count} 条记录被修改（{rows}），撤销会丢失这些修改；"
+        "加 --keep-edited 保留这些记录的当前内容、只撤销其余部分",
+        "Cannot undo: {count} row(s) of the import were changed since ({rows}); undoing "
+        "would lose those changes. Add --keep-edited to keep them as they are now and take "
+        "back the rest",
+    ),
     "import_undo_blocked": (
         "无法撤销：导入的记录已被后来的数据引用（{detail}）",
         "Cannot undo: later records refer to rows of the import ({detail})",

@@ -6,6 +6,10 @@ re-creating what it deleted — through the normal write path: each chunk is one
 transaction with a change number, every row gets an audit entry (source `undo:import:...`),
 and every delete its tombstone, so the warehouse's incremental refresh follows. The undone
 entries leave the ledger in the same transaction, so an interrupted undo simply continues.
+
+A row someone changed after the import (its change number is none of the import's chunks')
+holds their work: undo then writes nothing and names those rows, unless told to keep them
+as they are now and take back only the rest.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from ingest.commands.reference_admin import KINDS
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
 from ingest.settings import import_chunk_size
-from ingest.store.db import get_engine, yield_to_writers
-from ingest.store.models import Base, ImportChange
+from ingest.store.db import get_engine, read_session, yield_to_writers
+from ingest.store.models import Base, ImportChange, ImportChunk
 
 MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
 ACTION = "import.undo"
@@ -37,11 +41,13 @@ def undo_import(
     actor_id: int | None = None,
     chunk_size: int | None = None,
     kept: list[tuple[str, str]] | None = None,
+    keep_edited: bool = False,
 ) -> int:
     """Undo import `import_id`; returns how many rows were deleted, restored or re-created.
-    Refused (CommandError on `undo`) for an unknown, running or already undone import.
-    `kept` receives (table, code) of reference values the import created that stay since
-    other records use them now."""
+    Refused (CommandError on `undo`) for an unknown, running or already undone import, and
+    for one whose rows were changed since, unless `keep_edited`: those rows then stay as
+    they are. `kept` receives (table, code) of reference values the import created that
+    stay since other records use them now."""
     engine = engine or get_engine()
     run = ledger.get_run(engine, import_id)
     if run is None:
@@ -50,7 +56,13 @@ def undo_import(
         raise CommandError.one("undo", "import_already_undone", id=import_id)
     if ledger.is_alive(run):
         raise CommandError.one("undo", "import_still_running", id=import_id, pid=run.pid)
-    count = undo_changes(engine, import_id, actor_id, chunk_size or import_chunk_size(), kept)
+    edited = edited_since(engine, import_id)
+    if edited and not keep_edited:
+        shown = ", ".join(f"{table} #{row_id}" for table, row_id in edited[:5])
+        raise CommandError.one("undo", "import_undo_edited_since", count=len(edited), rows=shown)
+    count = undo_changes(
+        engine, import_id, actor_id, chunk_size or import_chunk_size(), kept, set(edited)
+    )
     ledger.set_status(engine, import_id, "undone")
     return count
 
@@ -61,17 +73,53 @@ def undo_changes(
     actor_id: int | None,
     chunk_size: int,
     kept: list[tuple[str, str]] | None = None,
+    keep: set[tuple[str, int]] | None = None,
 ) -> int:
+    """Replay the ledger backwards in chunks; rows in `keep` stay as they are."""
     run = ledger.get_run(engine, import_id)
     source = f"undo:import:{run.file_name if run else import_id}"[:300]
     count = 0
     while True:
         began = time.perf_counter()
         try:
-            count += _undo_chunk(engine, import_id, actor_id, chunk_size, source, kept)
+            count += _undo_chunk(
+                engine, import_id, actor_id, chunk_size, source, kept, keep or set()
+            )
         except _Done:
             return count
         yield_to_writers(engine, time.perf_counter() - began)
+
+
+def edited_since(engine: Engine, import_id: int) -> list[tuple[str, int]]:
+    """(table, id) of the rows the import created or changed that were written since by
+    someone else: their change number is not one the import wrote under."""
+    with read_session(engine) as session:
+        own = set(
+            session.scalars(
+                select(ImportChunk.committed_seq).where(ImportChunk.import_id == import_id)
+            )
+        )
+        touched: dict[str, set[int]] = {}
+        for table, row_id in session.execute(
+            select(ImportChange.table_name, ImportChange.row_id).where(
+                ImportChange.import_id == import_id, ImportChange.action != "deleted"
+            )
+        ):
+            touched.setdefault(table, set()).add(row_id)
+        edited = []
+        for table, ids in sorted(touched.items()):
+            model = MODELS[table]
+            if not hasattr(model, "change_seq"):
+                continue  # not a record users edit
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), 500):
+                found = session.execute(
+                    select(model.id, model.change_seq).where(  # type: ignore[attr-defined]
+                        model.id.in_(ordered[start : start + 500])  # type: ignore[attr-defined]
+                    )
+                )
+                edited += [(table, row_id) for row_id, seq in found if seq not in own]
+    return sorted(edited)
 
 
 class _Done(Exception):
@@ -85,6 +133,7 @@ def _undo_chunk(
     chunk_size: int,
     source: str,
     kept: list[tuple[str, str]] | None,
+    keep: set[tuple[str, int]],
 ) -> int:
     count = 0
     with batch(engine, actor_id, source) as writes:
@@ -100,7 +149,8 @@ def _undo_chunk(
             raise _Done
         try:
             for entry in entries:
-                count += _undo_one(ctx, entry)
+                if (entry.table_name, entry.row_id) not in keep:
+                    count += _undo_one(ctx, entry)
             ctx.session.flush()
         except IntegrityError as error:  # a later record refers to a row to delete
             detail = str(error.orig).splitlines()[0][:120]

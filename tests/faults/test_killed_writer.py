@@ -139,7 +139,3 @@ def test_writers_killed_inside_their_transaction(site: Site, tally: Tally) -> No
 @pytest.mark.bench
 def test_writers_killed_inside_their_transaction_many_times(site: Site, tally: Tally) -> None:
     run_kills(site, tally, kills=20)
-
-
-# Minutes of refreshes and restarts: run by `crm bench faults`, kept out of make test for time.
-pytestmark = pytest.mark.bench

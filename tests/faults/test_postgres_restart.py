@@ -169,7 +169,3 @@ def test_writers_through_a_postgresql_restart(
         "select count(*) from mart_customer_costs where customer_name like '重启客户%'",
     ) == [(len(done),)]
     tally.survived += 1
-
-
-# Minutes of refreshes and restarts: run by `crm bench faults`, kept out of make test for time.
-pytestmark = pytest.mark.bench

@@ -436,3 +436,44 @@ def test_import_bench_writes_its_figures(sqlite_engine, tmp_path) -> None:
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["rows"] == 2000 and figures["chunks"] == 4 and figures["writer_errors"] == []
     assert figures["during_ms"]["n"] > 0 and result.during_ms["p95"] > 0
+
+
+def test_undo_never_overwrites_a_row_changed_since_the_import(sqlite_engine, tmp_path) -> None:
+    """A customer edited after the import holds someone's work: undo writes nothing and
+    names it; with --keep-edited it stays as edited and the rest is taken back."""
+    from click.testing import CliRunner
+
+    from ingest.cli import main
+    from ingest.commands.customers import update_customer
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    org = make_org(engine)
+    data, mapping = write_files(tmp_path, 30)
+    report = import_file(data, mapping, engine=engine, chunk_size=10)
+    with read_session(engine) as s:
+        edited = s.scalars(select(Customer).where(Customer.name == "批量客户000007")).one()
+    update_customer(
+        engine,
+        org.admin,
+        edited.id,
+        CustomerInput(
+            name=edited.name, customer_type="end_user", industry="power",
+            region="north_china", city="天津",
+        ),
+    )  # fmt: skip
+    before, seq = customers(engine), _seq(engine)
+
+    with pytest.raises(CommandError) as refused:
+        undo_import(report.import_id, engine=engine)
+    assert refused.value.codes == {"undo": "import_undo_edited_since"}
+    assert f"customers #{edited.id}" in refused.value.texts("en")["undo"]
+    assert (customers(engine), _seq(engine)) == (before, seq)  # nothing written
+
+    done = CliRunner().invoke(
+        main, ["import", "--undo", str(report.import_id), "--keep-edited", "--lang", "en"],
+        env={"CRM_STORE_URL": str(engine.url)},
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "29" in done.output
+    assert customers(engine) == [(edited.external_id, edited.name, "天津", edited.owner_id)]
