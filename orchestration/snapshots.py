@@ -115,7 +115,7 @@ def _versions(folder: Path) -> list[int]:
 
 
 def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) -> Snapshot:
-    """Copy the marts' database file into a new snapshot and swap it in."""
+    """Copy the marts into a new snapshot and its Parquet folder, and swap them in."""
     folder = snapshots_dir(build.parent)
     version = max(_versions(folder), default=0) + 1
     name = f"v{version:06d}.duckdb"
