@@ -42,7 +42,7 @@ e2e-deps:
 	fi
 
 test: install lint e2e-deps
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q
 
 demo: install
 	$(BIN)/crm init

@@ -13,15 +13,14 @@ import click
 from sqlalchemy import select
 
 from ingest.commands.base import ROLES, CommandError
+from ingest.logs import log_path
 from ingest.settings import data_dir, store_url
 
 log = logging.getLogger("crm")
 
 
 def _log_file() -> str:
-    path = data_dir() / "logs"
-    path.mkdir(parents=True, exist_ok=True)
-    return str(path / "crm.log")
+    return str(log_path("crm.log"))
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,8 +37,13 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except click.ClickException:
             raise
         except Exception as error:
-            logging.basicConfig(filename=_log_file(), level=logging.INFO)
-            log.exception("crm %s failed", fn.__name__)
+            details = logging.FileHandler(_log_file(), encoding="utf-8")
+            log.addHandler(details)
+            try:
+                log.exception("crm %s failed", fn.__name__)
+            finally:
+                log.removeHandler(details)
+                details.close()
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             click.echo(
                 f"error: {type(error).__name__}: {first[:300]} (details: {_log_file()})", err=True
@@ -411,13 +415,17 @@ def import_command(
 
 def _undo_import(import_id: int, actor_id: int | None, chunk_size: int | None, lang: str) -> None:
     from ingest.importer.ledger import get_run
-    from ingest.importer.undo import undo_import
+    from ingest.importer.undo import TABLE_KINDS, undo_import
     from ingest.messages import Message
 
-    rows = undo_import(import_id, actor_id=actor_id, chunk_size=chunk_size)
+    kept: list[tuple[str, str]] = []
+    rows = undo_import(import_id, actor_id=actor_id, chunk_size=chunk_size, kept=kept)
     run = get_run(None, import_id)
     name = run.file_name if run else "?"
     click.echo(Message("import_undone", {"id": import_id, "file": name, "rows": rows}).text(lang))
+    for table, code in kept:
+        kind = Message(f"reference_kind_{TABLE_KINDS.get(table, table)}")
+        click.echo(Message("import_undo_kept_reference", {"kind": kind, "code": code}).text(lang))
 
 
 def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:

@@ -214,6 +214,33 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Creating sales mode {code} needs an admin: have one run"
         " `crm sales-mode add --file MAPPING` first, or import as an admin",
     ),
+    "create_missing_here": (
+        "create_missing 只适用于参考数据字段：{allowed}",
+        "create_missing applies to reference-data fields only: {allowed}",
+    ),
+    "create_missing_admin": (
+        "映射会新建来源中有而系统中没有的参考数据（create_missing），这需要管理员："
+        "请以管理员身份导入，或去掉 create_missing 并先在管理后台添加这些值",
+        "The mapping creates the reference values the store lacks (create_missing), which"
+        " needs an admin: import as an admin, or remove create_missing and add the values"
+        " in the admin app first",
+    ),
+    "reference_kind_customer_type": ("客户类型", "customer type"),
+    "reference_kind_industry": ("行业", "industry"),
+    "reference_kind_region": ("区域", "region"),
+    "reference_kind_department": ("部门", "department"),
+    "reference_kind_loss_reason": ("输单原因", "loss reason"),
+    "reference_kind_lead_source": ("线索来源", "lead source"),
+    "reference_kind_sales_mode": ("销售模式", "sales mode"),
+    "import_reference_created": ("新建{kind} {code}（{name}）", "Created {kind} {code} ({name})"),
+    "import_reference_dry": (
+        "将新建{kind} {code}（{name}）",
+        "Would create {kind} {code} ({name})",
+    ),
+    "import_undo_kept_reference": (
+        "保留了导入新建、现已被其他记录使用的{kind} {code}",
+        "Kept {kind} {code}: the import created it, and other records use it now",
+    ),
     "mode_change": (
         "已导入项目的销售模式不能更改",
         "The sales mode of an imported project cannot change",

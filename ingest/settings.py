@@ -88,6 +88,16 @@ def backup_keep() -> int:
     return _int_setting("CRM_BACKUP_KEEP", 7, minimum=1)
 
 
+def log_max_bytes() -> int:
+    """CRM_LOG_MAX_MB: a log file reaching this size is rolled over (default 10)."""
+    return _int_setting("CRM_LOG_MAX_MB", 10, minimum=1) * 1024 * 1024
+
+
+def log_keep() -> int:
+    """CRM_LOG_KEEP: rolled-over files kept per log (default 5)."""
+    return _int_setting("CRM_LOG_KEEP", 5, minimum=1)
+
+
 def keep_snapshots() -> int:
     """CRM_KEEP_SNAPSHOTS: published snapshots kept, the one in service included (default 3)."""
     return _int_setting("CRM_KEEP_SNAPSHOTS", 3, minimum=1)

@@ -24,6 +24,7 @@ from dagster import (
 )
 
 from ingest.extract import ExtractSummary, TableLoad
+from ingest.logs import log_path
 from ingest.settings import data_dir
 from orchestration import snapshots
 from orchestration.as_of import parse_as_of
@@ -127,8 +128,9 @@ def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -
 
     began = time.perf_counter()
     prepare_instance()
-    logged_before = log_file().stat().st_size if log_file().exists() else 0
-    with DagsterInstance.get() as instance, _output_to(log_file()):
+    log = log_file()
+    logged_before = log.stat().st_size if log.exists() else 0
+    with DagsterInstance.get() as instance, _output_to(log):
         job = defs.resolve_job_def("full_refresh_job" if full else "incremental_refresh_job")
         result = job.execute_in_process(
             # the summary is the output; the events are in the run's log in the UI
@@ -143,7 +145,9 @@ def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -
     if not result.success:
         # dbt's own report of a failed write reaches only its output, in the refresh log
         if says_disk_full(
-            _first_error(result), *(built.failures if built else []), _logged_since(logged_before)
+            _first_error(result),
+            *(built.failures if built else []),
+            _logged_since(log, logged_before),
         ):
             raise WarehouseDiskFull(build.parent)
         failed_tests = [
@@ -199,13 +203,11 @@ def _instance_setup_lock() -> Iterator[None]:
 
 
 def log_file() -> Path:
-    path = data_dir() / "logs" / "refresh.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    return log_path("refresh.log")
 
 
-def _logged_since(offset: int) -> str:
-    with log_file().open("rb") as log:
+def _logged_since(path: Path, offset: int) -> str:
+    with path.open("rb") as log:
         log.seek(offset)
         return log.read().decode("utf-8", errors="replace")
 

@@ -17,6 +17,10 @@ from orchestration.as_of import iso_or_none
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 INCREMENTAL_FILE = "incremental_models.sha256"
+# A refresh runs the models and their data tests. Unit tests check the models' SQL, not
+# the data: they run in the project's own tests (tests/orchestration/test_dbt_unit_tests.py),
+# not on every refresh, where they cost a fifth of the build.
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
 # libyaml when built in: the fingerprint reads every model YAML twice per refresh
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -106,7 +110,7 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: dt.date | str | None) -
     results_file.unlink(missing_ok=True)
     full = decide_full_build(warehouse, asked=full)
     done = subprocess.run(
-        [dbt_executable(), *dbt_args(["build"], warehouse, full=full, as_of=as_of)],
+        [dbt_executable(), *dbt_args(BUILD, warehouse, full=full, as_of=as_of)],
         env=dbt_env(warehouse),
         capture_output=True,
         text=True,

@@ -12,6 +12,8 @@ load` call it after a refresh. It reads whole tables: minutes on the large profi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -141,27 +143,30 @@ def won_contracts(store: Store) -> pd.DataFrame:
 
 def stage_visits(store: Store, as_of: dt.date) -> dict[tuple[int, int], tuple[str, int]]:
     """Visits recomputed row by row: (project, visit number) → (stage code, days)."""
-    code = store.stages.set_index("id").code
-    won_stage = store.stages.set_index("id").is_won_stage.astype(bool)
+    code = dict(zip(store.stages.id, store.stages.code, strict=True))
+    won_stage = dict(zip(store.stages.id, store.stages.is_won_stage.astype(bool), strict=True))
     visits: dict[tuple[int, int], tuple[str, int]] = {}
     history = store.history.sort_values(["project_id", "changed_at", "id"])
-    for project_id, rows in history.groupby("project_id"):
+    # plain lists, not a DataFrame per project: the walk is per row either way
+    rows = zip(
+        history.project_id.tolist(),
+        pd.to_datetime(history.changed_at).dt.date.tolist(),
+        history.change_type.tolist(),
+        history.to_stage_id.tolist(),
+        strict=True,
+    )
+    for project_id, project_rows in itertools.groupby(rows, key=operator.itemgetter(0)):
         stays: list[list] = []  # [stage_id, entered, exited]
         previous_stage = previous_type = None
-        for row in rows.itertuples():
-            at = pd.Timestamp(row.changed_at).date()
-            if row.change_type == "lost":
+        for _, at, change_type, to_stage_id in project_rows:
+            if change_type == "lost":
                 if stays and stays[-1][2] is None:
                     stays[-1][2] = at
-            elif (
-                previous_stage is None
-                or row.to_stage_id != previous_stage
-                or previous_type == "lost"
-            ):
+            elif previous_stage is None or to_stage_id != previous_stage or previous_type == "lost":
                 if stays and stays[-1][2] is None:
                     stays[-1][2] = at
-                stays.append([row.to_stage_id, at, at if won_stage[row.to_stage_id] else None])
-            previous_stage, previous_type = row.to_stage_id, row.change_type
+                stays.append([to_stage_id, at, at if won_stage[to_stage_id] else None])
+            previous_stage, previous_type = to_stage_id, change_type
         for number, (stage_id, entered, exited) in enumerate(stays, start=1):
             visits[(project_id, number)] = (code[stage_id], ((exited or as_of) - entered).days)
     return visits
@@ -214,8 +219,9 @@ def _compare(
     # win rate by count and amount, per closing month
     closed = projects[projects.status.isin(["won", "lost"])].copy()
     closed["month"] = pd.to_datetime(closed.closed_date).dt.to_period("M").dt.to_timestamp().dt.date
+    contract_amount = won.set_index("project_id").amount
     closed["amount"] = [
-        won.set_index("project_id").amount.get(pid) if status == "won" else amount
+        contract_amount.get(pid) if status == "won" else amount
         for pid, status, amount in zip(
             closed.index, closed.status, closed.expected_amount, strict=True
         )
@@ -416,19 +422,17 @@ def _compare(
 
     # target attainment of every rep and department target
     tree = department_tree(store)
-    won["dept"] = won.department_id
+    won["money"] = won.amount.map(money)
+    by_owner = won.groupby(["month", "owner_id"]).money.sum().to_dict()
+    by_department = won.groupby(["month", "department_id"]).money.sum().to_dict()
     expected_attainment = {}
     for target in store.targets.itertuples():
         month = pd.Timestamp(target.period_month).date()
-        in_month = won[won.month == month]
         if pd.notna(target.user_id):
-            got = in_month[in_month.owner_id == target.user_id].amount.map(money).sum()
+            got = by_owner.get((month, target.user_id), 0)
         else:
-            got = (
-                in_month[in_month.dept.isin(tree[int(target.department_id)])]
-                .amount.map(money)
-                .sum()
-            )
+            below = tree[int(target.department_id)]
+            got = sum(by_department.get((month, d), 0) for d in below)
         if money(target.amount) > 0:
             expected_attainment[target.id] = (
                 money(got),

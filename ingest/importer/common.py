@@ -16,6 +16,7 @@ from ingest.commands.activities import check_datetime
 from ingest.commands.base import Checks, CommandError, Context, snapshot
 from ingest.importer.resolve import memo
 from ingest.messages import Message
+from ingest.store.models import utcnow
 
 T = TypeVar("T")
 
@@ -35,6 +36,10 @@ class ImportRow:
     external_id: str
     existing_id: int | None = None
     errors: dict[str, Message] = field(default_factory=dict)
+    # Fields whose value is the mapping's constant or default, not the row's own cell.
+    defaulted: set[str] = field(default_factory=set)
+    # Reference values to create first (`create_missing`, references.py).
+    missing: list[Any] = field(default_factory=list)
 
     def checks(self) -> Checks:
         checks = Checks()
@@ -82,6 +87,28 @@ def code_of(ctx: Context, model: type, row_id: int | None) -> str | None:
 
 def source_created_at(checks: Checks, value: Any) -> dt.datetime | None:
     return check_datetime(checks, "created_at", value, required=False, not_future=True)
+
+
+def earliest_time(*values: Any) -> dt.datetime | None:
+    """A new historic row the source gives no creation time: its earliest date (a date
+    counts from midnight), never later than now. None when it has no date at all.
+
+    An open deal dated today would otherwise be "expected to close before its creation"
+    as soon as its expected close date has passed; a deal closed years ago would have
+    been created after it closed."""
+    times = []
+    for value in values:
+        if isinstance(value, dt.datetime):
+            times.append(value.replace(tzinfo=None) if value.tzinfo is None else _utc(value))
+        elif isinstance(value, dt.date):
+            times.append(dt.datetime.combine(value, dt.time()))
+    if not times:
+        return None
+    return min(min(times), utcnow())
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def apply_changes(ctx: Context, row: Any, values: dict[str, Any], action: str) -> Outcome:

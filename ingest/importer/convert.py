@@ -11,6 +11,7 @@ from ingest.importer.common import ImportRow
 from ingest.importer.fields import Kind
 from ingest.importer.mapping import FieldSpec, Mapping
 from ingest.importer.readers import FileProblem
+from ingest.importer.references import CREATABLE, MissingValue, missing_value
 from ingest.importer.resolve import Resolver, Unresolved
 from ingest.importer.values import (
     Unparsable,
@@ -74,6 +75,7 @@ class Converter:
         self.positions = positions
         self.resolver = resolver
         self.seen: dict[str, int] = {}  # source id → first row number
+        self._pending: dict[tuple[str, str], MissingValue] = {}  # this row's new values
 
     def cell(self, cells: list[Any], column: str) -> Any:
         index = self.positions[column]
@@ -96,6 +98,7 @@ class Converter:
             self.seen.setdefault(source_id, number)
 
     def row(self, number: int, cells: list[Any]) -> ImportRow:
+        self._pending = {}
         values: dict[str, Any] = {}
         errors: dict[str, Message] = {}
         for spec in self.mapping.fields.values():
@@ -107,7 +110,19 @@ class Converter:
         external_id = self._external_id(number, cells, errors)
         self._resolve(values, errors)
         existing = self.resolver.existing(self.mapping.entity, external_id) if external_id else None
-        return ImportRow(values, external_id or "", existing, errors)
+        row = ImportRow(values, external_id or "", existing, errors)
+        row.defaulted = {name for name in values if not self._from_cell(name, cells)}
+        row.missing = list(self._pending.values())
+        return row
+
+    def _from_cell(self, name: str, cells: list[Any]) -> bool:
+        """Whether the field's value is the row's own cell (not the mapping's constant or
+        default)."""
+        spec = self.mapping.fields[name]
+        if spec.column is None:
+            return False
+        raw = self.cell(cells, spec.column)
+        return not (raw is None or (isinstance(raw, str) and raw.strip() == ""))
 
     # --- cells to values ------------------------------------------------------------------
 
@@ -128,17 +143,32 @@ class Converter:
         text = cell_text(raw)
         if text is None:
             return None
+        target = None
         if spec.values is not None:
             key = norm(text)
-            if key not in spec.values:
+            if key in spec.values:
+                target = spec.values[key]
+                if not spec.create_missing or target is None:
+                    return target
+            elif not spec.create_missing:  # an unlisted value is created, never guessed
                 raise Unparsable("unmapped_value", value=text[:40])
-            return spec.values[key]
         if spec.aliases and norm(text) in spec.aliases:
             return spec.aliases[norm(text)]
         model = LOOKUP_MODELS.get(spec.name) if spec.kind in (Kind.CODE, Kind.LIST) else None
-        if model is not None:
-            return self.resolver.lookup_code(model, text) or text
-        return raw
+        if model is None:
+            return raw if target is None else target
+        found = self.resolver.lookup_code(model, str(target or text))
+        if found is not None or not spec.create_missing:
+            return found or target or text
+        value = missing_value(
+            spec.name,
+            CREATABLE[spec.name],
+            text,
+            None if target is None else str(target),
+            lambda code: self.resolver.lookup_code(model, code) is not None,
+        )
+        self._pending[(value.kind, value.code)] = value
+        return value.code
 
     def _parse(self, spec: FieldSpec, raw: Any) -> Any:
         kind = spec.kind

@@ -47,6 +47,7 @@ from ingest.importer.common import (
     apply_changes,
     code_of,
     collect,
+    earliest_time,
     load,
     require_importer,
     source_created_at,
@@ -386,6 +387,8 @@ def import_expense(ctx: Context, row: ImportRow) -> Outcome:
     fields["owner_id"] = owner.id
     fields["project_id"] = project.id if project is not None else None
     fields["customer_id"] = customer.id if customer is not None else project.customer_id  # type: ignore[union-attr]
+    if created_at is None and expense is None:
+        created_at = earliest_time(fields["incurred_date"])
     if created_at is not None:
         fields["created_at"] = created_at
     if expense is None:
@@ -463,6 +466,8 @@ def import_activity(ctx: Context, row: ImportRow) -> Outcome:
         customer_id=customer_id,
         contact_id=contact.id if contact else None,
     )
+    if created_at is None and activity is None:
+        created_at = earliest_time(fields.get("planned_at"), fields.get("done_at"))
     if created_at is not None:
         fields["created_at"] = created_at
     if activity is None:

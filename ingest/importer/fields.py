@@ -93,6 +93,7 @@ ENTITY_FIELDS: dict[str, dict[str, Kind]] = {
         "industry": Kind.CODE,
         "expected_amount": Kind.AMOUNT,
         "expected_close_date": Kind.DATE,
+        "close_date": Kind.DATE,
         "budget_amount": Kind.AMOUNT,
         "description": Kind.TEXT,
         "loss_reason": Kind.CODE,
@@ -140,3 +141,126 @@ ENTITY_FIELDS: dict[str, dict[str, Kind]] = {
 }
 
 ENTITIES = tuple(ENTITY_FIELDS)
+
+# What each field needs and what it takes when the row does not give it: (required,
+# default), as docs/import.md shows them (`fields_markdown` writes that table; a test keeps
+# the two in step). "" means optional without a default: left empty.
+YES = "yes"
+FIELD_RULES: dict[str, dict[str, tuple[str, str]]] = {
+    "customers": {
+        "name": (YES, ""),
+        "customer_type": (YES, ""),
+        "industry": (YES, ""),
+        "region": (YES, ""),
+        "status": ("", "`prospect`"),
+        "owner": ("when the system imports", "the importing user"),
+        "city": ("", ""),
+        "address": ("", ""),
+        "phone": ("", ""),
+        "notes": ("", ""),
+        "created_at": ("", "now"),
+    },
+    "contacts": {
+        "customer": (YES, ""),
+        "name": (YES, ""),
+        "title": ("", ""),
+        "phone": ("", ""),
+        "email": ("", ""),
+        "notes": ("", ""),
+        "created_at": ("", "now"),
+    },
+    "users": {
+        "username": (YES, ""),
+        "display_name": ("", "the username"),
+        "role": (YES, ""),
+        "password": ("", "a random one"),
+        "department": ("", "the manager's"),
+        "region": ("", "the manager's"),
+        "manager": ("", ""),
+        "email": ("", ""),
+        "locale": ("", "`zh_CN`"),
+        "industries": ("", ""),
+        "is_active": ("", "true"),
+        "created_at": ("", "now"),
+    },
+    "products": {
+        "code": (YES, ""),
+        "name_zh": (YES, ""),
+        "name_en": (YES, ""),
+        "category": (YES, ""),
+        "list_price": (YES, ""),
+        "is_active": ("", "true"),
+        "created_at": ("", "now"),
+    },
+    "projects": {
+        "name": (YES, ""),
+        "customer": (YES, ""),
+        "owner": (YES, ""),
+        "sales_mode": (YES, "the mapping's `sales_mode:` block"),
+        "stage": ("", "the mode's first stage (won: the won stage)"),
+        "status": ("", "`open`"),
+        "industry": ("", "the customer's"),
+        "expected_amount": ("open and won deals", "lost: 0"),
+        "expected_close_date": ("open deals", "`close_date`; closed: the close date"),
+        "close_date": ("", ""),
+        "budget_amount": ("", ""),
+        "description": ("", ""),
+        "loss_reason": ("lost deals", ""),
+        "loss_note": ("lost deals with reason `other`", ""),
+        "closed_date": ("closed deals", "`close_date`"),
+        "won_amount": ("", "the expected amount"),
+        "signed_date": ("", "the closed date"),
+        "contract_no": ("", "generated as in the app"),
+        "lines": ("", ""),
+        "created_at": ("", "the earliest of its dates, at most now"),
+    },
+    "stage_history": {
+        "project": (YES, ""),
+        "stage": (YES, ""),
+        "from_stage": ("", "the stage before"),
+        "changed_at": (YES, ""),
+        "changed_by": ("", "the importing user"),
+        "amount": ("", "the move before's"),
+        "expected_close_date": ("", "the move before's"),
+        "note": ("", ""),
+    },
+    "expenses": {
+        "owner": ("", "the project's owner, else the customer's"),
+        "project": ("this or `customer`", ""),
+        "customer": ("this or `project`", "the project's"),
+        "category": (YES, ""),
+        "amount": (YES, ""),
+        "incurred_date": (YES, ""),
+        "description": ("", ""),
+        "created_at": ("", "the incurred date"),
+    },
+    "activities": {
+        "activity_type": (YES, ""),
+        "subject": (YES, ""),
+        "status": ("", "`done` when `done_at` is given, else `planned`"),
+        "planned_at": ("planned activities", ""),
+        "done_at": ("", "done: the planned time"),
+        "project": ("this or `customer`", ""),
+        "customer": ("this or `project`", "the project's"),
+        "contact": ("", ""),
+        "owner": ("", "the project's owner, else the customer's"),
+        "notes": ("", ""),
+        "created_at": ("", "the earliest of its times, at most now"),
+    },
+}
+
+
+def fields_markdown() -> str:
+    """The per-entity table of docs/import.md ("Required fields and defaults")."""
+    out = []
+    for entity, fields in ENTITY_FIELDS.items():
+        out += [f"**{entity}**", "", "| field | kind | required | default |", "|---|---|---|---|"]
+        for name, kind in fields.items():
+            required, default = FIELD_RULES[entity][name]
+            out.append(f"| `{name}` | {kind.value} | {required} | {default} |")
+        out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
+if __name__ == "__main__":  # python -m ingest.importer.fields > the table for docs/import.md
+    print(fields_markdown())

@@ -29,6 +29,7 @@ import yaml
 from ingest.commands.base import CommandError
 from ingest.commands.reference_admin import CODE
 from ingest.importer.fields import ENTITY_FIELDS, MATCH_BY, Kind
+from ingest.importer.references import CREATABLE
 from ingest.importer.values import AMOUNT_UNITS, norm
 from ingest.messages import Message
 
@@ -46,7 +47,16 @@ TOP_KEYS = (
     "timezone",
     "skip_rows",
 )
-FIELD_KEYS = ("column", "value", "values", "default", "unit", "by", "date_format")
+FIELD_KEYS = (
+    "column",
+    "value",
+    "values",
+    "default",
+    "unit",
+    "by",
+    "date_format",
+    "create_missing",
+)
 MODE_KEYS = ("code", "name_zh", "name_en", "stages")
 STAGE_KEYS = (
     "code",
@@ -57,6 +67,9 @@ STAGE_KEYS = (
     "is_won_stage",
     "source_names",
 )
+
+
+CREATABLE_FIELDS = tuple(CREATABLE)  # what `create_missing` may create
 
 
 class MappingError(CommandError):
@@ -78,6 +91,8 @@ class FieldSpec:
     unit: str = "yuan"
     by: str | None = None
     date_format: str | None = None
+    # Reference values the store lacks are created (an admin's import only).
+    create_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -275,6 +290,13 @@ def _field(problems: _Problems, name: str, kind: Kind, spec: Any) -> FieldSpec |
     by = spec.get("by")
     if by is not None and (kind not in MATCH_BY or by not in MATCH_BY[kind]):
         problems.fail(f"{where}.by", "invalid_choice", value=str(by)[:40])
+    create_missing = spec.get("create_missing", False)
+    if not isinstance(create_missing, bool):
+        problems.fail(f"{where}.create_missing", "invalid_choice", value=str(create_missing)[:40])
+    elif create_missing and name not in CREATABLE_FIELDS:
+        problems.fail(
+            f"{where}.create_missing", "create_missing_here", allowed=", ".join(CREATABLE_FIELDS)
+        )
     return FieldSpec(
         name,
         kind,
@@ -285,6 +307,7 @@ def _field(problems: _Problems, name: str, kind: Kind, spec: Any) -> FieldSpec |
         unit=unit,
         by=by,
         date_format=_date_format(problems, f"{where}.date_format", spec.get("date_format")),
+        create_missing=create_missing is True,
     )
 
 

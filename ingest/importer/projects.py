@@ -54,6 +54,7 @@ from ingest.importer.common import (
     Outcome,
     apply_changes,
     code_of,
+    earliest_time,
     load,
     require_importer,
     source_created_at,
@@ -318,17 +319,34 @@ def _check(
         elif owner.role not in SELLER_ROLES:
             checks.fail("owner", "owner_not_sales")
     mode = lookup(ctx, checks, SalesMode, v.get("sales_mode"), "sales_mode")
+    dates = _dates(v, source, status)
     created_at = source_created_at(checks, source.get("created_at"))
     if created_at is None or "created_at" in checks.errors:  # judge the rest by a sane time
-        created_at = project.created_at if project is not None else utcnow()
+        if project is not None:
+            created_at = project.created_at
+        elif "created_at" in checks.errors:
+            created_at = utcnow()
+        else:  # a historic deal the source does not date: its earliest date
+            created_at = earliest_time(*dates.values()) or utcnow()
     industry_id = customer.industry_id if customer is not None else None
     if v.get("industry"):
         industry = lookup(ctx, checks, Industry, v.get("industry"), "industry")
         industry_id = industry.id if industry is not None else None
-    expected_amount = checks.amount("expected_amount", v.get("expected_amount"))
-    expected_close = checks.date("expected_close_date", v.get("expected_close_date"))
+    # A lost deal often never had an amount (Salesforce and HubSpot export 0 or nothing):
+    # it is kept at 0, which every pipeline and win/loss figure counts as no money.
+    lost = status == "lost"
+    expected_amount = checks.amount(
+        "expected_amount", v.get("expected_amount"), required=not lost, allow_zero=lost
+    )
+    if expected_amount is None and lost and "expected_amount" not in checks.errors:
+        expected_amount = Decimal("0.00")
+    # Only an open deal needs an expected close date; a closed one's close date serves.
+    expected_field = _field_of(dates, "expected_close_date")
+    expected_close = checks.date(
+        expected_field, dates.get("expected_close_date"), required=status == "open"
+    )
     if expected_close is not None and expected_close < created_at.date():
-        checks.fail("expected_close_date", "close_before_created")
+        checks.fail(expected_field, "close_before_created")
     budget = checks.amount("budget_amount", v.get("budget_amount"), required=False)
     description = checks.text(
         "description", v.get("description"), required=False, max_len=TEXT_MAX, multiline=True
@@ -336,10 +354,12 @@ def _check(
     stage = entry_stage = None
     if mode is not None:
         stage, entry_stage = _check_stage(ctx, checks, mode, status, v.get("stage"))
-    closing = _check_closing(ctx, checks, v, source, status, created_at, project)
+    closing = _check_closing(ctx, checks, {**v, **dates}, source, status, created_at, project)
     lines = check_lines(ctx, checks, v["lines"] or []) if "lines" in v else None
     if checks.errors:
         return None
+    if expected_close is None:
+        expected_close = closing["closed_date"]
     return Terms(
         name=name,  # type: ignore[arg-type]
         customer=customer,  # type: ignore[arg-type]
@@ -357,6 +377,30 @@ def _check(
         lines=lines,
         **closing,
     )
+
+
+def _dates(v: dict[str, Any], source: dict[str, Any], status: str) -> dict[str, Any]:
+    """The deal's dates. Salesforce and HubSpot keep one close date (`close_date`): an open
+    deal's expected close date, a closed deal's close date. A date the row names in its own
+    field wins; one taken from `close_date` is marked so that its errors name that column."""
+    names = ("expected_close_date", "closed_date", "signed_date")
+    dates = {name: v[name] for name in names if name in v}
+    if "close_date" in source:
+        one = source["close_date"]
+        target = "expected_close_date" if status == "open" else "closed_date"
+        free = source.get(target) is None and (target != "closed_date" or not v.get("signed_date"))
+        if free and (one is not None or dates.get(target) is None):  # empty: its column's fault
+            dates[target] = one
+            dates[_FROM_CLOSE_DATE] = target
+    return dates
+
+
+_FROM_CLOSE_DATE = "__from_close_date"
+
+
+def _field_of(dates: dict[str, Any], name: str) -> str:
+    """The field a date's error belongs to: its own, or `close_date` when taken from it."""
+    return "close_date" if dates.get(_FROM_CLOSE_DATE) == name else name
 
 
 def _check_stage(
@@ -410,7 +454,7 @@ def _check_closing(
             checks.fail("loss_note", "required")  # "other" tells an analyst nothing
         closing["loss_reason_id"] = reason.id if reason is not None else None
         closing["closed_date"] = checks.date(
-            "closed_date",
+            _field_of(v, "closed_date"),
             v.get("closed_date"),
             not_future=True,
             not_before=created_at.date(),
@@ -418,7 +462,7 @@ def _check_closing(
     elif status == "won":
         # Signed on the signing date; a source with only a close date signed then.
         only_closed = "signed_date" not in v and "closed_date" in v
-        date_field = "closed_date" if only_closed else "signed_date"
+        date_field = _field_of(v, "closed_date") if only_closed else "signed_date"
         closing["closed_date"] = checks.date(
             date_field,
             v.get("signed_date") or v.get("closed_date"),

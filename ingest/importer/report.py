@@ -39,6 +39,8 @@ class ImportReport:
     # Problems that stop the whole file (mapping, header, permission): (where, reason).
     problems: list[tuple[str, Message]] = field(default_factory=list)
     sales_mode_created: str | None = None
+    # Reference values the mapping's create_missing created: (kind, code, name).
+    references_created: list[tuple[str, str, str]] = field(default_factory=list)
     written: bool = False
     rejects_path: Path | None = None
     # The imports ledger (real runs that wrote): the import's id, the row this run
@@ -50,6 +52,12 @@ class ImportReport:
     undone: bool = False
     # Positions (in `header`) of columns mapped to secrets: blank in the rejects file.
     secret_positions: frozenset[int] = frozenset()
+
+    def add_references(self, created: list[Any]) -> None:
+        for value in created:
+            key = (value.kind, value.code, value.name)
+            if key not in self.references_created:
+                self.references_created.append(key)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +101,11 @@ class ImportReport:
             "rejected": len(self.rejected),
         }
         out.append(say("import_summary_dry" if self.dry_run else "import_summary", **counts))
+        if self.written or self.dry_run:
+            said = "import_reference_dry" if self.dry_run else "import_reference_created"
+            for kind, code, name in self.references_created:
+                kind_name = Message(f"reference_kind_{kind}")
+                out.append(say(said, kind=kind_name, code=code, name=name))
         for rejected in self.rejected:
             for column, message in rejected.errors:
                 reason = message.text(locale)

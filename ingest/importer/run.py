@@ -34,7 +34,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ingest.commands.base import GENERAL, Batch, CommandError, Context, batch, load_actor
+from ingest.commands.base import (
+    GENERAL,
+    Batch,
+    CommandError,
+    Context,
+    Forbidden,
+    batch,
+    load_actor,
+)
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
 from ingest.importer.convert import Converter, column_positions
@@ -50,6 +58,7 @@ from ingest.importer.history import import_stage_change
 from ingest.importer.mapping import Mapping, load_mapping
 from ingest.importer.projects import import_project
 from ingest.importer.readers import FileProblem, Table, read_table
+from ingest.importer.references import import_with_references
 from ingest.importer.report import ImportReport, Rejected, default_rejects_path, write_rejects
 from ingest.importer.resolve import ImportContext, Resolver
 from ingest.importer.sales_modes import ensure_sales_mode
@@ -266,6 +275,14 @@ def _prepared(run: Batch, mapping: Mapping, report: ImportReport) -> ImportConte
     require_importer(ctx)
     if mapping.entity == "users":
         ctx.require_role("admin")  # accounts are an admin's (users.add_user)
+    creating = [name for name, spec in mapping.fields.items() if spec.create_missing]
+    if creating:  # reference data is an admin's (reference_admin)
+        try:
+            ctx.require_role("admin")
+        except Forbidden as error:
+            message = Message("create_missing_admin")
+            places = {f"columns.{name}.create_missing": message for name in creating}
+            raise Forbidden(places) from error
     if mapping.sales_mode is not None and ensure_sales_mode(run, mapping.sales_mode):
         report.sales_mode_created = str(mapping.sales_mode.code)
     return ctx
@@ -420,8 +437,18 @@ def _import_row(
     cells: list[Any],
 ) -> None:
     row = converter.row(number, cells)
+    if mapping.entity == "projects" and (row.values.get("status") or "open") != "lost":
+        # A mapping's loss reason (a constant, or a default for an empty cell) is meant
+        # for the lost deals; on the others it is no claim of the source's.
+        for name in ("loss_reason", "loss_note"):
+            if name in row.defaulted:
+                row.values.pop(name, None)
     try:
-        outcome = run.run(command, row)
+        if row.missing:
+            outcome, created = run.run(import_with_references, command, row)
+            report.add_references(created)
+        else:
+            outcome = run.run(command, row)
     except CommandError as error:
         errors = list(error.errors.items())
     except DBAPIError as error:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ingest.commands.base import GENERAL, CommandError, Context, batch, snapshot
+from ingest.commands.reference_admin import KINDS
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
 from ingest.settings import import_chunk_size
@@ -24,6 +25,9 @@ from ingest.store.models import Base, ImportChange
 
 MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
 ACTION = "import.undo"
+TABLE_KINDS = {model.__tablename__: kind for kind, model in KINDS.items()}  # type: ignore[attr-defined]
+REFERENCE_TABLES = set(TABLE_KINDS)
+KEPT = "import.undo.kept"
 
 
 def undo_import(
@@ -32,9 +36,12 @@ def undo_import(
     engine: Engine | None = None,
     actor_id: int | None = None,
     chunk_size: int | None = None,
+    kept: list[tuple[str, str]] | None = None,
 ) -> int:
     """Undo import `import_id`; returns how many rows were deleted, restored or re-created.
-    Refused (CommandError on `undo`) for an unknown, running or already undone import."""
+    Refused (CommandError on `undo`) for an unknown, running or already undone import.
+    `kept` receives (table, code) of reference values the import created that stay since
+    other records use them now."""
     engine = engine or get_engine()
     run = ledger.get_run(engine, import_id)
     if run is None:
@@ -43,19 +50,25 @@ def undo_import(
         raise CommandError.one("undo", "import_already_undone", id=import_id)
     if ledger.is_alive(run):
         raise CommandError.one("undo", "import_still_running", id=import_id, pid=run.pid)
-    count = undo_changes(engine, import_id, actor_id, chunk_size or import_chunk_size())
+    count = undo_changes(engine, import_id, actor_id, chunk_size or import_chunk_size(), kept)
     ledger.set_status(engine, import_id, "undone")
     return count
 
 
-def undo_changes(engine: Engine, import_id: int, actor_id: int | None, chunk_size: int) -> int:
+def undo_changes(
+    engine: Engine,
+    import_id: int,
+    actor_id: int | None,
+    chunk_size: int,
+    kept: list[tuple[str, str]] | None = None,
+) -> int:
     run = ledger.get_run(engine, import_id)
     source = f"undo:import:{run.file_name if run else import_id}"[:300]
     count = 0
     while True:
         began = time.perf_counter()
         try:
-            count += _undo_chunk(engine, import_id, actor_id, chunk_size, source)
+            count += _undo_chunk(engine, import_id, actor_id, chunk_size, source, kept)
         except _Done:
             return count
         yield_to_writers(engine, time.perf_counter() - began)
@@ -66,7 +79,12 @@ class _Done(Exception):
 
 
 def _undo_chunk(
-    engine: Engine, import_id: int, actor_id: int | None, chunk_size: int, source: str
+    engine: Engine,
+    import_id: int,
+    actor_id: int | None,
+    chunk_size: int,
+    source: str,
+    kept: list[tuple[str, str]] | None,
 ) -> int:
     count = 0
     with batch(engine, actor_id, source) as writes:
@@ -90,6 +108,8 @@ def _undo_chunk(
         ctx.session.execute(
             delete(ImportChange).where(ImportChange.id.in_([e.id for e in entries]))
         )
+        if kept is not None:
+            kept.extend(ctx.session.info.pop(KEPT, []))
     return count
 
 
@@ -99,6 +119,8 @@ def _undo_one(ctx: Context, entry: ImportChange) -> int:
     if entry.action == "created":
         if row is None:
             return 0  # deleted since, by someone else
+        if entry.table_name in REFERENCE_TABLES:
+            return _undo_reference(ctx, row)
         ctx.delete(ACTION, row)
         return 1
     values = ledger.load(model, entry.before or "{}")
@@ -114,4 +136,18 @@ def _undo_one(ctx: Context, entry: ImportChange) -> int:
         return 0
     ctx.add(model(**values))
     ctx.audit(ACTION, ctx.session.get(model, entry.row_id))
+    return 1
+
+
+def _undo_reference(ctx: Context, row: object) -> int:
+    """A reference value the import created (`create_missing`) goes with it, unless
+    records made since use it: then someone chose it, and it stays (the undo goes on).
+    Its rows of the import are gone by now: the ledger is replayed newest first."""
+    try:
+        with ctx.session.begin_nested():
+            ctx.delete(ACTION, row)
+    except IntegrityError:
+        kept = ctx.session.info.setdefault(KEPT, [])
+        kept.append((row.__tablename__, row.code))  # type: ignore[attr-defined]
+        return 0
     return 1

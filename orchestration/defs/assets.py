@@ -37,6 +37,7 @@ from ingest.store.models import ENTITY_TABLES
 from orchestration import snapshots
 from orchestration.as_of import iso_or_none, parse_as_of
 from orchestration.dbt_runner import (
+    BUILD,
     DBT_PROJECT_DIR,
     dbt_executable,
     decide_full_build,
@@ -209,7 +210,7 @@ def crm_dbt_assets(
 ) -> Iterator[Any]:
     """dbt build; a failing test fails this step, so publish (downstream) never runs."""
     build = build_path()
-    args = ["build"]
+    args = list(BUILD)
     if decide_full_build(build, asked=config.full):
         args.append("--full-refresh")
     if as_of := parse_as_of(config.as_of_date):

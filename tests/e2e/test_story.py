@@ -10,6 +10,7 @@ Every step is checked in the store; screenshots are kept under tests/e2e/artifac
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -113,10 +114,22 @@ class Person:
         """Go to a page through the sidebar (a client-side switch, no page load)."""
         title = self.t(self.PAGE_TITLES[path])
         heading = self.page.get_by_role("heading", name=title, exact=True)
+        link = self.page.get_by_role("link", name=title)
         # A click that lands while a rerun is finishing can be swallowed: try again.
         for _ in range(3):
             self.idle()
-            self.page.get_by_role("link", name=title).click()
+            try:
+                link.wait_for(timeout=8_000)
+            except PlaywrightTimeout:
+                # A tab left idle on a loaded machine (CI) once lost its sidebar; a user
+                # would reload. Say what the page showed, so the cause can be read later.
+                shown = self.page.locator("body").inner_text()[:400]
+                warnings.warn(
+                    f"no {title!r} link; reloading. The page showed: {shown!r}", stacklevel=2
+                )
+                self.page.reload()
+                continue
+            link.click()
             try:
                 heading.wait_for(timeout=8_000)
                 break

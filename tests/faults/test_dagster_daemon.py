@@ -26,7 +26,7 @@ from tests.faults.conftest import Site, Tally, crm_refresh, serving
 from tests.faults.test_killed_refresh import seed_of_run
 from tests.orchestration.test_dagster_refresh import instance_at
 from tests.orchestration.test_reconciliation import compare_everything
-from tests.orchestration.test_serve import free_port
+from tests.orchestration.test_serve_stop import free_port
 from tests.processes import kill_process_group
 
 WAIT_S = 900

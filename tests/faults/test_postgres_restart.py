@@ -29,7 +29,7 @@ from ingest.commands.customers import CustomerInput, create_customer
 from ingest.store.db import get_engine
 from tests.faults.conftest import Site, Tally, crm_refresh, serving
 from tests.orchestration.test_reconciliation import AS_OF, compare_everything, mart
-from tests.orchestration.test_serve import free_port
+from tests.orchestration.test_serve_stop import free_port
 
 RETRY_TEXT = "The database restarted or could not be reached; nothing was saved, please try again"
 

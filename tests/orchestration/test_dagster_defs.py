@@ -235,28 +235,6 @@ def test_sensor_requests_a_refresh_once_changes_have_waited(
         assert not _tick(instance, fired.cursor).run_requests
 
 
-def test_a_failing_dbt_test_stops_the_publish(store_env, instance) -> None:
-    engine, _org, _projects, warehouse = store_env
-    # A role the warehouse does not know, written around the domain commands (a bad import).
-    with engine.begin() as conn:
-        conn.execute(text("update change_counter set value = value + 1"))
-        conn.execute(
-            text(
-                "update users set role = 'intern', change_seq = "
-                "(select value from change_counter) where username = 'rep2'"
-            )
-        )
-    # through the incremental job as defined (its run config, its bound dbt resource)
-    job = defs.resolve_job_def("incremental_refresh_job")
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
-    assert not result.success
-    failed = [e.asset_check_key.name for e in result.get_asset_check_evaluations() if not e.passed]
-    assert any("accepted_values_dim_employees_role" in name for name in failed)
-    assert not result.asset_materializations_for_node("published_snapshot")
-    with pytest.raises(snapshots.NoSnapshot):
-        snapshots.current(warehouse.parent)
-
-
 def test_old_dbt_targets_are_pruned(tmp_path: Path) -> None:
     for i in range(7):
         folder = tmp_path / f"run{i}"

@@ -17,7 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus, job, op
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, job, op
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy import create_engine, make_url, text
@@ -173,7 +173,17 @@ def test_a_failing_dbt_test_fails_the_command_in_one_line(crm_env) -> None:
     with pytest.raises(snapshots.NoSnapshot):
         snapshots.current(warehouse.parent)
     with instance_at(warehouse.parent.parent / "dagster") as instance:
-        assert [r.status for r in instance.get_runs()] == [DagsterRunStatus.FAILURE]
+        (run,) = instance.get_runs()
+        assert run.status == DagsterRunStatus.FAILURE
+        # the failing test is the dbt model's asset check; the publish step never ran
+        checks = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        failed = [
+            e.dagster_event.event_specific_data.asset_check_key.name
+            for e in checks
+            if not e.dagster_event.event_specific_data.passed
+        ]
+        assert any("accepted_values_dim_employees_role" in name for name in failed)
+        assert instance.get_latest_materialization_event(AssetKey("published_snapshot")) is None
 
 
 def writer_intervals(instance: DagsterInstance, run_id: str) -> list[tuple[float, float]]:

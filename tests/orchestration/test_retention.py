@@ -31,11 +31,10 @@ from orchestration.refresh import run_refresh
 from orchestration.retention import prune_all, prune_store
 from tests.conftest import make_org
 
-NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
 
 def days_ago(days: float) -> dt.datetime:
-    return NOW - dt.timedelta(days=days)
+    # read the clock at each call: under xdist a module may run many minutes after import
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
 
 
 def fill_bookkeeping(engine: Engine, user_id: int) -> None:

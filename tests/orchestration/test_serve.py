@@ -1,79 +1,10 @@
-"""`crm serve` prints its URLs, serves the dbt docs and the Dagster UI, runs the daemon,
-and its servers stop with it."""
+"""`crm serve` warns while accounts keep the published demo password (what it serves and
+how it stops: test_serve_stop.py)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 from sqlalchemy import select
-
-from tests.orchestration.test_dagster_refresh import instance_at
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_serve_shows_the_dbt_docs_and_stops_its_servers(refreshed) -> None:
-    engine, _org, _, warehouse = refreshed
-    port, dagster = free_port(), free_port()
-    env = {
-        **os.environ,
-        "CRM_DATA_DIR": str(warehouse.parent.parent),
-        "CRM_STORE_URL": str(engine.url),
-        "CRM_DOCS_PORT": str(port),
-        "CRM_DAGSTER_PORT": str(dagster),
-    }
-    env.pop("DAGSTER_HOME", None)
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "serve"], env=env, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        printed = {}
-        while "dbt docs" not in printed:
-            line = serve.stdout.readline()
-            printed[line[:12].strip()] = line[13:].strip()
-        assert printed["dagster"] == f"http://localhost:{dagster}"
-        assert printed["dbt docs"] == f"http://localhost:{port}"
-        home = warehouse.parent.parent / "dagster"
-        assert f"DAGSTER_HOME={home}" in printed["daemon"]
-        assert b"fct_opportunities" in wait_for(f"http://127.0.0.1:{port}/manifest.json")
-        # the Dagster UI serves the definitions, the daemon heartbeats into DAGSTER_HOME
-        assert b"dagster_webserver_version" in wait_for(f"http://127.0.0.1:{dagster}/server_info")
-        with instance_at(home) as instance:
-            for _ in range(300):
-                if "SENSOR" in instance.get_daemon_heartbeats():
-                    break
-                time.sleep(0.2)
-            assert "SENSOR" in instance.get_daemon_heartbeats()
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=30)
-    time.sleep(1)
-    for stopped in (port, dagster):
-        with socket.socket() as probe:
-            assert probe.connect_ex(("127.0.0.1", stopped)) != 0  # its servers stopped too
-
-
-def wait_for(url: str, seconds: float = 120) -> bytes:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url) as page:
-                return page.read()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def test_serve_warns_while_accounts_have_the_demo_password(

@@ -1,4 +1,5 @@
-"""`crm serve` stopped at any moment leaves no process behind; a taken port is named with
+"""`crm serve` prints its addresses, serves the apps, the Dagster UI (with its daemon) and
+the dbt docs; stopped at any moment it leaves no process behind; a taken port is named with
 its setting before anything starts; the Dagster UI and the dbt docs stay on loopback while
 the apps face the network."""
 
@@ -19,6 +20,7 @@ import duckdb
 import pytest
 
 from orchestration.dagster_refresh import prepare_instance
+from tests.orchestration.test_dagster_refresh import instance_at
 from tests.processes import alive, descendants, listening_addresses, with_environment
 
 STOPPED_WITHIN = 10.0  # seconds: the README's promise for a stopped `crm serve`
@@ -99,7 +101,7 @@ def command_line(pid: int) -> str:
     "moment", ["preparing the instance", "set-up", "servers starting", "servers answering"]
 )
 def test_a_stopped_serve_leaves_no_process_behind(
-    prepared: Path, tmp_path: Path, moment: str
+    prepared: Path, tmp_path: Path, moment: str, request: pytest.FixtureRequest
 ) -> None:
     data = tmp_path / "data"
     shutil.copytree(prepared, data)
@@ -108,7 +110,12 @@ def test_a_stopped_serve_leaves_no_process_behind(
     if moment == "set-up":  # a warehouse to document: without one the docs are skipped
         (data / "warehouse").mkdir()
         duckdb.connect(str(data / "warehouse" / "build.duckdb")).close()
+    if moment == "servers answering":  # a built warehouse, whose models the docs show
+        refreshed, *_ = request.getfixturevalue("refreshed_template")
+        shutil.copytree(refreshed / "warehouse", data / "warehouse")
     env = serve_env(data, CRM_BIND_ADDRESS="0.0.0.0")
+    if moment == "servers answering":
+        del env["DAGSTER_HOME"]  # the default: the instance inside CRM_DATA_DIR
     serve = start_serve(env, tmp_path / "serve.log")
     try:
         if moment == "preparing the instance":
@@ -122,11 +129,25 @@ def test_a_stopped_serve_leaves_no_process_behind(
             assert serve.stdout.readline().startswith("dagster ")  # the first one launched
         else:
             entry, dagster = int(env["CRM_ENTRY_PORT"]), int(env["CRM_DAGSTER_PORT"])
+            docs = int(env["CRM_DOCS_PORT"])
+            printed = {}  # what it prints: one address per server
+            while "dbt docs" not in printed:
+                line = serve.stdout.readline()
+                printed[line[:12].strip()] = line[13:].strip()
+            assert printed["dagster"] == f"http://localhost:{dagster}"
+            assert printed["dbt docs"] == f"http://localhost:{docs}"
+            assert f"DAGSTER_HOME={data / 'dagster'}" in printed["daemon"]
             wait_until(lambda: answers(f"http://127.0.0.1:{entry}/_stcore/health"))
             wait_until(lambda: answers(f"http://127.0.0.1:{dagster}/server_info"))
-            # the apps face the network, the Dagster UI only this machine
+            with urllib.request.urlopen(f"http://127.0.0.1:{docs}/manifest.json") as page:
+                assert b"fct_opportunities" in page.read()
+            # the apps face the network, the Dagster UI and the dbt docs only this machine
             assert listening_addresses(entry) == {"0.0.0.0"}
             assert listening_addresses(dagster) == {"127.0.0.1"}
+            assert listening_addresses(docs) == {"127.0.0.1"}
+            # the daemon heartbeats into the instance
+            with instance_at(data / "dagster") as instance:
+                wait_until(lambda: "SENSOR" in instance.get_daemon_heartbeats())
         started = descendants(serve.pid)
         assert started or moment == "preparing the instance"  # something to stop
         if moment == "servers starting":
@@ -141,7 +162,7 @@ def test_a_stopped_serve_leaves_no_process_behind(
         ):
             time.sleep(0.2)
         assert not left, [command_line(pid) for pid in left]
-        for setting in ("CRM_ENTRY_PORT", "CRM_DAGSTER_PORT"):
+        for setting in ("CRM_ENTRY_PORT", "CRM_DAGSTER_PORT", "CRM_DOCS_PORT"):
             assert not listening_addresses(int(env[setting]))  # the next serve can start
     finally:
         if serve.poll() is None:
