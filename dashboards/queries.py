@@ -756,6 +756,7 @@ WIN_RATE_DIMENSIONS = {
     "customer_type": ("w.customer_type", "w.customer_type"),
     "sales_mode": ("w.sales_mode_code", "w.sales_mode_code"),
     "competitor": ("w.competitor_id", "cast(w.competitor_id as varchar)"),
+    "decision_maker": ("w.has_decision_maker", "cast(w.has_decision_maker as varchar)"),
 }
 
 
@@ -827,6 +828,7 @@ WINLOSS_DRILLS = frozenset(
         "customer_type",
         "sales_mode_code",
         "competitor_id",
+        "has_decision_maker",
     }
 )
 
@@ -851,7 +853,8 @@ def winloss_records(
             r.outcome, r.closed_date, r.closed_month, r.amount, r.sales_cycle_days,
             r.last_stage_code, r.loss_reason_code, {name} as loss_reason_name,
             r.loss_reason_category, r.competitor_id, r.owner_id, r.department_code,
-            r.region_code, r.industry_code, r.customer_type, r.sales_mode_code
+            r.region_code, r.industry_code, r.customer_type, r.sales_mode_code,
+            r.has_decision_maker
         from {{rows}} as r
         inner join fct_opportunities as p on p.project_id = r.project_id
         left join dim_customers as c on c.customer_id = r.customer_id and c.is_current
@@ -1536,7 +1539,13 @@ def scorecard_team(card: pd.DataFrame) -> dict[str, Any]:
 
 # --- deal health -----------------------------------------------------------------------------
 
-HEALTH_FLAGS = ("no_recent_activity", "close_date_passed", "stuck_in_stage", "has_competitor")
+HEALTH_FLAGS = (
+    "no_recent_activity",
+    "close_date_passed",
+    "stuck_in_stage",
+    "has_competitor",
+    "no_decision_maker",
+)
 
 
 def _health_sql(
@@ -1544,7 +1553,7 @@ def _health_sql(
 ) -> tuple[str, dict[str, Any]]:
     """Open projects with their warning flags: no activity done for `inactive_days`, close
     date passed, longer in the current stage than the stage's median finished visit, a
-    competitor recorded. (Decision-maker mapping is not in the marts yet.)"""
+    competitor recorded, no decision maker on the decision tree."""
     cte, where = _projects(f, _scope(actor, "health"), status="open")
     lg = _lang_suffix(lang)
     sql = f"""
@@ -1561,15 +1570,16 @@ def _health_sql(
                     as no_recent_activity,
                 p.is_overdue as close_date_passed,
                 coalesce(p.days_in_stage > m.median_days_in_stage, false) as stuck_in_stage,
-                p.primary_competitor_id is not null as has_competitor
+                p.primary_competitor_id is not null as has_competitor,
+                p.decision_maker_count,
+                not p.has_decision_maker as no_decision_maker
             from p
             left join mart_stage_conversion as m
                 on m.sales_mode_code = p.sales_mode_code and m.stage_code = p.current_stage_code
         )
         select
             flagged.*, e.employee_name as owner_name, s.stage_name_{lg} as stage_name,
-            cast(no_recent_activity as int) + cast(close_date_passed as int)
-                + cast(stuck_in_stage as int) + cast(has_competitor as int) as flag_count
+            {" + ".join(f"cast({flag} as int)" for flag in HEALTH_FLAGS)} as flag_count
         from flagged
         left join dim_employees as e on e.employee_id = flagged.owner_id
         left join dim_stages as s

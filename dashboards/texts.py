@@ -222,6 +222,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.kpi.has_competitor_count.help": _s(
         "项目记录了竞争对手。", "A competitor is recorded on the project."
     ),
+    "dash.kpi.no_decision_maker_count": _s("未找到决策者", "No decision maker mapped"),
+    "dash.kpi.no_decision_maker_count.help": _s(
+        "项目决策树上没有角色为决策者的联系人。",
+        "No contact on the project's decision tree has the role decision maker.",
+    ),
     "dash.kpi.activity_count": _s("完成行动", "Activities done"),
     # --- chart titles ---
     "dash.chart.funnel": _s("各阶段在途金额（按销售模式）", "Open amount by stage, per sales mode"),
@@ -410,10 +415,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.dim.customer_type": _s("客户类型", "Customer type"),
     "dash.dim.sales_mode": _s("销售模式", "Sales mode"),
     "dash.dim.competitor": _s("竞争对手", "Competitor"),
+    "dash.dim.decision_maker": _s("决策者", "Decision maker"),
+    "dash.decision_maker.true": _s("已找到决策者", "Decision maker mapped"),
+    "dash.decision_maker.false": _s("未找到决策者", "No decision maker mapped"),
     "dash.flag.no_recent_activity": _s("近期无行动", "No recent activity"),
     "dash.flag.close_date_passed": _s("签约日期已过", "Close date passed"),
     "dash.flag.stuck_in_stage": _s("阶段停留过长", "Stuck in stage"),
     "dash.flag.has_competitor": _s("有竞争对手", "Competitor present"),
+    "dash.flag.no_decision_maker": _s("未找到决策者", "No decision maker mapped"),
     "dash.category.travel": _s("差旅", "Travel"),
     "dash.category.accommodation": _s("住宿", "Accommodation"),
     "dash.category.meals": _s("餐费", "Meals"),

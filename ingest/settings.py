@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 # Everything the product writes (the SQLite store, the warehouse and its snapshots, logs,
@@ -100,6 +101,24 @@ def log_keep() -> int:
 def keep_snapshots() -> int:
     """CRM_KEEP_SNAPSHOTS: published snapshots kept, the one in service included (default 3)."""
     return _int_setting("CRM_KEEP_SNAPSHOTS", 3, minimum=1)
+
+
+# DuckDB 1.x cannot open a file in 2.x's storage format, DBeaver's and Metabase's DuckDB
+# drivers among them: snapshots are written in the newest format 1.x reads (README,
+# "For analysts").
+DEFAULT_SNAPSHOT_STORAGE_VERSION = "v1.4.0"
+
+
+def snapshot_storage_version() -> str:
+    """CRM_SNAPSHOT_STORAGE_VERSION: the DuckDB storage version published snapshots are
+    written in (default v1.4.0, which DuckDB 1.4 and later open)."""
+    raw = os.environ.get("CRM_SNAPSHOT_STORAGE_VERSION", "").strip()
+    value = raw or DEFAULT_SNAPSHOT_STORAGE_VERSION
+    if not re.fullmatch(r"v\d+\.\d+\.\d+", value):
+        raise ValueError(
+            f"CRM_SNAPSHOT_STORAGE_VERSION must be a DuckDB version such as v1.4.0, not {raw!r}"
+        )
+    return value
 
 
 # What is kept how long, in days: setting name → default. `crm prune` and the nightly

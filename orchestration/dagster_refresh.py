@@ -190,6 +190,7 @@ def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -
         published_at=str(published["published_at"].value),
         as_of_date=str(published["as_of_date"].value),
         change_seq=int(published["change_seq"].value),
+        parquet=Path(published["parquet"].value),
     )
     return summary
 

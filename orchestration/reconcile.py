@@ -3,7 +3,8 @@
 Every key number of the published snapshot is recomputed with pandas from the store's own
 tables (never from dbt models): counts per status, won amount per month/rep/region/industry,
 win rate, sales cycle, days per stage, state intervals and daily pipeline snapshots,
-conversion, expenses per customer and project, target attainment. `reconcile` returns what
+conversion, expenses per customer and project, target attainment, decision roles and win
+rates by whether a decision maker is mapped. `reconcile` returns what
 differs (nothing when the marts agree exactly); the reconciliation tests and `crm bench
 load` call it after a refresh. It reads whole tables: minutes on the large profile.
 """
@@ -90,6 +91,7 @@ class Store:
     regions: pd.DataFrame
     industries: pd.DataFrame
     activities: pd.DataFrame
+    project_contacts: pd.DataFrame
 
 
 def read_store(engine: Engine) -> Store:
@@ -109,6 +111,7 @@ def read_store(engine: Engine) -> Store:
                 "regions": "regions",
                 "industries": "industries",
                 "activities": "activities",
+                "project_contacts": "project_contacts",
             }.items()
         }
     )
@@ -439,3 +442,52 @@ def _compare(
         "select target_id, won_amount, attainment from fct_targets where target_amount > 0"
     )
     check("target attainment", {t: (w, a) for t, w, a in actual_attainment}, expected_attainment)
+
+    _compare_decision_roles(store, closed, mart, check)
+
+
+def _compare_decision_roles(
+    store: Store,
+    closed: pd.DataFrame,
+    mart: Callable[[str], list[tuple]],
+    check: Callable[[str, object, object], None],
+) -> None:
+    """The decision trees: every project's contacts per role, its decision makers, and win
+    rates split by whether a decision maker is mapped."""
+    links = store.project_contacts
+    check(
+        "contacts per project and decision role",
+        {
+            (p, r): n
+            for p, r, n in mart(
+                "select project_id, decision_role, count(*) from fct_project_contacts group by all"
+            )
+        },
+        links.groupby(["project_id", "decision_role"]).size().to_dict(),
+    )
+    makers = links[links.decision_role == "decision_maker"].groupby("project_id").size()
+    counts = store.projects.id.map(makers).fillna(0).astype(int)
+    check(
+        "decision makers per project",
+        dict(mart("select project_id, decision_maker_count from fct_opportunities")),
+        dict(zip(store.projects.id, counts, strict=True)),
+    )
+    mapped = closed.index.map(makers).notna()
+    expected = {
+        bool(has): (
+            int((g.status == "won").sum()),
+            int((g.status == "lost").sum()),
+            money(g[g.status == "won"].amount.map(money).sum()),
+            money(g[g.status == "lost"].amount.map(money).sum()),
+        )
+        for has, g in closed.groupby(mapped)
+    }
+    actual = mart(
+        "select has_decision_maker, sum(won_count), sum(lost_count), sum(won_amount), "
+        "sum(lost_amount) from mart_win_rates group by 1"
+    )
+    check(
+        "win rates by decision maker mapped",
+        {has: (int(w), int(lo), money(wa), money(la)) for has, w, lo, wa, la in actual},
+        expected,
+    )

@@ -7,6 +7,12 @@ before its name appears, and the pointer `snapshots/CURRENT` is then replaced at
 a reader opens either the previous complete snapshot or the new one, never a half-written
 file. A failed or killed refresh never reaches the pointer, so the last good snapshot
 stays in service.
+
+The snapshot is written in the storage version CRM_SNAPSHOT_STORAGE_VERSION (one DuckDB
+1.x opens, so analysts' tools with an older DuckDB read it), and every table of it is also
+published as a Parquet file in the folder `v000042-parquet/` beside it, for tools without
+DuckDB. The folder gets its name only when complete, before the pointer names it, and is
+pruned with its snapshot.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import data_dir, keep_snapshots
+from ingest.settings import data_dir, keep_snapshots, snapshot_storage_version
 from orchestration.dbt_runner import marts_path
 
 _VERSION = re.compile(r"^v(\d{6})\.duckdb$")
@@ -51,6 +57,8 @@ class Snapshot:
     published_at: str
     as_of_date: str
     change_seq: int
+    # the folder of its Parquet files (None for a snapshot published or restored without)
+    parquet: Path | None = None
 
 
 class NoSnapshot(RuntimeError):
@@ -72,6 +80,7 @@ def current(warehouse: Path | None = None) -> Snapshot:
         published_at=meta["published_at"],
         as_of_date=meta["as_of_date"],
         change_seq=meta["change_seq"],
+        parquet=folder / meta["parquet"] if meta.get("parquet") else None,
     )
 
 
@@ -97,33 +106,43 @@ def connect_current(warehouse: Path | None = None) -> tuple[duckdb.DuckDBPyConne
     return open_read_only(snapshot.path), snapshot
 
 
+def parquet_name(version: int) -> str:
+    return f"v{version:06d}-parquet"
+
+
 def _versions(folder: Path) -> list[int]:
     return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name)))
 
 
 def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) -> Snapshot:
-    """Copy the marts' database file into a new snapshot and swap it in."""
+    """Copy the marts into a new snapshot and its Parquet folder, and swap them in."""
     folder = snapshots_dir(build.parent)
     version = max(_versions(folder), default=0) + 1
     name = f"v{version:06d}.duckdb"
     partial = folder / f".{name}.partial"
-    partial.unlink(missing_ok=True)
+    parquet_partial = folder / f".{parquet_name(version)}.partial"
+    _remove_partials(partial, parquet_partial)
     published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     marts = marts_path(build)
     with duckdb.connect(str(marts)) as con:
         con.execute("CHECKPOINT")  # everything in the file itself, nothing left in a WAL
     try:
         as_of = _write_partial(marts, partial, version, published_at, change_seq, as_of_date)
+        _write_parquet(partial, parquet_partial)
     except BaseException:
         # a failed copy (a full disk) must not keep holding the space it took
-        partial.unlink(missing_ok=True)
-        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+        _remove_partials(partial, parquet_partial)
         raise
     final = folder / name
+    # the Parquet folder first: once the pointer names the snapshot, both are complete
+    # (a folder of this version without its snapshot file is left from a killed publish)
+    shutil.rmtree(folder / parquet_name(version), ignore_errors=True)
+    os.replace(parquet_partial, folder / parquet_name(version))
     os.replace(partial, final)
     meta = {
         "version": version,
         "file": name,
+        "parquet": parquet_name(version),
         "published_at": published_at,
         "as_of_date": str(as_of),
         "change_seq": change_seq,
@@ -145,19 +164,56 @@ def _write_partial(
     change_seq: int,
     as_of_date: dt.date | None,
 ) -> object:
-    """The new snapshot under its temporary name, complete and on disk; its as-of date."""
-    shutil.copyfile(marts, partial)
-    with duckdb.connect(str(partial)) as con:
+    """The new snapshot under its temporary name, complete and on disk; its as-of date.
+    The marts are copied table by table into a file of the configured storage version
+    (a copy of the marts' own file would carry the version this DuckDB writes)."""
+    storage_version = snapshot_storage_version()
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{_quoted(marts)}' AS marts (READ_ONLY)")
+        con.execute(
+            f"ATTACH '{_quoted(partial)}' AS snapshot (STORAGE_VERSION '{storage_version}')"
+        )
+        con.execute("COPY FROM DATABASE marts TO snapshot")
         as_of = as_of_date or con.execute("select current_date").fetchall()[0][0]
         con.execute(
-            "CREATE OR REPLACE TABLE main._snapshot AS SELECT ? AS version, "
+            "CREATE OR REPLACE TABLE snapshot.main._snapshot AS SELECT ? AS version, "
             "CAST(? AS TIMESTAMP) AS published_at, CAST(? AS DATE) AS as_of_date, "
             "? AS change_seq",
             (version, published_at.replace("+00:00", ""), str(as_of), change_seq),
         )
-        con.execute("CHECKPOINT")
+        con.execute("DETACH snapshot")  # detaching checkpoints: the file is whole
     _fsync(partial)
     return as_of
+
+
+def _write_parquet(snapshot: Path, folder: Path) -> None:
+    """One Parquet file per table of the snapshot (the marts and `_snapshot`)."""
+    folder.mkdir()
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() "
+                "where database_name = current_database() and schema_name = 'main' "
+                "order by 1"
+            ).fetchall()
+        ]
+        for table in tables:
+            target = folder / f"{table}.parquet"
+            con.execute(f"COPY main.\"{table}\" TO '{_quoted(target)}' (FORMAT parquet)")
+            _fsync(target)
+    _fsync(folder)
+
+
+def _quoted(path: Path) -> str:
+    """A path inside a single-quoted SQL string literal."""
+    return str(path).replace("'", "''")
+
+
+def _remove_partials(partial: Path, parquet_partial: Path) -> None:
+    partial.unlink(missing_ok=True)
+    partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+    shutil.rmtree(parquet_partial, ignore_errors=True)
 
 
 def stale_versions(folder: Path, keep: int) -> list[int]:
@@ -177,8 +233,12 @@ def prune(folder: Path, keep: int, *, partials: bool = True) -> None:
     for version in stale_versions(folder, keep):
         (folder / f"v{version:06d}.duckdb").unlink(missing_ok=True)
         (folder / f"v{version:06d}.duckdb.wal").unlink(missing_ok=True)
+        shutil.rmtree(folder / parquet_name(version), ignore_errors=True)
     for stale in folder.glob(".*.partial") if partials else ():
-        stale.unlink(missing_ok=True)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:

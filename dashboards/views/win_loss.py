@@ -81,6 +81,8 @@ by = queries.win_rate_by(f, actor, dimension)
 kind = {"region": "region", "industry": "industry", "customer_type": "customer_type"}
 if dimension in kind:
     by["label"] = by.key.map(lambda c: ui.code_label(kind[dimension], c))
+if dimension == "decision_maker":
+    by["label"] = by.key.map(lambda k: t(f"dash.decision_maker.{ui.key_text(k)}"))
 by["label"] = by.label.fillna(t("dash.none")).astype(str)
 by["key"] = by.key.map(ui.key_text)
 left, right = st.columns(2)

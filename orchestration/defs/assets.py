@@ -283,6 +283,7 @@ def publish_snapshot(context: AssetExecutionContext, config: PublishConfig) -> M
         metadata={
             "version": snapshot.version,
             "file": MetadataValue.path(str(snapshot.path)),
+            "parquet": MetadataValue.path(str(snapshot.parquet)),
             "change_seq": snapshot.change_seq,
             "published_at": snapshot.published_at,
             "as_of_date": snapshot.as_of_date,

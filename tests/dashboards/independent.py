@@ -1,8 +1,9 @@
 """The dashboards' numbers recomputed with pandas from the operational store's own tables.
 
 Nothing here reads the warehouse or borrows the dbt models' SQL: projects, history,
-contracts, expenses, leads, targets, activities and users are read from the store and
-every rule (row-level security, filters, periods, stage visits) is applied in Python.
+contracts, expenses, leads, targets, activities, users and decision trees are read from
+the store and every rule (row-level security, filters, periods, stage visits) is applied in
+Python.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def read_store(engine: Engine, as_of: dt.date) -> Store:
             "activities",
             "users",
             "project_competitors",
+            "project_contacts",
         )
     }
     code = {name: t[name].set_index("id").code for name in t if "code" in t[name].columns}
@@ -111,6 +113,9 @@ def read_store(engine: Engine, as_of: dt.date) -> Store:
         for pid, status in zip(p.project_id, p.status, strict=True)
     ]
     p["customer_owner_id"] = p.customer_id.map(customers.owner_id)
+    links = t["project_contacts"]
+    makers = links[links.decision_role == "decision_maker"].groupby("project_id").size()
+    p["decision_maker_count"] = p.project_id.map(makers).fillna(0).astype(int)
 
     expenses = t["expenses"].copy()
     expenses["incurred_date"] = expenses.incurred_date.map(_date)
@@ -595,7 +600,14 @@ def health_flags(store: Store, actor: Actor, f: Filters, inactive_days: int) -> 
     current = store.visits[store.visits.is_current].set_index("project_id")
     with_competitor = set(store.competitors.project_id)
     counts = dict.fromkeys(
-        ("no_recent_activity", "close_date_passed", "stuck_in_stage", "has_competitor"), 0
+        (
+            "no_recent_activity",
+            "close_date_passed",
+            "stuck_in_stage",
+            "has_competitor",
+            "no_decision_maker",
+        ),
+        0,
     )
     for project in open_.itertuples():
         seen_at = last.get(project.project_id)
@@ -607,6 +619,7 @@ def health_flags(store: Store, actor: Actor, f: Filters, inactive_days: int) -> 
         median = usual.get((project.sales_mode_code, stay.stage_code))
         counts["stuck_in_stage"] += median is not None and stay.days > median
         counts["has_competitor"] += project.project_id in with_competitor
+        counts["no_decision_maker"] += project.decision_maker_count == 0
     return counts
 
 
@@ -641,6 +654,7 @@ def flagged_projects(
                 ("close_date_passed", project.expected_close_date < store.as_of),
                 ("stuck_in_stage", median is not None and stay.days > median),
                 ("has_competitor", project.project_id in with_competitor),
+                ("no_decision_maker", project.decision_maker_count == 0),
             )
             if raised
         }
@@ -648,3 +662,20 @@ def flagged_projects(
             found.append((int(project.project_id), flags, Decimal(str(project.expected_amount))))
     found.sort(key=lambda row: (-len(row[1]), -row[2], row[0]))
     return [(project_id, flags) for project_id, flags, _ in found]
+
+
+def unmapped_open_projects(store: Store, actor: Actor, f: Filters) -> set[int]:
+    """Open projects with no contact in the role decision_maker on their decision tree."""
+    open_ = keep_projects(store.projects[store.projects.status == "open"], store, actor, f)
+    return set(open_[open_.decision_maker_count == 0].project_id)
+
+
+def win_rate_by_decision_maker(store: Store, actor: Actor, f: Filters) -> dict[bool, tuple]:
+    """Closed projects split by whether a decision maker is mapped: won and lost counts and
+    amounts."""
+    c = closed(store, actor, f)
+    out = {}
+    for mapped, g in c.groupby(c.decision_maker_count > 0):
+        won, lost = g[g.status == "won"], g[g.status == "lost"]
+        out[bool(mapped)] = (len(won), len(lost), total(won.amount), total(lost.amount))
+    return out

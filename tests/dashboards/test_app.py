@@ -114,3 +114,27 @@ def test_every_page_opens_in_english(company, users, page) -> None:
     assert not at.exception, at.exception
     assert at.title[0].value != ""
     assert all(m.label.isascii() for m in at.metric)
+
+
+def test_decision_maker_mapping_on_deal_health_and_win_loss(company, users) -> None:
+    executive = a_user(users, "executive")
+    actor = Actor(id=int(executive.id), role="executive")
+    at = open_page(company, executive, "health", lang="en")
+    assert not at.exception
+    expected = queries.health_kpis(Filters(), actor, 30)["no_decision_maker_count"]
+    assert expected > 0
+    assert {m.label: m.value for m in at.metric}["No decision maker mapped"] == f"{expected:,}"
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    signed_in(at, int(executive.id), company.engine)
+    at.session_state["i18n.language"] = "en"
+    at.session_state["win_loss.dimension"] = "decision_maker"
+    at.switch_page("views/win_loss.py")
+    at.run()
+    assert not at.exception, at.exception
+    by_maker = queries.win_rate_by(Filters(), actor, "decision_maker")
+    assert sorted(by_maker.key.tolist()) == [False, True]
+    charts_drawn = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+    assert "Win rate by: Decision maker" in charts_drawn
+    for label in ("Decision maker mapped", "No decision maker mapped"):
+        assert f'"{label}"' in charts_drawn

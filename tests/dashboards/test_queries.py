@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboards import queries as q
-from dashboards import reader
+from dashboards import reader, ui
 from dashboards.scope import Filters, NotAllowed
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
@@ -86,6 +86,11 @@ def test_the_cases_are_not_trivial(store, actors) -> None:
     for role in ROLES:
         for f in filter_sets(store, actors):
             assert ind.closed(store, actors[role], f).shape[0] > 0, (role, f)
+    # the demo maps a decision maker on some projects and not on others, open and closed
+    executive = actors["executive"]
+    assert set(ind.win_rate_by_decision_maker(store, executive, Filters())) == {True, False}
+    open_count = int((store.projects.status == "open").sum())
+    assert 0 < len(ind.unmapped_open_projects(store, executive, Filters())) < open_count
 
 
 def test_pipeline(case) -> None:
@@ -138,6 +143,18 @@ def test_win_loss(case) -> None:
         int(owner): (int((g.status == "won").sum()), int((g.status == "lost").sum()))
         for owner, g in closed.groupby("owner_id")
     }
+    by_maker = q.win_rate_by(f, actor, "decision_maker")
+    expected_by_maker = ind.win_rate_by_decision_maker(store, actor, f)
+    assert {
+        bool(r.key): (r.won_count, r.lost_count, ind.money(r.won_amount), ind.money(r.lost_amount))
+        for r in by_maker.itertuples()
+    } == expected_by_maker
+    for r in by_maker.itertuples():
+        won, lost, won_amount, lost_amount = expected_by_maker[bool(r.key)]
+        assert r.win_rate_by_count == pytest.approx(won / (won + lost), abs=5e-5)
+        if won_amount + lost_amount:
+            share = float(won_amount / (won_amount + lost_amount))
+            assert r.win_rate_by_amount == pytest.approx(share, abs=5e-5)
 
 
 def test_velocity(case) -> None:
@@ -216,6 +233,9 @@ def test_deal_health(case) -> None:
     # the records of one warning are exactly the projects raising it
     health = q.deal_health(f, actor, "en", INACTIVE_DAYS, ("close_date_passed",), False, None)
     assert len(health) == expected["close_date_passed"]
+    unmapped = q.deal_health(f, actor, "en", INACTIVE_DAYS, ("no_decision_maker",), False, None)
+    assert set(unmapped.project_id) == ind.unmapped_open_projects(store, actor, f)
+    assert (unmapped.decision_maker_count == 0).all() and unmapped.flag_count.min() >= 1
 
 
 # --- row-level security ---------------------------------------------------------------------
@@ -277,6 +297,14 @@ def test_drill_downs_and_limits_narrow_the_records(store, actors) -> None:
     assert set(narrowed.closed_month) == {month} and set(narrowed.outcome) == {"lost"}
     with pytest.raises(ValueError):
         q.winloss_records(f, executive, "en", (("amount; drop table x", ("1",)),), None)
+    # a bar of the decision-maker breakdown drills into exactly its projects
+    by_maker = q.win_rate_by(f, executive, "decision_maker")
+    unmapped = by_maker[~by_maker.key.astype(bool)].iloc[0]
+    drilled = q.winloss_records(
+        f, executive, "en", (("has_decision_maker", (ui.key_text(unmapped.key),)),), None
+    )
+    assert len(drilled) == unmapped.won_count + unmapped.lost_count > 0
+    assert not drilled.has_decision_maker.any()
 
 
 def test_whole_history_answers_from_the_marts_equal_the_counted_ones(
@@ -316,7 +344,10 @@ def test_win_rates_added_up_from_the_monthly_mart_equal_the_counted_ones(
             for actor, f in asked
             for frame in (
                 q.win_rate_trend(f, actor),
-                *(q.win_rate_by(f, actor, d) for d in ("rep", "region", "sales_mode")),
+                *(
+                    q.win_rate_by(f, actor, d)
+                    for d in ("rep", "region", "sales_mode", "decision_maker")
+                ),
             )
         ]
 

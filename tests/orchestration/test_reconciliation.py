@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from ingest.commands.customers import CustomerInput, update_customer
 from ingest.commands.expenses import ExpenseInput, create_expense, delete_expense
+from ingest.commands.project_links import remove_contact_role, set_contact_role
 from ingest.commands.projects import (
     CloseWonInput,
     change_forecast,
@@ -31,7 +32,17 @@ from ingest.commands.projects import (
 from ingest.commands.users import UserInput, add_user
 from ingest.importer import import_file
 from ingest.store.db import get_engine, read_session
-from ingest.store.models import Customer, CustomerType, Expense, Industry, Project, Region, Stage
+from ingest.store.models import (
+    Contact,
+    Customer,
+    CustomerType,
+    Expense,
+    Industry,
+    Project,
+    ProjectContact,
+    Region,
+    Stage,
+)
 from orchestration import snapshots
 from orchestration.reconcile import read_store, reconcile, stage_visits
 from orchestration.refresh import run_refresh
@@ -128,6 +139,21 @@ def test_changes_through_commands_reconcile_after_an_incremental_refresh(company
             "status": customer.status,
         }
     update_customer(engine, None, first.customer_id, CustomerInput(**kept, region=other_region))
+    # decision trees: the only decision maker of an open project is taken off (a tombstone),
+    # and a contact of another one's customer is mapped as its decision maker
+    with read_session(engine) as s:
+        makers = select(ProjectContact).where(ProjectContact.decision_role == "decision_maker")
+        lone = next(
+            link
+            for link in s.scalars(makers.join(Project).where(Project.status == "open"))
+            if s.scalars(makers.where(ProjectContact.project_id == link.project_id)).all() == [link]
+        )
+        gone = (lone.project_id, lone.contact_id)
+        contact = s.scalars(
+            select(Contact.id).where(Contact.customer_id == second.customer_id).order_by(Contact.id)
+        ).first()
+    remove_contact_role(engine, None, *gone)
+    set_contact_role(engine, None, second.id, contact, "decision_maker", "supportive")
 
     summary = run_refresh(as_of=str(AS_OF), engine=engine, warehouse=company.warehouse)
 
@@ -138,6 +164,9 @@ def test_changes_through_commands_reconcile_after_an_incremental_refresh(company
     assert mart(company, f"select count(*) from fct_contracts where project_id = {won.id}") == [
         (0,)
     ]
+    has_maker = "select has_decision_maker from fct_opportunities where project_id = "
+    assert mart(company, has_maker + str(gone[0])) == [(False,)]
+    assert mart(company, has_maker + str(second.id)) == [(True,)]
     compare_everything(company)
 
 

@@ -1,8 +1,8 @@
 -- A table, not a view: several models read it, and it is costly to derive.
 {{ config(materialized='table') }}
 
--- Projects with the codes of everything they point to, their won contract, expenses and
--- primary competitor: the base of the opportunity, win/loss and forecast facts.
+-- Projects with the codes of everything they point to, their won contract, expenses,
+-- primary competitor and decision makers mapped: the base of the opportunity, win/loss and forecast facts.
 with
 
 projects as (
@@ -93,6 +93,12 @@ primary_competitors as (
 
 ),
 
+decision_trees as (
+
+    select * from {{ ref('int_decision_trees_summarised') }}
+
+),
+
 first_changes as (
 
     -- a project's life starts at its 'created' history row (imports may backdate it)
@@ -135,6 +141,7 @@ final as (
         loss_reasons.category as loss_reason_category,
         primary_competitors.competitor_id as primary_competitor_id,
         cast(coalesce(project_expenses.expense_amount, 0) as decimal(18, 2)) as expense_amount,
+        coalesce(decision_trees.decision_maker_count, 0) as decision_maker_count,
         projects.change_seq
     from projects
     inner join customers
@@ -163,6 +170,8 @@ final as (
         on projects.project_id = primary_competitors.project_id
     left join first_changes
         on projects.project_id = first_changes.project_id
+    left join decision_trees
+        on projects.project_id = decision_trees.project_id
 
 )
 

@@ -82,7 +82,9 @@ final as (
         projects.budget_amount,
         projects.expected_close_date < {{ as_of_date() }} and projects.status = 'open' as is_overdue,
         case when projects.status = 'open' then current_visits.days_in_stage end as days_in_stage,
-        last_activities.last_activity_date
+        last_activities.last_activity_date,
+        projects.decision_maker_count,
+        projects.decision_maker_count > 0 as has_decision_maker
     from projects
     -- the customer as it was when the project was created (type-2 join)
     left join customer_versions

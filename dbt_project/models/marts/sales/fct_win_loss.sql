@@ -1,5 +1,6 @@
 -- One row per closed project: won or lost, when, why, against whom, and from which stage.
 -- amount: the contract amount when won, the expected amount when lost.
+-- has_decision_maker: a decision maker is mapped on its decision tree as now recorded.
 with
 
 projects as (
@@ -49,7 +50,8 @@ final as (
         projects.customer_type,
         projects.sales_mode_code,
         projects.customer_id,
-        projects.expense_amount
+        projects.expense_amount,
+        projects.decision_maker_count > 0 as has_decision_maker
     from projects
     left join last_open_stage
         on projects.project_id = last_open_stage.project_id

@@ -1,4 +1,5 @@
--- Win rate per closing month and the standard dashboard dimensions.
+-- Win rate per closing month, the standard dashboard dimensions and whether a decision
+-- maker is mapped.
 -- win rate = won ÷ (won + lost) closed in the period, by count and by amount.
 with
 
@@ -18,6 +19,7 @@ final as (
         industry_code,
         customer_type,
         sales_mode_code,
+        has_decision_maker,
         count(case when outcome = 'won' then 1 end) as won_count,
         count(case when outcome = 'lost' then 1 end) as lost_count,
         cast(sum(case when outcome = 'won' then amount else 0 end) as decimal(18, 2))
@@ -34,7 +36,7 @@ final as (
             end as decimal(5, 4)
         ) as win_rate_by_amount
     from closed
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 )
 
