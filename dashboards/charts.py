@@ -75,8 +75,9 @@ CATEGORY_COLOURS = {
     "forecast_weighted_amount": ORANGE,
 }
 # A bar's category label longer than this (in display columns, a CJK character being two)
-# turns the bars horizontal; a horizontal label wraps at it.
+# turns the bars horizontal; a horizontal label wraps at WRAP_AT.
 LONG_LABEL = 14
+WRAP_AT = 22
 
 
 def colours(keys: Sequence[str]) -> list[str]:
@@ -136,7 +137,7 @@ def _columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def wrap(text: str, width: int = LONG_LABEL) -> str:
+def wrap(text: str, width: int = WRAP_AT) -> str:
     """A label in lines of at most `width` display columns, joined with Plotly's <br>:
     English breaks between words, Chinese between characters. Escaped first (`plain`)."""
     if _columns(text) <= width:
@@ -155,7 +156,15 @@ def wrap(text: str, width: int = LONG_LABEL) -> str:
 
 
 def _long_labels(values: Any) -> bool:
-    return any(_columns(str(v)) > LONG_LABEL for v in values)
+    """Names too long for a vertical bar (months and numbers are never)."""
+    return any(isinstance(v, str) and _columns(v) > LONG_LABEL for v in values)
+
+
+def _row_height(labels: Sequence[str], bars_per_row: int = 1) -> int:
+    """Pixels per category of horizontal bars: its label's lines, or its bars, whichever
+    needs more."""
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    return max(16 * lines + 10, 16 + 10 * bars_per_row)
 
 
 def plain(values: Any) -> Any:
@@ -308,7 +317,7 @@ def bars(
     if not horizontal:
         return _layout(fig, title)
     fig.update_yaxes(autorange="reversed")  # the frame's first category on top
-    per_category = 26 if stacked else 16 + 10 * len(series)
+    per_category = _row_height(categories, 1 if stacked else len(series))
     return _layout(fig, title, height=max(380, 120 + per_category * len(frame)))
 
 
@@ -360,10 +369,17 @@ def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
         )
     )
     fig.update_layout(
-        xaxis2={"overlaying": "x", "side": "top", "tickformat": ".0%", "range": [0, 1.05]},
+        xaxis2={
+            "overlaying": "x",
+            "side": "top",
+            "tickformat": ".0%",
+            "range": [0, 1.05],
+            "dtick": 0.2,
+            "showgrid": False,
+        },
         yaxis={"autorange": "reversed"},
     )
-    _layout(fig, title, height=max(380, 140 + 30 * len(frame)))
+    _layout(fig, title, height=max(380, 140 + _row_height(reasons) * len(frame)))
     fig.update_layout(margin={"t": 80})  # the title above the percent axis
     return fig
 

@@ -205,14 +205,22 @@ class Kpi:
     help_params: dict[str, Any] | None = None
 
 
-# More cards than this in one row cut their values at 1280 px (a sidebar beside them).
+# More cards than this in one row leave too little room for a value at 1280 px.
 KPIS_PER_ROW = 5
+# A KPI value's font shrinks with its card (CSS container units), from Streamlit's 2.25rem
+# down to what keeps nine characters ("888 / 978", "-9999.9万") whole in a narrow card.
+# Style only, no markup: Streamlit adds it to the page without taking room.
+_KPI_STYLE = """<style>
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricValue"] { font-size: min(2.25rem, 17cqi); }
+</style>"""
 
 
 def kpi_row(items: Iterable[Kpi]) -> None:
     """The KPI cards, in one row up to KPIS_PER_ROW, else in rows as even as can be
     (seven: four and three), every card as wide as those of the first row."""
     items = list(items)
+    st.html(_KPI_STYLE)
     rows = -(-len(items) // KPIS_PER_ROW)
     width = -(-len(items) // rows)
     for start in range(0, len(items), width):

@@ -162,7 +162,7 @@ def test_neither_app_shows_the_deploy_button_or_developer_menu(
 ) -> None:
     url = f"sqlite:///{company.root / 'crm.db'}"
     with streamlit_server("entry_app/server.py", company.root, url) as entry:
-        for app, base, path in (("entry", entry, ""), ("dashboards", site, "pipeline")):
+        for app, base, path in (("entry", entry, ""), ("dashboards", site, "velocity")):
             page = _signed_in_tab(browser, base, company, executive, "zh_CN")
             page.goto(f"{base}/{path}")
             page.wait_for_selector('[data-testid="stSidebar"]')
