@@ -81,21 +81,20 @@ WRAP_AT = 22
 
 
 def colours(keys: Sequence[str]) -> list[str]:
-    """One colour per series of a chart: its category's own colour, else the first
-    palette colour the chart does not use yet; never two series in one colour."""
+    """One colour per series of a chart: its category's own colour; a series without one
+    takes the first palette colour no other series of the chart has or claims. No two
+    series share a colour while the palette lasts (no chart has more than eight)."""
+    claimed = {CATEGORY_COLOURS[key] for key in keys if key in CATEGORY_COLOURS}
     chosen: list[str] = []
     for key in keys:
-        fixed = CATEGORY_COLOURS.get(key)
-        if fixed is None or fixed in chosen:
-            fixed = next((c for c in PALETTE if c not in chosen and c not in _reserved(keys)), None)
-            fixed = fixed or next((c for c in PALETTE if c not in chosen), PALETTE[0])
-        chosen.append(fixed)
+        colour = CATEGORY_COLOURS.get(key)
+        if colour is None or colour in chosen:
+            unused = [c for c in PALETTE if c not in chosen]
+            colour = next((c for c in unused if c not in claimed), None) or (
+                unused[0] if unused else PALETTE[len(chosen) % len(PALETTE)]
+            )
+        chosen.append(colour)
     return chosen
-
-
-def _reserved(keys: Sequence[str]) -> set[str]:
-    """Colours the chart's own categories claim, kept from the series without one."""
-    return {CATEGORY_COLOURS[k] for k in keys if k in CATEGORY_COLOURS}
 
 
 def money_text(value: Any, lang: str) -> str:

@@ -77,6 +77,18 @@ def _settle(page: Any) -> None:
     page.wait_for_timeout(300)
 
 
+def _whole_page_screenshot(page: Any, path: Path) -> None:
+    """The page top to bottom: Streamlit scrolls inside its main block, not the document,
+    so the window is made as tall as that block for the shot, then set back."""
+    viewport = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 8000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(300)
+
+
 def _signed_in_tab(browser: Any, site: str, company: Company, actor: Actor, lang: str) -> Any:
     """A new browser session of the actor in a language (their saved locale)."""
     set_locale(company.engine, actor.id, actor.id, lang)
@@ -104,9 +116,7 @@ def test_no_kpi_value_is_cut_on_any_page_language_or_width(
                 for width in WIDTHS:
                     page.set_viewport_size({"width": width, "height": 900})
                     _settle(page)
-                    page.screenshot(
-                        path=str(artifacts / f"{name}-{lang}-{width}.png"), full_page=True
-                    )
+                    _whole_page_screenshot(page, artifacts / f"{name}-{lang}-{width}.png")
                     assert page.locator('[data-testid="stException"]').count() == 0, name
                     kpis = page.evaluate(MEASURE_KPIS)
                     assert len(kpis) >= 4, (name, lang, width)
