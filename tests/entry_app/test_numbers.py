@@ -110,3 +110,26 @@ def test_missing_values_and_rates() -> None:
     assert numbers.exact(-0.001, "zh_CN") == "0.00"
     assert numbers.count(12.25, "en", places=1) == "12.3"
     assert numbers.count(10.0, "zh_CN", places=1) == "10"
+
+
+def test_the_project_amount_card_is_compact_with_the_exact_figure_in_its_help(
+    app, store, company
+) -> None:
+    from ingest.store.db import read_session
+    from ingest.store.models import Project
+    from tests.entry_app.scenery import build
+
+    scenery = build(store, company)
+    with read_session(store) as session:
+        amount = session.get(Project, scenery.project_id).expected_amount
+    for lang, label, exact in (
+        ("en", "Expected amount (CNY)", "Exact figure: "),
+        ("zh_CN", None, "精确值："),
+    ):
+        at = app(company.rep, lang=lang)
+        at.session_state["workspace.project_id"] = scenery.project_id
+        at.switch_page("views/project.py").run()
+        assert not at.exception, at.exception
+        card = next(m for m in at.metric if m.value == numbers.money(amount, lang))
+        assert label is None or card.label == label
+        assert card.help == f"{exact}{amount:,.2f}"
