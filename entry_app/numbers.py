@@ -33,7 +33,7 @@ def _missing(value: Any) -> bool:
     if value is None:
         return True
     try:
-        return math.isnan(float(value))
+        return not math.isfinite(float(value))  # NaN (a missing ratio), or no number at all
     except (TypeError, ValueError):
         return True
 

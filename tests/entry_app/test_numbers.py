@@ -47,7 +47,8 @@ def test_compact_money_reads_back_within_half_a_percent(lang, value) -> None:
     text = numbers.money(value, lang)
     shown, unit, decimals = read_back(text, lang)
     if unit:
-        assert abs(shown - value) <= Decimal("0.005") * abs(value), (value, text)
+        bound = Decimal(str(numbers.RELATIVE_PRECISION)) * abs(value)
+        assert abs(shown - value) <= bound, (value, text)
         mantissa = abs(shown) / UNITS[lang][unit]
         assert decimals <= (2 if mantissa < 10 else 1), text
         assert Decimal(1) <= mantissa < 10_000, text  # the largest unit that fits
@@ -101,7 +102,7 @@ def test_known_figures(value, zh, en) -> None:
 
 
 def test_missing_values_and_rates() -> None:
-    for missing in (None, float("nan"), "n/a"):
+    for missing in (None, float("nan"), float("inf"), "n/a"):
         assert numbers.money(missing, "en") == numbers.MISSING
         assert numbers.exact(missing, "zh_CN") == numbers.MISSING
         assert numbers.rate(missing) == numbers.MISSING
