@@ -208,11 +208,15 @@ class Kpi:
 # More cards than this in one row leave too little room for a value at 1280 px.
 KPIS_PER_ROW = 5
 # A KPI value's font shrinks with its card (CSS container units), from Streamlit's 2.25rem
-# down to what keeps nine characters ("888 / 978", "-9999.9万") whole in a narrow card.
+# down to what keeps nine characters ("888 / 978", "-9999.9万") whole in a narrow card; a
+# long label ("Contracts signed") wraps instead of ending in an ellipsis.
 # Style only, no markup: Streamlit adds it to the page without taking room.
 _KPI_STYLE = """<style>
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: min(2.25rem, 17cqi); }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 </style>"""
 
 
