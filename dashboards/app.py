@@ -40,9 +40,8 @@ ICONS = {
     "health": ":material/monitor_heart:",
 }
 
-st.set_page_config(page_title="CRM", page_icon=":material/insights:", layout="wide")
-
-actor = require_sign_in()
+actor = require_sign_in()  # first: it sets the user's language, which names the tab
+st.set_page_config(page_title=t("dash.app_title"), page_icon=":material/insights:", layout="wide")
 
 pages = [
     st.Page(f"views/{name}.py", title=t(f"dash.page.{name}"), icon=ICONS[name], url_path=name)

@@ -1,7 +1,14 @@
 """Plotly figures of the dashboards, readable in Chinese and English.
 
-Money reads the way each audience counts: 万 and 亿 in Chinese, thousands separators in
-English. Plotly's d3 formats cannot express 万/亿, so money axes get explicit tick texts.
+Numbers read the way each audience counts (entry_app.numbers): 万 and 亿 in Chinese, K/M/B
+in English, on axes, bar labels and hovers; a hover adds the exact figure. Plotly's d3
+formats cannot express 万/亿, so money axes get explicit tick texts.
+
+Colours come from one colour-blind-safe palette (Okabe-Ito), and a category keeps its
+colour on every page (travel expenses, the commit forecast, won amounts ...); within a
+chart no two series share one. Category labels longer than a bar's room turn the bars
+horizontal, so a label is read whole instead of rotated and cut.
+
 Every selectable trace carries its record key in `customdata[0]`, which the pages use to
 drill down from a chart element to the records behind it.
 """
@@ -10,6 +17,8 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,39 +26,94 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from entry_app import numbers
+
 # Fonts with CJK glyphs first: Chinese labels must not render as boxes.
 FONT_FAMILY = (
     "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, "
     "WenQuanYi Micro Hei, sans-serif"
 )
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f"]
+# Okabe-Ito's colour-blind-safe colours, strongest first, and a neutral grey.
+PALETTE = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#999999",  # grey
+]
+BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, GREY = PALETTE
+TARGET_COLOUR = "#333333"  # the target line, apart from every category
+# The same category in the same colour on every page (keys: codes and series columns).
+CATEGORY_COLOURS = {
+    # expense categories
+    "travel": BLUE,
+    "accommodation": ORANGE,
+    "meals": GREEN,
+    "entertainment": VERMILLION,
+    "transport": SKY,
+    "gifts": PURPLE,
+    "bidding": YELLOW,
+    "other": GREY,
+    # forecast categories
+    "commit": GREEN,
+    "best_case": SKY,
+    "pipeline": GREY,
+    # outcomes and the amounts of each
+    "won": GREEN,
+    "won_amount": GREEN,
+    "lost": VERMILLION,
+    "lost_count": VERMILLION,
+    "expense_amount": VERMILLION,
+    "total_expense_amount": VERMILLION,
+    "budget_amount": GREY,
+    "contract_amount": BLUE,
+    "open_amount": BLUE,
+    "weighted_amount": ORANGE,
+    "forecast_weighted_amount": ORANGE,
+}
+# A bar's category label longer than this (in display columns, a CJK character being two)
+# turns the bars horizontal; a horizontal label wraps at WRAP_AT.
+LONG_LABEL = 14
+WRAP_AT = 22
 
 
-def money_text(value: Any, lang: str, *, places: int = 2) -> str:
-    """1.23亿 / 4,560万 / 9,800 in Chinese; 123,456,789 in English."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    number = float(value)
-    if lang != "en":
-        size = abs(number)
-        if size >= 1e8:
-            return f"{number / 1e8:,.{places}f}亿"
-        if size >= 1e4:
-            return f"{number / 1e4:,.{places}f}万"
-        return f"{number:,.0f}"
-    return f"{number:,.0f}"
+def colours(keys: Sequence[str]) -> list[str]:
+    """One colour per series of a chart: its category's own colour; a series without one
+    takes the first palette colour no other series of the chart has or claims. No two
+    series share a colour while the palette lasts (no chart has more than eight)."""
+    claimed = {CATEGORY_COLOURS[key] for key in keys if key in CATEGORY_COLOURS}
+    chosen: list[str] = []
+    for key in keys:
+        colour = CATEGORY_COLOURS.get(key)
+        if colour is None or colour in chosen:
+            unused = [c for c in PALETTE if c not in chosen]
+            colour = next((c for c in unused if c not in claimed), None) or (
+                unused[0] if unused else PALETTE[len(chosen) % len(PALETTE)]
+            )
+        chosen.append(colour)
+    return chosen
+
+
+def money_text(value: Any, lang: str) -> str:
+    """An amount as charts and KPI cards show it (entry_app.numbers.money)."""
+    return numbers.money(value, lang)
 
 
 def rate_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{float(value) * 100:.1f}%"
+    return numbers.rate(value)
 
 
-def number_text(value: Any, places: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{float(value):,.{places}f}"
+def number_text(value: Any, lang: str, places: int = 0) -> str:
+    return numbers.count(value, lang, places)
+
+
+def hover_money(value: Any, lang: str) -> str:
+    """The compact figure and, when it is rounded, the exact one: 34.1亿 (3,412,345,678)."""
+    short, full = numbers.money(value, lang), numbers.exact(value, lang, places=0)
+    return short if short == full else f"{short} ({full})"
 
 
 def _nice_ticks(high: float, count: int = 5) -> list[float]:
@@ -62,12 +126,44 @@ def _nice_ticks(high: float, count: int = 5) -> list[float]:
 
 
 def money_axis(fig: go.Figure, values: Sequence[float], lang: str, axis: str = "yaxis") -> None:
-    """Ticks in 万/亿 (zh) or with thousands separators (en) on a money axis."""
+    """Ticks in 万/亿 (zh) or K/M/B (en) on a money axis."""
     finite = [float(v) for v in values if v is not None and not math.isnan(float(v))]
     ticks = _nice_ticks(max(finite, default=0.0))
-    fig.update_layout(
-        {axis: {"tickvals": ticks, "ticktext": [money_text(v, lang, places=1) for v in ticks]}}
-    )
+    fig.update_layout({axis: {"tickvals": ticks, "ticktext": [money_text(v, lang) for v in ticks]}})
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int = WRAP_AT) -> str:
+    """A label in lines of at most `width` display columns, joined with Plotly's <br>:
+    English breaks between words, Chinese between characters. Escaped first (`plain`)."""
+    if _columns(text) <= width:
+        return plain(text)
+    if " " in text.strip():
+        lines = textwrap.wrap(text, width=width, break_long_words=True)
+    else:
+        lines, line = [], ""
+        for character in text:
+            if line and _columns(line + character) > width:
+                lines.append(line)
+                line = ""
+            line += character
+        lines.append(line)
+    return "<br>".join(plain(line) for line in lines)
+
+
+def _long_labels(values: Any) -> bool:
+    """Names too long for a vertical bar (months and numbers are never)."""
+    return any(isinstance(v, str) and _columns(v) > LONG_LABEL for v in values)
+
+
+def _row_height(labels: Sequence[str], bars_per_row: int = 1) -> int:
+    """Pixels per category of horizontal bars: its label's lines, or its bars, whichever
+    needs more."""
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    return max(16 * lines + 10, 16 + 10 * bars_per_row)
 
 
 def plain(values: Any) -> Any:
@@ -95,7 +191,7 @@ def _layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
 
 
 def _hover_money(values: pd.Series, lang: str) -> list[str]:
-    return [money_text(v, lang) for v in values]
+    return [hover_money(v, lang) for v in values]
 
 
 def funnel(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -> go.Figure:
@@ -114,10 +210,10 @@ def funnel(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
         fig.add_trace(
             go.Bar(
                 x=rows.open_amount.astype(float),
-                y=plain(rows.stage_name),
+                y=[wrap(name) for name in rows.stage_name],
                 orientation="h",
                 name=labels["open_amount"],
-                marker_color=PALETTE[0],
+                marker_color=CATEGORY_COLOURS["open_amount"],
                 customdata=list(
                     zip(
                         rows.stage_code,
@@ -127,7 +223,7 @@ def funnel(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
                     )
                 ),
                 hovertemplate="%{y}<br>%{customdata[2]} · %{customdata[1]}<extra></extra>",
-                text=[money_text(v, lang, places=1) for v in rows.open_amount],
+                text=[money_text(v, lang) for v in rows.open_amount],
                 textposition="auto",
                 showlegend=False,
             ),
@@ -150,7 +246,7 @@ def lines(
 ) -> go.Figure:
     """One line per column of `series` (column → legend label)."""
     fig = go.Figure()
-    for column, label in series.items():
+    for (column, label), colour in zip(series.items(), colours(list(series)), strict=True):
         values = frame[column].astype(float)
         text = _hover_money(values, lang) if money else [rate_text(v) for v in values]
         fig.add_trace(
@@ -159,8 +255,10 @@ def lines(
                 y=values,
                 mode="lines+markers",
                 name=label,
+                line={"color": colour},
+                marker={"color": colour},
                 customdata=list(zip(frame[key or x].astype(str), text, strict=True)),
-                hovertemplate="%{x}<br>" + label + ": %{customdata[1]}<extra></extra>",
+                hovertemplate="%{x}<br>" + plain(label) + ": %{customdata[1]}<extra></extra>",
             )
         )
     if money:
@@ -180,27 +278,30 @@ def bars(
     key: str,
     kind: str = "money",
     stacked: bool = False,
-    horizontal: bool = False,
+    horizontal: bool | None = None,
 ) -> go.Figure:
-    """Grouped (or stacked) bars; `kind` is money, count, days or rate."""
+    """Grouped (or stacked) bars; `kind` is money, count, days or rate. Long category
+    labels (`horizontal` unset) lay the bars down, categories top to bottom."""
+    if horizontal is None:
+        horizontal = _long_labels(frame[x])
+    categories = [wrap(str(v)) for v in frame[x]] if horizontal else plain(frame[x])
     fig = go.Figure()
-    for column, label in series.items():
+    for (column, label), colour in zip(series.items(), colours(list(series)), strict=True):
         values = frame[column].astype(float)
         text = [_value_text(v, kind, lang) for v in values]
         axis_values = (
-            {"y": values, "x": plain(frame[x])}
-            if not horizontal
-            else {"x": values, "y": plain(frame[x])}
+            {"y": values, "x": categories} if not horizontal else {"x": values, "y": categories}
         )
         fig.add_trace(
             go.Bar(
                 **axis_values,
                 orientation="h" if horizontal else "v",
                 name=label,
+                marker_color=colour,
                 customdata=list(zip(frame[key].astype(str), text, strict=True)),
                 hovertemplate=("%{y}" if horizontal else "%{x}")
                 + "<br>"
-                + label
+                + plain(label)
                 + ": %{customdata[1]}<extra></extra>",
             )
         )
@@ -212,27 +313,36 @@ def bars(
         money_axis(fig, list(high), lang, axis)
     elif kind == "rate":
         fig.update_layout({axis: {"tickformat": ".0%"}})
-    return _layout(fig, title)
+    if not horizontal:
+        return _layout(fig, title)
+    fig.update_yaxes(autorange="reversed")  # the frame's first category on top
+    per_category = _row_height(categories, 1 if stacked else len(series))
+    return _layout(fig, title, height=max(380, 120 + per_category * len(frame)))
 
 
 def _value_text(value: float, kind: str, lang: str) -> str:
     if kind == "money":
-        return money_text(value, lang)
+        return hover_money(value, lang)
     if kind == "rate":
         return rate_text(value)
     if kind == "days":
-        return number_text(value, 1)
-    return number_text(value)
+        return number_text(value, lang, 1)
+    return number_text(value, lang)
 
 
 def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -> go.Figure:
-    """Loss reasons: bars of lost projects, most frequent first, and the cumulative share."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    """Loss reasons, most frequent on top: horizontal bars of lost projects (their names
+    read whole) and the cumulative share as a line against a percent axis above."""
+    reasons = [wrap(str(name)) for name in frame.loss_reason_name]
+    bar_colour, line_colour = colours(["lost_count", "cumulative_share"])
+    fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            x=plain(frame.loss_reason_name),
-            y=frame.lost_count,
+            y=reasons,
+            x=frame.lost_count,
+            orientation="h",
             name=labels["lost_count"],
+            marker_color=bar_colour,
             customdata=list(
                 zip(
                     frame.loss_reason_code,
@@ -241,23 +351,36 @@ def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
                     strict=True,
                 )
             ),
-            hovertemplate="%{x} (%{customdata[1]})<br>%{y} · %{customdata[2]}<extra></extra>",
-        ),
-        secondary_y=False,
+            hovertemplate="%{y} (%{customdata[1]})<br>%{x} · %{customdata[2]}<extra></extra>",
+        )
     )
     fig.add_trace(
         go.Scatter(
-            x=plain(frame.loss_reason_name),
-            y=frame.cumulative_share,
+            y=reasons,
+            x=frame.cumulative_share,
+            xaxis="x2",
             name=labels["cumulative_share"],
             mode="lines+markers",
+            line={"color": line_colour},
+            marker={"color": line_colour},
             customdata=list(zip(frame.loss_reason_code, strict=True)),
-            hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
-        ),
-        secondary_y=True,
+            hovertemplate="%{y}<br>%{x:.1%}<extra></extra>",
+        )
     )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True)
-    return _layout(fig, title)
+    fig.update_layout(
+        xaxis2={
+            "overlaying": "x",
+            "side": "top",
+            "tickformat": ".0%",
+            "range": [0, 1.05],
+            "dtick": 0.2,
+            "showgrid": False,
+        },
+        yaxis={"autorange": "reversed"},
+    )
+    _layout(fig, title, height=max(380, 140 + _row_height(reasons) * len(frame)))
+    fig.update_layout(margin={"t": 80})  # the title above the percent axis
+    return fig
 
 
 def target_bars(
@@ -279,6 +402,7 @@ def target_bars(
                 x=rows.forecast_month,
                 y=rows.weighted_amount.astype(float),
                 name=category_labels.get(category, category),
+                marker_color=CATEGORY_COLOURS[category],
                 customdata=list(
                     zip(
                         [f"{m}|{category}" for m in rows.forecast_month.astype(str)],
@@ -296,7 +420,8 @@ def target_bars(
                 y=targets.target_amount.astype(float),
                 name=labels["target"],
                 mode="lines+markers",
-                line={"dash": "dash", "color": "#333"},
+                line={"dash": "dash", "color": TARGET_COLOUR},
+                marker={"color": TARGET_COLOUR},
                 customdata=list(
                     zip(
                         targets.period_month.astype(str),
@@ -332,6 +457,7 @@ def with_average(
             x=plain(frame[x]),
             y=values,
             name=labels["value"],
+            marker_color=colours([column])[0],
             customdata=list(
                 zip(frame[key].astype(str), [rate_text(v) for v in values], strict=True)
             ),
@@ -342,7 +468,8 @@ def with_average(
         fig.add_hline(
             y=float(average),
             line_dash="dash",
-            annotation_text=f"{labels['average']} {rate_text(average)}",
+            line_color=TARGET_COLOUR,
+            annotation_text=plain(f"{labels['average']} {rate_text(average)}"),
         )
     fig.update_yaxes(tickformat=".0%")
     return _layout(fig, title)

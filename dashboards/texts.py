@@ -15,6 +15,7 @@ def _s(zh: str, en: str) -> dict[str, str]:
 TEXTS: dict[str, dict[str, str]] = {
     # --- chrome ---
     "dash.app.title": _s("CRM 决策分析", "CRM decision support"),
+    "dash.app_title": _s("CRM 决策分析", "CRM dashboards"),
     "dash.section": _s("决策分析", "Dashboards"),
     "dash.freshness": _s(
         "数据截至 {as_of}，发布于 {published_at} UTC（快照 v{version}，变更序号 {change_seq}）",
@@ -106,6 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
         " not in the warehouse yet).",
     ),
     # --- KPI labels and help texts that have no dbt metric ---
+    "dash.kpi.exact": _s("精确值：{value}", "Exact figure: {value}"),
     "dash.kpi.open_count": _s("在途项目数", "Open projects"),
     "dash.kpi.open_amount": _s("在途金额", "Open pipeline"),
     "dash.kpi.weighted_amount": _s("加权金额", "Weighted pipeline"),

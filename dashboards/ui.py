@@ -14,11 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import charts, queries
+from dashboards import queries
 from dashboards.metrics import help_text
 from dashboards.scope import Filters, pages_for
 from dashboards.texts import TEXTS
-from entry_app import links
+from entry_app import links, numbers
 from entry_app.i18n import language, register, t
 from entry_app.markdown import literal
 from entry_app.session import require_sign_in
@@ -190,37 +190,91 @@ def not_applicable(*names: str) -> None:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A KPI's number as its card shows it (compact: 34.1亿, 3.41B) and in full, for the
+    card's help (3,412,345,678.00); exact is None when the card shows it whole."""
+
+    text: str
+    exact: str | None = None
+
+
+@dataclass(frozen=True)
 class Kpi:
     key: str  # label key: dash.kpi.<key>
-    value: str
+    value: Figure | str
     metric: str | None = None  # the dbt metric whose definition is the help text
     help_params: dict[str, Any] | None = None
 
 
+# More cards than this in one row leave too little room for a value at 1280 px.
+KPIS_PER_ROW = 5
+# A KPI value's font shrinks with its card (CSS container units), from Streamlit's 2.25rem
+# down to what keeps nine characters ("888 / 978", "-9999.9万") whole in a narrow card; a
+# long label ("Contracts signed") wraps instead of ending in an ellipsis.
+# Style only, no markup: Streamlit adds it to the page without taking room.
+_KPI_STYLE = """<style>
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricValue"] { font-size: min(2.25rem, 17cqi); }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+</style>"""
+
+
 def kpi_row(items: Iterable[Kpi]) -> None:
+    """The KPI cards, in one row up to KPIS_PER_ROW, else in rows as even as can be
+    (seven: four and three), every card as wide as those of the first row."""
     items = list(items)
-    for column, item in zip(st.columns(len(items)), items, strict=True):
-        column.metric(t(f"dash.kpi.{item.key}"), item.value, help=_kpi_help(item), border=True)
+    st.html(_KPI_STYLE)
+    rows = -(-len(items) // KPIS_PER_ROW)
+    width = -(-len(items) // rows)
+    for start in range(0, len(items), width):
+        chunk = items[start : start + width]
+        for column, item in zip(st.columns(width), chunk, strict=False):
+            shown = item.value.text if isinstance(item.value, Figure) else item.value
+            column.metric(t(f"dash.kpi.{item.key}"), shown, help=_kpi_help(item), border=True)
 
 
 def _kpi_help(item: Kpi) -> str | None:
     if item.metric is not None:
         lang = language()
-        return help_text(item.metric, lang, t(f"dash.metric.{item.metric}"))
-    key = f"dash.kpi.{item.key}.help"
-    return t(key, **(item.help_params or {})) if key in TEXTS else None
+        explained = help_text(item.metric, lang, t(f"dash.metric.{item.metric}"))
+    else:
+        key = f"dash.kpi.{item.key}.help"
+        explained = t(key, **(item.help_params or {})) if key in TEXTS else None
+    exact = item.value.exact if isinstance(item.value, Figure) else None
+    if exact is None:
+        return explained
+    figure = t("dash.kpi.exact", value=exact)
+    return f"{figure}\n\n{explained}" if explained else figure
 
 
-def money(value: Any) -> str:
-    return charts.money_text(value, language())
+def _figure(text: str, exact: str) -> Figure:
+    return Figure(text, None if text == exact else exact)
 
 
-def rate(value: Any) -> str:
-    return charts.rate_text(value)
+def money(value: Any) -> Figure:
+    """An amount: 34.1亿 / 3.41B on the card, every yuan in its help."""
+    lang = language()
+    return _figure(numbers.money(value, lang), numbers.exact(value, lang, places=2))
 
 
-def number(value: Any, places: int = 0) -> str:
-    return charts.number_text(value, places)
+def rate(value: Any) -> Figure:
+    return Figure(numbers.rate(value))
+
+
+def number(value: Any, places: int = 0) -> Figure:
+    """A count or an average: 1,234 / 12.5 whole, 12.3万 / 12.3K from ten thousand on."""
+    lang = language()
+    return _figure(numbers.count(value, lang, places), numbers.exact(value, lang, places=places))
+
+
+def share(part: Any, whole: Any) -> Figure:
+    """Part of a whole, both counts: 869 / 961."""
+    lang = language()
+    text = f"{numbers.count(part, lang)} / {numbers.count(whole, lang)}"
+    exact = f"{numbers.exact(part, lang, places=0)} / {numbers.exact(whole, lang, places=0)}"
+    return _figure(text, exact)
 
 
 # --- charts and drill-down -------------------------------------------------------------------
@@ -284,7 +338,8 @@ def records(
     else:
         st.caption(t("dash.records.count", n=f"{len(frame):,}"))
     shown, links_config = with_workspace_links(frame)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=links_config)
+    config = {**exact_columns(frame), **(links_config or {})}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     full = everything or (lambda: frame)
     left, right = st.columns(2)
     left.download_button(
@@ -325,6 +380,23 @@ def with_workspace_links(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, A
         t("dash.workspace"), help=t("dash.workspace.help"), display_text=r"project=(\d+)$"
     )
     return shown, {WORKSPACE_COLUMN: column}
+
+
+# Numbers that are names, not quantities: shown without thousands separators.
+_NOT_QUANTITIES = ("id", "year", "order", "seq", "version", "code")
+
+
+def exact_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """Tables keep exact figures with thousands separators (3,190,712.5); the frame, and
+    so its exports, keeps raw numbers. Ids, years and orders stay bare (2026, not 2,026)."""
+    return {
+        str(name): st.column_config.NumberColumn(format="localized")
+        for name, dtype in frame.dtypes.items()
+        if pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not str(name).lower().endswith(_NOT_QUANTITIES)
+        and "year" not in str(name).lower()
+    }
 
 
 # Exported cells are data, never formulas (ingest.exports).

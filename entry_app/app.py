@@ -25,9 +25,8 @@ from entry_app.markdown import literal  # noqa: E402
 from entry_app.navigation import pages_for  # noqa: E402
 from entry_app.session import require_sign_in, sign_out  # noqa: E402
 
-st.set_page_config(page_title="CRM", page_icon=":material/handshake:", layout="wide")
-
-actor = require_sign_in()
+actor = require_sign_in()  # first: it sets the user's language, which names the tab
+st.set_page_config(page_title=t("app.title"), page_icon=":material/handshake:", layout="wide")
 
 with st.sidebar:
     st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))

@@ -69,6 +69,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "role.data_steward": _s("数据管理员", "Data steward"),
     "role.admin": _s("系统管理员", "Administrator"),
     # --- shared form and list words ---
+    "common.exact": _s("精确值：{value}", "Exact figure: {value}"),
     "common.save": _s("保存", "Save"),
     "common.search": _s("搜索", "Search"),
     "common.status": _s("状态", "Status"),

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from entry_app import numbers
 from entry_app.i18n import language, t
 from entry_app.session import engine, require_sign_in
 from ingest.commands.base import Actor
@@ -34,9 +35,24 @@ def lang() -> str:
 
 
 def money(value: Any) -> str:
+    """An amount in full, as tables and forms show it: 3,190,712.50."""
     if value is None or value == "":
         return ""
     return f"{Decimal(value):,.2f}"
+
+
+def money_card(column: Any, label: str, value: Any, **options: Any) -> None:
+    """An amount on a metric card: compact (34.1亿, 3.41B) so it fits, in full in its help.
+    `options` go to st.metric (border=True)."""
+    if value is None or value == "":
+        column.metric(label, numbers.MISSING, **options)
+        return
+    column.metric(
+        label,
+        numbers.money(value, lang()),
+        help=t("common.exact", value=money(value)),
+        **options,
+    )
 
 
 def when(value: Any) -> str:

@@ -20,7 +20,7 @@ kpis = queries.health_kpis(f, actor, int(inactive_days))
 days = {"days": int(inactive_days)}
 ui.kpi_row(
     [
-        ui.Kpi("flagged_count", f"{kpis['flagged_count']:,} / {kpis['open_count']:,}"),
+        ui.Kpi("flagged_count", ui.share(kpis["flagged_count"], kpis["open_count"])),
         ui.Kpi("flagged_amount", ui.money(kpis["flagged_amount"])),
         *[
             ui.Kpi(f"{flag}_count", ui.number(kpis[f"{flag}_count"]), help_params=days)

@@ -23,6 +23,7 @@ from entry_app import links, ui
 from entry_app.forms import run_action, show_flash
 from entry_app.i18n import register, t
 from entry_app.markdown import literal
+from entry_app.numbers import count
 from entry_app.session import current_user
 from ingest import cockpit, lists
 from ingest.commands.activities import complete_activity
@@ -159,8 +160,8 @@ def pipeline(actor: Actor, key: str) -> None:
     section(key)
     coverage = queries.ratio(numbers["pipeline"], numbers["target"])
     # one under another: amounts need the box's width
-    st.metric(t("home.pipeline"), ui.money(numbers["pipeline"]), border=True)
-    st.metric(t("home.target"), ui.money(numbers["target"]), border=True)
+    ui.money_card(st, t("home.pipeline"), numbers["pipeline"], border=True)
+    ui.money_card(st, t("home.target"), numbers["target"], border=True)
     st.metric(
         t("home.coverage"),
         "—" if coverage is None else charts.rate_text(coverage),
@@ -239,18 +240,22 @@ def headline_kpis(actor: Actor) -> None:
     won = queries.winloss_kpis(year, actor)
     forecast = queries.forecast_kpis(this_quarter, actor)
     health = queries.health_kpis(Filters(), actor)
+    lang = ui.lang()
     kpis = [
-        ("open_amount", ui.money(pipe["open_amount"]), "pipeline", Filters()),
-        ("weighted_amount", ui.money(pipe["weighted_amount"]), "pipeline", Filters()),
-        ("won_amount", ui.money(won["won_amount"]), "win_loss", year),
+        ("open_amount", pipe["open_amount"], "pipeline", Filters()),
+        ("weighted_amount", pipe["weighted_amount"], "pipeline", Filters()),
+        ("won_amount", won["won_amount"], "win_loss", year),
         ("win_rate_by_count", charts.rate_text(won["win_rate_by_count"]), "win_loss", year),
         ("attainment", charts.rate_text(forecast["attainment"]), "forecast", this_quarter),
-        ("flagged_count", f"{health['flagged_count']:,}", "health", Filters()),
+        ("flagged_count", count(health["flagged_count"], lang), "health", Filters()),
     ]
-    for first in range(0, len(kpis), 3):  # three a row: amounts need the width
+    for first in range(0, len(kpis), 3):  # three a row
         row = kpis[first : first + 3]
         for column, (key, value, page, period) in zip(st.columns(3), row, strict=True):
-            column.metric(t(f"dash.kpi.{key}"), value, border=True)
+            if isinstance(value, str):
+                column.metric(t(f"dash.kpi.{key}"), value, border=True)
+            else:  # an amount: compact, exact in its help
+                ui.money_card(column, t(f"dash.kpi.{key}"), value, border=True)
             column.page_link(
                 links.dashboards_url(page, **period.as_params()),
                 label=t(f"dash.page.{page}"),

@@ -148,7 +148,7 @@ version = project["version"]
 st.subheader(f"#{project['id']} {literal(project['name'])}")
 facts = st.columns(4)
 facts[0].metric(t("project.customer"), project["customer"])
-facts[1].metric(t("project.expected_amount"), ui.money(project["expected_amount"]))
+ui.money_card(facts[1], t("project.expected_amount"), project["expected_amount"])
 facts[2].metric(t("project.expected_close_date"), ui.when(project["expected_close_date"]))
 facts[3].metric(t("common.owner"), project["owner"])
 

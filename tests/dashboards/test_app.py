@@ -138,3 +138,19 @@ def test_decision_maker_mapping_on_deal_health_and_win_loss(company, users) -> N
     assert "Win rate by: Decision maker" in charts_drawn
     for label in ("Decision maker mapped", "No decision maker mapped"):
         assert f'"{label}"' in charts_drawn
+
+
+def test_a_money_kpi_is_compact_on_its_card_and_exact_in_its_help(company, users) -> None:
+    executive = a_user(users, "executive")
+    expected = queries.pipeline_kpis(Filters(), Actor(id=int(executive.id), role="executive"), 60)
+    open_amount = float(expected["open_amount"])
+    for lang, label, unit, exact in (
+        ("en", "Open pipeline", ("B", 1e9), "Exact figure: "),
+        ("zh_CN", "在途金额", ("亿", 1e8), "精确值："),
+    ):
+        at = open_page(company, executive, "pipeline", lang=lang)
+        card = {m.label: m for m in at.metric}[label]
+        assert card.value.endswith(unit[0])
+        assert abs(float(card.value[:-1]) * unit[1] - open_amount) <= 0.005 * open_amount
+        assert f"{exact}{open_amount:,.2f}" in card.help
+        assert definitions()["open_pipeline"] in card.help

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards import charts, queries
 from dashboards.scope import Filters
 from dashboards.texts import TEXTS
+from entry_app import numbers
 from ingest import cockpit
 from ingest.commands.base import Actor
 from tests.dashboards import independent as ind
@@ -86,9 +87,14 @@ def test_an_executives_kpis_are_the_dashboards_numbers(company, users) -> None:
     year = Filters(start=AS_OF.replace(month=1, day=1), end=AS_OF)
     won = ind.win_loss(store, actor, year)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Open pipeline"] == f"{pipeline['open_amount']:,.2f}"
-    assert metrics["Weighted pipeline"] == f"{pipeline['weighted_amount']:,.2f}"
-    assert metrics["Won amount"] == f"{won['won_amount']:,.2f}"
+    helps = {m.label: m.help for m in at.metric}
+    for label, amount in (
+        ("Open pipeline", pipeline["open_amount"]),
+        ("Weighted pipeline", pipeline["weighted_amount"]),
+        ("Won amount", won["won_amount"]),
+    ):  # compact on the card, exact in its help
+        assert metrics[label] == numbers.money(amount, "en")
+        assert f"{amount:,.2f}" in helps[label]
     assert metrics["Win rate (count)"] == charts.rate_text(won["win_rate_by_count"])
     flagged = ind.flagged_projects(store, actor, Filters(), INACTIVE_DAYS)
     assert metrics["Flagged projects"] == f"{len(flagged):,}"
