@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -117,3 +118,20 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     folder = ARTIFACTS / request.node.name.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def developer_items(page: Any) -> list[str]:
+    """What of Streamlit's developer toolbar a user sees: the Deploy button, and the
+    developer entries of the main menu."""
+    found = []
+    if page.locator('[data-testid="stAppDeployButton"]').count():
+        found.append("deploy button")
+    menu = page.locator('[data-testid="stMainMenuButton"]')
+    if menu.count():
+        menu.first.click()
+        items = page.locator('[data-testid="stMainMenuPopover"]')
+        items.wait_for()
+        text = items.inner_text()
+        found += [item for item in ("Rerun", "Clear cache", "Deploy") if item in text]
+        page.keyboard.press("Escape")
+    return found

@@ -18,7 +18,7 @@ from ingest.demo_accounts import DEMO_ACCOUNTS
 from ingest.store.db import read_session
 from ingest.store.models import User
 from tests.dashboards.company import Company, reading, seeded_company
-from tests.e2e.conftest import streamlit_server
+from tests.e2e.conftest import developer_items, streamlit_server
 
 WIDTHS = (1280, 1920)
 TITLES = {"zh_CN": ("工作台", "欢迎，{name}", "中文"), "en": ("Home", "Welcome, {name}", "English")}
@@ -70,6 +70,10 @@ def test_every_roles_cockpit_in_both_languages_and_widths(
         context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": entry}])
         page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
         page.goto(entry)
+        if username == DEMO_ACCOUNTS[0][0]:  # a user's toolbar: no Deploy, no developer menu
+            show(page, "zh_CN", name)
+            assert "CRM 业务录入" in page.title()
+            assert developer_items(page) == []
         for lang in ("zh_CN", "en"):
             if lang == "en":
                 page.get_by_text("English", exact=True).click()

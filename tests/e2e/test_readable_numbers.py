@@ -1,11 +1,11 @@
-"""Readable numbers and a viewer's toolbar in a real browser (Debian's Chromium, headless).
+"""Readable numbers in a real browser (Debian's Chromium, headless).
 
 Every dashboard page, in Chinese and in English, at 1280 and 1920 pixels wide: no KPI
-value or label is cut (its text fits its box and its card), and the values are the formatter's
-compact figures of the query module's numbers. Neither app shows Streamlit's "Deploy"
-button or developer menu items, even opened from this machine (where Streamlit's default
-would show them). A full-page screenshot per page, language and width is kept under
-tests/e2e/artifacts/.
+value or label is cut (its text fits its box and its card), and the values are the
+formatter's compact figures of the query module's numbers. The dashboards show neither
+Streamlit's "Deploy" button nor its developer menu items, even opened from this machine
+(where Streamlit's default would show them; the entry app: test_cockpit_screens.py). A
+full-page screenshot per page, language and width is kept under tests/e2e/artifacts/.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.users import set_locale
 from tests.dashboards.company import Company, reading, seeded_company
-from tests.e2e.conftest import streamlit_server
+from tests.e2e.conftest import developer_items
 
 WIDTHS = (1280, 1920)
 LANGUAGES = ("zh_CN", "en")
@@ -130,6 +130,9 @@ def test_no_kpi_value_is_cut_on_any_page_language_or_width(
                     ]
                 if name == "pipeline":
                     _shows_compact_figures(page, executive, lang)
+                if (name, lang) == (PAGES[0], "zh_CN"):
+                    assert "CRM 决策分析" in page.title()
+                    assert developer_items(page) == []
             page.context.close()
     finally:
         set_locale(company.engine, executive.id, executive.id, "zh_CN")
@@ -150,36 +153,3 @@ def _shows_compact_figures(page: Any, actor: Actor, lang: str) -> None:
     assert unit == ("亿" if lang == "zh_CN" else "B")
     read_back = value * (1e8 if unit == "亿" else 1e9)
     assert abs(read_back - float(kpis["open_amount"])) <= 0.005 * float(kpis["open_amount"])
-
-
-def _developer_items(page: Any) -> list[str]:
-    """What of Streamlit's developer toolbar a user sees: the Deploy button, and the
-    developer entries of the main menu."""
-    found = []
-    if page.locator('[data-testid="stAppDeployButton"]').count():
-        found.append("deploy button")
-    menu = page.locator('[data-testid="stMainMenuButton"]')
-    if menu.count():
-        menu.first.click()
-        items = page.locator('[data-testid="stMainMenuPopover"]')
-        items.wait_for()
-        text = items.inner_text()
-        found += [item for item in ("Rerun", "Clear cache", "Deploy") if item in text]
-        page.keyboard.press("Escape")
-    return found
-
-
-def test_neither_app_shows_the_deploy_button_or_developer_menu(
-    browser, site, company, executive, artifacts: Path
-) -> None:
-    url = f"sqlite:///{company.root / 'crm.db'}"
-    with streamlit_server("entry_app/server.py", company.root, url) as entry:
-        for app, base, path in (("entry", entry, ""), ("dashboards", site, "velocity")):
-            page = _signed_in_tab(browser, base, company, executive, "zh_CN")
-            page.goto(f"{base}/{path}")
-            page.wait_for_selector('[data-testid="stSidebar"]')
-            _settle(page)
-            page.screenshot(path=str(artifacts / f"toolbar-{app}.png"))
-            assert ("CRM 业务录入" if app == "entry" else "CRM 决策分析") in page.title(), app
-            assert _developer_items(page) == [], app
-            page.context.close()
