@@ -228,9 +228,9 @@ def test_the_manager_cockpit_shows_the_team_queue(app, store, company, world) ->
         f"select sum(amount) from targets where user_id in {team} and period_month >= :start",
         start=QUARTER_START,
     )[0][0]
-    assert {m.label: m.value for m in at.metric}["Target this quarter"] == (
-        f"{Decimal(str(team_target)):,.2f}"
-    )
+    card = {m.label: m for m in at.metric}["Target this quarter"]
+    assert card.value == numbers.money(team_target, "en")
+    assert f"{Decimal(str(team_target)):,.2f}" in card.help
     # the other team's lead is not the manager's to qualify
     other = rows(store, "select id from leads where owner_id = :rep", rep=company.rep_b)
     assert not ids_linked(at, "qualify", "lead") & {r.id for r in other}
