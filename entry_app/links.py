@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+from dashboards.scope import pages_for
 from ingest import settings
 
 
@@ -48,8 +49,12 @@ def base(configured: str | None, port: int) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def dashboards_url(page: str = "", **params: object) -> str:
-    """A dashboards page (`pipeline`, `health`, ...) with its filters."""
+def dashboards_url(page: str = "", *, role: str | None = None, **params: object) -> str:
+    """A dashboards page (`pipeline`, `health`, ...) with its filters. A role's first page
+    is its default, served at the root: Streamlit answers its own name with "page not
+    found", so the link for that role goes to the root."""
+    if role is not None and page == pages_for(role)[0]:
+        page = ""
     return _join(base(settings.dashboards_url(), settings.dashboards_port()), page, params)
 
 

@@ -190,6 +190,8 @@ LONGEST_FIRST = [
     "tests/orchestration/test_dagster_defs.py",
     "tests/orchestration/test_backup.py",
     "tests/orchestration/test_serve_stop.py",
+    "tests/faults/test_killed_writer.py",
+    "tests/faults/test_postgres_restart.py",
     "tests/e2e/test_story.py",
     "tests/e2e/test_sessions.py",
     "tests/orchestration/test_retention.py",

@@ -146,7 +146,7 @@ def flagged_deals(actor: Actor) -> None:
         )
         st.caption(f":orange[{reasons}]")  # why, under the deal: names are long
     st.page_link(
-        links.dashboards_url("health"),
+        links.dashboards_url("health", role=actor.role),
         label=t("home.open_dashboard", page=t("dash.page.health")),
         icon=":material/open_in_new:",
     )
@@ -257,7 +257,7 @@ def headline_kpis(actor: Actor) -> None:
             else:  # an amount: compact, exact in its help
                 ui.money_card(column, t(f"dash.kpi.{key}"), value, border=True)
             column.page_link(
-                links.dashboards_url(page, **period.as_params()),
+                links.dashboards_url(page, role=actor.role, **period.as_params()),
                 label=t(f"dash.page.{page}"),
                 icon=":material/open_in_new:",
             )

@@ -130,7 +130,9 @@ def test_no_kpi_value_is_cut_on_any_page_language_or_width(
                     ]
                 if name == "pipeline":
                     _shows_compact_figures(page, executive, lang)
-                if (name, lang) == (PAGES[0], "zh_CN"):
+                # not the default page: opened by its address as the first request, it
+                # shows Streamlit's "page not found" dialog over the menu (README, known)
+                if (name, lang) == (PAGES[1], "zh_CN"):
                     assert "CRM 决策分析" in page.title()
                     assert developer_items(page) == []
             page.context.close()
