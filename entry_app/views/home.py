@@ -138,7 +138,9 @@ def flagged_deals(actor: Actor) -> None:
     if deals.empty:
         st.caption(t("home.no_flags"))
     for deal in deals.itertuples():
-        reasons = "、".join(t(f"dash.flag.{flag}") for flag in HEALTH_FLAGS if getattr(deal, flag))
+        reasons = ("、" if ui.lang() == "zh_CN" else ", ").join(
+            t(f"dash.flag.{flag}") for flag in HEALTH_FLAGS if getattr(deal, flag)
+        )
         to_project(
             int(deal.project_id),
             f"{literal(deal.project_name)} · {ui.money(deal.expected_amount)}",
