@@ -97,9 +97,9 @@ def raw_duckdb_seconds(warehouse: Path) -> dict[str, float]:
     subprocess.run(
         [
             dbt_executable(),
-            *dbt_args(["compile"], warehouse, full=True, as_of=AS_OF, target_dir="dbt_bench"),
+            *dbt_args(["compile"], warehouse, full=True, target_dir="dbt_bench"),
         ],
-        env=dbt_env(warehouse),
+        env=dbt_env(warehouse, as_of=AS_OF),
         capture_output=True,
         check=True,
     )

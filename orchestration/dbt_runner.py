@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,9 +26,18 @@ BUILD = ["build", "--exclude-resource-type", "unit_test"]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# The dbt project's own target folder (relative to the project unless absolute), where the
+# parse Dagster reads its definitions from lives; CRM_DBT_TARGET_DIR exists for tests and
+# deployments.
+TARGET_DIR_ENV = "CRM_DBT_TARGET_DIR"
+PARSE_STATE = "partial_parse.msgpack"
+WAREHOUSE_DIR_ENV = "CRM_WAREHOUSE_DIR"
+
+
 def dbt_executable() -> str:
-    """The interpreter's own dbt, so a refresh works without an activated venv."""
-    return str(Path(sys.executable).parent / "dbt")
+    """`crm-dbt`, the venv's dbt started in the warehouse's folder (orchestration.warehouse_dbt),
+    so a refresh works without an activated venv."""
+    return str(Path(sys.executable).parent / "crm-dbt")
 
 
 def marts_path(warehouse: Path) -> Path:
@@ -35,11 +45,20 @@ def marts_path(warehouse: Path) -> Path:
     return warehouse.parent / "marts.duckdb"
 
 
-def dbt_env(warehouse: Path) -> dict[str, str]:
+def dbt_env(warehouse: Path, *, as_of: dt.date | str | None = None) -> dict[str, str]:
+    """The environment of a dbt process working on `warehouse`.
+
+    dbt runs in the warehouse's folder and the profile names the files relative to it, so
+    every warehouse renders the same profile: a parse of the project serves them all
+    (carry_parse_state). The day a refresh describes is an environment variable rather than
+    a dbt var for the same reason: a new var makes dbt parse the whole project again, a
+    changed environment variable only the files that read it."""
     return {
         **os.environ,
-        "CRM_WAREHOUSE_PATH": str(warehouse),
-        "CRM_MARTS_PATH": str(marts_path(warehouse)),
+        WAREHOUSE_DIR_ENV: str(warehouse.parent),
+        "CRM_WAREHOUSE_PATH": warehouse.name,
+        "CRM_MARTS_PATH": marts_path(warehouse).name,
+        "CRM_AS_OF_DATE": iso_or_none(as_of) or "",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
@@ -49,11 +68,11 @@ def dbt_args(
     warehouse: Path,
     *,
     full: bool = False,
-    as_of: dt.date | str | None = None,
     target_dir: str = "dbt_target",
 ) -> list[str]:
     """Arguments of a dbt command whose target and logs live beside the warehouse file."""
     target = warehouse.parent / target_dir
+    carry_parse_state(target)
     args = [
         *words,
         "--project-dir",
@@ -67,9 +86,25 @@ def dbt_args(
     ]
     if full:
         args.append("--full-refresh")
-    if day := iso_or_none(as_of):
-        args += ["--vars", json.dumps({"as_of_date": day})]
     return args
+
+
+def project_parse_state() -> Path:
+    target = Path(os.environ.get(TARGET_DIR_ENV, "target"))
+    return (DBT_PROJECT_DIR / target) / PARSE_STATE
+
+
+def carry_parse_state(target: Path, *kept: Path) -> None:
+    """Give a dbt target folder without parse state the first one found of `kept` and the
+    project's own: dbt then re-reads only the files changed since, not the whole project
+    (about 6 s of every new warehouse's first build, and of each Dagster run's folder)."""
+    if (target / PARSE_STATE).exists():
+        return
+    for state in (*kept, project_parse_state()):
+        if state.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(state, target / PARSE_STATE)
+            return
 
 
 @dataclass
@@ -110,8 +145,8 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: dt.date | str | None) -
     results_file.unlink(missing_ok=True)
     full = decide_full_build(warehouse, asked=full)
     done = subprocess.run(
-        [dbt_executable(), *dbt_args(BUILD, warehouse, full=full, as_of=as_of)],
-        env=dbt_env(warehouse),
+        [dbt_executable(), *dbt_args(BUILD, warehouse, full=full)],
+        env=dbt_env(warehouse, as_of=as_of),
         capture_output=True,
         text=True,
         check=False,

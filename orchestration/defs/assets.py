@@ -39,6 +39,10 @@ from orchestration.as_of import iso_or_none, parse_as_of
 from orchestration.dbt_runner import (
     BUILD,
     DBT_PROJECT_DIR,
+    PARSE_STATE,
+    TARGET_DIR_ENV,
+    carry_parse_state,
+    dbt_env,
     dbt_executable,
     decide_full_build,
     record_incremental_models,
@@ -54,11 +58,7 @@ from orchestration.defs.resources import (
 from orchestration.store_behind import rebuild_if_store_is_behind
 
 SOURCE_NAME = "store"
-# Where the manifest read at definition load time lives; relative to the dbt project
-# unless absolute (CRM_DBT_TARGET_DIR exists for tests and deployments).
-TARGET_DIR_ENV = "CRM_DBT_TARGET_DIR"
 KEEP_DBT_TARGETS = 5
-PARSE_STATE = "partial_parse.msgpack"
 PROJECT_FOLDERS = ("models", "macros", "snapshots", "tests", "seeds")
 
 
@@ -117,7 +117,8 @@ def parse(project: DbtProject, target: Path) -> None:
             "--log-path",
             str(target / "logs"),
         ],
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        # as for any warehouse (parsing needs no connection): its saved state serves them all
+        env=dbt_env(target / "build.duckdb"),
         capture_output=True,
         text=True,
         check=False,
@@ -213,27 +214,17 @@ def crm_dbt_assets(
     args = list(BUILD)
     if decide_full_build(build, asked=config.full):
         args.append("--full-refresh")
-    if as_of := parse_as_of(config.as_of_date):
-        args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
     runs = build.parent / "dagster_dbt"
     target = runs / context.run.run_id
     record_built_from(build)
-    reuse_parse(build, target)
-    with dbt_environment(build):
+    # the previous run's parse state, else the project's: dbt re-reads only changed files
+    carry_parse_state(target, build.parent / PARSE_STATE)
+    with dbt_environment(build, as_of=parse_as_of(config.as_of_date)):
         yield from dbt.cli(args, context=context, target_path=target).stream()
     keep_parse(build, target)
     if context.selected_asset_keys == context.assets_def.keys:  # the whole project, all passed
         record_incremental_models(build)
     prune_dbt_targets(runs)
-
-
-def reuse_parse(build: Path, target: Path) -> None:
-    """Each run has a target folder of its own; the previous run's parse state, placed in
-    it, lets dbt re-read only the files that changed (seconds saved on every refresh)."""
-    kept = build.parent / PARSE_STATE
-    if kept.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(kept, target / PARSE_STATE)
 
 
 def keep_parse(build: Path, target: Path) -> None:

@@ -6,6 +6,7 @@ The store URL comes from CRM_STORE_URL (ingest.settings), the warehouse from CRM
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -55,12 +56,12 @@ def built_from(build: Path) -> int:
 
 
 @contextmanager
-def dbt_environment(build: Path) -> Iterator[None]:
-    """CRM_WAREHOUSE_PATH and CRM_MARTS_PATH for the dbt child process.
+def dbt_environment(build: Path, *, as_of: dt.date | None = None) -> Iterator[None]:
+    """The warehouse's folder and files and the refresh's day for the dbt child process.
 
     DbtCliResource.cli passes os.environ to dbt and takes no env of its own, so the
     variables are set for the time of the invocation and restored afterwards."""
-    wanted = dbt_env(build)
+    wanted = dbt_env(build, as_of=as_of)
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     try:

@@ -55,9 +55,10 @@ class CompilerError(Exception):
     pass
 
 
-def render_as_of_macro(value: object) -> str:
-    """dbt's as_of_date() macro rendered with the context dbt gives it (var, modules,
-    exceptions); a real dbt build with a date runs in test_dagster_defs.py."""
+def render_as_of_macro(value: object, environment: str = "") -> str:
+    """dbt's as_of_date() macro rendered with the context dbt gives it (var, env_var,
+    modules, exceptions), `environment` as CRM_AS_OF_DATE; a real dbt build with a date
+    runs in test_dagster_defs.py."""
     macro = (DBT_PROJECT_DIR / "macros" / "as_of_date.sql").read_text()
 
     def raise_compiler_error(message: str) -> None:
@@ -66,6 +67,7 @@ def render_as_of_macro(value: object) -> str:
     template = jinja2.Environment().from_string(macro + "{{ as_of_date() }}")
     return template.render(
         var=lambda name, default=None: value if name == "as_of_date" else default,
+        env_var=lambda name, default="": environment if name == "CRM_AS_OF_DATE" else default,
         modules=SimpleNamespace(re=re, datetime=dt),
         exceptions=SimpleNamespace(raise_compiler_error=raise_compiler_error),
     ).strip()
@@ -81,3 +83,10 @@ def test_the_dbt_macro_writes_a_date_literal_or_today() -> None:
     assert render_as_of_macro("2024-01-01") == "date '2024-01-01'"
     assert render_as_of_macro(dt.date(2024, 1, 1)) == "date '2024-01-01'"  # YAML --vars
     assert render_as_of_macro(None) == "current_date"
+
+
+def test_the_refresh_s_environment_variable_is_checked_alike_and_a_var_wins() -> None:
+    assert render_as_of_macro(None, "2024-05-06") == "date '2024-05-06'"
+    assert render_as_of_macro("2024-01-01", "2024-05-06") == "date '2024-01-01'"
+    with pytest.raises(CompilerError, match="as_of_date must be a date written YYYY-MM-DD"):
+        render_as_of_macro(None, HOSTILE)
