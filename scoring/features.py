@@ -1,0 +1,84 @@
+"""The columns of fct_deal_features a model reads, and the labelled rows it learns from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+NUMERIC = [
+    "stage_order",
+    "stage_probability",
+    "days_in_stage",
+    "age_days",
+    "stage_moves_back",
+    "close_date_pushes",
+    "days_to_close",
+    "log_amount",
+    "amount_vs_rep_typical",
+    "amount_vs_customer_typical",
+    "activities_done",
+    "activities_done_30d",
+    "days_since_activity",
+    "activities_planned",
+    "activities_overdue",
+    "contacts_mapped",
+    "decision_makers_mapped",
+    "competitor_count",
+    "competitor_threat",
+    "customer_past_wins",
+    "customer_past_losses",
+    "rep_win_rate",
+]
+CATEGORICAL = ["sales_mode_code", "stage_code", "customer_type", "industry_code"]
+FEATURES = NUMERIC + CATEGORICAL
+# A deal with no activity yet: as stale as it is old (never "0 days since").
+NO_ACTIVITY_DAYS = 365
+
+TABLE = "fct_deal_features"
+
+
+def read_features(con: duckdb.DuckDBPyConnection, table: str = TABLE) -> pd.DataFrame:
+    frame = con.execute(f"select * from {table}").df()
+    return prepared(frame)
+
+
+def prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    """Derived columns and fills: the same for training, backtest and scoring."""
+    frame = frame.copy()
+    frame["observed_on"] = pd.to_datetime(frame["observed_on"]).dt.date
+    if "closed_date" in frame:
+        frame["closed_date"] = pd.to_datetime(frame["closed_date"]).dt.date
+    amount = pd.to_numeric(frame["amount"], errors="coerce").fillna(0).clip(lower=0)
+    frame["log_amount"] = np.log1p(amount.astype(float))
+    for column in ("amount_vs_rep_typical", "amount_vs_customer_typical"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(1.0).clip(0, 20)
+    age = pd.to_numeric(frame["age_days"], errors="coerce")
+    frame["days_since_activity"] = (
+        pd.to_numeric(frame["days_since_activity"], errors="coerce")
+        .fillna(np.minimum(age.fillna(NO_ACTIVITY_DAYS), NO_ACTIVITY_DAYS))
+        .astype(float)
+    )
+    frame["days_in_stage"] = pd.to_numeric(frame["days_in_stage"], errors="coerce").fillna(age)
+    for column in NUMERIC:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float).fillna(0.0)
+    for column in CATEGORICAL:
+        frame[column] = frame[column].fillna("unknown").astype(str)
+    return frame
+
+
+def labelled(frame: pd.DataFrame, before: dt.date) -> pd.DataFrame:
+    """Observations of deals that were closed before `before`, seen before it: what a
+    model trained on that day could have learned from."""
+    closed = frame["final_status"].isin(["won", "lost"])
+    known = closed & (frame["closed_date"] < before) & (frame["observed_on"] < before)
+    rows = frame[known].copy()
+    rows["won"] = (rows["final_status"] == "won").astype(int)
+    return rows
+
+
+def open_on(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """The deals open at the end of `day`, as they were known then."""
+    return frame[frame["observed_on"] == day].copy()
