@@ -53,6 +53,8 @@ class Backtest:
     def _compute_metrics(self) -> list[dict]:
         rows = []
         frame = self.predictions
+        if frame.empty:
+            return rows
         for quarter, in_quarter in [(None, frame), *frame.groupby("quarter_start")]:
             for mode, part in [(ALL_MODES, in_quarter), *in_quarter.groupby("sales_mode_code")]:
                 for method in self.methods:

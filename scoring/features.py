@@ -48,9 +48,10 @@ def read_features(con: duckdb.DuckDBPyConnection, table: str = TABLE) -> pd.Data
 def prepared(frame: pd.DataFrame) -> pd.DataFrame:
     """Derived columns and fills: the same for training, backtest and scoring."""
     frame = frame.copy()
-    frame["observed_on"] = pd.to_datetime(frame["observed_on"]).dt.date
-    if "closed_date" in frame:
-        frame["closed_date"] = pd.to_datetime(frame["closed_date"]).dt.date
+    for column in ("observed_on", "closed_date"):
+        if column in frame:
+            # objects even when every value is missing (pandas keeps datetime64 then)
+            frame[column] = pd.to_datetime(frame[column]).dt.date.astype(object)
     amount = pd.to_numeric(frame["amount"], errors="coerce").fillna(0).clip(lower=0)
     frame["log_amount"] = np.log1p(amount.astype(float))
     for column in ("amount_vs_rep_typical", "amount_vs_customer_typical"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,8 @@ from scoring.features import TABLE, labelled, read_features
 from scoring.model import NotEnoughHistory, train
 
 BACKTEST_MAX_AGE_DAYS = 7
-STATE_TABLE = "_scoring_state"
+# What the last scoring read: the features' fingerprint and the model's version.
+STATE_FILE = "scored.json"
 SCORES = "fct_deal_scores"
 BACKTEST = "mart_scoring_backtest"
 RELIABILITY = "mart_scoring_reliability"
@@ -116,7 +118,8 @@ def _score(
         not retrain
         and not backtest
         and saved is not None
-        and _state(con) == {"features": fingerprint, "model": saved.version}
+        and {SCORES, VERDICT} <= _tables(con)
+        and _state(build) == {"features": fingerprint, "model": saved.version}
     ):
         summary.skipped = True
         summary.model_kind, summary.model_version = saved.model.kind, saved.version
@@ -126,11 +129,13 @@ def _score(
 
     frame = read_features(con)
     as_of = as_of or _built_as_of(con)
+    _restore_backtest(con, build)
     if backtest is None:
         backtest = (retrain or saved is None) and _backtest_is_stale(con, as_of)
     if backtest:
         tested = run_backtest(frame, as_of)
-        _write_backtest(con, tested, as_of)
+        _keep_backtest(build, tested, as_of)
+        _restore_backtest(con, build)
         summary.backtested = True
     kind = _chosen_kind(con) or (saved.model.kind if saved else FALLBACK_KIND)
 
@@ -154,11 +159,8 @@ def _score(
         summary.calibration_gap = _calibration_gap(con, saved.model.kind)
     _write_scores(con, scores, as_of, saved)
     _replace(con, IMPORTANCE, _importance(moved))
-    con.execute(f"create or replace table {STATE_TABLE} (features varchar, model varchar)")
-    con.execute(
-        f"insert into {STATE_TABLE} values (?, ?)",
-        [fingerprint, saved.version if saved else None],
-    )
+    state = {"features": fingerprint, "model": saved.version if saved else None}
+    (store.scoring_dir(build) / STATE_FILE).write_text(json.dumps(state))
     return summary
 
 
@@ -171,11 +173,11 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def _state(con: duckdb.DuckDBPyConnection) -> dict | None:
-    if STATE_TABLE not in _tables(con) or not {SCORES, VERDICT} <= _tables(con):
+def _state(build: Path) -> dict | None:
+    try:
+        return json.loads((store.scoring_dir(build) / STATE_FILE).read_text())
+    except (FileNotFoundError, ValueError):
         return None
-    row = con.execute(f"select features, model from {STATE_TABLE}").fetchone()
-    return {"features": row[0], "model": row[1]} if row else None
 
 
 def _built_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
@@ -197,7 +199,21 @@ def _backtest_is_stale(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> bool:
     )
 
 
-def _write_backtest(con: duckdb.DuckDBPyConnection, tested: Backtest, as_of: dt.date) -> None:
+def _restore_backtest(con: duckdb.DuckDBPyConnection, build: Path) -> None:
+    """The last backtest's tables into the marts: a full build starts a new marts file, and
+    the backtest (the costly part) is kept beside the model to outlive it."""
+    folder = store.scoring_dir(build)
+    with _transaction(con):
+        for name in (BACKTEST, RELIABILITY, VERDICT):
+            kept = folder / f"{name}.parquet"
+            if kept.exists():
+                con.execute(
+                    f"create or replace table {name} as select * from read_parquet(?)",
+                    [str(kept)],
+                )
+
+
+def _keep_backtest(build: Path, tested: Backtest, as_of: dt.date) -> None:
     metrics = pd.DataFrame(
         tested.metrics(),
         columns=[
@@ -254,16 +270,30 @@ def _write_backtest(con: duckdb.DuckDBPyConnection, tested: Backtest, as_of: dt.
     for frame in (metrics, reliability, verdict):
         frame["backtested_on"] = as_of
     metrics["quarter_start"] = pd.to_datetime(metrics["quarter_start"]).dt.date
-    with _transaction(con):
-        _replace(con, BACKTEST, metrics)
-        _replace(con, RELIABILITY, reliability)
-        _replace(con, VERDICT, verdict)
-        if not chosen:  # keep the day of the attempt: the table is empty without a verdict
-            con.execute(
-                f"insert into {VERDICT} (sales_mode_code, backtested_on, model_replaces_baseline)"
-                f" values ('{ALL_MODES}', ?, false)",
-                [as_of],
-            )
+    if not chosen:  # keep the day of the attempt: without a verdict the table is empty
+        verdict = pd.DataFrame(
+            [{"sales_mode_code": ALL_MODES, "model_replaces_baseline": False}],
+            columns=verdict.columns,
+        )
+        verdict["backtested_on"] = as_of
+    metrics = metrics.astype(
+        {"sales_mode_code": "string", "method": "string", "deals": "Int64", "won": "Int64"}
+        | dict.fromkeys(("brier", "log_loss", "auc"), "Float64")
+    )
+    reliability = reliability.astype(
+        {"method": "string", "bin": "Int64", "deals": "Int64"}
+        | dict.fromkeys(("bin_low", "bin_high", "mean_predicted", "observed_rate"), "Float64")
+    )
+    verdict = verdict.astype(
+        {"sales_mode_code": "string", "model_kind": "string", "deals": "Int64"}
+        | {"model_replaces_baseline": "boolean"}
+        | dict.fromkeys(("model_brier", "stage_admin_brier", "stage_win_rate_brier"), "Float64")
+    )
+    folder = store.scoring_dir(build)
+    for name, frame in ((BACKTEST, metrics), (RELIABILITY, reliability), (VERDICT, verdict)):
+        partial = folder / f".{name}.parquet.partial"
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, folder / f"{name}.parquet")
 
 
 def _chosen_kind(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -398,23 +428,28 @@ def _write_scores(
                 round(s.win_probability, 4) as win_probability,
                 round(s.win_probability_week_ago, 4) as win_probability_week_ago,
                 round(s.win_probability - s.win_probability_week_ago, 4) as score_change_week,
-                coalesce(v.model_replaces_baseline, ?) and s.win_probability is not null
-                    as model_in_forecast,
+                coalesce(cast(v.model_replaces_baseline as boolean), ?)
+                and s.win_probability is not null as model_in_forecast,
                 case
-                    when coalesce(v.model_replaces_baseline, ?) and s.win_probability is not null
+                    when
+                        coalesce(cast(v.model_replaces_baseline as boolean), ?)
+                        and s.win_probability is not null
                         then round(s.win_probability, 4)
                     else cast(f.calibrated_probability as double)
                 end as forecast_probability,
                 cast(f.amount * s.win_probability as decimal(18, 2)) as score_weighted_amount,
                 cast(f.calibrated_weighted_amount as decimal(18, 2)) as stage_weighted_amount,
-                s.signal_1, round(s.signal_1_effect, 4) as signal_1_effect,
-                s.signal_2, round(s.signal_2_effect, 4) as signal_2_effect,
-                s.signal_3, round(s.signal_3_effect, 4) as signal_3_effect,
+                cast(s.signal_1 as varchar) as signal_1,
+                round(cast(s.signal_1_effect as double), 4) as signal_1_effect,
+                cast(s.signal_2 as varchar) as signal_2,
+                round(cast(s.signal_2_effect as double), 4) as signal_2_effect,
+                cast(s.signal_3 as varchar) as signal_3,
+                round(cast(s.signal_3_effect as double), 4) as signal_3_effect,
                 cast(? as varchar) as model_kind,
                 cast(? as varchar) as model_version
             from fct_forecast as f
             left join new_scores as s on f.project_id = s.project_id
-            left join mode_verdicts as v on f.sales_mode_code = v.sales_mode_code
+            left join mode_verdicts as v on f.sales_mode_code = cast(v.sales_mode_code as varchar)
             order by f.project_id
             """,
             [
