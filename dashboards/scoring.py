@@ -1,0 +1,47 @@
+"""What the forecast page says about the win score: where the forecast uses it, and the
+backtest's Brier scores that decided it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.texts import TEXTS
+from entry_app.i18n import register, text
+
+register(TEXTS)  # as dashboards.ui does: this module is also read outside the pages
+
+
+def verdict_note(verdict: pd.DataFrame, lang: str) -> str:
+    """One sentence from the verdict table (queries.scoring_verdict)."""
+    overall = verdict[verdict["sales_mode_code"] == "all"]
+    if overall.empty or pd.isna(overall["model_kind"].iloc[0]):
+        return text("dash.scoring.none", lang)
+    row = overall.iloc[0]
+    briers = {
+        "model": f"{row['model_brier']:.3f}",
+        "admin": f"{row['stage_admin_brier']:.3f}",
+        "rate": f"{row['stage_win_rate_brier']:.3f}",
+    }
+    modes = verdict[(verdict["sales_mode_code"] != "all") & verdict["model_replaces_baseline"]]
+    if modes.empty:
+        return text("dash.scoring.not_used", lang, **briers)
+    if len(modes) == len(verdict) - 1:
+        named = text("dash.scoring.all_modes", lang)
+    else:
+        named = ("、" if lang == "zh_CN" else ", ").join(
+            str(name if isinstance(name, str) else code)
+            for code, name in zip(modes["sales_mode_code"], modes["sales_mode_name"], strict=True)
+        )
+    return text("dash.scoring.used", lang, modes=named, **briers)
+
+
+def signal_labels(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
+    """The signal codes of a records table in the reader's language."""
+    shown = frame.copy()
+    for column in columns:
+        if column in shown:
+            shown[column] = [
+                None if pd.isna(code) else text(f"dash.signal.{code}", lang)
+                for code in shown[column]
+            ]
+    return shown
