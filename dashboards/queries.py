@@ -1708,6 +1708,22 @@ def scoring_reliability(snapshot: Snapshot) -> pd.DataFrame:
     )
 
 
+@reader.cached
+def deal_score(snapshot: Snapshot, actor: Actor, project_id: int) -> dict[str, Any] | None:
+    """One open deal's score, change in a week and top signals, for the project workspace;
+    None when the deal has none or the actor's scope does not hold it."""
+    where = Where().projects("ds", Filters(), _scope(actor, "health"))
+    where.add("ds.project_id = $project_id", project_id=project_id)
+    rows = reader.frame(
+        snapshot,
+        f"select {_score_columns('ds')} from fct_deal_scores as ds where {where.sql()}",
+        where.params,
+    )
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
 def _score_columns(alias: str) -> str:
-    signals = ", ".join(f"{alias}.signal_{n}" for n in range(1, SCORE_SIGNALS + 1))
+    signals = ", ".join(
+        f"{alias}.signal_{n}, {alias}.signal_{n}_effect" for n in range(1, SCORE_SIGNALS + 1)
+    )
     return f"{alias}.win_probability, {alias}.score_change_week, {signals}"

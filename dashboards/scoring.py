@@ -1,7 +1,9 @@
-"""What the forecast page says about the win score: where the forecast uses it, and the
-backtest's Brier scores that decided it."""
+"""The win score in words: where the forecast uses it (with the backtest's Brier scores that
+decided it), and one deal's score, its change in a week and its top signals."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
@@ -45,3 +47,29 @@ def signal_labels(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
                 for code in shown[column]
             ]
     return shown
+
+
+def score_line(deal: Any, lang: str) -> str | None:
+    """ "Win score 62% (+5% in a week) · Stage ↑, Recent activity ↓, Competitors ↓" from a
+    row with win_probability, score_change_week and signal_1…3 (with their effects);
+    None for a deal without a score."""
+    score = getattr(deal, "win_probability", None)
+    if score is None or pd.isna(score):
+        return None
+    change = getattr(deal, "score_change_week", None)
+    signals = []
+    for n in (1, 2, 3):
+        signal = getattr(deal, f"signal_{n}", None)
+        if isinstance(signal, str):
+            effect = getattr(deal, f"signal_{n}_effect", None)
+            arrow = "" if effect is None or pd.isna(effect) else (" ↑" if effect >= 0 else " ↓")
+            signals.append(text(f"dash.signal.{signal}", lang) + arrow)
+    return text(
+        "dash.score.line",
+        lang,
+        score=f"{float(score):.0%}",
+        change=""
+        if change is None or pd.isna(change)
+        else text("dash.score.change", lang, change=f"{float(change):+.0%}"),
+        signals=("、" if lang == "zh_CN" else ", ").join(signals),
+    )

@@ -293,6 +293,10 @@ TEXTS: dict[str, dict[str, str]] = {
         " win rate.",
     ),
     "dash.scoring.all_modes": _s("全部销售模式", "every sales mode"),
+    "dash.score.line": _s(
+        "赢单评分 {score}{change} · {signals}", "Win score {score}{change} · {signals}"
+    ),
+    "dash.score.change": _s("（一周 {change}）", " ({change} in a week)"),
     "dash.signal.stage": _s("所处阶段", "Stage"),
     "dash.signal.days_in_stage": _s("阶段停留天数", "Days in stage"),
     "dash.signal.deal_age": _s("商机年龄", "Deal age"),

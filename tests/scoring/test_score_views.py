@@ -4,6 +4,8 @@ through the same row-level security as the rest of the dashboards."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 from sqlalchemy import text
@@ -11,7 +13,7 @@ from sqlalchemy import text
 from dashboards import queries as q
 from dashboards import reader
 from dashboards.scope import Filters
-from dashboards.scoring import signal_labels, verdict_note
+from dashboards.scoring import score_line, signal_labels, verdict_note
 from ingest.commands.base import Actor
 from orchestration import snapshots
 from scoring.attributions import SIGNALS
@@ -110,3 +112,37 @@ def test_the_forecast_page_says_where_the_score_replaces_the_stage_baseline(dash
     assert verdict_note(verdict.iloc[0:0], "en").startswith("Too few closed deals")
     curve = q.scoring_reliability()
     assert set(curve["method"]) == {overall["model_kind"], "stage_admin", "stage_win_rate"}
+
+
+def test_the_workspace_reads_a_deals_score_within_the_readers_scope(
+    dashboards, scores, rep
+) -> None:
+    own = scores[(scores["owner_id"] == rep.id) & scores["win_probability"].notna()].iloc[0]
+    other = scores[(scores["owner_id"] != rep.id) & scores["win_probability"].notna()].iloc[0]
+    got = q.deal_score(rep, int(own["project_id"]))
+    assert got is not None
+    assert got["win_probability"] == pytest.approx(own["win_probability"])
+    assert [got[f"signal_{n}"] for n in (1, 2, 3)] == [own[f"signal_{n}"] for n in (1, 2, 3)]
+    assert q.deal_score(rep, int(other["project_id"])) is None
+
+
+def test_a_score_line_names_the_score_its_change_and_the_signals_direction() -> None:
+    deal = SimpleNamespace(
+        win_probability=0.624,
+        score_change_week=0.05,
+        signal_1="stage",
+        signal_1_effect=0.2,
+        signal_2="activity_recency",
+        signal_2_effect=-0.08,
+        signal_3="competitors",
+        signal_3_effect=-0.03,
+    )
+    assert score_line(deal, "zh_CN") == (
+        "赢单评分 62%（一周 +5%） · 所处阶段 ↑、最近拜访 ↓、竞争对手 ↓"
+    )
+    assert score_line(deal, "en") == (
+        "Win score 62% (+5% in a week) · Stage ↑, Recent activity ↓, Competitors ↓"
+    )
+    new = SimpleNamespace(**{**vars(deal), "score_change_week": float("nan")})
+    assert score_line(new, "en").startswith("Win score 62% · ")
+    assert score_line(SimpleNamespace(win_probability=None), "en") is None
