@@ -41,8 +41,36 @@ TABLE = "fct_deal_features"
 
 
 def read_features(con: duckdb.DuckDBPyConnection, table: str = TABLE) -> pd.DataFrame:
-    frame = con.execute(f"select * from {table}").df()
-    return prepared(frame)
+    """Every observation (the backtest needs them all)."""
+    return prepared(con.execute(f"select * from {table}").df())
+
+
+def read_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> pd.DataFrame:
+    """The observations of the given days only: what scoring reads on most refreshes."""
+    return prepared(
+        con.execute(f"select * from {TABLE} where observed_on in (select unnest(?))", [days]).df()
+    )
+
+
+def read_training(con: duckdb.DuckDBPyConnection, before: dt.date, max_deals: int) -> pd.DataFrame:
+    """The observations a model trained on `before` learns from, of at most `max_deals`
+    closed deals picked by a hash of their id (the same ones every night while history
+    holds still), so that a large company's millions of rows never reach memory."""
+    frame = con.execute(
+        f"""
+        with closed as (
+            select distinct project_id from {TABLE}
+            where final_status in ('won', 'lost') and closed_date < $before
+        ),
+        picked as (
+            select project_id from closed order by hash(project_id), project_id limit $most
+        )
+        select * from {TABLE}
+        where project_id in (select project_id from picked) and observed_on < $before
+        """,
+        {"before": before, "most": max_deals},
+    ).df()
+    return labelled(prepared(frame), before)
 
 
 def prepared(frame: pd.DataFrame) -> pd.DataFrame:

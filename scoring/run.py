@@ -38,8 +38,8 @@ from scoring.backtest import (
     model_beats_baselines,
     run_backtest,
 )
-from scoring.features import TABLE, labelled, read_features
-from scoring.model import NotEnoughHistory, train
+from scoring.features import TABLE, read_days, read_features, read_training
+from scoring.model import MAX_TRAINING_DEALS, NotEnoughHistory, train
 
 BACKTEST_MAX_AGE_DAYS = 7
 # What the last scoring read: the features' fingerprint and the model's version.
@@ -127,13 +127,12 @@ def _score(
         summary.calibration_gap = _calibration_gap(con, saved.model.kind)
         return summary
 
-    frame = read_features(con)
     as_of = as_of or _built_as_of(con)
     _restore_backtest(con, build)
     if backtest is None:
         backtest = (retrain or saved is None) and _backtest_is_stale(con, as_of)
     if backtest:
-        tested = run_backtest(frame, as_of)
+        tested = run_backtest(read_features(con), as_of)
         _keep_backtest(build, tested, as_of)
         _restore_backtest(con, build)
         summary.backtested = True
@@ -141,7 +140,8 @@ def _score(
 
     if retrain or saved is None or saved.model.kind != kind:
         try:
-            model = train(labelled(frame, as_of + dt.timedelta(days=1)), kind, as_of)
+            after = as_of + dt.timedelta(days=1)
+            model = train(read_training(con, after, MAX_TRAINING_DEALS), kind, as_of)
             saved = store.save(build, model, kind_chosen_on=str(as_of))
             summary.trained = True
         except NotEnoughHistory as why:
@@ -151,6 +151,7 @@ def _score(
 
     summary.verdict = _verdict(con)
     summary.pooled = _pooled(con)
+    frame = read_days(con, [as_of, as_of - dt.timedelta(days=7)])
     moved = _effects(frame, as_of, saved)
     scores = _scores(frame, as_of, saved, moved)
     summary.scored = int(scores["win_probability"].notna().sum()) if len(scores) else 0
