@@ -159,10 +159,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.kpi.score_weighted_amount": _s("评分加权预测", "Score-weighted forecast"),
     "dash.kpi.score_weighted_amount.help": _s(
         "金额 × 每个商机自己的赢单评分：模型依据商机当前的信号（阶段与停留天数、最近拜访、"
-        "决策人、竞争对手、客户与销售员的历史等），从公司历史上已关闭的商机学得。",
+        "决策人、竞争对手、客户与销售员的历史等），从公司历史上已关闭的商机学得。"
+        "在回测中评分未同时胜过两个阶段基准的销售模式，仍按校准概率加权（见回测说明）。",
         "Amount × each deal's own win score: learned from the company's closed deals, from"
         " the deal's signals today (stage and days in it, last visit, decision makers,"
-        " competitors, the customer's and the rep's track record…).",
+        " competitors, the customer's and the rep's track record…). In a sales mode where"
+        " the score did not beat both stage baselines in the backtest, the calibrated"
+        " probability stays (see the backtest note).",
     ),
     "dash.kpi.target_amount": _s("目标", "Target"),
     "dash.kpi.attainment": _s("达成率", "Attainment"),

@@ -25,7 +25,7 @@ ui.kpi_row(
             metric="weighted_pipeline",
         ),
         ui.Kpi("calibrated_weighted_amount", ui.money(kpis["calibrated_weighted_amount"])),
-        ui.Kpi("score_weighted_amount", ui.money(scored["score_weighted_amount"])),
+        ui.Kpi("score_weighted_amount", ui.money(scored["forecast_weighted_amount"])),
         ui.Kpi("target_amount", ui.money(kpis["target_amount"]), metric="target_amount"),
         ui.Kpi("attainment", ui.rate(kpis["attainment"]), metric="attainment"),
         ui.Kpi(

@@ -56,6 +56,9 @@ def test_a_rep_sees_the_score_weighted_forecast_of_their_own_deals_only(
     assert float(got["score_weighted_amount"]) == pytest.approx(
         float(own["score_weighted_amount"].sum()), abs=0.01
     )
+    # the page's figure: the score where the backtest let it replace the stage baseline
+    weighted = own["amount"].astype(float) * own["forecast_probability"]
+    assert float(got["forecast_weighted_amount"]) == pytest.approx(weighted.sum(), abs=0.05)
     # the stage-weighted figure beside it is the forecast page's calibrated one
     assert (
         got["stage_weighted_amount"]
