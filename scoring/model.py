@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -40,13 +40,16 @@ class NotEnoughHistory(ValueError):
     """Too few closed deals (of either outcome) to learn from."""
 
 
-class ClipToHistory(BaseEstimator, TransformerMixin):
+class ClipToHistory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Numbers held within the 1st-99th percentile of the training rows: a signal at a level
     history never showed (a habit new this month, a data-entry slip) cannot move a score
     further than history supports."""
 
     def fit(self, x, y=None):
         values = np.asarray(x, dtype=float)
+        self.n_features_in_ = values.shape[1]
+        if hasattr(x, "columns"):  # named columns keep their names (attributions read them)
+            self.feature_names_in_ = np.asarray(x.columns, dtype=object)
         self.low_ = np.nanpercentile(values, 1, axis=0)
         self.high_ = np.nanpercentile(values, 99, axis=0)
         return self

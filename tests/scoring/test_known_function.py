@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from scoring import baselines
+from scoring import attributions, baselines
 from scoring.attributions import effects, importance
 from scoring.backtest import (
     CALIBRATED,
@@ -102,3 +102,15 @@ def test_each_quarter_trains_only_on_deals_closed_before_it(deals) -> None:
     assert (history["closed_date"] < start).all() and (history["observed_on"] < start).all()
     # deals observed in the quarter itself are never in its training rows
     assert not set(history["project_id"]) & set(deals[deals["observed_on"] == start]["project_id"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_attributions_from_transformed_columns_equal_setting_each_signal_to_typical(
+    deals, kind
+) -> None:
+    """The fast path (columns transformed once) gives exactly the plain occlusion effects."""
+    model = train(labelled(deals, CUT_OFF), kind, CUT_OFF)
+    sample = deals[deals["observed_on"] >= CUT_OFF].head(300)
+    fast = attributions._transformed_effects(model, sample)
+    plain = attributions._occlusion_effects(model, sample)
+    assert np.abs(fast - plain).max() < 1e-9
