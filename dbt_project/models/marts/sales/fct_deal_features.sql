@@ -59,6 +59,14 @@ with
             open_projects.status = 'open'
             and (select max(built.built_as_of) from {{ this }} as built)
             <> {{ as_of_date() }}
+        union
+        -- and the deals observed on the old as-of day or the week before it (closed since)
+        select built_rows.project_id
+        from {{ this }} as built_rows
+        where
+            (select max(built.built_as_of) from {{ this }} as built) <> {{ as_of_date() }}
+            and built_rows.observed_on
+            >= (select max(built.built_as_of) - 7 from {{ this }} as built)
 
     ),
 {% endif %}
@@ -74,8 +82,14 @@ projects as (
 
 all_projects as (
 
-    -- every deal, for the customer's and the rep's track record
+    -- the deals of the rebuilt deals' customers and reps, for their track records and
+    -- typical amounts (every deal in a full build; none when nothing changed)
     select * from {{ ref('int_projects_enriched') }}
+    {% if is_incremental() %}
+        where
+            customer_id in (select projects.customer_id from projects)
+            or owner_id in (select projects.owner_id from projects)
+    {% endif %}
 
 ),
 
