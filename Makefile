@@ -14,7 +14,7 @@ $(STAMP): requirements.lock pyproject.toml Makefile
 	$(BIN)/pip install --quiet uv==0.13.8
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
-	$(PY) -m compileall -q ingest orchestration dashboards entry_app
+	$(PY) -m compileall -q ingest orchestration dashboards entry_app scoring
 	touch $(STAMP)
 
 install: $(STAMP)

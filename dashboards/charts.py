@@ -473,3 +473,51 @@ def with_average(
         )
     fig.update_yaxes(tickformat=".0%")
     return _layout(fig, title)
+
+
+def reliability(
+    frame: pd.DataFrame,
+    labels: dict[str, str],
+    title: str,
+    axes: tuple[str, str],
+    perfect: str,
+) -> go.Figure:
+    """A reliability curve: per method (`labels`: method → legend), the mean predicted
+    probability of each band against the share of its deals won; the diagonal is a
+    perfectly calibrated forecast. The hover gives the band's deal count."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name=plain(perfect),
+            line={"color": GREY, "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
+    for (method, label), colour in zip(labels.items(), colours(list(labels)), strict=True):
+        rows = frame[frame["method"] == method]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["mean_predicted"].astype(float),
+                y=rows["observed_rate"].astype(float),
+                mode="lines+markers",
+                name=plain(label),
+                line={"color": colour},
+                marker={"color": colour, "size": 7},
+                customdata=list(
+                    zip(
+                        [method] * len(rows),
+                        [f"{int(n):,}" for n in rows["deals"]],
+                        strict=True,
+                    )
+                ),
+                hovertemplate=(
+                    plain(label) + "<br>%{x:.0%} → %{y:.0%} (%{customdata[1]})<extra></extra>"
+                ),
+            )
+        )
+    fig.update_xaxes(title=plain(axes[0]), tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(title=plain(axes[1]), tickformat=".0%", range=[0, 1])
+    return _layout(fig, title)

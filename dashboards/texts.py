@@ -156,6 +156,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "Amount × calibrated probability: of the closed projects of the same sales mode"
         " that reached the stage, the share that was won.",
     ),
+    "dash.kpi.score_weighted_amount": _s("评分加权预测", "Score-weighted forecast"),
+    "dash.kpi.score_weighted_amount.help": _s(
+        "金额 × 每个商机自己的赢单评分：模型依据商机当前的信号（阶段与停留天数、最近拜访、"
+        "决策人、竞争对手、客户与销售员的历史等），从公司历史上已关闭的商机学得。"
+        "在回测中评分未同时胜过两个阶段基准的销售模式，仍按校准概率加权（见回测说明）。",
+        "Amount × each deal's own win score: learned from the company's closed deals, from"
+        " the deal's signals today (stage and days in it, last visit, decision makers,"
+        " competitors, the customer's and the rep's track record…). In a sales mode where"
+        " the score did not beat both stage baselines in the backtest, the calibrated"
+        " probability stays (see the backtest note).",
+    ),
     "dash.kpi.target_amount": _s("目标", "Target"),
     "dash.kpi.attainment": _s("达成率", "Attainment"),
     "dash.kpi.remaining_target_amount": _s("剩余目标", "Remaining target"),
@@ -259,6 +270,53 @@ TEXTS: dict[str, dict[str, str]] = {
     "dash.chart.scorecard": _s("销售员达成率与团队平均", "Attainment by rep against the team"),
     "dash.chart.scorecard_win": _s("销售员赢率与团队平均", "Win rate by rep against the team"),
     "dash.chart.health": _s("各类预警的项目数", "Projects per warning"),
+    "dash.chart.reliability": _s(
+        "赢单评分可靠性（近 8 个季度回测）", "Win score reliability (last 8 quarters backtested)"
+    ),
+    "dash.axis.predicted_probability": _s("预测赢单概率", "Predicted win probability"),
+    "dash.axis.observed_win_rate": _s("实际赢单比例", "Share actually won"),
+    "dash.series.perfect_calibration": _s("完全校准", "Perfectly calibrated"),
+    "dash.series.win_score": _s("赢单评分", "Win score"),
+    "dash.scoring.used": _s(
+        "预测在以下销售模式采用赢单评分：{modes}。回测 Brier 分数（越低越好）：评分 {model}，"
+        "阶段默认概率 {admin}，校准胜率 {rate}。",
+        "The forecast uses the win score in: {modes}. Backtest Brier score (lower is better):"
+        " win score {model}, stage default probability {admin}, calibrated win rate {rate}.",
+    ),
+    "dash.scoring.not_used": _s(
+        "赢单评分在回测中未同时优于两个阶段基准，预测仍按校准胜率加权。Brier 分数（越低越好）："
+        "评分 {model}，阶段默认概率 {admin}，校准胜率 {rate}。",
+        "The win score did not beat both stage baselines in the backtest: the forecast keeps"
+        " the calibrated win rate. Brier score (lower is better): win score {model}, stage"
+        " default probability {admin}, calibrated win rate {rate}.",
+    ),
+    "dash.scoring.none": _s(
+        "已关闭的历史商机太少，尚无赢单评分：预测按校准胜率加权。",
+        "Too few closed deals to learn a win score yet: the forecast keeps the calibrated"
+        " win rate.",
+    ),
+    "dash.scoring.all_modes": _s("全部销售模式", "every sales mode"),
+    "dash.score.line": _s(
+        "赢单评分 {score}{change} · {signals}", "Win score {score}{change} · {signals}"
+    ),
+    "dash.score.change": _s("（一周 {change}）", " ({change} in a week)"),
+    "dash.signal.stage": _s("所处阶段", "Stage"),
+    "dash.signal.days_in_stage": _s("阶段停留天数", "Days in stage"),
+    "dash.signal.deal_age": _s("商机年龄", "Deal age"),
+    "dash.signal.stage_moves_back": _s("阶段回退", "Stage moved back"),
+    "dash.signal.close_date_pushes": _s("预计签约日推迟", "Close date pushed"),
+    "dash.signal.days_to_close": _s("距预计签约日", "Days to close date"),
+    "dash.signal.amount": _s("金额（相对惯常）", "Amount vs usual"),
+    "dash.signal.activity_recency": _s("最近拜访", "Recent activity"),
+    "dash.signal.activities_done": _s("已完成活动数", "Activities done"),
+    "dash.signal.activities_planned": _s("已计划活动", "Activities planned"),
+    "dash.signal.activities_overdue": _s("逾期活动", "Overdue activities"),
+    "dash.signal.decision_makers": _s("决策人", "Decision makers"),
+    "dash.signal.competitors": _s("竞争对手", "Competitors"),
+    "dash.signal.customer_history": _s("客户往来历史", "Customer track record"),
+    "dash.signal.customer_type": _s("客户类型", "Customer type"),
+    "dash.signal.industry": _s("行业", "Industry"),
+    "dash.signal.rep_win_rate": _s("销售员赢率", "Rep's win rate"),
     "dash.table.customer_costs": _s("客户费用表", "Customer expense table"),
     "dash.table.project_costs": _s("项目费用报表", "Project expense report"),
     "dash.table.lost_costs": _s("丢单成本", "Cost of lost deals"),

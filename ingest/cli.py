@@ -662,6 +662,19 @@ def bench_refresh(profiles: str, seed_value: int, out: str | None) -> None:
         click.echo(line)
 
 
+@bench.command("scoring")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/scoring.json).")
+@friendly_errors
+def bench_scoring(out: str | None) -> None:
+    """Deal scoring on the published snapshot: rolling backtest over the last 8 quarters,
+    the model against the stage's admin probability and calibrated win rate (Brier, log
+    loss, AUC, reliability), the signals that matter, and the time to train and score."""
+    from scoring.bench import run_scoring_bench
+
+    for line in run_scoring_bench(out):
+        click.echo(line)
+
+
 @bench.command("faults")
 @click.option("--seed", "seed_value", type=int, help="Replay the random kill moments of a run.")
 @click.option("--out", type=click.Path(), help="JSON file (default: bench/faults.json).")

@@ -69,7 +69,12 @@ storage:
         env: DAGSTER_HOME
 """
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-STEPS = {"extract": "extract_store", "build": "crm_dbt_assets", "publish": "published_snapshot"}
+STEPS = {
+    "extract": "extract_store",
+    "build": "crm_dbt_assets",
+    "score": "deal_scores",
+    "publish": "published_snapshot",
+}
 
 
 def dagster_home() -> Path:
@@ -183,6 +188,8 @@ def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -
         ],
     )
     summary.build = built
+    scored = result.asset_materializations_for_node("deal_scores")
+    summary.scoring = str(scored[0].metadata["summary"].value) if scored else None
     published = result.asset_materializations_for_node("published_snapshot")[0].metadata
     summary.snapshot = snapshots.Snapshot(
         version=int(published["version"].value),

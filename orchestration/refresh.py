@@ -18,7 +18,7 @@ from ingest.extract import ExtractSummary, extract
 from ingest.store.db import get_engine
 from orchestration import snapshots
 from orchestration.as_of import parse_as_of
-from orchestration.dbt_runner import BuildResult, run_dbt_build
+from orchestration.dbt_runner import BuildResult, marts_path, run_dbt_build
 from orchestration.store_behind import rebuild_if_store_is_behind
 
 
@@ -55,6 +55,7 @@ class RefreshSummary:
     snapshot: snapshots.Snapshot | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     run_id: str | None = None  # the Dagster run, when the refresh ran through Dagster
+    scoring: str | None = None  # the deal scoring's one line (scoring.run.ScoringSummary)
 
     def lines(self) -> list[str]:
         assert self.extracted and self.build and self.snapshot
@@ -64,6 +65,7 @@ class RefreshSummary:
             f"{'  full' if self.full else '  incremental'}",
             f"build    {self.build.models:>10,} models, {self.build.tests_passed:,} tests passed"
             f"  ({s['build']:.1f} s)",
+            *([self.scoring] if self.scoring else []),
             f"publish  snapshot v{self.snapshot.version:06d}  ({s['publish']:.1f} s)",
         ]
         if self.run_id:
@@ -103,6 +105,15 @@ def _run_steps(full: bool, day: dt.date | None, engine: Engine, warehouse: Path)
     summary.seconds["build"] = time.perf_counter() - began
     if not summary.build.ok:
         raise BuildFailed(summary.build)
+
+    # imported here: scikit-learn loads in about a second, which `crm` commands that never
+    # refresh should not pay
+    from scoring.run import score_deals
+
+    began = time.perf_counter()
+    scored = score_deals(marts_path(warehouse), warehouse, as_of=day, retrain=full)
+    summary.scoring = scored.line()
+    summary.seconds["score"] = time.perf_counter() - began
 
     began = time.perf_counter()
     summary.snapshot = snapshots.publish(

@@ -12,7 +12,8 @@ The snapshot is written in the storage version CRM_SNAPSHOT_STORAGE_VERSION (one
 1.x opens, so analysts' tools with an older DuckDB read it), and every table of it is also
 published as a Parquet file in the folder `v000042-parquet/` beside it, for tools without
 DuckDB. The folder gets its name only when complete, before the pointer names it, and is
-pruned with its snapshot.
+pruned with its snapshot. So is the deal-scoring model that scored it
+(`v000042.model.joblib`), when there is one.
 """
 
 from __future__ import annotations
@@ -110,6 +111,23 @@ def parquet_name(version: int) -> str:
     return f"v{version:06d}-parquet"
 
 
+def model_name(version: int) -> str:
+    return f"v{version:06d}.model.joblib"
+
+
+def _copy_model(build: Path, folder: Path, version: int) -> str | None:
+    """The deal-scoring model that scored this snapshot, kept beside it under its version
+    (scoring/model.joblib beside the build; none before the first model is trained)."""
+    model = build.parent / "scoring" / "model.joblib"
+    if not model.exists():
+        return None
+    partial = folder / f".{model_name(version)}.partial"
+    shutil.copyfile(model, partial)
+    _fsync(partial)
+    os.replace(partial, folder / model_name(version))
+    return model_name(version)
+
+
 def _versions(folder: Path) -> list[int]:
     return sorted(int(m.group(1)) for p in folder.iterdir() if (m := _VERSION.match(p.name)))
 
@@ -139,6 +157,7 @@ def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) 
     shutil.rmtree(folder / parquet_name(version), ignore_errors=True)
     os.replace(parquet_partial, folder / parquet_name(version))
     os.replace(partial, final)
+    model = _copy_model(build, folder, version)
     meta = {
         "version": version,
         "file": name,
@@ -146,6 +165,7 @@ def publish(build: Path, *, change_seq: int, as_of_date: dt.date | None = None) 
         "published_at": published_at,
         "as_of_date": str(as_of),
         "change_seq": change_seq,
+        **({"model": model} if model else {}),
     }
     pointer_tmp = folder / ".CURRENT.tmp"
     pointer_tmp.write_text(json.dumps(meta))
@@ -233,6 +253,7 @@ def prune(folder: Path, keep: int, *, partials: bool = True) -> None:
     for version in stale_versions(folder, keep):
         (folder / f"v{version:06d}.duckdb").unlink(missing_ok=True)
         (folder / f"v{version:06d}.duckdb.wal").unlink(missing_ok=True)
+        (folder / model_name(version)).unlink(missing_ok=True)
         shutil.rmtree(folder / parquet_name(version), ignore_errors=True)
     for stale in folder.glob(".*.partial") if partials else ():
         if stale.is_dir():

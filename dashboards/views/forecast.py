@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, scoring, ui
 from dashboards.reports.downloads import report_downloads
 from entry_app.i18n import t
 
@@ -15,6 +15,7 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 this_month = pd.Timestamp(ctx.freshness.as_of_date.replace(day=1))
 
 kpis = queries.forecast_kpis(f, actor)
+scored = queries.score_forecast(f, actor)
 ui.kpi_row(
     [
         ui.Kpi("forecast_amount", ui.money(kpis["forecast_amount"])),
@@ -24,6 +25,7 @@ ui.kpi_row(
             metric="weighted_pipeline",
         ),
         ui.Kpi("calibrated_weighted_amount", ui.money(kpis["calibrated_weighted_amount"])),
+        ui.Kpi("score_weighted_amount", ui.money(scored["forecast_weighted_amount"])),
         ui.Kpi("target_amount", ui.money(kpis["target_amount"]), metric="target_amount"),
         ui.Kpi("attainment", ui.rate(kpis["attainment"]), metric="attainment"),
         ui.Kpi(
@@ -90,6 +92,29 @@ with right:
         ),
         "forecast.accuracy",
     )
+
+left, right = st.columns(2)
+with left:
+    ui.chart(
+        charts.reliability(
+            queries.scoring_reliability(),
+            {
+                method: t(f"dash.series.{series}")
+                for method, series in (
+                    (queries.scoring_verdict(lang).model_kind.dropna().max(), "win_score"),
+                    ("stage_admin", "default_probability"),
+                    ("stage_win_rate", "calibrated_probability"),
+                )
+                if isinstance(method, str)
+            },
+            t("dash.chart.reliability"),
+            (t("dash.axis.predicted_probability"), t("dash.axis.observed_win_rate")),
+            t("dash.series.perfect_calibration"),
+        ),
+        "forecast.reliability",
+    )
+with right:
+    st.info(scoring.verdict_note(queries.scoring_verdict(lang), lang))
 
 chosen = ui.drill("month_category", picked) + ui.drill("stage_code", picked_stages)
 ui.records(

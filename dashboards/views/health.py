@@ -1,12 +1,13 @@
 """Deal health: open projects flagged — no activity for N days, close date passed, stuck in
-a stage longer than its usual duration, competitor present."""
+a stage longer than its usual duration, competitor present — with each one's win score, its
+change in a week and the three signals that move it most."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, queries, scoring, ui
 from dashboards.queries import HEALTH_FLAGS
 from entry_app.i18n import t
 
@@ -54,7 +55,11 @@ flags = tuple(sorted(picked))
 if flags:
     st.info(t("dash.drill.active", what=", ".join(t(f"dash.flag.{p}") for p in flags)))
 ui.records(
-    queries.deal_health(f, actor, lang, int(inactive_days), flags, only_flagged),
+    scoring.signal_labels(
+        queries.deal_health(f, actor, lang, int(inactive_days), flags, only_flagged),
+        [f"signal_{n}" for n in range(1, queries.SCORE_SIGNALS + 1)],
+        lang,
+    ),
     "deal_health",
     everything=lambda: queries.deal_health(
         f, actor, lang, int(inactive_days), flags, only_flagged, None

@@ -18,6 +18,7 @@ import streamlit as st
 from dashboards import charts, queries
 from dashboards.queries import HEALTH_FLAGS
 from dashboards.scope import Filters
+from dashboards.scoring import score_line
 from dashboards.texts import TEXTS
 from entry_app import links, ui
 from entry_app.forms import run_action, show_flash
@@ -147,6 +148,8 @@ def flagged_deals(actor: Actor) -> None:
             FLAG_ICON,
         )
         st.caption(f":orange[{reasons}]")  # why, under the deal: names are long
+        if scored := score_line(deal, ui.lang()):
+            st.caption(scored)
     st.page_link(
         links.dashboards_url("health", role=actor.role),
         label=t("home.open_dashboard", page=t("dash.page.health")),

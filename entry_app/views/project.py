@@ -2,9 +2,13 @@
 决策树, 竞争与合作, 报价单, 行动, 费用, 遇到的问题, the team, and the close dialogs."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import streamlit as st
 
+from dashboards import queries
+from dashboards.scope import NotAllowed
+from dashboards.scoring import score_line
 from entry_app import actions, ui
 from entry_app.forms import EntryForm
 from entry_app.i18n import t
@@ -42,6 +46,7 @@ from ingest.commands.projects import (
     move_stage,
 )
 from ingest.store.models import Competitor, Partner
+from orchestration.snapshots import NoSnapshot
 
 QUOTE_LINES = 3
 
@@ -50,6 +55,17 @@ lang = ui.lang()
 st.title(t("page.project"))
 
 RECENT_KEY = "workspace.opened"  # projects opened in this session, the latest first
+
+
+def show_score(project_id: int) -> None:
+    """The deal's win score from the published snapshot (as of its last refresh): nothing
+    before the first refresh, for a deal scored in none, or for a role without the page."""
+    try:
+        deal = queries.deal_score(actor, project_id)
+    except (NoSnapshot, NotAllowed):
+        return
+    if deal and (line := score_line(SimpleNamespace(**deal), ui.lang())):
+        st.caption(line)
 
 
 def label(row: dict) -> str:
@@ -165,6 +181,8 @@ for i, stage in enumerate(stages):
         marks.append(f"○ {literal(stage['name'])}")
 st.markdown(" → ".join(marks))
 st.progress((current_index + 1) / max(len(stages), 1))
+if is_open:
+    show_score(project["id"])
 
 if not is_open:
     status_text = ui.label("project_status", project["status"])

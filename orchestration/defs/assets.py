@@ -253,11 +253,13 @@ def mart_keys() -> list[AssetKey]:
 
 
 MART_KEYS = mart_keys()
+# Deal scoring (orchestration.defs.scoring) writes its tables into the marts after dbt.
+SCORES_KEY = AssetKey("deal_scores")
 
 
 @asset(
     key="published_snapshot",
-    deps=MART_KEYS,
+    deps=[*MART_KEYS, SCORES_KEY],
     group_name="publish",
     kinds={"duckdb"},
     pool=DUCKDB_POOL,

@@ -38,6 +38,7 @@ def refresh_config(*, full: bool, as_of: str | dt.date | None = None) -> dict:
         "ops": {
             "extract_store": {"config": {"full": full, "as_of_date": as_of}},
             "crm_dbt_assets": {"config": {"full": full, "as_of_date": as_of}},
+            "deal_scores": {"config": {"full": full, "as_of_date": as_of}},
             "published_snapshot": {"config": {"as_of_date": as_of}},
         }
     }

@@ -43,6 +43,7 @@ from orchestration.defs.jobs import (
     store_changes_sensor,
 )
 from orchestration.defs.resources import DUCKDB_POOL, dbt_resource
+from orchestration.defs.scoring import deal_scores
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,7 +123,15 @@ def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
         k.path[-1].startswith("int_") for k in graph.get(by_name["fct_opportunities"]).parent_keys
     )
     assert by_name["fct_opportunities"] in MART_KEYS
-    assert set(graph.get(AssetKey(["published_snapshot"])).parent_keys) == set(MART_KEYS)
+    # ... → deal scoring (its features and the forecast it weights) → publish
+    assert set(graph.get(AssetKey(["published_snapshot"])).parent_keys) == {
+        *MART_KEYS,
+        deal_scores.key,
+    }
+    assert {k.path[-1] for k in graph.get(deal_scores.key).parent_keys} == {
+        "fct_deal_features",
+        "fct_forecast",
+    }
     # ... → the dashboards, one per dbt exposure
     dashboards = {k for k in keys if k.path[0] == "dashboards"}
     assert AssetKey(["dashboards", "dashboard_pipeline"]) in dashboards
@@ -132,7 +141,7 @@ def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
     # dbt tests are asset checks
     assert len(crm_dbt_assets.check_keys) > 100
     # every DuckDB writer is in one pool
-    for assets_def in (extract_store, crm_dbt_assets, publish_snapshot):
+    for assets_def in (extract_store, crm_dbt_assets, deal_scores, publish_snapshot):
         assert {op.pool for op in [assets_def.op]} == {DUCKDB_POOL}
     assert DBT_PROJECT.manifest_path == MANIFEST_PATH
 
@@ -143,7 +152,7 @@ def test_materialize_publishes_a_snapshot_with_every_check_passing(
     engine, _org, projects, warehouse = store_env
     if True:
         result = materialize(
-            [extract_store, crm_dbt_assets, publish_snapshot, *CHECKS],
+            [extract_store, crm_dbt_assets, deal_scores, publish_snapshot, *CHECKS],
             resources={"dbt": dbt_resource()},
             instance=instance,
             # a real date, as the launchpad carries it: text YYYY-MM-DD
@@ -151,8 +160,9 @@ def test_materialize_publishes_a_snapshot_with_every_check_passing(
         )
         assert result.success
         evaluations = result.get_asset_check_evaluations()
-        failed = [e.asset_check_key for e in evaluations if not e.passed]
-        assert not failed
+        failed = {e.asset_check_key.name for e in evaluations if not e.passed}
+        # three deals are too few to train on: the scoring's checks warn, nothing else fails
+        assert failed == {"model_beats_stage_baselines", "model_is_calibrated"}
         names = {e.asset_check_key.name for e in evaluations}
         assert {"snapshot_is_fresh", "extraction_lag", "projects_reconcile"} <= names
         assert len(evaluations) > 100

@@ -36,7 +36,7 @@ from tests.conftest import PG_ADMIN
 from tests.orchestration.test_refresh import SET_ROLE
 from tests.processes import kill_process_group
 
-WRITER_STEPS = ("extract_store", "crm_dbt_assets", "published_snapshot")
+WRITER_STEPS = ("extract_store", "crm_dbt_assets", "deal_scores", "published_snapshot")
 
 
 @pytest.fixture
@@ -207,13 +207,14 @@ def test_overlapping_refreshes_queue_and_each_prints_its_summary(crm_env) -> Non
         assert [line.split()[0] for line in lines] == [
             "extract",
             "build",
+            "score",
             "publish",
             "dagster",
             "total",
         ]
         assert "models," in lines[1] and "tests passed" in lines[1]
-        assert "snapshot v00000" in lines[2]
-        printed[lines[3].split()[2]] = full
+        assert "snapshot v00000" in lines[3]
+        printed[lines[4].split()[2]] = full
 
     with instance_at(warehouse.parent.parent / "dagster") as instance:
         runs = instance.get_runs()
@@ -223,7 +224,7 @@ def test_overlapping_refreshes_queue_and_each_prints_its_summary(crm_env) -> Non
         } == printed
         assert {r.job_name for r in runs} == {"full_refresh_job", "incremental_refresh_job"}
         intervals = sorted(i for r in runs for i in writer_intervals(instance, r.run_id))
-        assert len(intervals) == 6
+        assert len(intervals) == 8
         # no two warehouse writers ever ran at the same time
         for (_, end), (start, _) in itertools.pairwise(intervals):
             assert end <= start
