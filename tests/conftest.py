@@ -184,6 +184,7 @@ LONGEST_FIRST = [
     "tests/orchestration/test_refresh.py",
     "tests/e2e/test_dashboards_pages.py",
     "tests/e2e/test_readable_numbers.py",
+    "tests/faults/test_killed_refresh.py",
     "tests/e2e/test_cockpit_screens.py",
     "tests/dashboards/test_queries.py",
     "tests/orchestration/test_reconciliation.py",

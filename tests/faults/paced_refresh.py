@@ -2,7 +2,7 @@
 SIGKILL a refresh at a random moment of the phase it chose.
 
 Run as `python -m tests.faults.paced_refresh refresh ...`: it prints `phase extract`,
-`phase build` and `phase publish` as the Dagster refresh enters each step, and paces
+`phase build`, `phase score` and `phase publish` as the Dagster refresh enters each step, and paces
 every file operation of the publish (copy, fsync, rename, prune) by PACE seconds, so that
 a kill lands between any two of them rather than only before or after the whole publish.
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from ingest.cli import main
 from orchestration import snapshots
-from orchestration.defs import assets
+from orchestration.defs import assets, scoring
 
 PACE = 0.15
 
@@ -90,6 +90,7 @@ class _Paced:
 def install() -> None:
     assets.extract = announcing("extract", assets.extract)
     assets.record_built_from = announcing("build", assets.record_built_from)
+    scoring.score_deals = announcing("score", scoring.score_deals)
     snapshots.publish = announcing("publish", snapshots.publish)
     snapshots.shutil = _Paced(shutil, "copyfile")  # type: ignore[assignment]
     snapshots.os = _Paced(os, "replace")  # type: ignore[assignment]

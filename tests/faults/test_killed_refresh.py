@@ -1,4 +1,4 @@
-"""A refresh SIGKILLed at random moments of extraction, dbt build and publish.
+"""A refresh SIGKILLed at random moments of extraction, dbt build, deal scoring and publish.
 
 Each kill waits for the chosen phase's marker (tests/faults/paced_refresh.py), then a
 random delay within the phase, and kills the whole process tree (dbt and the extraction
@@ -30,7 +30,7 @@ from tests.processes import kill_process_group
 REPO = Path(__file__).resolve().parents[2]
 # How long after its marker a kill may land: extraction and publish (paced) take about
 # this long; a build takes longer, and a kill after it still lands in checks or publish.
-PHASE_SPAN = {"extract": 2.0, "build": 15.0, "publish": 1.2}
+PHASE_SPAN = {"extract": 2.0, "build": 15.0, "score": 2.0, "publish": 1.2}
 
 
 def seed_of_run() -> int:
@@ -108,16 +108,11 @@ def run_kills(site: Site, tally: Tally, phases: list[str]) -> None:
 
 
 def test_refreshes_killed_at_random_moments(site: Site, tally: Tally) -> None:
-    run_kills(site, tally, ["extract", "build", "publish", "extract", "build"])
+    run_kills(site, tally, ["extract", "build", "score", "publish", "build"])
 
 
 @pytest.mark.bench
 def test_refreshes_killed_at_random_moments_many_times(site: Site, tally: Tally) -> None:
-    phases = ["extract", "build", "publish"] * 7
+    phases = ["extract", "build", "score", "publish"] * 6
     random.shuffle(phases)
     run_kills(site, tally, phases)
-
-
-# Minutes of refreshes: run by `crm bench faults`; make test kills one run in
-# tests/orchestration/test_dagster_refresh.py (test_a_killed_run_is_marked_failed...).
-pytestmark = pytest.mark.bench
