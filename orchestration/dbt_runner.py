@@ -70,7 +70,8 @@ def dbt_args(
     full: bool = False,
     target_dir: str = "dbt_target",
 ) -> list[str]:
-    """Arguments of a dbt command whose target and logs live beside the warehouse file."""
+    """Arguments of a dbt command whose target and logs live beside the warehouse file; a
+    target folder without a saved parse gets the project's first (carry_parse_state)."""
     target = warehouse.parent / target_dir
     carry_parse_state(target)
     args = [
