@@ -54,6 +54,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "数据库刚刚重启或暂时无法连接，本次未保存任何内容，请重试",
         "The database restarted or could not be reached; nothing was saved, please try again",
     ),
+    "store_busy": (
+        "数据库正忙（另一项较长的写入尚未结束），本次未保存任何内容，请稍后重试",
+        "The database is busy with another long write; nothing was saved, please try again",
+    ),
     "conflict": ("与现有数据冲突：{detail}", "Conflicts with existing data: {detail}"),
     "duplicate": ("已存在相同的记录", "A record with this value already exists"),
     "formal_only_steward": (

@@ -63,6 +63,12 @@ def import_chunk_size() -> int:
     return int(os.environ.get("CRM_IMPORT_CHUNK_SIZE", "500"))
 
 
+def import_chunk_seconds() -> float:
+    """CRM_IMPORT_CHUNK_SECONDS: a chunk also ends once it has held the store's write lock
+    this long (1.0), however few rows it has: a busy machine keeps every wait short."""
+    return float(os.environ.get("CRM_IMPORT_CHUNK_SECONDS", "1.0"))
+
+
 # --- backup and retention (README, "Backup, restore and retention") ----------------------
 
 

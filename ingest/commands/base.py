@@ -80,6 +80,17 @@ class StoreUnavailable(CommandError):
     rolled back by the server, so the same command can simply be sent again."""
 
 
+class StoreBusy(CommandError):
+    """SQLite's write lock stayed taken for the whole busy timeout (a long write by another
+    process): nothing was written, so the same command can simply be sent again."""
+
+
+def store_busy(error: OperationalError) -> bool:
+    return isinstance(error.orig, sqlite3.Error) and getattr(
+        error.orig, "sqlite_errorcode", None
+    ) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def store_went_away(error: OperationalError) -> bool:
     """A lost or refused connection, not a mistake in the command: on PostgreSQL every
     OperationalError is one (connection failures, administrator shutdown, server
@@ -485,6 +496,8 @@ def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Calla
                 detail = str(error.orig).splitlines()[0][:120]
                 raise Conflict.one(GENERAL, "conflict", detail=detail) from error
             except OperationalError as error:
+                if store_busy(error):
+                    raise StoreBusy.one(GENERAL, "store_busy") from error
                 if not store_went_away(error):
                     raise
                 raise StoreUnavailable.one(GENERAL, "store_unavailable") from error

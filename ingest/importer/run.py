@@ -1,8 +1,9 @@
 """`crm import`: one file, committed in chunks, one savepoint per row.
 
-- A real run commits every `chunk_size` rows (docs/import.md), so other writers wait for
-  at most one chunk. Each chunk is recorded in the imports ledger (ledger.py) with every row
-  it created, changed or deleted: a killed or failed run resumes after its last committed
+- A real run commits every `chunk_size` rows, or sooner once a chunk has held the write
+  lock `chunk_seconds` (docs/import.md), so other writers wait for at most one short
+  chunk. Each chunk is recorded in the imports ledger (ledger.py) with every row it
+  created, changed or deleted: a killed or failed run resumes after its last committed
   chunk, and `undo.py` takes a whole import back.
 - A dry run executes every row in one transaction that is then thrown away, so its counts
   are exactly what a real run would do (later rows see earlier ones). It never takes the
@@ -27,6 +28,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +66,12 @@ from ingest.importer.resolve import ImportContext, Resolver
 from ingest.importer.sales_modes import ensure_sales_mode
 from ingest.importer.undo import undo_changes
 from ingest.messages import Message
-from ingest.settings import import_chunk_size, import_max_mb, import_max_rows
+from ingest.settings import (
+    import_chunk_seconds,
+    import_chunk_size,
+    import_max_mb,
+    import_max_rows,
+)
 from ingest.store.db import (
     current_change_seq,
     get_engine,
@@ -107,6 +114,7 @@ def import_file(
     locale: str = "zh_CN",
     progress: Callable[[int], None] | None = None,
     chunk_size: int | None = None,
+    chunk_seconds: float | None = None,
     resume: int | None = None,
 ) -> ImportReport:
     """Import one CSV or Excel file; never raises for bad rows or files, reports them.
@@ -140,9 +148,12 @@ def import_file(
         if dry_run:
             _dry_run(path, mapping, table, positions, report, engine, actor_id, progress)
         else:
-            chunks = chunk_size or import_chunk_size()
+            bound = ChunkBound(
+                chunk_size or import_chunk_size(),
+                import_chunk_seconds() if chunk_seconds is None else chunk_seconds,
+            )
             _chunked(
-                path, mapping, table, positions, report, engine, actor_id, progress, chunks, run
+                path, mapping, table, positions, report, engine, actor_id, progress, bound, run
             )
     except CommandError as error:  # refused before the first row (permission, sales mode)
         report.problems = list(error.errors.items())
@@ -306,6 +317,16 @@ def _row(
 # --- the real run, in chunks ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ChunkBound:
+    """A chunk ends after `rows` rows or once it has held the write lock `seconds`, whichever
+    comes first: on a slow or busy machine 500 rows can take many seconds, and a waiting
+    writer gives up after the store's busy timeout."""
+
+    rows: int
+    seconds: float
+
+
 def _chunked(
     path: Path,
     mapping: Mapping,
@@ -315,7 +336,7 @@ def _chunked(
     engine: Engine,
     actor_id: int | None,
     progress: Callable[[int], None] | None,
-    chunk_size: int,
+    bound: ChunkBound,
     resumed: ImportRun | None,
 ) -> None:
     source = f"import:{path.name}"
@@ -330,22 +351,26 @@ def _chunked(
     discarding = False  # after a rejected row without --partial: check the rest only
     try:
         while True:
-            chunk = list(itertools.islice(rows, chunk_size))
+            chunk = list(itertools.islice(rows, bound.rows))
             if converter is not None and not chunk:
                 break
             if converter is not None and chunk[-1][0] <= done_row:
                 for number, cells in chunk:  # committed by the earlier run: no transaction
                     converter.remember(number, cells)
                 continue
-            began = time.perf_counter()
             with _chunk_transaction(engine, actor_id, source) as run:
+                locked_at = time.perf_counter()  # the transaction holds the write lock now
                 ctx = _prepared(run, mapping, report) if converter is None else _reuse(run)
                 if converter is None:
                     converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
                 converter.resolver.session = ctx.session  # this chunk's transaction
                 before = (report.created, report.updated, len(report.rejected))
                 with ledger.recording(ctx.session) as changes:
-                    for number, cells in chunk:
+                    for taken, (number, cells) in enumerate(chunk):
+                        if taken and time.perf_counter() - locked_at > bound.seconds:
+                            rows = itertools.chain(chunk[taken:], rows)  # the next chunk's
+                            chunk = chunk[:taken]
+                            break
                         if number <= done_row:
                             converter.remember(number, cells)  # committed by the earlier run
                             continue
@@ -359,7 +384,7 @@ def _chunked(
                         raise _Rollback  # nothing to write: not even a change-counter tick
                     if import_id is None:
                         import_id = _new_run(
-                            ctx.session, path, mapping, report, actor_id, chunk_size
+                            ctx.session, path, mapping, report, actor_id, bound.rows
                         )
                         report.import_id = import_id
                     chunk_no += 1
@@ -372,7 +397,7 @@ def _chunked(
                 report.written = True
             if not chunk:
                 break
-            yield_to_writers(engine, time.perf_counter() - began)
+            yield_to_writers(engine, time.perf_counter() - locked_at)
     except BaseException:
         if import_id is not None:
             ledger.set_status(engine, import_id, "failed")
@@ -380,7 +405,7 @@ def _chunked(
     if import_id is None:
         return
     if discarding:
-        undo_changes(engine, import_id, actor_id, chunk_size)  # all or nothing
+        undo_changes(engine, import_id, actor_id, bound.rows)  # all or nothing
         report.written = False
         report.undone = True
         ledger.set_status(engine, import_id, "undone")

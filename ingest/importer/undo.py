@@ -23,7 +23,7 @@ from ingest.commands.base import GENERAL, CommandError, Context, batch, snapshot
 from ingest.commands.reference_admin import KINDS
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
-from ingest.settings import import_chunk_size
+from ingest.settings import import_chunk_seconds, import_chunk_size
 from ingest.store.db import get_engine, read_session, yield_to_writers
 from ingest.store.models import Base, ImportChange, ImportChunk
 
@@ -137,6 +137,7 @@ def _undo_chunk(
 ) -> int:
     count = 0
     with batch(engine, actor_id, source) as writes:
+        locked_at = time.perf_counter()  # the transaction holds the write lock now
         ctx = writes.ctx
         require_importer(ctx)
         entries = ctx.session.scalars(
@@ -148,7 +149,10 @@ def _undo_chunk(
         if not entries:
             raise _Done
         try:
-            for entry in entries:
+            for taken, entry in enumerate(entries):
+                if taken and time.perf_counter() - locked_at > import_chunk_seconds():
+                    entries = entries[:taken]  # the rest in the next chunk, as an import's
+                    break
                 if (entry.table_name, entry.row_id) not in keep:
                     count += _undo_one(ctx, entry)
             ctx.session.flush()

@@ -13,8 +13,9 @@ from ingest.commands.base import CommandError
 
 # A refusal the user can act on is a field-level message. "conflict" is different: the
 # database refused a write the command did not foresee (its message carries the SQL
-# error), so it counts as a failure like any exception that is not a CommandError.
-NOT_THE_USERS_FAULT = frozenset({"conflict"})
+# error), so it counts as a failure like any exception that is not a CommandError. So do
+# "try again" answers: a busy or unreachable store is never the user's input's fault.
+NOT_THE_USERS_FAULT = frozenset({"conflict", "store_busy", "store_unavailable"})
 
 
 @dataclass(frozen=True)

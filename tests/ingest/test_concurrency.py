@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from ingest.bench_store import bench_reps, concurrent_writers
+from ingest.commands.base import GENERAL, StoreBusy
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
+from ingest.store import db
 from ingest.store.db import read_session
 from ingest.store.models import AuditLog, Contact, Customer, DeletedRow
 
@@ -50,3 +54,35 @@ def test_sixteen_concurrent_writers_lose_nothing(engine) -> None:
         )
         assert audited == run.submitted
         assert s.scalar(select(func.count()).select_from(DeletedRow)) == 0
+
+
+def test_a_writer_kept_out_past_the_busy_timeout_is_told_to_try_again(
+    sqlite_engine, monkeypatch
+) -> None:
+    from tests.conftest import make_org
+
+    org = make_org(sqlite_engine)
+    # Another process holding SQLite's write lock past the busy timeout (1 s here, 30 s in
+    # the product): the command gets one retryable message, not the driver's error.
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_S", 1)
+    sqlite_engine.dispose()
+    holder = sqlite3.connect(str(sqlite_engine.url.database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    form = CustomerInput(
+        name="等锁客户", customer_type="end_user", industry="power", region="north_china"
+    )
+    try:
+        with pytest.raises(StoreBusy) as refused:
+            create_customer(sqlite_engine, org.rep, form, idempotency_key="busy-1")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert refused.value.codes == {GENERAL: "store_busy"}
+    assert "try again" in refused.value.texts("en")[GENERAL]
+    assert "未保存" in refused.value.texts()[GENERAL]
+    # Sent again with the same key, it is saved once.
+    customer_id = create_customer(sqlite_engine, org.rep, form, idempotency_key="busy-1")
+    with read_session(sqlite_engine) as s:
+        assert s.scalars(select(Customer.id).where(Customer.name == "等锁客户")).all() == [
+            customer_id
+        ]

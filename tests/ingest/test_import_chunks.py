@@ -62,6 +62,13 @@ def write_files(folder: Path, rows: int = ROWS, *, city: str = "北京", bad_row
     return data, mapping
 
 
+@pytest.fixture(autouse=True)
+def rows_bound_chunks(monkeypatch) -> None:
+    """Chunks here end by their row count: the time bound (one test's own) would cut them
+    wherever a busy machine happened to be slow."""
+    monkeypatch.setenv("CRM_IMPORT_CHUNK_SECONDS", "600")
+
+
 def customers(engine: Engine) -> list[tuple]:
     """The customers as the import makes them, without bookkeeping columns."""
     with read_session(engine) as s:
@@ -163,6 +170,33 @@ def test_writers_commit_between_the_chunks_of_a_large_import(engine, org, tmp_pa
         10,
     )
     assert [c for c in customers(engine) if c[0]] == expected(org, rows)
+
+
+def test_a_chunk_also_ends_once_it_has_held_the_write_lock_its_time(
+    sqlite_engine, tmp_path, monkeypatch
+) -> None:
+    from tests.conftest import make_org
+
+    engine = sqlite_engine
+    org = make_org(engine)
+    data, mapping = write_files(tmp_path, 12)
+    seq = _seq(engine)
+
+    # No time at all: every chunk ends after its first row, however many rows it may take.
+    report = import_file(data, mapping, engine=engine, chunk_size=500, chunk_seconds=0)
+
+    assert report.ok and report.created == 12 and report.chunks == 12, report.text("en")
+    committed = chunks(engine, report.import_id)
+    assert [(c.first_row, c.last_row, c.rows) for c in committed] == [
+        (row, row, 1) for row in range(2, 14)
+    ]
+    assert [c for c in customers(engine) if c[0]] == expected(org, 12)
+    assert _seq(engine) == seq + 12  # a transaction, and a change number, per chunk
+    # Undo holds the lock no longer: one row per transaction again.
+    monkeypatch.setenv("CRM_IMPORT_CHUNK_SECONDS", "0")
+    assert undo_import(report.import_id, engine=engine) == 12
+    assert [c for c in customers(engine) if c[0]] == []
+    assert _seq(engine) == seq + 24
 
 
 # --- killed, resumed, undone ---------------------------------------------------------------
