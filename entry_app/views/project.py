@@ -162,11 +162,11 @@ version = project["version"]
 # --- header ------------------------------------------------------------------------------
 
 st.subheader(f"#{project['id']} {literal(project['name'])}")
-facts = st.columns(4)
-facts[0].metric(t("project.customer"), project["customer"])
+facts = st.columns(4)  # a metric's value is Markdown too
+facts[0].metric(t("project.customer"), literal(project["customer"]))
 ui.money_card(facts[1], t("project.expected_amount"), project["expected_amount"])
 facts[2].metric(t("project.expected_close_date"), ui.when(project["expected_close_date"]))
-facts[3].metric(t("common.owner"), project["owner"])
+facts[3].metric(t("common.owner"), literal(project["owner"]))
 
 stages = project["stages"]
 current_index = next((i for i, stage in enumerate(stages) if stage["id"] == project["stage_id"]), 0)

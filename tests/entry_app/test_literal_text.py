@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 
 from markdown_it import MarkdownIt
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from dashboards import charts
 from entry_app.markdown import literal
 from ingest.commands.projects import close_lost
+from ingest.store.models import User
 from tests.conftest import Org
 from tests.entry_app.helpers import shown
 from tests.ingest.factories import make_customer, make_project
@@ -44,6 +45,8 @@ def test_a_hostile_project_name_and_loss_note_show_literally(app, store: Engine,
     customer = make_customer(store, company.rep, HOSTILE)
     project = make_project(store, company.rep, customer, name=HOSTILE)
     close_lost(store, company.rep, project, "price_too_high", NOTE)
+    with store.begin() as connection:  # the owner's name, shown on the header's cards
+        connection.execute(update(User).where(User.id == company.rep).values(display_name=NOTE))
     at = app(company.rep)
     at.session_state["workspace.project_id"] = project
     at.switch_page("views/project.py").run()
@@ -55,7 +58,12 @@ def test_a_hostile_project_name_and_loss_note_show_literally(app, store: Engine,
     closed = at.info[0].value
     assert literal(NOTE) in closed and "[here](" not in closed
     assert "<a" not in rendered(closed) and "<h1" not in rendered(closed)
-    bodies = [e.value for kind in (at.markdown, at.caption, at.info, at.subheader) for e in kind]
+    cards = {card.label: card.value for card in at.metric}
+    assert cards["Customer"] == literal(HOSTILE)
+    assert_literal(cards["Customer"], HOSTILE)
+    assert cards["Owner"] == literal(NOTE)
+    kinds = (at.markdown, at.caption, at.info, at.subheader, at.metric)
+    bodies = [e.value for kind in kinds for e in kind]
     for body in bodies:
         out = rendered(body)
         assert "<a " not in out and "<img" not in out and "<script" not in out, body
