@@ -142,26 +142,55 @@ def org(engine: Engine) -> Org:
 
 # --- how many hostile inputs a run tried (tests/hostile.py) --------------------------------
 # Under xdist each worker counts its own and hands the count to the controller, which
-# prints the total at the end of the run.
+# prints the total at the end of the run. A run that selected the hostile modules whole and
+# had no failure must have tried the promised number of generated inputs, or it fails.
+
+HOSTILE_MODULES = ("tests/ingest/test_hostile_input.py", "tests/ingest/test_hostile_import.py")
+_hostile_collected: dict[str, int] = {}  # module → its items, before any selection
+_hostile_run: dict[str, bool] = {"whole": False, "too_few": False}
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.nodeid in HOSTILE_MODULES and report.passed:
+        _hostile_collected[report.nodeid] = len(report.result)
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    selected: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        selected[module] = selected.get(module, 0) + 1
+    _hostile_run["whole"] = all(
+        module in _hostile_collected and _hostile_collected[module] == selected.get(module)
+        for module in HOSTILE_MODULES
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    from tests.hostile import EXAMPLES
+    from tests.hostile import EXAMPLES, PROMISED, generated
 
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["hostile_examples"] = dict(EXAMPLES)
+        workeroutput["hostile_whole"] = _hostile_run["whole"]
+        return
+    if _hostile_run["whole"] and not session.testsfailed and generated(EXAMPLES) < PROMISED:
+        _hostile_run["too_few"] = True
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when xdist is not loaded
 def pytest_testnodedown(node: object, error: object) -> None:
     from tests.hostile import EXAMPLES
 
-    EXAMPLES.update(getattr(node, "workeroutput", {}).get("hostile_examples", {}))
+    output = getattr(node, "workeroutput", {})
+    EXAMPLES.update(output.get("hostile_examples", {}))
+    _hostile_run["whole"] |= output.get("hostile_whole", False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.hostile import EXAMPLES
+    from tests.hostile import EXAMPLES, PROMISED, generated
 
     if not EXAMPLES:
         return
@@ -171,38 +200,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         groups[group] = groups.get(group, 0) + count
     detail = ", ".join(f"{group} {count}" for group, count in sorted(groups.items()))
     inputs = sum(count for group, count in groups.items() if group != "import cells")
-    terminalreporter.write_line(f"hostile inputs tried: {inputs} ({detail})")
-
-
-# --- the order modules are handed to the workers ---------------------------------------------
-# `make test` gives each xdist worker whole modules, in collection order (with
-# --no-loadscope-reorder). The longest modules go first, so that the run does not end with
-# one worker still busy on a long module while the other idles. Measured with --durations;
-# the rest keep their order after these.
-LONGEST_FIRST = [
-    "tests/orchestration/test_dagster_refresh.py",
-    "tests/orchestration/test_refresh.py",
-    "tests/e2e/test_dashboards_pages.py",
-    "tests/e2e/test_readable_numbers.py",
-    "tests/faults/test_killed_refresh.py",
-    "tests/e2e/test_cockpit_screens.py",
-    "tests/dashboards/test_queries.py",
-    "tests/orchestration/test_reconciliation.py",
-    "tests/orchestration/test_dagster_defs.py",
-    "tests/orchestration/test_backup.py",
-    "tests/orchestration/test_serve_stop.py",
-    "tests/faults/test_killed_writer.py",
-    "tests/faults/test_postgres_restart.py",
-    "tests/e2e/test_story.py",
-    "tests/e2e/test_sessions.py",
-    "tests/orchestration/test_retention.py",
-    "tests/dashboards/test_app.py",
-    "tests/dashboards/test_visibility_matrix.py",
-    "tests/ingest/test_signin_flood.py",
-    "tests/ingest/test_import_chunks.py",
-]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+    drawn = generated(EXAMPLES)
+    terminalreporter.write_line(f"hostile inputs tried: {inputs}, {drawn} generated ({detail})")
+    if _hostile_run["too_few"]:
+        terminalreporter.write_line(
+            f"FAILED: the hostile modules ran whole but generated {drawn} inputs, "
+            f"fewer than the {PROMISED} promised",
+            red=True,
+        )
