@@ -1,7 +1,8 @@
 """`crm sql`: a read-only query on the published snapshot, printed as CSV or JSON.
 
 The snapshot is opened sealed (snapshots.open_read_only): a query reads the marts and
-nothing else; what DuckDB refuses comes back as one line (QueryFailed)."""
+nothing else; what DuckDB refuses comes back as one line (QueryFailed). The CSV is often
+opened in a spreadsheet, so its cells go through the exports' formula guard."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from ingest.exports import inert_row
 from orchestration import snapshots
 
 
@@ -35,8 +37,8 @@ def run_query(query: str, fmt: str = "csv") -> str:
         return json.dumps(records, default=_json_value, ensure_ascii=False, indent=1) + "\n"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow(inert_row(columns))
+    writer.writerows(inert_row(list(row)) for row in rows)
     return out.getvalue()
 
 

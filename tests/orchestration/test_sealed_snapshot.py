@@ -5,6 +5,8 @@ or the configuration is refused in one line, and ordinary queries still answer."
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import duckdb
@@ -73,6 +75,27 @@ def test_crm_sql_still_answers_queries_on_the_marts(sql) -> None:
     assert result.exit_code == 0 and '"change_seq": 7' in result.stdout
     typo = sql("SELEC 1")
     assert typo.exit_code == 1 and typo.stderr.startswith("error: Parser Error: syntax error")
+
+
+def test_crm_sql_csv_cells_that_could_be_formulas_get_a_quote_and_numbers_stay(sql) -> None:
+    query = (
+        'SELECT \'=HYPERLINK("http://evil.example","x")\' AS "=name", \'@SUM(A1)\' AS a, '
+        "'+1+1' AS b, '-12.5' AS c, -3 AS n, 'plain' AS p"
+    )
+    result = sql(query)
+    assert result.exit_code == 0, result.output
+    header, row = csv.reader(io.StringIO(result.stdout))
+    assert header == ["'=name", "a", "b", "c", "n", "p"]
+    assert row == [
+        '\'=HYPERLINK("http://evil.example","x")',
+        "'@SUM(A1)",
+        "'+1+1",
+        "-12.5",
+        "-3",
+        "plain",
+    ]
+    as_json = sql(query, "--format", "json")  # data for programs, as it is
+    assert '"@SUM(A1)"' in as_json.stdout
 
 
 def test_open_read_only_seals_every_connection(tmp_path: Path) -> None:
