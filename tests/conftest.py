@@ -145,6 +145,10 @@ def org(engine: Engine) -> Org:
 # prints the total at the end of the run. A run that selected the hostile modules whole and
 # had no failure must have tried the promised number of generated inputs, or it fails.
 
+# Figures a test measures but does not assert (they vary with the machine): each is a line
+# of the terminal summary, as the hostile count is.
+FIGURES: list[str] = []
+
 HOSTILE_MODULES = ("tests/ingest/test_hostile_input.py", "tests/ingest/test_hostile_import.py")
 _hostile_collected: dict[str, int] = {}  # module → its items, before any selection
 _hostile_run: dict[str, bool] = {"whole": False, "too_few": False}
@@ -174,6 +178,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:
         workeroutput["hostile_examples"] = dict(EXAMPLES)
         workeroutput["hostile_whole"] = _hostile_run["whole"]
+        workeroutput["figures"] = FIGURES
         return
     if _hostile_run["whole"] and not session.testsfailed and generated(EXAMPLES) < PROMISED:
         _hostile_run["too_few"] = True
@@ -187,11 +192,14 @@ def pytest_testnodedown(node: object, error: object) -> None:
     output = getattr(node, "workeroutput", {})
     EXAMPLES.update(output.get("hostile_examples", {}))
     _hostile_run["whole"] |= output.get("hostile_whole", False)
+    FIGURES.extend(output.get("figures", []))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from tests.hostile import EXAMPLES, PROMISED, generated
 
+    for line in FIGURES:
+        terminalreporter.write_line(line)
     if not EXAMPLES:
         return
     groups: dict[str, int] = {}

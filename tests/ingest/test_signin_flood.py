@@ -1,7 +1,8 @@
 """A flood of wrong passwords while eight writers work: nothing the writers do fails,
 every attempt is audited, the addresses that keep failing are throttled, and `admin`
-still signs in from a clean address. (The writers' latency in both phases is a figure of
-`crm bench signin`, not an assertion.)"""
+still signs in from a clean address. (The writers' latency in both phases is reported in
+the terminal summary, as `crm bench signin` reports it, not asserted: it varies with the
+machine.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import Engine
 
 from ingest.auth import throttle
 from ingest.bench_signin import run_signin_flood
-from tests.conftest import PASSWORD, Org
+from tests.conftest import FIGURES, PASSWORD, Org
 
 FLOODERS = 4
 
@@ -39,3 +40,7 @@ def test_a_flood_of_wrong_passwords_leaves_the_office_working(
     # Sign-ins drew no change number: only the writers' commits did.
     assert result.change_numbers_drawn == result.writes
     assert (tmp_path / "f.json").exists()
+    FIGURES.append(
+        f"sign-in flood on {engine.dialect.name}: writers' p95 {result.quiet_ms['p95']:.1f} ms "
+        f"quiet, {result.flood_ms['p95']:.1f} ms during {result.attempts} wrong passwords"
+    )
