@@ -1,8 +1,9 @@
 """The role × page × record matrix of the dashboards: every role opens every dashboard (a)
 through the menu, (b) by a direct address naming another department's rep (?rep=), and
-(c) through the link an executive copies after filtering on a rep and a department. Every
-text drawn — KPIs, tables, chart data, the CSV and Excel exports — holds no marker of a
-record the role may not see, and the records it may see are there.
+(c) through the link an executive copies after filtering on a rep and a department; and (d)
+the entry app's home page, whose cockpit reads the same snapshot (KPI cards, flagged deals).
+Every text drawn — KPIs, tables, chart data, the CSV and Excel exports — holds no marker of
+a record the role may not see, and the records it may see are there.
 
 The world is tests/marked_world.py, refreshed once into a snapshot for the module: R1..R8
 in teams T1..T4 (T1 = north, T2 = south in industrial_it; T3, T4 in systems); the
@@ -12,25 +13,30 @@ signed-in rep is R1, the manager M1, the department head H1.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from dashboards import reader
 from dashboards.scope import PAGES, pages_for
 from dashboards.texts import TEXTS
+from entry_app.i18n import CATALOG
 from ingest.commands.base import ROLES
-from ingest.store.db import get_engine
+from ingest.store.db import get_engine, read_session
+from ingest.store.models import Project
 from orchestration.refresh import run_refresh
 from tests.marked_world import TEAM_DEPARTMENT, World, build_world
 from tests.rendered import run
 from tests.signin import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+ENTRY_APP = str(Path(__file__).resolve().parents[2] / "entry_app" / "app.py")
 
 # --- who may see what (README "The dashboards"; dashboards/scope.py) -------------------------
 #
@@ -118,8 +124,12 @@ def managers_seen(world: World, role: str) -> set[str]:
     }
 
 
-def leaks(world: World, role: str, text: str) -> set[str]:
-    hidden = {(n, kind) for n in world.reps for kind in FAMILY} - visible(world, role)
+def leaks(world: World, role: str, text: str, seen: set[Record] | None = None) -> set[str]:
+    """Hidden records (and managers) named in `text`; `seen`: what the role may see, when
+    not `visible`."""
+    hidden = {(n, kind) for n in world.reps for kind in FAMILY} - (
+        visible(world, role) if seen is None else seen
+    )
     found = {text_of(world, r) for r in hidden if text_of(world, r) in text}
     all_managers = {f"N-D{(t + 1) // 2}-T{t}-MGR" for t in range(1, 5)}
     return found | {m for m in all_managers - managers_seen(world, role) if m in text}
@@ -270,3 +280,79 @@ def test_a_colleagues_link(world: World, executives_link, role: str) -> None:
         at_address(at, page, executives_link[page])
         problems += check(world, role, page, shown(at, page), reps)
     assert not problems, problems
+
+
+# --- (d) the entry app's home page, over the same snapshot ----------------------------------
+#
+# The cockpit's flagged deals and KPI cards come from the snapshot (the dashboards' rules);
+# its lists from the store, by the entry app's rules, which differ for one role here: the
+# data steward promotes every prospect, so sees each customer and its owner's name.
+HOME_ALSO = {"data_steward": ("cust", "person")}
+# which cockpit reads the snapshot, and how (entry_app/views/home.py)
+HOME_SNAPSHOT = {
+    "rep": "flagged",
+    "manager": "flagged",
+    "department_head": "kpis",
+    "executive": "kpis",
+}
+LINK = re.compile(r"\b(project|lead)=(\d+)\b")
+
+
+def home_seen(world: World, role: str) -> set[Record]:
+    extra = HOME_ALSO.get(role, ())
+    return visible(world, role) | {(n, kind) for n in world.reps for kind in extra}
+
+
+def home_leaks(world: World, role: str, text: str) -> set[str]:
+    """leaks(), and the markers and ids of hidden projects and leads: the home page names
+    them in its links' labels and addresses (?project=, ?lead=)."""
+    seen = home_seen(world, role)
+    hidden = {(n, kind) for n in world.reps for kind in ("open", "won", "lead")} - seen
+    markers = {world.markers[r] for r in hidden if world.markers[r] in text}
+    params = {"open": "project", "won": "project", "lead": "lead"}
+    hidden_links = {(params[kind], str(world.ids[(n, kind)])) for n, kind in hidden}
+    linked = {f"{p}={i}" for p, i in set(LINK.findall(text)) & hidden_links}
+    return leaks(world, role, text, seen) | markers | linked
+
+
+def open_ids(world: World, role: str) -> set[int]:
+    return {world.ids[r] for r in visible(world, role) if r[1] == "open"}
+
+
+def linked_projects(at: AppTest) -> set[int]:
+    return {
+        int(LINK.search(link.proto.query_string)[2])
+        for link in at.get("page_link")
+        if link.proto.page == "project"
+    }
+
+
+def exact_amount(world: World, project_ids: set[int]) -> str:
+    with read_session(world.engine) as session:
+        total = session.scalar(
+            select(func.sum(Project.expected_amount)).where(Project.id.in_(project_ids))
+        )
+    return f"{total:,.2f}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_entry_apps_home_page(world: World, role: str) -> None:
+    """The cockpit over the published snapshot: no record the role may not see, and what
+    the snapshot feeds it is there (every open deal of this world is flagged: none has a
+    decision maker)."""
+    at = AppTest.from_file(ENTRY_APP, default_timeout=120)
+    at.session_state["i18n.language"] = "en"
+    text = run(signed_in(at, world.users[SIGNED_IN[role]], world.engine))
+    assert at.title[0].value == CATALOG["page.home"]["en"]
+    assert not (leaked := home_leaks(world, role, text)), sorted(leaked)
+    assert CATALOG["home.no_snapshot"]["en"] not in text
+    deals = open_ids(world, role)
+    if HOME_SNAPSHOT.get(role) == "flagged":  # the role's own deals, each a link to it
+        assert deals and linked_projects(at) == deals
+        heading = f"{CATALOG['home.flagged']['en']} ({len(deals)})"
+        assert heading in [h.value for h in at.subheader]
+    if HOME_SNAPSHOT.get(role) == "kpis":  # cards with the world's figures
+        cards = {m.label: m for m in at.metric}
+        pipeline = cards[TEXTS["dash.kpi.open_amount"]["en"]]
+        assert exact_amount(world, deals) in pipeline.help
+        assert cards[TEXTS["dash.kpi.flagged_count"]["en"]].value == str(len(deals))
