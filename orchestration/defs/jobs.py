@@ -109,7 +109,8 @@ def oldest_change_after(mark: int) -> dt.datetime | None:
 @sensor(
     name="store_changes_sensor",
     job=incremental_refresh_job,
-    minimum_interval_seconds=60,
+    # how often the daemon asks; CRM_REFRESH_DELAY_MINUTES is how long a change waits
+    minimum_interval_seconds=int(os.environ.get("CRM_SENSOR_SECONDS", "60")),
     default_status=DefaultSensorStatus.RUNNING
     if AUTOMATION_RUNNING
     else DefaultSensorStatus.STOPPED,
