@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ingest.messages import Message
 from ingest.store.db import get_engine, write_session
 from ingest.store.models import SECRET_COLUMNS, AuditLog, IdempotencyKey, User, utcnow
+from ingest.store.turns import StoreBusyError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -495,6 +496,8 @@ def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Calla
             except IntegrityError as error:
                 detail = str(error.orig).splitlines()[0][:120]
                 raise Conflict.one(GENERAL, "conflict", detail=detail) from error
+            except StoreBusyError as error:
+                raise StoreBusy.one(GENERAL, "store_busy") from error
             except OperationalError as error:
                 if store_busy(error):
                     raise StoreBusy.one(GENERAL, "store_busy") from error

@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from ingest.settings import store_url
 from ingest.store.models import ENTITY_TABLES, ChangeCounter, DeletedRow
+from ingest.store.turns import Turns
 
 # SQLite has no decimal type; SQLAlchemy stores Numeric(18,2) as REAL and quantises on
 # read, which is exact for amounts below 10^13 yuan. Say so once instead of on every row.
@@ -129,7 +130,7 @@ def write_session(engine: Engine | None = None, actor_id: int | None = None) -> 
     """One write transaction: commits on success, rolls back on any exception."""
     engine = engine or get_engine()
     factory = _session_factory(engine)
-    with factory() as session, session.begin():
+    with _in_turn(engine), factory() as session, session.begin():
         session.info["change_seq"] = next_change_seq(session)
         session.info["actor_id"] = actor_id
         yield session
@@ -141,9 +142,25 @@ def bookkeeping_session(engine: Engine | None = None) -> Iterator[Session]:
     attempts): no change number, so it neither waits on the change counter's lock on
     PostgreSQL nor wakes the refresh. Only tables the warehouse does not mirror."""
     engine = engine or get_engine()
-    with _session_factory(engine)() as session, session.begin():
+    with _in_turn(engine), _session_factory(engine)() as session, session.begin():
         session.info["bookkeeping"] = True
         yield session
+
+
+@contextmanager
+def _in_turn(engine: Engine) -> Iterator[None]:
+    """This process's writers to a SQLite store one after another, in the order they came
+    (turns.py); a writer kept waiting past the busy timeout gets StoreBusyError."""
+    if not is_sqlite(engine):
+        yield
+        return
+    with _turns(str(engine.url)).turn(SQLITE_BUSY_TIMEOUT_S):
+        yield
+
+
+@functools.cache
+def _turns(url: str) -> Turns:
+    return Turns()
 
 
 @functools.cache

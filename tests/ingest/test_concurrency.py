@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 import uuid
 
 import pytest
@@ -86,3 +88,79 @@ def test_a_writer_kept_out_past_the_busy_timeout_is_told_to_try_again(
         assert s.scalars(select(Customer.id).where(Customer.name == "等锁客户")).all() == [
             customer_id
         ]
+
+
+def test_writers_of_one_process_get_their_turn_in_the_order_they_came(sqlite_engine) -> None:
+    from tests.conftest import make_org
+
+    org = make_org(sqlite_engine)
+    holding = threading.Event()
+
+    def hold() -> None:
+        with db.write_session(sqlite_engine):
+            holding.set()
+            time.sleep(0.6)  # a long write: the others line up behind it
+
+    def save(n: int) -> None:
+        create_customer(
+            sqlite_engine,
+            org.rep,
+            CustomerInput(
+                name=f"排队客户{n}",
+                customer_type="end_user",
+                industry="power",
+                region="north_china",
+            ),
+        )
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    savers = []
+    for n in range(6):
+        savers.append(threading.Thread(target=save, args=(n,)))
+        savers[-1].start()
+        time.sleep(0.05)  # each comes after the one before
+    for thread in [holder, *savers]:
+        thread.join()
+    with read_session(sqlite_engine) as s:
+        in_commit_order = s.scalars(
+            select(Customer.name)
+            .where(Customer.name.like("排队客户%"))
+            .order_by(Customer.change_seq)
+        ).all()
+    assert in_commit_order == [f"排队客户{n}" for n in range(6)]
+
+
+def test_a_writer_kept_waiting_for_its_turn_is_told_to_try_again(
+    sqlite_engine, monkeypatch
+) -> None:
+    from tests.conftest import make_org
+
+    org = make_org(sqlite_engine)
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_S", 1)
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.write_session(sqlite_engine):
+            holding.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    try:
+        with pytest.raises(StoreBusy) as refused:
+            create_customer(
+                sqlite_engine,
+                org.rep,
+                CustomerInput(
+                    name="等太久", customer_type="end_user", industry="power", region="north_china"
+                ),
+            )
+    finally:
+        done.set()
+        holder.join()
+    assert refused.value.codes == {GENERAL: "store_busy"}
+    with read_session(sqlite_engine) as s:
+        assert s.scalars(select(Customer.id).where(Customer.name == "等太久")).all() == []
