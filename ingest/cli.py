@@ -680,11 +680,15 @@ def bench_scoring(out: str | None) -> None:
 @click.option("--out", type=click.Path(), help="JSON file (default: bench/faults.json).")
 @friendly_errors
 def bench_faults(seed_value: int | None, out: str | None) -> None:
-    """Every fault test, long variants included: faults injected and survived."""
+    """Every fault test, long variants included: faults injected and survived. Exit code 1
+    when a fault test fails (its whole report is kept beside the figures)."""
     from orchestration.bench_faults import run_faults_bench
 
-    for line in run_faults_bench(out, seed_value):
+    lines, passed = run_faults_bench(out, seed_value)
+    for line in lines:
         click.echo(line)
+    if not passed:
+        raise SystemExit(1)
 
 
 @bench.command("seed")

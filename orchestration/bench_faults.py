@@ -26,7 +26,8 @@ FIGURES_ENV = "CRM_FAULTS_FIGURES"  # where each fault test appends its counts
 FAULT_TESTS = Path(__file__).resolve().parent.parent / "tests" / "faults"
 
 
-def run_faults_bench(out: str | None, seed: int | None) -> list[str]:
+def run_faults_bench(out: str | None, seed: int | None) -> tuple[list[str], bool]:
+    """The lines to print, and whether every fault test passed."""
     if not FAULT_TESTS.is_dir():
         raise RuntimeError(
             f"crm bench faults runs the fault tests of a source checkout: {FAULT_TESTS} is missing"
@@ -64,6 +65,8 @@ def run_faults_bench(out: str | None, seed: int | None) -> list[str]:
     path = Path(out) if out else data_dir() / "bench" / "faults.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(figures, indent=2))
+    log = path.with_suffix(".log")  # pytest's whole report: a failure's kill seed and trace
+    log.write_text(done.stdout + done.stderr)
     lines = [
         f"{name:<55} injected {t['injected']:>3}  survived {t['survived']:>3}"
         for name, t in sorted(faults.items())
@@ -73,6 +76,6 @@ def run_faults_bench(out: str | None, seed: int | None) -> list[str]:
         f"in {seconds:.0f} s -> {path}"
     )
     if done.returncode != 0:
-        lines.append("some fault tests failed:")
+        lines.append(f"some fault tests failed (the whole report: {log}):")
         lines += done.stdout.strip().splitlines()[-15:]
-    return lines
+    return lines, done.returncode == 0
