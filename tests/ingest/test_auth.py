@@ -145,15 +145,22 @@ def test_a_session_ends_with_sign_out_disable_password_role_or_idleness(
         session.execute(update(User).where(User.id == org.manager).values(role="rep"))
     assert not live(moved)
 
+    def unused_for(hours: float) -> None:
+        with bookkeeping_session(engine) as session:
+            session.execute(
+                update(WebSession)
+                .where(WebSession.user_id == org.finance)
+                .values(last_seen_at=utcnow() - dt.timedelta(hours=hours))
+            )
+
     idle = open_session(org.finance, engine=engine)
+    monkeypatch.setenv("CRM_SESSION_IDLE_HOURS", "10")
+    unused_for(9.9)
     assert live(idle)
-    monkeypatch.setenv("CRM_SESSION_IDLE_HOURS", "1")
-    with bookkeeping_session(engine) as session:
-        session.execute(
-            update(WebSession)
-            .where(WebSession.user_id == org.finance)
-            .values(last_seen_at=utcnow() - dt.timedelta(hours=2))
-        )
+    monkeypatch.delenv("CRM_SESSION_IDLE_HOURS")
+    unused_for(7.9)
+    assert live(idle)
+    unused_for(8.1)  # the default: a working day
     assert not live(idle)
 
     with read_session(engine) as session:
