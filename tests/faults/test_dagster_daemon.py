@@ -116,6 +116,11 @@ def no_run_in_progress(instance: DagsterInstance) -> str | None:
     return None if busy else "idle"
 
 
+def runs_in_progress(home: Path) -> set[str]:
+    with instance_at(home) as instance:
+        return {r.run_id for r in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED))}
+
+
 def run_daemon_kills(site: Site, tally: Tally, kills: int, logs: Path) -> None:
     rng = random.Random(seed_of_run())
     home = site.root / "dagster"
@@ -130,7 +135,8 @@ def run_daemon_kills(site: Site, tally: Tally, kills: int, logs: Path) -> None:
             time.sleep(rng.uniform(0, 8))
             kill_all(services)
             tally.injected += 1
-            seen.add(run_id)
+            # a run the sensor queued behind this one may have started too: it dies with it
+            seen |= {run_id, *runs_in_progress(home)}
             assert serving(site) == (good, projects)
             services = start_dagster(site, logs)
             wait_for("failed run", run_with_status(run_id, DagsterRunStatus.FAILURE), home)
