@@ -22,6 +22,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "Data as of {as_of}, published {published_at} UTC (snapshot v{version},"
         " change #{change_seq})",
     ),
+    "dash.lag.none": _s("；已包含全部已保存的变更", "; every saved change is shown"),
+    "dash.lag.count": _s(
+        "；尚有 {count} 项已保存的变更未显示", "; {count} saved changes not shown yet"
+    ),
+    "dash.lag.since": _s(
+        "；尚有 {count} 项已保存的变更未显示，最早一项保存于 {minutes} 分钟前",
+        "; {count} saved changes not shown yet, the first saved {minutes} min ago",
+    ),
     "dash.no_snapshot": _s(
         "尚无已发布的数据：请先运行 `crm refresh`。",
         "No data published yet: run `crm refresh` first.",

@@ -25,6 +25,8 @@ from entry_app.session import require_sign_in
 from ingest import exports
 from ingest.commands.base import Actor
 from ingest.store import reference
+from ingest.store.db import changes_after, read_session
+from ingest.store.models import utcnow
 from orchestration.snapshots import NoSnapshot
 
 register(TEXTS)
@@ -93,8 +95,21 @@ def context(page: str) -> Context:
             version=fresh.version,
             change_seq=fresh.change_seq,
         )
+        + _lag(fresh.change_seq)
     )
     return Context(actor, lang, filters, fresh)
+
+
+def _lag(change_seq: int) -> str:
+    """What the store holds beyond the snapshot: the lag a user would otherwise guess."""
+    with read_session() as session:
+        count, first_saved = changes_after(session, change_seq)
+    if not count:
+        return t("dash.lag.none")
+    if first_saved is None:  # writes that leave no audit entry
+        return t("dash.lag.count", count=count)
+    minutes = max(0, round((utcnow() - first_saved).total_seconds() / 60))
+    return t("dash.lag.since", count=count, minutes=minutes)
 
 
 def _bound(widget: Callable[..., Any], label: str, key: str, **kwargs: Any) -> Any:

@@ -9,6 +9,7 @@ stamped with that number and every delete leaves a `deleted_rows` tombstone.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sqlite3
 import tempfile
@@ -18,12 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc, select, update
+from sqlalchemy import Engine, create_engine, event, exc, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from ingest.settings import store_url
-from ingest.store.models import ENTITY_TABLES, ChangeCounter, DeletedRow
+from ingest.store.models import ENTITY_TABLES, AuditLog, ChangeCounter, DeletedRow
 from ingest.store.turns import Turns
 
 # SQLite has no decimal type; SQLAlchemy stores Numeric(18,2) as REAL and quantises on
@@ -183,6 +184,23 @@ def next_change_seq(session: Session) -> int:
 
 def current_change_seq(session: Session) -> int:
     return session.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar_one()
+
+
+def changes_after(session: Session, change_seq: int) -> tuple[int, dt.datetime | None]:
+    """The writes committed after `change_seq` (what a snapshot taken there does not show),
+    and when the first of them was saved (UTC), from the audit log and the tombstones; None
+    when neither records it."""
+    count = current_change_seq(session) - change_seq
+    if count <= 0:
+        return 0, None
+    saved = [
+        session.execute(select(func.min(at)).where(seq > change_seq)).scalar_one()
+        for at, seq in (
+            (AuditLog.at, AuditLog.change_seq),
+            (DeletedRow.deleted_at, DeletedRow.change_seq),
+        )
+    ]
+    return count, min((at for at in saved if at is not None), default=None)
 
 
 @event.listens_for(Session, "before_flush")

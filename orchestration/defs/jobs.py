@@ -8,17 +8,20 @@ import os
 
 from dagster import (
     AssetSelection,
+    DagsterInstance,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     ScheduleDefinition,
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
     sensor,
 )
-from sqlalchemy import text
 
+from ingest.store.db import changes_after, read_session
 from orchestration import snapshots
 from orchestration.as_of import iso_or_none
 from orchestration.defs.resources import (
@@ -76,7 +79,23 @@ full_schedule = ScheduleDefinition(
 
 
 def refresh_delay() -> dt.timedelta:
-    return dt.timedelta(minutes=float(os.environ.get("CRM_REFRESH_DELAY_MINUTES", "5")))
+    return dt.timedelta(seconds=float(os.environ.get("CRM_REFRESH_DELAY_SECONDS", "0")))
+
+
+REFRESH_JOBS = {full_refresh_job.name, incremental_refresh_job.name}
+IN_FLIGHT = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+
+
+def refresh_in_flight(instance: DagsterInstance) -> str | None:
+    """A refresh run queued or running (the sensor's, a schedule's or `crm refresh`)."""
+    runs = instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT))
+    return next((run.run_id for run in runs if run.job_name in REFRESH_JOBS), None)
 
 
 def current_watermark() -> int:
@@ -91,42 +110,35 @@ def current_watermark() -> int:
 
 
 def oldest_change_after(mark: int) -> dt.datetime | None:
-    """When the oldest change above the watermark was made (UTC, naive), from the audit log
-    and the tombstones; None if neither records it."""
-    with store_engine().connect() as con:
-        found = con.execute(
-            text(
-                "SELECT min(t) FROM (SELECT min(at) AS t FROM audit_log WHERE change_seq > :m "
-                "UNION ALL SELECT min(deleted_at) FROM deleted_rows WHERE change_seq > :m) AS x"
-            ),
-            {"m": mark},
-        ).scalar_one()
-    if found is None or isinstance(found, dt.datetime):
-        return found
-    return dt.datetime.fromisoformat(str(found))
+    """When the oldest change above the watermark was saved (UTC, naive)."""
+    with read_session(store_engine()) as session:
+        return changes_after(session, mark)[1]
 
 
 @sensor(
     name="store_changes_sensor",
     job=incremental_refresh_job,
-    # how often the daemon asks; CRM_REFRESH_DELAY_MINUTES is how long a change waits
-    minimum_interval_seconds=int(os.environ.get("CRM_SENSOR_SECONDS", "60")),
+    # how often the daemon asks; CRM_REFRESH_DELAY_SECONDS is how long a change waits
+    minimum_interval_seconds=int(os.environ.get("CRM_SENSOR_SECONDS", "5")),
     default_status=DefaultSensorStatus.RUNNING
     if AUTOMATION_RUNNING
     else DefaultSensorStatus.STOPPED,
 )
 def store_changes_sensor(context: SensorEvaluationContext):
-    """An incremental refresh once the store is ahead of raw and its oldest unextracted
-    change has waited CRM_REFRESH_DELAY_MINUTES (so bursts of entry share one refresh).
+    """An incremental refresh within seconds of a change, once no refresh is queued or
+    running: the changes saved meanwhile wait for it to end and share the next one.
+    CRM_REFRESH_DELAY_SECONDS makes a change wait longer, so that bigger bursts share one.
 
     The cursor holds the change counter last requested, so one burst asks for one run."""
     counter = store_counter(store_engine())
-    mark = current_watermark()
     requested = json.loads(context.cursor)["requested"] if context.cursor else 0
-    if counter <= mark:
-        return SkipReason(f"raw is up to date (change {mark})")
     if counter <= requested:
         return SkipReason(f"a refresh up to change {requested} was already requested")
+    if running := refresh_in_flight(context.instance):
+        return SkipReason(f"refresh {running} is queued or running; changes wait for it")
+    mark = current_watermark()
+    if counter <= mark:
+        return SkipReason(f"raw is up to date (change {mark})")
     oldest = oldest_change_after(mark)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if oldest is not None and now - oldest < refresh_delay():

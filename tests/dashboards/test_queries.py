@@ -13,17 +13,20 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
 from dashboards import queries as q
 from dashboards import reader, ui
 from dashboards.scope import Filters, NotAllowed
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
-from ingest.store.db import read_session
-from ingest.store.models import Project
+from ingest.store.db import changes_after, read_session
+from ingest.store.models import Project, utcnow
 from orchestration.refresh import run_refresh
 from tests.dashboards import independent as ind
 from tests.dashboards.conftest import AS_OF, Company
+from tests.dashboards.test_app import APP
+from tests.signin import signed_in
 
 STUCK_DAYS = 45
 INACTIVE_DAYS = 30
@@ -364,6 +367,14 @@ def test_win_rates_added_up_from_the_monthly_mart_equal_the_counted_ones(
 # --- freshness -----------------------------------------------------------------------------
 
 
+def freshness_caption(company: Company, actor: Actor) -> str:
+    """The line under a dashboard's title: the snapshot's date and what it does not show."""
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), actor.id, company.engine)
+    at.switch_page("views/win_loss.py")
+    at.run()
+    return next(c.value for c in at.caption if "数据截至" in c.value)
+
+
 def test_a_new_publish_is_picked_up_by_the_next_query(company, store, actors) -> None:
     """Runs last: it changes the store. The cached answer of the old snapshot must not
     survive the publish."""
@@ -377,12 +388,20 @@ def test_a_new_publish_is_picked_up_by_the_next_query(company, store, actors) ->
             .where(Project.owner_id == rep.id, Project.status == "open")
             .order_by(Project.id)
         ).first()
+    assert "已包含全部已保存的变更" in freshness_caption(company, rep)
+    saving = utcnow()
     close_won(
         company.engine, rep.id, project.id, CloseWonInput(amount="123456.78", signed_date=AS_OF)
     )
+    with read_session(company.engine) as s:
+        count, first_saved = changes_after(s, before.change_seq)
+    assert count == 1 and saving <= first_saved <= utcnow()
+    assert "尚有 1 项已保存的变更未显示，最早一项保存于 0 分钟前" in freshness_caption(company, rep)
     run_refresh(as_of=str(AS_OF), engine=company.engine, warehouse=company.warehouse)
 
     after = q.freshness()
+    with read_session(company.engine) as s:
+        assert changes_after(s, after.change_seq) == (0, None)
     assert after.version == before.version + 1 and after.change_seq > before.change_seq
     kpis_after = q.winloss_kpis(f, rep)
     assert kpis_after["won_count"] == kpis_before["won_count"] + 1

@@ -38,8 +38,6 @@ def start_dagster(site: Site, logs: Path) -> list[subprocess.Popen]:
         **site.env,
         "DAGSTER_HOME": str(site.root / "dagster"),
         "CRM_DAGSTER_PORT": str(free_port()),
-        "CRM_REFRESH_DELAY_MINUTES": "0",
-        "CRM_SENSOR_SECONDS": "5",  # a run starts within seconds of the changes
         "CRM_AUTOMATION": "running",
     }
     started = []

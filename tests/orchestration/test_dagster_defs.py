@@ -13,8 +13,17 @@ from pathlib import Path
 
 import dagster_dbt.core.resource as dagster_dbt_resource
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context, materialize
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    Definitions,
+    build_sensor_context,
+    materialize,
+)
 from dagster._core.test_utils import instance_for_test
+from dagster._core.utils import make_new_run_id
 from dagster_dbt import DbtProject
 from sqlalchemy import text
 
@@ -222,28 +231,41 @@ def test_sensor_requests_a_refresh_once_changes_have_waited(
 ) -> None:
     engine, org, _projects, warehouse = store_env
     extract(engine, warehouse)
-    if True:
-        # raw is up to date
-        assert not _tick(instance).run_requests
+    # raw is up to date
+    assert not _tick(instance).run_requests
 
-        create_customer(
-            engine,
-            org.rep,
-            CustomerInput(
-                name="南方电网", customer_type="end_user", industry="power", region="north_china"
-            ),
-        )
-        # a fresh change waits for the delay
-        monkeypatch.setenv("CRM_REFRESH_DELAY_MINUTES", "5")
-        assert not _tick(instance).run_requests
+    create_customer(
+        engine,
+        org.rep,
+        CustomerInput(
+            name="南方电网", customer_type="end_user", industry="power", region="north_china"
+        ),
+    )
+    # a change waits for the delay an admin set
+    monkeypatch.setenv("CRM_REFRESH_DELAY_SECONDS", "300")
+    assert not _tick(instance).run_requests
 
-        # once older than the delay, one incremental run is requested
-        monkeypatch.setenv("CRM_REFRESH_DELAY_MINUTES", "0")
-        fired = _tick(instance)
-        assert len(fired.run_requests) == 1
-        assert fired.run_requests[0].job_name in (None, "incremental_refresh_job")
-        # ... and not again for the same changes
-        assert not _tick(instance, fired.cursor).run_requests
+    # by default it waits for no more than a refresh in flight: the changes saved meanwhile
+    # share the next one
+    monkeypatch.delenv("CRM_REFRESH_DELAY_SECONDS")
+    for job, status in [
+        ("incremental_refresh_job", DagsterRunStatus.NOT_STARTED),
+        ("full_refresh_job", DagsterRunStatus.STARTED),
+    ]:
+        run = instance.add_run(DagsterRun(job_name=job, run_id=make_new_run_id(), status=status))
+        skipped = _tick(instance)
+        assert not skipped.run_requests and run.run_id in skipped.skip_message
+        instance.report_run_failed(run)
+
+    # with none (a backup running is no refresh), one incremental run is requested
+    instance.add_run(
+        DagsterRun(job_name="backup_job", run_id=make_new_run_id(), status=DagsterRunStatus.STARTED)
+    )
+    fired = _tick(instance)
+    assert len(fired.run_requests) == 1
+    assert fired.run_requests[0].job_name in (None, "incremental_refresh_job")
+    # ... and not again for the same changes
+    assert not _tick(instance, fired.cursor).run_requests
 
 
 def test_old_dbt_targets_are_pruned(tmp_path: Path) -> None:
