@@ -23,17 +23,21 @@ def apply_changes(count: int, engine: Engine | None = None, seed: int = 1) -> in
     engine = engine or get_engine()
     rng = random.Random(seed)
     with read_session(engine) as session:
-        projects = session.execute(
+        open_projects = session.execute(
             select(Project.id, Project.owner_id, Project.sales_mode_id)
             .where(Project.status == "open")
             .order_by(Project.id)
-            .limit(count * 2)
+            .limit(count * 3 + 1)
         ).all()
         stages: dict[int, list[str]] = {}
         for mode_id, code in session.execute(
             select(Stage.sales_mode_id, Stage.code).where(Stage.is_won_stage.is_(False))
         ):
             stages.setdefault(mode_id, []).append(code)
+    projects = open_projects[: count * 2]
+    # projects are closed only while more than three bursts' worth stay open: any number of
+    # bursts finds open projects to change
+    may_close = len(open_projects) > count * 3
     today = dt.date.today()
     made = n = 0
     while made < count and n < count * 3:
@@ -41,6 +45,8 @@ def apply_changes(count: int, engine: Engine | None = None, seed: int = 1) -> in
         n += 1
         action = n % 5
         try:
+            if action == 4 and not may_close:
+                action = 1
             if action == 0:
                 move_stage(engine, owner_id, project_id, rng.choice(stages[mode_id]))
             elif action == 1:

@@ -23,7 +23,7 @@ from orchestration.dagster_refresh import prepare_instance
 from orchestration.defs.resources import DUCKDB_POOL
 from orchestration.serve import dagster_services
 from tests.faults.conftest import Site, Tally, crm_refresh, serving
-from tests.faults.test_killed_refresh import seed_of_run
+from tests.faults.test_killed_refresh import run_ids, seed_of_run
 from tests.orchestration.test_dagster_refresh import instance_at
 from tests.orchestration.test_reconciliation import compare_everything
 from tests.orchestration.test_serve_stop import free_port
@@ -124,7 +124,7 @@ def run_daemon_kills(site: Site, tally: Tally, kills: int, logs: Path) -> None:
     home = site.root / "dagster"
     prepare_instance()  # as `crm serve` does before starting the UI and the daemon
     good, projects = serving(site)
-    seen: set[str] = set()
+    seen = run_ids(site)  # of the tests before on this site
     services = start_dagster(site, logs)
     try:
         for n in range(kills):

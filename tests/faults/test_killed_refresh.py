@@ -77,12 +77,21 @@ def assert_serving_a_complete_snapshot(site: Site, projects: int, version: int) 
     return current.version
 
 
+def run_ids(site: Site) -> set[str]:
+    home = site.root / "dagster"
+    if not (home / "dagster.yaml").exists():
+        return set()  # no run yet; `crm` writes the instance's configuration first
+    with instance_at(home) as instance:
+        return {run.run_id for run in instance.get_runs()}
+
+
 def run_kills(site: Site, tally: Tally, phases: list[str]) -> None:
     seed = seed_of_run()
     rng = random.Random(seed)
     print(f"kill moments drawn with CRM_FAULTS_SEED={seed}")
     good, projects = serving(site)
     version = good.version
+    earlier = run_ids(site)  # of the tests before on this site
     for n, phase in enumerate(phases):
         apply_changes(10, site.engine, seed=seed + n)  # rows for the extraction to carry
         for _attempt in range(3):
@@ -99,10 +108,13 @@ def run_kills(site: Site, tally: Tally, phases: list[str]) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert assert_serving_a_complete_snapshot(site, projects, version) > version
     with instance_at(site.root / "dagster") as instance:
-        runs = instance.get_runs()  # newest first
+        runs = [r for r in instance.get_runs() if r.run_id not in earlier]  # newest first
         assert runs[0].status == DagsterRunStatus.SUCCESS
-        assert {r.status for r in runs[1:]} <= {DagsterRunStatus.FAILURE}
-        assert len(runs) > len(phases) // 2  # most kills landed inside a run
+        # none left running; a kill that lands as the process exits after its run was
+        # recorded (or a retry's refresh that finished first) leaves a success
+        statuses = [r.status for r in runs[1:]]
+        assert set(statuses) <= {DagsterRunStatus.FAILURE, DagsterRunStatus.SUCCESS}
+        assert statuses.count(DagsterRunStatus.FAILURE) > len(phases) // 2  # most landed in a run
         assert instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).active_slot_count == 0
     compare_everything(site.company)
 
