@@ -133,7 +133,7 @@ def run_daemon_kills(site: Site, tally: Tally, kills: int, logs: Path) -> None:
             time.sleep(rng.uniform(0, 8))
             kill_all(services)
             tally.injected += 1
-            # a run the sensor queued behind this one may have started too: it dies with it
+            # any other run in progress at the kill (a schedule's) dies with it
             seen |= {run_id, *runs_in_progress(home)}
             assert serving(site) == (good, projects)
             services = start_dagster(site, logs)
