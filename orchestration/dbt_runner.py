@@ -12,8 +12,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import yaml
 
+from ingest.settings import snapshot_storage_version
 from orchestration.as_of import iso_or_none
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -195,10 +197,14 @@ def decide_full_build(warehouse: Path, *, asked: bool) -> bool:
 
 def start_marts_afresh(warehouse: Path) -> None:
     """Before a full build: a new marts file instead of rewriting every table inside the
-    old one, whose freed space DuckDB keeps; each publish copies this file whole."""
+    old one, whose freed space DuckDB keeps. It is created in the snapshots' storage
+    version, which DuckDB keeps for a file's life, so that publishing copies it whole."""
     marts = marts_path(warehouse)
     for path in (marts, marts.with_name(marts.name + ".wal")):
         path.unlink(missing_ok=True)
+    path = str(marts).replace("'", "''")
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{path}' AS marts (STORAGE_VERSION '{snapshot_storage_version()}')")
 
 
 def incremental_models_changed(warehouse: Path) -> bool:

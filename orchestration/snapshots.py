@@ -185,15 +185,19 @@ def _write_partial(
     as_of_date: dt.date | None,
 ) -> object:
     """The new snapshot under its temporary name, complete and on disk; its as-of date.
-    The marts are copied table by table into a file of the configured storage version
-    (a copy of the marts' own file would carry the version this DuckDB writes)."""
+    A marts file in the configured storage version (one a full build started) is copied
+    whole; another (from before the setting changed) table by table into that version."""
     storage_version = snapshot_storage_version()
     with duckdb.connect() as con:
-        con.execute(f"ATTACH '{_quoted(marts)}' AS marts (READ_ONLY)")
-        con.execute(
-            f"ATTACH '{_quoted(partial)}' AS snapshot (STORAGE_VERSION '{storage_version}')"
-        )
-        con.execute("COPY FROM DATABASE marts TO snapshot")
+        if _storage_version(con, marts) == storage_version:
+            shutil.copyfile(marts, partial)
+            con.execute(f"ATTACH '{_quoted(partial)}' AS snapshot")
+        else:
+            con.execute(f"ATTACH '{_quoted(marts)}' AS marts (READ_ONLY)")
+            con.execute(
+                f"ATTACH '{_quoted(partial)}' AS snapshot (STORAGE_VERSION '{storage_version}')"
+            )
+            con.execute("COPY FROM DATABASE marts TO snapshot")
         as_of = as_of_date or con.execute("select current_date").fetchall()[0][0]
         con.execute(
             "CREATE OR REPLACE TABLE snapshot.main._snapshot AS SELECT ? AS version, "
@@ -204,6 +208,18 @@ def _write_partial(
         con.execute("DETACH snapshot")  # detaching checkpoints: the file is whole
     _fsync(partial)
     return as_of
+
+
+def _storage_version(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The storage version a DuckDB file is written in (v1.4.0 for "v1.4.0+")."""
+    con.execute(f"ATTACH '{_quoted(path)}' AS probe (READ_ONLY)")
+    try:
+        (tag,) = con.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'probe'"
+        ).fetchone()
+    finally:
+        con.execute("DETACH probe")
+    return tag.removesuffix("+")
 
 
 def _write_parquet(snapshot: Path, folder: Path) -> None:

@@ -33,7 +33,8 @@ def test_snapshot_is_written_in_the_storage_version_duckdb_1x_reads(
     monkeypatch.delenv("CRM_SNAPSHOT_STORAGE_VERSION", raising=False)
     snapshot = publish_tiny_snapshot(tmp_path)
     assert storage_version(snapshot.path) == "v1.4.0+"
-    # the build's own files keep the version this DuckDB writes: the setting is what differs
+    # a marts file in the version this DuckDB writes (made before the setting, or by hand)
+    # is copied table by table into the setting's
     assert storage_version(tmp_path / "warehouse" / "marts.duckdb") != "v1.4.0+"
     # the dashboards' sealed opening still reads it, and still refuses files
     with snapshots.open_read_only(snapshot.path) as con:
@@ -41,6 +42,29 @@ def test_snapshot_is_written_in_the_storage_version_duckdb_1x_reads(
         assert con.execute("select change_seq from _snapshot").fetchall() == [(7,)]
         with pytest.raises(duckdb.PermissionException):
             con.execute("select * from read_csv('/etc/passwd')")
+
+
+def test_a_full_build_writes_the_marts_in_the_snapshots_version_and_publish_copies_them(
+    refreshed,
+) -> None:
+    """The marts file a full build starts is in the snapshots' storage version, kept as dbt
+    writes into it: publishing is a copy of the file with its `_snapshot` row added."""
+    _engine, _org, _projects, build = refreshed
+    snapshot = snapshots.current(build.parent)
+    marts = build.parent / "marts.duckdb"
+    assert storage_version(marts) == storage_version(snapshot.path) == "v1.4.0+"
+    tables = "select table_schema, table_name from information_schema.tables order by all"
+    with duckdb.connect(str(marts), read_only=True) as con:
+        built = con.execute(tables).fetchall()
+        opportunities = con.execute("select * from fct_opportunities order by all").fetchall()
+    with snapshots.open_read_only(snapshot.path) as con:
+        assert con.execute(tables).fetchall() == sorted([*built, ("main", "_snapshot")])
+        assert con.execute("select * from fct_opportunities order by all").fetchall() == (
+            opportunities
+        )
+        assert con.execute("select version, change_seq from _snapshot").fetchall() == [
+            (snapshot.version, snapshot.change_seq)
+        ]
 
 
 def test_the_storage_version_follows_the_setting(
