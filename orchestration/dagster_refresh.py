@@ -53,6 +53,14 @@ run_monitoring:
   start_timeout_seconds: 300
   max_resume_run_attempts: 0
   free_slots_after_run_end_seconds: 15
+# The change sensor ticks every few seconds: its skipped ticks are kept a day, the ticks
+# that asked for a refresh as long as finished runs are (CRM_RETAIN_RUN_DAYS' default).
+retention:
+  sensor:
+    purge_after_days:
+      skipped: 1
+      success: 30
+      failure: 30
 # Dagster's SQLite storage in DAGSTER_HOME, its event log kept open (see
 # orchestration/dagster_storage.py). PostgreSQL for a multi-user install (see README,
 # "Dagster instance") replaces this block with:

@@ -18,6 +18,7 @@ from unittest import mock
 
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, job, op
+from dagster._core.definitions.run_request import InstigatorType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from sqlalchemy import create_engine, make_url, text
@@ -85,6 +86,14 @@ def test_dagster_home_defaults_under_the_data_dir_with_a_pool_limit_of_one(
     assert (home / "dagster.yaml").read_text() == INSTANCE_YAML
     with DagsterInstance.get() as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        # the change sensor's frequent skipped ticks do not pile up
+        retention = instance.get_tick_retention_settings(InstigatorType.SENSOR)
+        assert {status.value: days for status, days in retention.items()} == {
+            "STARTED": -1,
+            "SKIPPED": 1,
+            "SUCCESS": 30,
+            "FAILURE": 30,
+        }
     # an operator's own configuration is never overwritten
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     dagster_home()
