@@ -18,6 +18,7 @@ from dagster import (
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
+    in_process_executor,
     sensor,
 )
 
@@ -47,11 +48,19 @@ def refresh_config(*, full: bool, as_of: str | dt.date | None = None) -> dict:
     }
 
 
+# One process per run, not per step: the steps run one after another anyway (the writer
+# pool), and a process per step loaded the definitions again each time, ~5 s a step.
 full_refresh_job = define_asset_job(
-    "full_refresh_job", selection=REFRESH, config=refresh_config(full=True)
+    "full_refresh_job",
+    selection=REFRESH,
+    config=refresh_config(full=True),
+    executor_def=in_process_executor,
 )
 incremental_refresh_job = define_asset_job(
-    "incremental_refresh_job", selection=REFRESH, config=refresh_config(full=False)
+    "incremental_refresh_job",
+    selection=REFRESH,
+    config=refresh_config(full=False),
+    executor_def=in_process_executor,
 )
 
 TIMEZONE = os.environ.get("CRM_SCHEDULE_TIMEZONE", "Asia/Shanghai")
