@@ -202,9 +202,9 @@ def start_marts_afresh(warehouse: Path) -> None:
     marts = marts_path(warehouse)
     for path in (marts, marts.with_name(marts.name + ".wal")):
         path.unlink(missing_ok=True)
-    path = str(marts).replace("'", "''")
+    literal = str(marts).replace("'", "''")
     with duckdb.connect() as con:
-        con.execute(f"ATTACH '{path}' AS marts (STORAGE_VERSION '{snapshot_storage_version()}')")
+        con.execute(f"ATTACH '{literal}' AS marts (STORAGE_VERSION '{snapshot_storage_version()}')")
 
 
 def incremental_models_changed(warehouse: Path) -> bool:
