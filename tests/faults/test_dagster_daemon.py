@@ -20,6 +20,7 @@ from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from ingest.change_mix import apply_changes
 from orchestration.dagster_refresh import prepare_instance
+from orchestration.defs.jobs import IN_FLIGHT
 from orchestration.defs.resources import DUCKDB_POOL
 from orchestration.serve import dagster_services
 from tests.faults.conftest import Site, Tally, crm_refresh, serving
@@ -100,23 +101,14 @@ def new_run_finished(seen: set[str]) -> Callable[[DagsterInstance], str | None]:
     return found
 
 
-UNFINISHED = [
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-    DagsterRunStatus.CANCELING,
-]
-
-
 def no_run_in_progress(instance: DagsterInstance) -> str | None:
-    busy = instance.get_runs(filters=RunsFilter(statuses=UNFINISHED))
+    busy = instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT))
     return None if busy else "idle"
 
 
 def runs_in_progress(home: Path) -> set[str]:
     with instance_at(home) as instance:
-        return {r.run_id for r in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED))}
+        return {r.run_id for r in instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT))}
 
 
 def run_daemon_kills(site: Site, tally: Tally, kills: int, logs: Path) -> None:
