@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc, func, select, update
+from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -189,12 +189,13 @@ def current_change_seq(session: Session) -> int:
 def changes_after(session: Session, change_seq: int) -> tuple[int, dt.datetime | None]:
     """The writes committed after `change_seq` (what a snapshot taken there does not show),
     and when the first of them was saved (UTC), from the audit log and the tombstones; None
-    when neither records it."""
+    when neither records it. Change numbers follow commit order, so the first is one index
+    step away however far behind the snapshot is (every dashboard page asks)."""
     count = current_change_seq(session) - change_seq
     if count <= 0:
         return 0, None
     saved = [
-        session.execute(select(func.min(at)).where(seq > change_seq)).scalar_one()
+        session.execute(select(at).where(seq > change_seq).order_by(seq).limit(1)).scalar()
         for at, seq in (
             (AuditLog.at, AuditLog.change_seq),
             (DeletedRow.deleted_at, DeletedRow.change_seq),
