@@ -14,7 +14,7 @@ $(STAMP): requirements.lock pyproject.toml Makefile
 	$(BIN)/pip install --quiet uv==0.13.8
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
-	$(PY) -m compileall -q ingest orchestration dashboards entry_app scoring
+	$(PY) -m compileall -q crm web warehouse ingest orchestration dashboards entry_app scoring
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +22,7 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	cd dbt_project && lint=$$(mktemp -d) && CRM_WAREHOUSE_PATH=$$lint/build.duckdb \
 		CRM_MARTS_PATH=$$lint/marts.duckdb ../$(BIN)/sqlfluff lint models --nocolor
 

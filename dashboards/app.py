@@ -1,6 +1,6 @@
 """Entry point of the dashboards (served at :8502 by `crm serve` through server.py).
 
-Same sign-in and roles as the entry app (entry_app.session); the navigation lists the
+Same sign-in and roles as the entry app (web.session); the navigation lists the
 dashboards the user's role may open, and each page enforces it again through the query
 module.
 
@@ -23,11 +23,11 @@ if ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboards import ui  # noqa: E402,F401  (registers the dashboards' strings)
-from dashboards.scope import pages_for  # noqa: E402
-from entry_app import links  # noqa: E402
-from entry_app.i18n import language_switcher, t  # noqa: E402
-from entry_app.markdown import literal  # noqa: E402
-from entry_app.session import require_sign_in, sign_out  # noqa: E402
+from warehouse.scope import pages_for  # noqa: E402
+from web import links  # noqa: E402
+from web.i18n import language_switcher, t  # noqa: E402
+from web.markdown import literal  # noqa: E402
+from web.session import require_sign_in, sign_out  # noqa: E402
 
 ICONS = {
     "pipeline": ":material/filter_alt:",
@@ -52,7 +52,7 @@ current = st.navigation({t("dash.section"): pages})
 with st.sidebar:
     st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
     language_switcher()
-    # One product: the entry app, on the same sign-in (entry_app.links).
+    # One product: the entry app, on the same sign-in (web.links).
     st.page_link(links.entry_url(), label=t("nav.entry"), icon=":material/handshake:")
     if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
         sign_out()

@@ -1,6 +1,6 @@
 """What every dashboard page shares: sign-in and page access, the standard filters kept in
 the URL, the data's freshness, the KPI row, charts with drill-down, and the records table
-with CSV and Excel export. No SQL here: numbers come from dashboards.queries."""
+with CSV and Excel export. No SQL here: numbers come from warehouse.queries."""
 
 from __future__ import annotations
 
@@ -14,20 +14,20 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import queries
 from dashboards.metrics import help_text
-from dashboards.scope import Filters, pages_for
-from dashboards.texts import TEXTS
-from entry_app import links, numbers
-from entry_app.i18n import language, register, t
-from entry_app.markdown import literal
-from entry_app.session import require_sign_in
 from ingest import exports
 from ingest.commands.base import Actor
 from ingest.store import reference
 from ingest.store.db import changes_after, read_session
 from ingest.store.models import utcnow
 from orchestration.snapshots import NoSnapshot
+from warehouse import queries
+from warehouse.scope import Filters, pages_for
+from web import links, numbers
+from web.dashboard_strings import TEXTS
+from web.i18n import language, register, t
+from web.markdown import literal
+from web.session import require_sign_in
 
 register(TEXTS)
 
@@ -382,7 +382,7 @@ WORKSPACE_COLUMN = "workspace"
 
 def with_workspace_links(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """A table with projects gets a first column opening each in the entry app's project
-    workspace (one product: entry_app.links); exports keep the records as they are."""
+    workspace (one product: web.links); exports keep the records as they are."""
     if "project_id" not in frame.columns:
         return frame, None
     shown = frame.copy()

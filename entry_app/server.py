@@ -13,6 +13,6 @@ if ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from entry_app import web  # noqa: E402
+from web import routes as web  # noqa: E402
 
 app = st.App("app.py", routes=web.routes(), middleware=web.middleware())

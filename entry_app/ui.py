@@ -1,5 +1,6 @@
 """Small drawing helpers every page shares: the signed-in actor, tables with translated
-headers, a pager, money and status labels. No SQL here; lists come from `ingest.lists`."""
+headers, a pager, money and status labels. No SQL here; lists come from
+`entry_app.queries.lists`."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from entry_app import numbers
-from entry_app.i18n import language, t
-from entry_app.session import engine, require_sign_in
+from entry_app.queries.lists import PAGE_SIZE, Page
 from ingest.commands.base import Actor
-from ingest.lists import PAGE_SIZE, Page
 from ingest.store.db import read_session
+from web import numbers
+from web.i18n import language, t
+from web.session import engine, require_sign_in
 
 
 def actor() -> Actor:

@@ -158,7 +158,7 @@ def dashboards_port() -> int:
 
 def entry_url() -> str | None:
     """CRM_ENTRY_URL: the entry app's address as the dashboards link to it (unset: the
-    dashboards' own host name on CRM_ENTRY_PORT, see entry_app.links)."""
+    dashboards' own host name on CRM_ENTRY_PORT, see web.links)."""
     return os.environ.get("CRM_ENTRY_URL", "").strip() or None
 
 

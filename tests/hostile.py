@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from sqlalchemy import Engine, text
 
-from entry_app.markdown import literal
 from ingest.commands.base import GENERAL, CommandError
 from ingest.exports import FORMULA_STARTS, inert_cell
 from ingest.messages import LOCALES, Message
 from ingest.store.models import ENTITY_TABLES, AuditLog
+from web.markdown import literal
 
 # How many examples each hostile test ran, by test name: the suite promises at least 300
 # generated bad inputs per run, and the terminal summary (tests/conftest.py) reports the

@@ -111,7 +111,7 @@ def page_text(at: AppTest, downloads: list[tuple[str, Callable[[], Any]]] = ()) 
     for name, maker in downloads:
         parts.append(name)
         parts.append(file_text(maker()))
-    # User text is shown as Markdown-escaped literal text (entry_app/markdown.py): read it
+    # User text is shown as Markdown-escaped literal text (web/markdown.py): read it
     # as the user sees it.
     return _ESCAPED.sub(r"\1", "\n".join(parts))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from entry_app.session import TOKEN_KEY
 from ingest.auth.sessions import open_session
 from ingest.commands.users import set_password
 from ingest.store.db import read_session
 from ingest.store.models import User
+from web.session import TOKEN_KEY
 
 
 def signed_in(at: AppTest, user_id: int, engine: Engine) -> AppTest:

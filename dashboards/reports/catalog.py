@@ -15,8 +15,8 @@ from dashboards.reports import customer_costs, project_costs, sales_forecast
 from dashboards.reports.labels import LANGS, text
 from dashboards.reports.model import Report, Table
 from dashboards.reports.source import Source, header, open_source
-from dashboards.scope import Filters
 from ingest.commands.base import Actor
+from warehouse.scope import Filters
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def build_report(
     name: str, filters: Filters, actor: Actor, lang: str, now: dt.datetime | None = None
 ) -> Report:
     """The report `name` for these filters, as `actor` may see it, in `lang` (zh_CN, en).
-    Raises dashboards.scope.NotAllowed when the actor may not open the report's page, and
+    Raises warehouse.scope.NotAllowed when the actor may not open the report's page, and
     orchestration.snapshots.NoSnapshot before the first refresh."""
     kind = REPORTS[report_name(name)]
     lang = lang if lang in LANGS else "zh_CN"

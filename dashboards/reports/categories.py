@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from dashboards.queries import ratio
 from dashboards.reports.labels import category_name, text
 from dashboards.reports.model import Column, Table, money_total
+from warehouse.queries import ratio
 
 
 def category_table(

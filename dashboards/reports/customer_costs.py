@@ -2,7 +2,7 @@
 customer or on its projects), the contracts signed and the projects won and lost in it,
 and what the lost projects had cost in the period.
 
-The same rows and filters as the costs dashboard's customer table (dashboards.queries):
+The same rows and filters as the costs dashboard's customer table (warehouse.queries):
 expenses from fct_expenses, contracts from fct_contracts (filtered through their project),
 outcomes from fct_win_loss, names and codes from the current dim_customers row.
 """
@@ -13,12 +13,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from dashboards.queries import ratio
 from dashboards.reports.categories import category_table
 from dashboards.reports.labels import EXPENSE_CATEGORIES, category_name, code_name, text
 from dashboards.reports.model import Column, Table, money_total
 from dashboards.reports.source import Source
-from dashboards.scope import Filters, Where
+from warehouse.queries import ratio
+from warehouse.scope import Filters, Where
 
 ZERO = Decimal("0.00")
 

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboards import ui
 from dashboards.reports.catalog import build_report
 from dashboards.reports.files import FORMATS, MEDIA_TYPES, file_name, render
-from entry_app.i18n import t
+from web.i18n import t
 
 ICONS = {"xlsx": ":material/table_view:", "pdf": ":material/picture_as_pdf:"}
 

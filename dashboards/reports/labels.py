@@ -1,12 +1,12 @@
-"""A report's words in its language, from the dashboards' string catalog (dashboards.texts),
+"""A report's words in its language, from the dashboards' string catalog (web.dashboard_strings),
 read directly: reports are also written outside a Streamlit run (the CLI)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dashboards.texts import TEXTS
 from ingest.store import reference
+from web.dashboard_strings import TEXTS
 
 LANGS = ("zh_CN", "en")
 

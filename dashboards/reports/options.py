@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboards import reader
 from dashboards.reports.labels import CODES
 from dashboards.reports.period import BadPeriod, parse_period
-from dashboards.scope import Filters
 from orchestration.snapshots import Snapshot
+from warehouse import reader
+from warehouse.scope import Filters
 
 
 class BadOption(ValueError):

@@ -2,7 +2,7 @@
 each breakdown as a table whose header row repeats on every page, totals shaded, page
 numbers in the footer.
 
-One embedded CJK font (the voucher's, ingest.voucher_pdf.cjk_font), so Chinese prints on
+One embedded CJK font (the voucher's, web.voucher_pdf.cjk_font), so Chinese prints on
 any reader. The font has no bold face: headings and totals are shaded instead.
 """
 
@@ -20,7 +20,7 @@ from fpdf import FPDF
 from dashboards.reports.excel import filters_line
 from dashboards.reports.labels import text
 from dashboards.reports.model import WAN, Column, Report, Table
-from ingest.voucher_pdf import cjk_font
+from web.voucher_pdf import cjk_font
 
 MARGIN = 10.0
 HEADING_FILL = (221, 228, 238)

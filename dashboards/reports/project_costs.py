@@ -12,12 +12,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from dashboards.queries import ratio
 from dashboards.reports.categories import category_table
 from dashboards.reports.labels import EXPENSE_CATEGORIES, category_name, status_name, text
 from dashboards.reports.model import Column, Table, money_total
 from dashboards.reports.source import Source
-from dashboards.scope import Filters, Where
+from warehouse.queries import ratio
+from warehouse.scope import Filters, Where
 
 ZERO = Decimal("0.00")
 

@@ -3,7 +3,7 @@
 
 Read from fct_forecast (one row per open project, in the month it is forecast to close)
 and fct_targets (rep targets with what was won against them), the tables behind the
-forecast dashboard, with the same periods and filters (dashboards.queries).
+forecast dashboard, with the same periods and filters (warehouse.queries).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from dashboards.queries import ratio
 from dashboards.reports.labels import (
     FORECAST_CATEGORIES,
     code_name,
@@ -22,7 +21,8 @@ from dashboards.reports.labels import (
 )
 from dashboards.reports.model import Column, Table, money_total
 from dashboards.reports.source import Source
-from dashboards.scope import Filters, Where
+from warehouse.queries import ratio
+from warehouse.scope import Filters, Where
 
 ZERO = Decimal("0.00")
 # What is added up per month: the forecast's, then the targets'.

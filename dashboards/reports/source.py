@@ -1,8 +1,8 @@
 """Where a report reads from: one published snapshot, through the viewer's eyes.
 
-A report is read from a single snapshot (opened once, read-only, via dashboards.reader),
+A report is read from a single snapshot (opened once, read-only, via warehouse.reader),
 so its tables never mix two refreshes, and under the same row-level security as the
-dashboard page it belongs to (dashboards.scope): a rep's report holds their own records,
+dashboard page it belongs to (warehouse.scope): a rep's report holds their own records,
 a manager's their team's, and a role that may not open the page may not have its report.
 """
 
@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from dashboards import reader
 from dashboards.reports.labels import code_name, text
-from dashboards.scope import Filters, Scope, check_page, scope_for
 from ingest.commands.base import Actor
 from orchestration.snapshots import Snapshot
+from warehouse import reader
+from warehouse.scope import Filters, Scope, check_page, scope_for
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import ui
 from dashboards.reports.downloads import report_downloads
-from entry_app.i18n import t
+from warehouse import queries
+from web import charts
+from web.i18n import t
 
 ctx = ui.context("costs")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang

@@ -6,9 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, scoring, ui
+from dashboards import ui
 from dashboards.reports.downloads import report_downloads
-from entry_app.i18n import t
+from warehouse import queries
+from web import charts
+from web import scores as scoring
+from web.i18n import t
 
 ctx = ui.context("forecast")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang

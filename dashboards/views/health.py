@@ -7,9 +7,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, scoring, ui
-from dashboards.queries import HEALTH_FLAGS
-from entry_app.i18n import t
+from dashboards import ui
+from warehouse import queries
+from warehouse.queries import HEALTH_FLAGS
+from web import charts
+from web import scores as scoring
+from web.i18n import t
 
 ctx = ui.context("health")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang

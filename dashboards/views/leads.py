@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, queries, ui
-from entry_app.i18n import t
+from dashboards import ui
+from warehouse import queries
+from web import charts
+from web.i18n import t
 
 ctx = ui.context("leads")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, queries, ui
-from dashboards.queries import WIN_RATE_DIMENSIONS
-from entry_app.i18n import t
+from dashboards import ui
+from warehouse import queries
+from warehouse.queries import WIN_RATE_DIMENSIONS
+from web import charts
+from web.i18n import t
 
 ctx = ui.context("win_loss")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang

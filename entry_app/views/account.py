@@ -3,8 +3,8 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.account import password_form
-from entry_app.i18n import language_switcher, t
+from web.account import password_form
+from web.i18n import language_switcher, t
 
 actor = ui.actor()
 st.title(t("page.account"))

@@ -4,9 +4,7 @@ Rows are switched off, never deleted (history keeps pointing at them)."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm
-from entry_app.i18n import t
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.reference_admin import (
     StageInput,
     create_sales_mode_with_stages,
@@ -14,6 +12,8 @@ from ingest.commands.reference_admin import (
     upsert_stage,
 )
 from ingest.store.reference import FORECAST_CATEGORIES, LOSS_CATEGORIES
+from web.forms import EntryForm
+from web.i18n import t
 
 KINDS = ("loss_reason", "lead_source", "industry", "region", "customer_type")
 

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm, run_action, show_flash
-from entry_app.i18n import t
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.base import ROLES
 from ingest.commands.users import UserInput, add_user, disable_user
+from web.forms import EntryForm, run_action, show_flash
+from web.i18n import t
 
 actor = ui.actor()
 lang = ui.lang()

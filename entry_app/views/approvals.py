@@ -4,12 +4,12 @@ signature, then payment); finance downloads the voucher PDF of an approved form.
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm, run_action, show_flash
-from entry_app.i18n import t
-from entry_app.markdown import literal
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.expenses import approve_report, mark_paid, reject_report
-from ingest.voucher_pdf import PRINTABLE, voucher_pdf
+from web.forms import EntryForm, run_action, show_flash
+from web.i18n import t
+from web.markdown import literal
+from web.voucher_pdf import PRINTABLE, voucher_pdf
 
 actor = ui.actor()
 st.title(t("page.approvals"))

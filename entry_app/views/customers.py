@@ -4,10 +4,10 @@ the contacts of a customer."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm
-from entry_app.i18n import t
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
+from web.forms import EntryForm
+from web.i18n import t
 
 actor = ui.actor()
 lang = ui.lang()

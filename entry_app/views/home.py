@@ -6,8 +6,8 @@ target this quarter, leads waiting; manager: leads to qualify, forms to approve,
 pipeline coverage and flagged deals; finance: forms to approve and to pay; executive and
 department head: the company's headline KPIs, each opening its dashboard; data steward (and
 admin): prospects awaiting promotion and the last imports. Store items come from
-ingest.cockpit and ingest.lists; flags and KPIs from the published snapshot
-(dashboards.queries), and the page says so politely while there is none yet.
+entry_app.queries.cockpit and entry_app.queries.lists; flags and KPIs from the published snapshot
+(warehouse.queries), and the page says so politely while there is none yet.
 """
 
 import datetime as dt
@@ -15,22 +15,23 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboards import charts, queries
-from dashboards.queries import HEALTH_FLAGS
-from dashboards.scope import Filters
-from dashboards.scoring import score_line
-from dashboards.texts import TEXTS
-from entry_app import links, ui
-from entry_app.forms import run_action, show_flash
-from entry_app.i18n import register, t
-from entry_app.markdown import literal
-from entry_app.numbers import count
-from entry_app.session import current_user
-from ingest import cockpit, lists
+from entry_app import ui
+from entry_app.queries import cockpit, lists
 from ingest.commands.activities import complete_activity
 from ingest.commands.base import Actor
 from ingest.store.models import utcnow
 from orchestration.snapshots import NoSnapshot
+from warehouse import queries
+from warehouse.queries import HEALTH_FLAGS
+from warehouse.scope import Filters
+from web import charts, links
+from web.dashboard_strings import TEXTS
+from web.forms import run_action, show_flash
+from web.i18n import register, t
+from web.markdown import literal
+from web.numbers import count
+from web.scores import score_line
+from web.session import current_user
 
 register(TEXTS)  # the dashboards' names of flags and KPIs
 

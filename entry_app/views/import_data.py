@@ -7,9 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from entry_app import ui
-from entry_app.i18n import t
-from entry_app.markdown import literal
 from ingest.importer import import_file
+from web.i18n import t
+from web.markdown import literal
 
 actor = ui.actor()
 lang = ui.lang()

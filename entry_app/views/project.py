@@ -6,14 +6,8 @@ from types import SimpleNamespace
 
 import streamlit as st
 
-from dashboards import queries
-from dashboards.scope import NotAllowed
-from dashboards.scoring import score_line
 from entry_app import actions, ui
-from entry_app.forms import EntryForm
-from entry_app.i18n import t
-from entry_app.markdown import literal
-from ingest import cockpit, lists
+from entry_app.queries import cockpit, lists
 from ingest.commands.activities import (
     ACTIVITY_TYPES,
     SEVERITIES,
@@ -47,6 +41,12 @@ from ingest.commands.projects import (
 )
 from ingest.store.models import Competitor, Partner
 from orchestration.snapshots import NoSnapshot
+from warehouse import queries
+from warehouse.scope import NotAllowed
+from web.forms import EntryForm
+from web.i18n import t
+from web.markdown import literal
+from web.scores import score_line
 
 QUOTE_LINES = 3
 

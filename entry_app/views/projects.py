@@ -6,11 +6,11 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm
-from entry_app.i18n import t
 from entry_app.navigation import DECIDERS, SELLERS
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.projects import ProjectInput, assign_owner, create_project
+from web.forms import EntryForm
+from web.i18n import t
 
 actor = ui.actor()
 lang = ui.lang()

@@ -6,10 +6,10 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm
-from entry_app.i18n import t
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.leads import QualifyInput, qualify_lead, reject_lead
+from web.forms import EntryForm
+from web.i18n import t
 
 actor = ui.actor()
 lang = ui.lang()

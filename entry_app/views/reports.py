@@ -3,11 +3,11 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm, run_action, show_flash
-from entry_app.i18n import t
-from entry_app.markdown import literal
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.expenses import create_report, submit_report
+from web.forms import EntryForm, run_action, show_flash
+from web.i18n import t
+from web.markdown import literal
 
 actor = ui.actor()
 st.title(t("page.reports"))

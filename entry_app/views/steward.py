@@ -4,10 +4,10 @@ real are promoted here."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm, run_action, show_flash
-from entry_app.i18n import t
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.customers import CustomerInput, create_customer, promote_customer
+from web.forms import EntryForm, run_action, show_flash
+from web.i18n import t
 
 actor = ui.actor()
 lang = ui.lang()

@@ -5,10 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms import EntryForm
-from entry_app.i18n import t
-from ingest import lists
+from entry_app.queries import lists
 from ingest.commands.targets import set_target
+from web.forms import EntryForm
+from web.i18n import t
 
 actor = ui.actor()
 lang = ui.lang()

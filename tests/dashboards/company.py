@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from dashboards import reader
 from ingest.store.db import get_engine
 from orchestration.refresh import run_refresh
 from tests.signin import choose_passwords
+from warehouse import reader
 
 AS_OF = dt.date(2026, 11, 27)
 _built: list[Company] = []
@@ -40,7 +40,7 @@ def seeded_company(tmp_path_factory: pytest.TempPathFactory) -> Company:
     env.pop("CRM_STORE_URL", None)
     for args in (["init"], ["seed", "--profile", "small", "--seed", "7", "--as-of", str(AS_OF)]):
         subprocess.run(
-            [sys.executable, "-m", "ingest.cli", *args], env=env, check=True, capture_output=True
+            [sys.executable, "-m", "crm.cli", *args], env=env, check=True, capture_output=True
         )
     engine = get_engine(f"sqlite:///{root / 'crm.db'}")
     choose_passwords(engine)

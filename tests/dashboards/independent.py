@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboards.scope import Filters
 from ingest.commands.base import Actor
+from warehouse.scope import Filters
 
 CENT = Decimal("0.01")
 

@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, queries
 from dashboards.metrics import definitions
-from dashboards.scope import PAGES, Filters, pages_for
 from ingest.commands.base import ROLES, Actor
 from tests.dashboards.conftest import Company
 from tests.signin import signed_in
+from warehouse import queries
+from warehouse.scope import PAGES, Filters, pages_for
+from web import charts
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 

@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, queries
-from dashboards.scope import PAGES, Filters
-from dashboards.texts import TEXTS
 from ingest.commands.base import Actor
 from tests.dashboards.conftest import Company
 from tests.signin import signed_in
+from warehouse import queries
+from warehouse.scope import PAGES, Filters
+from web import charts
+from web.dashboard_strings import TEXTS
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 

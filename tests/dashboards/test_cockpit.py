@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, queries
-from dashboards.scope import Filters
-from dashboards.texts import TEXTS
-from entry_app import numbers
-from ingest import cockpit
+from entry_app.queries import cockpit
 from ingest.commands.base import Actor
 from tests.dashboards import independent as ind
 from tests.dashboards.conftest import AS_OF, Company
 from tests.entry_app.helpers import shown
 from tests.signin import signed_in
+from warehouse import queries
+from warehouse.scope import Filters
+from web import charts, numbers
+from web.dashboard_strings import TEXTS
 
 ROOT = Path(__file__).resolve().parents[2]
 INACTIVE_DAYS = 30  # the cockpit's, as the health dashboard's default

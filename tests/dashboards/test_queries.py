@@ -15,9 +15,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from dashboards import queries as q
-from dashboards import reader, ui
-from dashboards.scope import Filters, NotAllowed
+from dashboards import ui
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
 from ingest.store.db import changes_after, read_session
@@ -27,6 +25,9 @@ from tests.dashboards import independent as ind
 from tests.dashboards.conftest import AS_OF, Company
 from tests.dashboards.test_app import APP
 from tests.signin import signed_in
+from warehouse import queries as q
+from warehouse import reader
+from warehouse.scope import Filters, NotAllowed
 
 STUCK_DAYS = 45
 INACTIVE_DAYS = 30

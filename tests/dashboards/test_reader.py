@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards import reader
 from tests.orchestration.test_sealed_snapshot import publish_tiny_snapshot
+from warehouse import reader
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from crm.cli import main
 from dashboards.reports.period import BadPeriod, parse_period
-from ingest.cli import main
 from orchestration import snapshots
 from tests.dashboards.conftest import AS_OF, Company
 from tests.pdf_text import pdf_text

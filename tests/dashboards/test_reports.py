@@ -17,11 +17,11 @@ from dashboards.reports.catalog import build_report
 from dashboards.reports.excel import workbook_bytes
 from dashboards.reports.files import render
 from dashboards.reports.model import Column, Report, Table
-from dashboards.scope import Filters, NotAllowed
 from ingest.commands.base import SYSTEM, Actor
 from orchestration import snapshots
 from tests.dashboards.conftest import AS_OF, Company
 from tests.pdf_text import pdf_text
+from warehouse.scope import Filters, NotAllowed
 
 H1 = (dt.date(2026, 1, 1), dt.date(2026, 6, 30))
 CENT = Decimal("0.01")

@@ -23,10 +23,6 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from dashboards import reader
-from dashboards.scope import PAGES, pages_for
-from dashboards.texts import TEXTS
-from entry_app.i18n import CATALOG
 from ingest.commands.base import ROLES
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import Project
@@ -34,11 +30,15 @@ from orchestration.refresh import run_refresh
 from tests.marked_world import TEAM_DEPARTMENT, World, build_world
 from tests.rendered import run
 from tests.signin import signed_in
+from warehouse import reader
+from warehouse.scope import PAGES, pages_for
+from web.dashboard_strings import TEXTS
+from web.i18n import CATALOG
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 ENTRY_APP = str(Path(__file__).resolve().parents[2] / "entry_app" / "app.py")
 
-# --- who may see what (README "The dashboards"; dashboards/scope.py) -------------------------
+# --- who may see what (README "The dashboards"; warehouse/scope.py) -------------------------
 #
 # own: what the user owns · team: the user and everyone reporting to them · all / none.
 # A rep who is only a member of a project does not see it here (R1 on R8's project).

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from crm.process_groups import stop_groups
 from ingest.demo_accounts import ensure_demo_accounts
 from ingest.store.db import get_engine
-from orchestration.process_groups import stop_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

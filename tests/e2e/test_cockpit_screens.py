@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from entry_app.web import SESSION_COOKIE
 from ingest.auth.sessions import open_session
 from ingest.demo_accounts import DEMO_ACCOUNTS
 from ingest.store.db import read_session
 from ingest.store.models import User
 from tests.dashboards.company import Company, reading, seeded_company
 from tests.e2e.conftest import developer_items, streamlit_server
+from web.routes import SESSION_COOKIE
 
 WIDTHS = (1280, 1920)
 TITLES = {"zh_CN": ("工作台", "欢迎，{name}", "中文"), "en": ("Home", "Welcome, {name}", "English")}

@@ -19,9 +19,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from dashboards import charts, queries, serve
-from dashboards.scope import PAGES, Filters
-from entry_app.web import SESSION_COOKIE
+from crm import serve_dashboards as serve
 from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
@@ -29,6 +27,10 @@ from ingest.store.db import read_session
 from ingest.store.models import Project
 from orchestration.refresh import run_refresh
 from tests.dashboards.company import AS_OF, Company, reading, seeded_company
+from warehouse import queries
+from warehouse.scope import PAGES, Filters
+from web import charts
+from web.routes import SESSION_COOKIE
 
 
 @pytest.fixture(scope="module")

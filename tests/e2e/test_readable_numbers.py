@@ -17,15 +17,16 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from dashboards import queries, serve
-from dashboards.scope import PAGES, Filters
-from entry_app import numbers
-from entry_app.web import SESSION_COOKIE
+from crm import serve_dashboards as serve
 from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.users import set_locale
 from tests.dashboards.company import Company, reading, seeded_company
 from tests.e2e.conftest import developer_items
+from warehouse import queries
+from warehouse.scope import PAGES, Filters
+from web import numbers
+from web.routes import SESSION_COOKIE
 
 WIDTHS = (1280, 1920)
 LANGUAGES = ("zh_CN", "en")
@@ -56,7 +57,7 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
 
 @pytest.fixture(scope="module")
 def site(company: Company) -> Iterator[str]:
-    """The dashboards as `crm serve` launches them (dashboards.serve.command)."""
+    """The dashboards as `crm serve` launches them (crm.serve_dashboards.command)."""
     port = serve.free_port()
     process = serve.start(company.root, port)
     try:

@@ -20,7 +20,6 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from entry_app.i18n import CATALOG
 from ingest.commands.expenses import amount_in_chinese
 from ingest.demo_accounts import DEMO_PASSWORD
 from ingest.messages import CATALOG as MESSAGES
@@ -37,6 +36,7 @@ from ingest.store.models import (
     Stage,
 )
 from tests.pdf_text import pdf_text
+from web.i18n import CATALOG
 
 TIMEOUT_MS = 20_000
 

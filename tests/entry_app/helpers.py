@@ -52,7 +52,7 @@ def submit(at: AppTest, form: str) -> AppTest:
 
 
 def shown(markdown: str) -> str:
-    """The text a Markdown body displays (entry_app.markdown.literal escapes user text)."""
+    """The text a Markdown body displays (web.markdown.literal escapes user text)."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("  \n", "\n")
 
 

@@ -13,8 +13,6 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboards import charts
-from entry_app import numbers
 from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.expenses import (
     ExpenseInput,
@@ -31,6 +29,7 @@ from tests.conftest import Org
 from tests.entry_app.helpers import one, shown, successes
 from tests.entry_app.scenery import build
 from tests.ingest.factories import make_customer, make_project
+from web import charts, numbers
 
 TODAY = dt.date.today()
 QUARTER_START = dt.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)

@@ -7,13 +7,13 @@ import html
 from markdown_it import MarkdownIt
 from sqlalchemy import Engine, update
 
-from dashboards import charts
-from entry_app.markdown import literal
 from ingest.commands.projects import close_lost
 from ingest.store.models import User
 from tests.conftest import Org
 from tests.entry_app.helpers import shown
 from tests.ingest.factories import make_customer, make_project
+from web import charts
+from web.markdown import literal
 
 HOSTILE = "[click](http://evil) ![x](http://evil/x.png) <script>alert(1)</script> **b**"
 NOTE = "see [here](http://evil/note) :red[alarm] $x^2$ www.evil.example\n# not a heading"

@@ -1,4 +1,4 @@
-"""The number formatter of both apps (entry_app.numbers): compact figures read back within
+"""The number formatter of both apps (web.numbers): compact figures read back within
 the stated precision in Chinese and English, for negatives, zero, small and huge numbers;
 exact figures read back exactly. The read-back below is independent of Babel: its own
 table of units and its own parsing of the text."""
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from entry_app import numbers
+from web import numbers
 
 UNITS = {
     "zh_CN": {"": 1, "万": 10**4, "亿": 10**8, "万亿": 10**12},

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from entry_app.i18n import CATALOG
 from entry_app.navigation import PAGES, pages_for
 from ingest.messages import CATALOG as MESSAGES
 from tests.conftest import Org
 from tests.entry_app.helpers import shown
 from tests.entry_app.scenery import build
+from web.i18n import CATALOG
 
 ROLE_USERS = {
     "rep": "rep",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, update
 
-from entry_app.session import TOKEN_KEY
 from ingest.auth import sessions
 from ingest.auth.sessions import open_session, session_user
 from ingest.auth.signin import check_password
@@ -16,6 +15,7 @@ from ingest.store.db import write_session
 from ingest.store.models import User, WebSession
 from tests.conftest import PASSWORD, Org
 from tests.entry_app.helpers import errors, one, shown, successes
+from web.session import TOKEN_KEY
 
 
 @pytest.fixture(autouse=True)

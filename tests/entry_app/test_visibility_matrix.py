@@ -19,13 +19,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from entry_app.i18n import CATALOG
 from entry_app.navigation import PAGES, pages_for
 from ingest.commands.base import ROLES
 from ingest.store.db import get_engine
 from tests.marked_world import KINDS, ON_OPEN, ON_WON, World, build_world
 from tests.rendered import run
 from tests.signin import signed_in
+from web.i18n import CATALOG
 
 APP = str(Path(__file__).resolve().parents[2] / "entry_app" / "app.py")
 

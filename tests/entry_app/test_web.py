@@ -13,12 +13,12 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from entry_app import web
 from ingest.auth import sessions
 from ingest.auth.sessions import end_session, session_user
 from ingest.store.db import read_session
 from ingest.store.models import User
 from tests.conftest import PASSWORD, Org
+from web import routes as web
 
 
 async def _app_page(request: Request) -> PlainTextResponse:

@@ -37,7 +37,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env.pop("DAGSTER_HOME", None)
     for args in (["init"], ["seed", "--profile", "tiny", "--seed", "7", "--as-of", str(AS_OF)]):
         subprocess.run(
-            [sys.executable, "-m", "ingest.cli", *args], env=env, check=True, capture_output=True
+            [sys.executable, "-m", "crm.cli", *args], env=env, check=True, capture_output=True
         )
     engine = get_engine(f"sqlite:///{root / 'crm.db'}")
     warehouse = root / "warehouse" / "build.duckdb"
@@ -97,7 +97,7 @@ def serving(site: Site) -> tuple[snapshots.Snapshot, int]:
 def crm_refresh(site: Site, *extra: str) -> subprocess.CompletedProcess[str]:
     """`crm refresh` (through Dagster) as the operator runs it, as of the seed's date."""
     return subprocess.run(
-        [sys.executable, "-m", "ingest.cli", "refresh", "--as-of", str(AS_OF), *extra],
+        [sys.executable, "-m", "crm.cli", "refresh", "--as-of", str(AS_OF), *extra],
         env=site.env,
         capture_output=True,
         text=True,

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ingest.cli import main
+from crm.cli import main
 from orchestration import snapshots
 from orchestration.defs import assets, scoring
 

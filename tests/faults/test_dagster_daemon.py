@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from ingest.change_mix import apply_changes
+from crm.bench.change_mix import apply_changes
+from crm.serve import dagster_services
 from orchestration.dagster_refresh import prepare_instance
 from orchestration.defs.jobs import IN_FLIGHT
 from orchestration.defs.resources import DUCKDB_POOL
-from orchestration.serve import dagster_services
 from tests.faults.conftest import Site, Tally, crm_refresh, serving
 from tests.faults.test_killed_refresh import run_ids, seed_of_run
 from tests.orchestration.test_dagster_refresh import instance_at

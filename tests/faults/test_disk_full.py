@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterRunStatus
 
-from ingest.change_mix import apply_changes
+from crm.bench.change_mix import apply_changes
 from orchestration.defs.resources import DUCKDB_POOL
 from tests.faults.conftest import Site, Tally, crm_refresh, serving
 from tests.faults.paced_refresh import FILLER

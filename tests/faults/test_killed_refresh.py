@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from dagster import DagsterRunStatus
 
-from ingest.change_mix import apply_changes
+from crm.bench.change_mix import apply_changes
 from orchestration.defs.resources import DUCKDB_POOL
 from tests.faults.conftest import Site, Tally, crm_refresh, serving
 from tests.orchestration.test_dagster_refresh import instance_at

@@ -81,7 +81,7 @@ def pg_site(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Itera
     env = {**os.environ, "CRM_DATA_DIR": str(root), "CRM_STORE_URL": url}
     env.pop("DAGSTER_HOME", None)
     for args in (["init"], ["seed", "--profile", "tiny", "--seed", "7", "--as-of", str(AS_OF)]):
-        subprocess.run([sys.executable, "-m", "ingest.cli", *args], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "crm.cli", *args], env=env, check=True,
                        capture_output=True)  # fmt: skip
     engine = get_engine(url)
     yield Site(root, engine, env)

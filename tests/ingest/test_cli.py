@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ingest.cli import main
+from crm.cli import main
 from ingest.commands.base import ROLES
 
 
@@ -94,7 +94,7 @@ def test_unreachable_store_is_one_line_and_a_log(tmp_path) -> None:
         "PATH": "/usr/bin:/bin",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "ingest.cli", "init"],
+        [sys.executable, "-m", "crm.cli", "init"],
         env=env,
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from ingest.bench_store import bench_reps, concurrent_writers
+from crm.bench.store import bench_reps, concurrent_writers
 from ingest.commands.base import GENERAL, StoreBusy
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
 from ingest.store import db

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
-from ingest.cli import main
+from crm.cli import main
 from ingest.importer import ImportReport, import_file
 from ingest.importer.mapping import MappingError, parse_mapping
 from ingest.importer.readers import detect_encoding

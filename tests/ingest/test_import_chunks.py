@@ -258,7 +258,7 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
         "CRM_DATA_DIR": str(tmp_path / "data"),
         "CRM_IMPORT_CHUNK_SIZE": "60",
     }
-    crm = [sys.executable, "-m", "ingest.cli"]
+    crm = [sys.executable, "-m", "crm.cli"]
     child = subprocess.Popen(
         [*crm, "import", str(data), "--mapping", str(mapping), "--lang", "en"],
         env=env,
@@ -460,7 +460,7 @@ def test_files_over_the_limits_are_refused_before_any_write(
 
 @pytest.mark.bench
 def test_import_bench_writes_its_figures(sqlite_engine, tmp_path) -> None:
-    from ingest.bench_import import run_import_bench
+    from crm.bench.importer import run_import_bench
 
     out = tmp_path / "import.json"
     result = run_import_bench(
@@ -477,7 +477,7 @@ def test_undo_never_overwrites_a_row_changed_since_the_import(sqlite_engine, tmp
     names it; with --keep-edited it stays as edited and the rest is taken back."""
     from click.testing import CliRunner
 
-    from ingest.cli import main
+    from crm.cli import main
     from ingest.commands.customers import update_customer
     from tests.conftest import make_org
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from ingest.cli import main
+from crm.cli import main
 from ingest.commands.users import UserInput, add_user
 from ingest.importer import ImportReport, import_file
 from ingest.importer.fields import ENTITY_FIELDS, FIELD_RULES, fields_markdown

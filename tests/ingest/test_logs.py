@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ingest.cli import main
+from crm.cli import main
 from ingest.logs import log_path
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from ingest.cli import main
+from crm.cli import main
 from ingest.importer import import_file
 
 WRITE_EVERYTHING = """

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, text
 
+from crm.cli import main
 from ingest.auth.signin import sign_in
-from ingest.cli import main
 from ingest.commands.base import MAX_AMOUNT, MAX_EXPENSE
 from ingest.commands.customers import CustomerInput, create_customer
 from ingest.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts

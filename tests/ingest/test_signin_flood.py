@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from crm.bench.signin import run_signin_flood
 from ingest.auth import throttle
-from ingest.bench_signin import run_signin_flood
 from tests.conftest import FIGURES, PASSWORD, Org
 
 FLOODERS = 4

@@ -12,7 +12,7 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
-from ingest.cli import main
+from crm.cli import main
 from orchestration.as_of import BadAsOfDate, parse_as_of
 from orchestration.dbt_runner import DBT_PROJECT_DIR
 from orchestration.refresh import run_refresh

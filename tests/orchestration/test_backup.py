@@ -193,7 +193,7 @@ def test_a_backup_under_load_restores_exactly_the_rows_up_to_its_change_number(
 
 def _restore_cli(env: dict[str, str], folder: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ingest.cli", "restore", str(folder), *extra],
+        [sys.executable, "-m", "crm.cli", "restore", str(folder), *extra],
         env=env,
         capture_output=True,
         text=True,

@@ -54,7 +54,7 @@ def crm_env(story, warehouse, monkeypatch: pytest.MonkeyPatch):
 
 def crm(env: dict[str, str], *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", *args],
+        [sys.executable, "-m", "crm.cli", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dashboards import reader
+from crm.bench.load.ledger import Ledger, Success
+from crm.bench.load.readers import Versions
+from crm.bench.load.run import AS_OF, exactly_once, run_load
 from ingest.commands.expenses import ExpenseInput, create_expense
 from ingest.store.db import get_engine
-from orchestration.load.ledger import Ledger, Success
-from orchestration.load.readers import Versions
-from orchestration.load.run import AS_OF, exactly_once, run_load
 from tests.dashboards.company import AS_OF as company_as_of
 from tests.dashboards.company import seeded_company
+from warehouse import reader
 
 SECONDS = 60  # a minute on small in the suite; `crm bench load` runs 300 s on large
 IMPORT_ROWS = 1000  # committed in chunks of at most a second of the write lock each

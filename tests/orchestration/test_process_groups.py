@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dashboards import serve as dashboards
-from orchestration.process_groups import live_members
+from crm import serve_dashboards as dashboards
+from crm.process_groups import live_members
 from tests.processes import alive
 
 # A server (the group's leader) that stops on SIGTERM, with a helper that ignores it.

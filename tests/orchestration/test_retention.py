@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from dagster._core.test_utils import instance_for_test
 from sqlalchemy import Engine, insert, select, text
 
-from ingest.cli import main
+from crm.cli import main
 from ingest.commands.expenses import delete_expense
 from ingest.settings import RETENTION_DEFAULTS
 from ingest.store.db import read_session

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from ingest.cli import main
+from crm.cli import main
 from orchestration import snapshots
 from orchestration.dbt_runner import marts_path
 

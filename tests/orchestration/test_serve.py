@@ -10,12 +10,12 @@ from sqlalchemy import select
 def test_serve_warns_while_accounts_have_the_demo_password(
     sqlite_engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from crm.serve import demo_password_warning
     from ingest.auth.passwords import DEMO_PASSWORD
     from ingest.commands.users import set_password
     from ingest.demo_accounts import ensure_demo_accounts
     from ingest.store.db import read_session
     from ingest.store.models import User
-    from orchestration.serve import demo_password_warning
 
     monkeypatch.setenv("CRM_STORE_URL", str(sqlite_engine.url))
     assert demo_password_warning() is None

@@ -66,7 +66,7 @@ def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen:
     # In a session of its own, like a terminal's foreground job: the test's Ctrl-C reaches
     # `crm serve` and whatever runs in its group (dbt), as a terminal's would.
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "serve"],
+        [sys.executable, "-m", "crm.cli", "serve"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=log.open("w"),
@@ -185,7 +185,7 @@ def test_a_taken_port_is_named_with_its_setting_before_anything_starts(tmp_path:
             CRM_BIND_ADDRESS="0.0.0.0",  # taken on loopback is taken on every address too
         )
         done = subprocess.run(
-            [sys.executable, "-m", "ingest.cli", "serve"],
+            [sys.executable, "-m", "crm.cli", "serve"],
             env=env,
             capture_output=True,
             text=True,
@@ -205,7 +205,7 @@ def test_a_taken_port_is_named_with_its_setting_before_anything_starts(tmp_path:
 def test_admin_surfaces_stay_on_loopback_unless_given_their_own_address(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.serve import listeners, services
+    from crm.serve import listeners, services
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     monkeypatch.setenv("CRM_BIND_ADDRESS", "0.0.0.0")
@@ -238,7 +238,7 @@ def test_admin_surfaces_stay_on_loopback_unless_given_their_own_address(
 
 
 def test_no_docs_and_no_empty_warehouse_before_the_first_refresh(tmp_path: Path) -> None:
-    from orchestration.serve import generate_docs
+    from crm.serve import generate_docs
 
     assert generate_docs(tmp_path / "warehouse" / "build.duckdb") is None
     assert list(tmp_path.iterdir()) == []  # dbt did not create an empty warehouse

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from dashboards import queries as q
-from dashboards import reader
-from dashboards.scope import Filters
-from dashboards.scoring import score_line, signal_labels, verdict_note
 from ingest.commands.base import Actor
 from orchestration import snapshots
 from scoring.attributions import SIGNALS
 from tests.dashboards.company import reading
+from warehouse import queries as q
+from warehouse import reader
+from warehouse.scope import Filters
+from web.scores import score_line, signal_labels, verdict_note
 
 
 @pytest.fixture(scope="module")

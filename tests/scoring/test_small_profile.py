@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from crm.bench.scoring import run_scoring_bench
 from orchestration import snapshots
 from scoring.attributions import SIGNALS
 from scoring.backtest import QUARTERS
-from scoring.bench import run_scoring_bench
 
 METHODS = {"stage_admin", "stage_win_rate", "logistic", "gradient_boosting"}
 

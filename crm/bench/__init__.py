@@ -1,0 +1,1 @@
+"""Every benchmark behind `crm bench`; figures go to docs/benchmarks.md."""

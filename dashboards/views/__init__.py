@@ -1,0 +1,1 @@
+"""The dashboards' pages: thin Streamlit scripts over the warehouse queries and charts."""

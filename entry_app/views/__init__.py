@@ -1,0 +1,1 @@
+"""The entry app's pages: thin Streamlit scripts over forms, queries and commands."""

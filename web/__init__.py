@@ -1,0 +1,1 @@
+"""What both apps share: sign-in, browser sessions, i18n, number formats, links, charts."""
