@@ -26,23 +26,6 @@ from orchestration.dagster_refresh import prepare_instance
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
 
-def docs_port() -> int:
-    return int(os.environ.get("CRM_DOCS_PORT", "8080"))
-
-
-def dagster_port() -> int:
-    return int(os.environ.get("CRM_DAGSTER_PORT", "3000"))
-
-
-def bind_address() -> str:
-    return os.environ.get("CRM_BIND_ADDRESS", "127.0.0.1")
-
-
-def admin_bind_address() -> str:
-    """The Dagster UI and the dbt docs: loopback unless named for them on their own."""
-    return os.environ.get("CRM_ADMIN_BIND_ADDRESS", "127.0.0.1")
-
-
 def entry_port() -> int:
     return settings.entry_port()
 
@@ -60,12 +43,12 @@ class Listener:
 def listeners() -> list[Listener]:
     from crm import serve_dashboards as dashboards
 
-    apps, admin = bind_address(), admin_bind_address()
+    apps, admin = settings.bind_address(), settings.admin_bind_address()
     return [
         Listener("the entry app", apps, entry_port(), "CRM_ENTRY_PORT"),
         Listener("the dashboards", apps, dashboards.port(), "CRM_DASHBOARDS_PORT"),
-        Listener("the Dagster UI", admin, dagster_port(), "CRM_DAGSTER_PORT"),
-        Listener("the dbt docs", admin, docs_port(), "CRM_DOCS_PORT"),
+        Listener("the Dagster UI", admin, settings.dagster_port(), "CRM_DAGSTER_PORT"),
+        Listener("the dbt docs", admin, settings.docs_port(), "CRM_DOCS_PORT"),
     ]
 
 
@@ -123,14 +106,14 @@ def dagster_services(host: str) -> list[Service]:
     return [
         Service(
             "dagster",
-            f"http://localhost:{dagster_port()}",
+            f"http://localhost:{settings.dagster_port()}",
             [
                 str(bin_dir / "dagster-webserver"),
                 *definitions,
                 "--host",
                 host,
                 "--port",
-                str(dagster_port()),
+                str(settings.dagster_port()),
             ],
         ),
         Service(
@@ -164,7 +147,7 @@ def dashboards_service(host: str) -> Service:
 
 
 def services(docs: Path | None) -> list[Service]:
-    host, admin = bind_address(), admin_bind_address()
+    host, admin = settings.bind_address(), settings.admin_bind_address()
     found = dagster_services(admin)
     found.append(entry_app_service(host))
     found.append(dashboards_service(host))
@@ -172,8 +155,8 @@ def services(docs: Path | None) -> list[Service]:
         found.append(
             Service(
                 "dbt docs",
-                f"http://localhost:{docs_port()}",
-                [sys.executable, "-m", "http.server", str(docs_port()), "--bind", admin],
+                f"http://localhost:{settings.docs_port()}",
+                [sys.executable, "-m", "http.server", str(settings.docs_port()), "--bind", admin],
                 cwd=docs,
             )
         )

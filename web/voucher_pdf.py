@@ -7,11 +7,12 @@ or Noto Sans CJK (`fonts-noto-cjk`); CRM_CJK_FONT points at another file.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF, FontFace
+
+from ingest import settings
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -33,7 +34,7 @@ class FontMissing(RuntimeError):
 
 
 def cjk_font() -> Path:
-    configured = os.environ.get("CRM_CJK_FONT")
+    configured = settings.cjk_font()
     for candidate in (configured, *FONT_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
