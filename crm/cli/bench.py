@@ -1,0 +1,209 @@
+"""`crm bench ...`: every benchmark; the figures go to $CRM_DATA_DIR/bench/*.json."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crm.cli.base import friendly_errors, main
+from ingest.settings import data_dir
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks that record figures to JSON (never timed asserts in tests)."""
+
+
+@bench.command("store")
+@click.option("--ops", default=2000, show_default=True, help="Commands to time one by one.")
+@click.option("--threads", default=16, show_default=True, help="Concurrent writers.")
+@click.option("--seconds", default=5.0, show_default=True, help="Length of the concurrent run.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/store.json).")
+@friendly_errors
+def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None:
+    """Command latency p50/p95 and concurrent-writer throughput on the configured store."""
+    from crm.bench.store import run_store_bench
+
+    result = run_store_bench(ops=ops, threads=threads, seconds=seconds, out=out)
+    click.echo(result.summary())
+
+
+@bench.command("signin")
+@click.option("--attempts", default=200, show_default=True, help="Wrong-password sign-ins.")
+@click.option("--addresses", default=5, show_default=True, help="Addresses they come from.")
+@click.option("--writers", default=8, show_default=True, help="Writers working meanwhile.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/signin.json).")
+@friendly_errors
+def bench_signin(attempts: int, addresses: int, writers: int, out: str | None) -> None:
+    """Writers' latency quiet and during a flood of wrong passwords; the flood audited and
+    throttled, and an admin still signing in from a clean address. Writes bench records
+    and sign-in attempts: use a bench store."""
+    from crm.bench.signin import bench_admin, run_signin_flood
+    from ingest.store.db import get_engine
+
+    admin, password = bench_admin(get_engine())
+    result = run_signin_flood(
+        admin, password, attempts=attempts, addresses=addresses, writers=writers, out=out
+    )
+    click.echo(result.summary())
+
+
+@bench.command("import")
+@click.option("--rows", default=100_000, show_default=True, help="Customers in the file.")
+@click.option("--chunk-size", default=500, show_default=True, help="Rows per commit.")
+@click.option("--writers", default=4, show_default=True, help="Reps saving meanwhile.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/import.json).")
+@friendly_errors
+def bench_import(rows: int, chunk_size: int, writers: int, out: str | None) -> None:
+    """Writers' latency quiet and during a large import (p95). Writes bench records and
+    the imported customers: use a bench store (or undo the import it names)."""
+    from crm.bench.importer import run_import_bench
+
+    result = run_import_bench(rows=rows, chunk_size=chunk_size, writers=writers, out=out)
+    click.echo(result.summary())
+
+
+@bench.command("refresh")
+@click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/refresh.json).")
+@friendly_errors
+def bench_refresh(profiles: str, seed_value: int, out: str | None) -> None:
+    """Full and incremental refresh times, peak memory and the ratio to raw DuckDB time."""
+    from crm.bench.refresh import run_refresh_bench
+
+    for line in run_refresh_bench(
+        [p.strip() for p in profiles.split(",") if p.strip()], seed_value, out
+    ):
+        click.echo(line)
+
+
+@bench.command("scoring")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/scoring.json).")
+@friendly_errors
+def bench_scoring(out: str | None) -> None:
+    """Deal scoring on the published snapshot: rolling backtest over the last 8 quarters,
+    the model against the stage's admin probability and calibrated win rate (Brier, log
+    loss, AUC, reliability), the signals that matter, and the time to train and score."""
+    from crm.bench.scoring import run_scoring_bench
+
+    for line in run_scoring_bench(out):
+        click.echo(line)
+
+
+@bench.command("faults")
+@click.option("--seed", "seed_value", type=int, help="Replay the random kill moments of a run.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/faults.json).")
+@friendly_errors
+def bench_faults(seed_value: int | None, out: str | None) -> None:
+    """Every fault test, long variants included: faults injected and survived. Exit code 1
+    when a fault test fails (its whole report is kept beside the figures)."""
+    from crm.bench.faults import run_faults_bench
+
+    lines, passed = run_faults_bench(out, seed_value)
+    for line in lines:
+        click.echo(line)
+    if not passed:
+        raise SystemExit(1)
+
+
+@bench.command("seed")
+@click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/seed.json).")
+@friendly_errors
+def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
+    """Seed wall time and peak memory per profile, each in a fresh store and child process."""
+    from crm.bench.seed import run_seed_bench
+    from ingest.seed import PROFILES
+
+    names = [p.strip() for p in profiles.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PROFILES]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown profile {', '.join(unknown)}", param_hint="--profiles")
+    for line in run_seed_bench(names, seed_value, out):
+        click.echo(line)
+
+
+@bench.command("dashboards")
+@click.option(
+    "--profile", type=click.Choice(["small", "large"]), default="large", show_default=True
+)
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--browser/--no-browser",
+    default=True,
+    show_default=True,
+    help="Also time the first chart of each page in Chromium.",
+)
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/dashboards.json).")
+@friendly_errors
+def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | None) -> None:
+    """Dashboard query p50/p95 per page, speed-up over the store, time to first chart."""
+    from crm.bench.dashboards import run_dashboards_bench
+
+    click.echo(f"preparing the {profile} store and warehouse (reused when already built) ...")
+    _, lines = run_dashboards_bench(profile, seed_value, out, browser=browser)
+    for line in lines:
+        click.echo(line)
+
+
+@bench.command("load")
+@click.option(
+    "--profile", type=click.Choice(["small", "large"]), default="small", show_default=True
+)
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--seconds", default=300.0, show_default=True, help="Length of the working day.")
+@click.option("--import-rows", type=int, help="Rows of the import (small 3,000, large 20,000).")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/load.json).")
+@friendly_errors
+def bench_load(
+    profile: str, seed_value: int, seconds: float, import_rows: int | None, out: str | None
+) -> None:
+    """A working day compressed: 16 users, 4 dashboard readers, refreshes back to back and
+    a large import at once, on a copy of a seeded store; then exactly-once, reconciliation
+    and error checks. Exit code 1 when a check fails."""
+    from pathlib import Path
+
+    from crm.bench.load.run import IMPORT_ROWS, lines, prepare, run_load
+
+    path = Path(out) if out else data_dir() / "bench" / "load.json"
+    click.echo(f"preparing a copy of the seeded {profile} store (reused when already built) ...")
+    folder = prepare(profile, seed_value)
+    result = run_load(
+        folder,
+        seconds=seconds,
+        import_rows=import_rows or IMPORT_ROWS[profile],
+        out=path.resolve(),
+        progress=click.echo,
+    )
+    for line in lines(result):
+        click.echo(line)
+    if not result["ok"]:
+        sys.exit(1)
+
+
+@bench.command("entry")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Data directory of an already seeded store (its crm.db); default: the configured store.",
+)
+@click.option("--repeat", default=5, show_default=True, help="Repetitions per interaction.")
+@click.option("--out", type=click.Path(), help="JSON file (default: bench/entry.json).")
+@friendly_errors
+def bench_entry(data_dir: str | None, repeat: int, out: str | None) -> None:
+    """Entry-app page-load and submit times (one Streamlit rerun each); target 1 s.
+    Submits write real records: use a bench store."""
+    import os
+    from pathlib import Path
+
+    if data_dir:
+        os.environ["CRM_DATA_DIR"] = str(Path(data_dir).resolve())
+        os.environ.setdefault("CRM_STORE_URL", f"sqlite:///{Path(data_dir).resolve() / 'crm.db'}")
+    from crm.bench.entry import lines, run_entry_bench
+
+    result = run_entry_bench(repeat=repeat, out=out, progress=click.echo)
+    for line in lines(result):
+        click.echo(line)
