@@ -22,7 +22,7 @@ def port() -> int:
 
 
 def command(host: str, port_number: int | None = None) -> list[str]:
-    # XSRF protection stays at Streamlit's default (on), as DESIGN §8 asks.
+    # XSRF protection stays at Streamlit's default (on), as docs/architecture.md §11 says.
     return [
         sys.executable,
         "-m",

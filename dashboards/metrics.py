@@ -1,5 +1,5 @@
 """Metric definitions read from the dbt YAML, so a KPI's help text is the definition the
-warehouse documents (DESIGN §5), word for word."""
+warehouse documents (docs/architecture.md §5.5), word for word."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """Published snapshots of the marts: the only thing dashboards and `crm sql` ever open.
 
-DuckDB allows one writer or many readers per file, never both (DESIGN §3). So the refresh
-writes `build.duckdb` and `marts.duckdb` alone, and after a successful build copies the
-marts' file into a new, immutable file `snapshots/v000042.duckdb`. The file is complete
-before its name appears, and the pointer `snapshots/CURRENT` is then replaced atomically:
-a reader opens either the previous complete snapshot or the new one, never a half-written
-file. A failed or killed refresh never reaches the pointer, so the last good snapshot
-stays in service.
+DuckDB allows one writer or many readers per file, never both (docs/architecture.md §6.1).
+So the refresh writes `build.duckdb` and `marts.duckdb` alone, and after a successful build
+copies the marts' file into a new, immutable file `snapshots/v000042.duckdb`. The file is
+complete before its name appears, and the pointer `snapshots/CURRENT` is then replaced
+atomically: a reader opens either the previous complete snapshot or the new one, never a
+half-written file. A failed or killed refresh never reaches the pointer, so the last good
+snapshot stays in service.
 
 The snapshot is written in the storage version CRM_SNAPSHOT_STORAGE_VERSION (one DuckDB
 1.x opens, so analysts' tools with an older DuckDB read it), and every table of it is also

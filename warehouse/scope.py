@@ -1,6 +1,6 @@
 """The standard filters, who may see what, and how both become SQL conditions.
 
-Row-level security lives here, not in the pages (DESIGN §2 sharing rule, issue 7):
+Row-level security lives here, not in the pages (docs/architecture.md §2.3, §10.2):
 a rep sees only what they own, a manager what their team owns, department heads,
 executives and admins everything; finance sees the cost pages only (all of them).
 Every condition is a fixed SQL fragment with named parameters: filter values never

@@ -7,7 +7,7 @@ refreshed once and reused while profile, seed and as-of date match):
 - the same business question of each page asked of the operational store directly
   (SQL on SQLite/PostgreSQL), against the dashboards' answer: the speed-up;
 - optionally the time to first chart in a real browser (Playwright, Debian Chromium).
-Targets (DESIGN §8): page query p95 ≤ 150 ms, ≥ 20× faster than the store.
+Targets: page query p95 ≤ 150 ms, ≥ 20× faster than the store.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +23,15 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
+from crm.bench.common import AS_OF, percentile, seeded_store
 from ingest.commands.base import Actor
 from ingest.settings import data_dir
 from warehouse import queries as q
 from warehouse import reader
 from warehouse.scope import Filters
 
-AS_OF = dt.date(2026, 11, 27)
+AS_OF_DAY = dt.date.fromisoformat(AS_OF)
+
 ROUNDS = 3
 STORE_ROUNDS = 5
 
@@ -194,35 +193,7 @@ STORE_QUESTIONS: dict[str, tuple[str, str]] = {
 
 def prepare(profile: str, seed: int) -> Path:
     """A seeded, refreshed data directory for the profile (reused when it matches)."""
-    folder = data_dir() / "bench" / f"dashboards-{profile}"
-    marker = folder / "seeded.json"
-    wanted = {"profile": profile, "seed": seed, "as_of": str(AS_OF)}
-    env = {**os.environ, "CRM_DATA_DIR": str(folder)}
-    env.pop("CRM_STORE_URL", None)
-    fresh = not marker.exists() or json.loads(marker.read_text()) != wanted
-    if fresh:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        _crm(["init"], env)
-        _crm(["seed", "--profile", profile, "--seed", str(seed), "--as-of", str(AS_OF)], env)
-        marker.write_text(json.dumps(wanted))
-    if fresh or not (folder / "warehouse" / "snapshots" / "CURRENT").exists():
-        _crm(["refresh", "--full", "--as-of", str(AS_OF)], env)
-    return folder
-
-
-def _crm(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "crm.cli", *args], env=env, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"crm {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
+    return seeded_store(f"dashboards-{profile}", profile, seed, refreshed=True)
 
 
 def _ms(seconds: float) -> float:
@@ -243,12 +214,12 @@ def scenarios(engine: Engine) -> list[tuple[str, Filters, Actor]]:
             text("select owner_id from projects group by owner_id order by count(*) desc limit 1")
         ).scalar()
         region = conn.execute(text("select code from regions order by id limit 1")).scalar()
-    year = Filters(start=AS_OF - dt.timedelta(days=365), end=AS_OF)
+    year = Filters(start=AS_OF_DAY - dt.timedelta(days=365), end=AS_OF_DAY)
     return [
         ("executive", Filters(), Actor(id=executive, role="executive")),
         (
             "executive_filtered",
-            Filters(start=year.start, end=AS_OF, region=region),
+            Filters(start=year.start, end=AS_OF_DAY, region=region),
             Actor(id=executive, role="executive"),
         ),
         ("manager", year, Actor(id=manager, role="manager")),
@@ -273,11 +244,11 @@ def time_pages(cases: list[tuple[str, Filters, Actor]]) -> dict[str, Any]:
                 per_page.append(time.perf_counter() - page_began)
         results[page] = {
             "page_p50_ms": _ms(statistics.median(per_page)),
-            "page_p95_ms": _ms(_percentile(per_page, 0.95)),
+            "page_p95_ms": _ms(percentile(per_page, 0.95)),
             "queries": {
                 name: {
                     "p50_ms": _ms(statistics.median(times)),
-                    "p95_ms": _ms(_percentile(times, 0.95)),
+                    "p95_ms": _ms(percentile(times, 0.95)),
                 }
                 for name, times in per_query.items()
             },
@@ -289,11 +260,11 @@ def time_store(engine: Engine, cases: list[tuple[str, Filters, Actor]]) -> dict[
     """Each page's first question on the store against the same question on the snapshot:
     an executive's, over the last 12 months (no other filter: the store SQL has none)."""
     _, _, actor = cases[0]
-    f = Filters(start=AS_OF - dt.timedelta(days=365), end=AS_OF)
+    f = Filters(start=AS_OF_DAY - dt.timedelta(days=365), end=AS_OF_DAY)
     params = {
         "start": str(f.start),
         "end": str(f.end),
-        "end_next": str(AS_OF + dt.timedelta(days=1)),
+        "end_next": str(AS_OF_DAY + dt.timedelta(days=1)),
     }
     out: dict[str, Any] = {}
     for page, (query_name, sql) in STORE_QUESTIONS.items():

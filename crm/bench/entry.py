@@ -22,13 +22,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from crm.bench.common import percentile
+
 TARGET_MS = 1000.0
 APP = Path(__file__).resolve().parents[2] / "entry_app" / "app.py"
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _timed(fn: Callable[[], Any]) -> float:
@@ -211,7 +208,7 @@ def run_entry_bench(
     rows = {
         name: {
             "median_ms": round(statistics.median(values), 1),
-            "p95_ms": round(_percentile(values, 0.95), 1),
+            "p95_ms": round(percentile(values, 0.95), 1),
             "max_ms": round(max(values), 1),
             "runs": len(values),
         }

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from crm.bench.store import bench_reps, percentile
+from crm.bench.common import percentile
+from crm.bench.store import bench_reps
 from ingest.commands.customers import CustomerInput, create_customer
 from ingest.importer import import_file
 from ingest.settings import data_dir
@@ -58,8 +59,8 @@ class ImportBench:
 def _stats(values: list[float]) -> dict[str, float]:
     return {
         "n": len(values),
-        "p50": percentile(values, 50),
-        "p95": percentile(values, 95),
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
         "max": max(values, default=0.0),
     }
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import duckdb
 
+from crm.bench.common import AS_OF, seeded_store
 from ingest.settings import data_dir
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
-AS_OF = "2026-11-27"
 STEP = re.compile(r"^(extract|build|publish)\s.*\(([\d.]+) s\)")
 
 
@@ -66,18 +66,11 @@ def _steps(output: str) -> dict[str, float]:
 
 
 def prepare_store(profile: str, seed: int) -> dict[str, str]:
-    folder = data_dir() / "bench" / f"refresh-{profile}"
-    marker = folder / "seeded.json"
+    """A seeded store without a warehouse: each run builds its own."""
+    folder = seeded_store(f"refresh-{profile}", profile, seed, refreshed=False)
+    shutil.rmtree(folder / "warehouse", ignore_errors=True)
     env = {**os.environ, "CRM_DATA_DIR": str(folder)}
     env.pop("CRM_STORE_URL", None)
-    wanted = {"profile": profile, "seed": seed, "as_of": AS_OF}
-    if not marker.exists() or json.loads(marker.read_text()) != wanted:
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        _crm(["init"], env)
-        _crm(["seed", "--profile", profile, "--seed", str(seed), "--as-of", AS_OF], env)
-        marker.write_text(json.dumps(wanted))
-    shutil.rmtree(folder / "warehouse", ignore_errors=True)
     return env
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from crm.bench.store import _customer, bench_reps, concurrent_writers, percentile
+from crm.bench.common import percentile
+from crm.bench.store import _customer, bench_reps, concurrent_writers
 from ingest.auth.signin import sign_in
 from ingest.commands.customers import create_customer
 from ingest.commands.users import UserInput, add_user
@@ -159,8 +160,8 @@ def bench_admin(engine: Engine) -> tuple[str, str]:
 def _summary(values: list[float]) -> dict[str, float]:
     return {
         "n": len(values),
-        "p50": round(percentile(values, 50), 2),
-        "p95": round(percentile(values, 95), 2),
+        "p50": round(percentile(values, 0.5), 2),
+        "p95": round(percentile(values, 0.95), 2),
     }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-import statistics
 import threading
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from crm.bench.common import percentile
 from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
 from ingest.commands.expenses import ExpenseInput, create_expense
@@ -206,12 +206,6 @@ def timed_commands(engine: Engine, rep_id: int, ops: int) -> dict[str, list[floa
     return timings
 
 
-def percentile(values: list[float], pct: float) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
-
-
 @dataclass
 class StoreBench:
     store: str
@@ -240,7 +234,7 @@ def run_store_bench(
     timings = timed_commands(engine, reps[0], ops)
     every = [t for values in timings.values() for t in values]
     latency = {
-        name: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95)}
+        name: {"n": len(v), "p50": percentile(v, 0.5), "p95": percentile(v, 0.95)}
         for name, v in {**timings, "all": every}.items()
     }
 

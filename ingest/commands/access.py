@@ -1,4 +1,4 @@
-"""Who may see and change what (DESIGN §2 sharing rule).
+"""Who may see and change what (docs/architecture.md §2.3).
 
 - department heads, executives and admins see every customer and project; finance sees
   them too (read only) because it approves their costs; data stewards see every customer;

@@ -1,9 +1,9 @@
 """Activities (行动: 电话, 拜访, 会议, 技术交流, 演示, 邮件) and project issues (遇到的问题).
 
-Logging a visit must be one short form from the road (DESIGN §2a): give the project and
-the customer follows from it; log a visit already done and the planned time defaults to
-when it happened. Times are naive UTC like every timestamp in the store; a timezone-aware
-value (what the app should send) is converted.
+Logging a visit must be one short form from the road (docs/architecture.md §2.4): give the
+project and the customer follows from it; log a visit already done and the planned time
+defaults to when it happened. Times are naive UTC like every timestamp in the store; a
+timezone-aware value (what the app should send) is converted.
 
 Activities stay allowed on closed projects: a loss review or a hand-over visit after
 signing is still contact with the customer, and the deal-health views only read open

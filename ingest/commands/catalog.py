@@ -2,9 +2,9 @@
 
 Products carry prices that quotes default to, so only data stewards and admins maintain
 them. Competitors and partners are different: reps meet new ones in the field and must be
-able to record them on the spot (DESIGN §2a), so every role that works projects may add
-them — finance never does. Deactivating one hides it from new links without rewriting
-history, and is an admin's call.
+able to record them on the spot (docs/architecture.md §2.4), so every role that works
+projects may add them — finance never does. Deactivating one hides it from new links without
+rewriting history, and is an admin's call.
 """
 
 from __future__ import annotations

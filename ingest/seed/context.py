@@ -1,8 +1,8 @@
 """What the generator reads from the store before it starts: reference ids and the window.
 
-Reference data is configurable (DESIGN §2: sales modes and stages are data, not code), so
-the generator never hard-codes an id: it looks codes up here and falls back gracefully
-when an admin has added or deactivated rows.
+Reference data is configurable (docs/architecture.md §2.2: sales modes and stages are data,
+not code), so the generator never hard-codes an id: it looks codes up here and falls back
+gracefully when an admin has added or deactivated rows.
 """
 
 from __future__ import annotations

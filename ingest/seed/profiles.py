@@ -1,4 +1,5 @@
-"""Seed sizes (DESIGN §8). `tiny` is hidden: 1/20 of small, for tests and quick looks."""
+"""Seed sizes (their figures: docs/benchmarks.md). `tiny` is hidden: 1/20 of small, for
+tests and quick looks."""
 
 from __future__ import annotations
 

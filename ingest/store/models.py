@@ -1,4 +1,4 @@
-"""The whole entity set of DESIGN §4 as SQLAlchemy 2.0 models.
+"""The whole entity set of docs/architecture.md §2.1 as SQLAlchemy 2.0 models.
 
 Every table carries the same bookkeeping (`Tracked`): a stable integer id, created/updated
 timestamps and authors, and `change_seq`, the store-wide change sequence of the transaction

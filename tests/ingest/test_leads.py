@@ -41,7 +41,7 @@ NEXT_MONTH = dt.date.today() + dt.timedelta(days=30)
 
 
 def quick_lead(**overrides: Any) -> LeadInput:
-    """The three-field capture of DESIGN §2a."""
+    """The three-field capture of docs/architecture.md §2.4."""
     values: dict[str, Any] = dict(
         company_name="华能北方电厂", contact_name="王工", source="phone_inquiry"
     )

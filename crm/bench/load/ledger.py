@@ -3,12 +3,12 @@ key that finds it in the store, each error a user saw, each timing, each lag sam
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from crm.bench.common import percentile
 from ingest.commands.base import CommandError
 
 # A refusal the user can act on is a field-level message. "conflict" is different: the
@@ -83,14 +83,6 @@ class Ledger:
     def pending(self) -> list[Sample]:
         with self.lock:
             return [s for s in self.samples if s.seen_at is None]
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
 def summary(values: list[float]) -> dict[str, float]:

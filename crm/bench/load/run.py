@@ -31,34 +31,24 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
+from crm.bench.common import percentile, seeded_store
 from crm.bench.load.bulk_import import run_import
-from crm.bench.load.ledger import Ledger, percentile, summary
+from crm.bench.load.ledger import Ledger, summary
 from crm.bench.load.readers import DashboardReader, Versions
 from crm.bench.load.staff import ROLES, Worker, choose_staff, work_until
 from ingest.settings import data_dir
 
-AS_OF = "2026-11-27"  # the seeded history's last day, fixed so that cached stores match
 IMPORT_ROWS = {"tiny": 500, "small": 3_000, "large": 20_000}
 READERS = 4
 
 
 def prepare(profile: str, seed: int) -> Path:
-    """A fresh copy of a seeded, fully refreshed store for the profile. The seeded
-    original is kept under bench/load-<profile>-seeded and reused while profile, seed and
-    as-of date match (seeding large takes long); every run works on its own copy."""
-    cache = data_dir() / "bench" / f"load-{profile}-seeded"
-    wanted = {"profile": profile, "seed": seed, "as_of": AS_OF}
-    env = {**os.environ, "CRM_DATA_DIR": str(cache), "DAGSTER_HOME": str(cache / "dagster")}
-    env.pop("CRM_STORE_URL", None)
-    if not _matches(cache / "seeded.json", wanted):
-        shutil.rmtree(cache, ignore_errors=True)
-        cache.mkdir(parents=True)
-        _crm(["init"], env)
-        _crm(["seed", "--profile", profile, "--seed", str(seed), "--as-of", AS_OF], env)
-        (cache / "seeded.json").write_text(json.dumps(wanted))
-    if not _matches(cache / "refreshed.json", wanted):
-        _crm(["refresh", "--full"], env)
-        (cache / "refreshed.json").write_text(json.dumps(wanted))
+    """A fresh copy of a seeded, fully refreshed store for the profile: every run works on
+    its own copy of the one the benchmarks share."""
+    # Refreshed as of today, as the load's own refreshes are.
+    cache = seeded_store(
+        f"load-{profile}-seeded", profile, seed, refreshed=True, refresh_as_of_seed=False
+    )
     run = data_dir() / "bench" / f"load-{profile}"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
@@ -67,18 +57,6 @@ def prepare(profile: str, seed: int) -> Path:
             shutil.copy2(cache / name, run / name)
     shutil.copytree(cache / "warehouse", run / "warehouse")
     return run
-
-
-def _matches(marker: Path, wanted: dict[str, Any]) -> bool:
-    return marker.exists() and json.loads(marker.read_text()) == wanted
-
-
-def _crm(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "crm.cli", *args], env=env, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"crm {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
 
 
 def use_folder(folder: Path) -> Engine:

@@ -1,0 +1,68 @@
+"""What every benchmark shares: one percentile, one way to run `crm` in a child, and one
+seeded store per profile that the benchmarks reuse while profile, seed and as-of match
+(seeding the large profile takes minutes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from ingest.settings import data_dir
+
+AS_OF = "2026-11-27"  # the seeded history's last day, fixed so that cached stores match
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` (0.5, 0.95) quantile, inclusive of both ends; 0 for no values."""
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def crm(args: list[str], env: dict[str, str]) -> None:
+    """Run `crm ARGS` in a child, as an administrator would; its error on failure."""
+    done = subprocess.run(
+        [sys.executable, "-m", "crm.cli", *args], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"crm {' '.join(args)} failed: {done.stderr.strip()[-400:]}")
+
+
+def folder_env(folder: Path) -> dict[str, str]:
+    """The environment of a child working on its own data directory."""
+    env = {**os.environ, "CRM_DATA_DIR": str(folder), "DAGSTER_HOME": str(folder / "dagster")}
+    env.pop("CRM_STORE_URL", None)
+    return env
+
+
+def seeded_store(
+    name: str, profile: str, seed: int, *, refreshed: bool, refresh_as_of_seed: bool = True
+) -> Path:
+    """$CRM_DATA_DIR/bench/<name>: a seeded store (with a full refresh's warehouse when
+    `refreshed`, built as of the seed's last day unless `refresh_as_of_seed` is off), made
+    again only when profile, seed or as-of date changed."""
+    folder = data_dir() / "bench" / name
+    wanted = {"profile": profile, "seed": seed, "as_of": AS_OF}
+    env = folder_env(folder)
+    if not _matches(folder / "seeded.json", wanted):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        crm(["init"], env)
+        crm(["seed", "--profile", profile, "--seed", str(seed), "--as-of", AS_OF], env)
+        (folder / "seeded.json").write_text(json.dumps(wanted))
+    if refreshed and not (
+        _matches(folder / "refreshed.json", wanted)
+        and (folder / "warehouse" / "snapshots" / "CURRENT").exists()
+    ):
+        crm(["refresh", "--full", *(["--as-of", AS_OF] if refresh_as_of_seed else [])], env)
+        (folder / "refreshed.json").write_text(json.dumps(wanted))
+    return folder
+
+
+def _matches(marker: Path, wanted: dict[str, object]) -> bool:
+    return marker.exists() and json.loads(marker.read_text()) == wanted
