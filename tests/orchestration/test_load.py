@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from crm.bench.common import AS_OF
 from crm.bench.load.ledger import Ledger, Success
 from crm.bench.load.readers import Versions
-from crm.bench.load.run import AS_OF, exactly_once, run_load
+from crm.bench.load.run import exactly_once, run_load
 from ingest.commands.expenses import ExpenseInput, create_expense
 from ingest.store.db import get_engine
 from tests.dashboards.company import AS_OF as company_as_of
