@@ -21,7 +21,8 @@ from ingest.store import reference
 from ingest.store.db import changes_after, read_session
 from ingest.store.models import utcnow
 from orchestration.snapshots import NoSnapshot
-from warehouse import queries
+from warehouse.queries import common
+from warehouse.queries import options as options_queries
 from warehouse.scope import Filters, pages_for
 from web import links, numbers
 from web.dashboard_strings import TEXTS
@@ -58,7 +59,7 @@ class Context:
     actor: Actor
     lang: str
     filters: Filters
-    freshness: queries.Freshness
+    freshness: common.Freshness
 
 
 def code_label(kind: str, code: Any) -> str:
@@ -79,7 +80,7 @@ def context(page: str) -> Context:
         st.stop()
     lang = language()
     try:
-        fresh = queries.freshness()
+        fresh = common.freshness()
     except NoSnapshot:
         st.info(t("dash.no_snapshot"))
         st.stop()
@@ -119,7 +120,7 @@ def _bound(widget: Callable[..., Any], label: str, key: str, **kwargs: Any) -> A
 
 
 def _filter_widgets(actor: Actor, lang: str) -> Filters:
-    options = queries.filter_options(actor)
+    options = options_queries.filter_options(actor)
     with st.sidebar:
         st.subheader(t("dash.filters"))
         start = _bound(st.date_input, t("dash.filter.start"), "start", value=None)
@@ -313,7 +314,7 @@ def chart(fig: go.Figure, key: str) -> set[str]:
     return selected
 
 
-def drill(column: str, selected: set[str]) -> queries.Drill:
+def drill(column: str, selected: set[str]) -> common.Drill:
     """The drill-down of a chart selection, for a records query (nothing selected: all)."""
     if not selected:
         return ()
@@ -348,7 +349,7 @@ def records(
     if frame.empty:
         st.caption(t("dash.empty"))
         return
-    if everything is not None and len(frame) >= queries.RECORDS_LIMIT:
+    if everything is not None and len(frame) >= common.RECORDS_LIMIT:
         st.caption(t("dash.records.first", n=f"{len(frame):,}"))
     else:
         st.caption(t("dash.records.count", n=f"{len(frame):,}"))

@@ -100,7 +100,13 @@ def cached(fn: Callable[Concatenate[Snapshot, P], R]) -> Callable[P, R]:
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         snapshot = current()
-        key = (str(snapshot.path), fn.__qualname__, args, tuple(sorted(kwargs.items())))
+        key = (
+            str(snapshot.path),
+            fn.__module__,
+            fn.__qualname__,
+            args,
+            tuple(sorted(kwargs.items())),
+        )
         with _lock:
             hit = key in _results
             if hit:

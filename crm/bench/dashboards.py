@@ -26,8 +26,17 @@ from sqlalchemy import Engine, create_engine, text
 from crm.bench.common import AS_OF, percentile, seeded_store
 from ingest.commands.base import Actor
 from ingest.settings import data_dir
-from warehouse import queries as q
 from warehouse import reader
+from warehouse.queries import (
+    costs,
+    forecast,
+    health,
+    leads,
+    pipeline,
+    scorecard,
+    velocity,
+    win_loss,
+)
 from warehouse.scope import Filters
 
 AS_OF_DAY = dt.date.fromisoformat(AS_OF)
@@ -47,60 +56,67 @@ def _raw(fn: Callable[..., Any]) -> Callable[..., Any]:
 # Every query a page runs when it loads (dashboards/views/*.py), uncached.
 PAGE_QUERIES: dict[str, list[tuple[str, Callable[[Filters, Actor], Any]]]] = {
     "pipeline": [
-        ("pipeline_kpis", lambda f, a: _raw(q.pipeline_kpis)(f, a, 60)),
-        ("pipeline_funnel", lambda f, a: _raw(q.pipeline_funnel)(f, a, "zh_CN")),
-        ("pipeline_trend", lambda f, a: _raw(q.pipeline_trend)(f, a)),
-        ("pipeline_change_summary", lambda f, a: _raw(q.pipeline_change_summary)(f, a)),
-        ("pipeline_records", lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60)),
-        ("pipeline_changes", lambda f, a: _raw(q.pipeline_changes)(f, a, "zh_CN")),
+        ("pipeline_kpis", lambda f, a: _raw(pipeline.pipeline_kpis)(f, a, 60)),
+        ("pipeline_funnel", lambda f, a: _raw(pipeline.pipeline_funnel)(f, a, "zh_CN")),
+        ("pipeline_trend", lambda f, a: _raw(pipeline.pipeline_trend)(f, a)),
+        ("pipeline_change_summary", lambda f, a: _raw(pipeline.pipeline_change_summary)(f, a)),
+        ("pipeline_records", lambda f, a: _raw(pipeline.pipeline_records)(f, a, "zh_CN", 60)),
+        ("pipeline_changes", lambda f, a: _raw(pipeline.pipeline_changes)(f, a, "zh_CN")),
         (
             "pipeline_records_stuck",
-            lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60, (("is_stuck", ("true",)),)),
+            lambda f, a: _raw(pipeline.pipeline_records)(
+                f, a, "zh_CN", 60, (("is_stuck", ("true",)),)
+            ),
         ),
         (
             "pipeline_records_overdue",
-            lambda f, a: _raw(q.pipeline_records)(f, a, "zh_CN", 60, (("is_overdue", ("true",)),)),
+            lambda f, a: _raw(pipeline.pipeline_records)(
+                f, a, "zh_CN", 60, (("is_overdue", ("true",)),)
+            ),
         ),
     ],
     "velocity": [
-        ("velocity_kpis", lambda f, a: _raw(q.velocity_kpis)(f, a)),
-        ("velocity_by_stage", lambda f, a: _raw(q.velocity_by_stage)(f, a, "zh_CN")),
-        ("velocity_records", lambda f, a: _raw(q.velocity_records)(f, a, "zh_CN")),
+        ("velocity_kpis", lambda f, a: _raw(velocity.velocity_kpis)(f, a)),
+        ("velocity_by_stage", lambda f, a: _raw(velocity.velocity_by_stage)(f, a, "zh_CN")),
+        ("velocity_records", lambda f, a: _raw(velocity.velocity_records)(f, a, "zh_CN")),
     ],
     "win_loss": [
-        ("winloss_kpis", lambda f, a: _raw(q.winloss_kpis)(f, a)),
-        ("win_rate_trend", lambda f, a: _raw(q.win_rate_trend)(f, a)),
-        ("loss_reasons", lambda f, a: _raw(q.loss_reasons)(f, a, "zh_CN")),
-        ("win_rate_by", lambda f, a: _raw(q.win_rate_by)(f, a, "rep")),
-        ("sales_cycle_by_outcome", lambda f, a: _raw(q.sales_cycle_by_outcome)(f, a)),
-        ("winloss_records", lambda f, a: _raw(q.winloss_records)(f, a, "zh_CN")),
+        ("winloss_kpis", lambda f, a: _raw(win_loss.winloss_kpis)(f, a)),
+        ("win_rate_trend", lambda f, a: _raw(win_loss.win_rate_trend)(f, a)),
+        ("loss_reasons", lambda f, a: _raw(win_loss.loss_reasons)(f, a, "zh_CN")),
+        ("win_rate_by", lambda f, a: _raw(win_loss.win_rate_by)(f, a, "rep")),
+        ("sales_cycle_by_outcome", lambda f, a: _raw(win_loss.sales_cycle_by_outcome)(f, a)),
+        ("winloss_records", lambda f, a: _raw(win_loss.winloss_records)(f, a, "zh_CN")),
     ],
     "forecast": [
-        ("forecast_kpis", lambda f, a: _raw(q.forecast_kpis)(f, a)),
-        ("forecast_by_month", lambda f, a: _raw(q.forecast_by_month)(f, a)),
-        ("targets_by_month", lambda f, a: _raw(q.targets_by_month)(f, a)),
-        ("forecast_probabilities", lambda f, a: _raw(q.forecast_probabilities)(f, a, "zh_CN")),
-        ("forecast_accuracy", lambda f, a: _raw(q.forecast_accuracy)(f, a)),
-        ("forecast_records", lambda f, a: _raw(q.forecast_records)(f, a, "zh_CN")),
+        ("forecast_kpis", lambda f, a: _raw(forecast.forecast_kpis)(f, a)),
+        ("forecast_by_month", lambda f, a: _raw(forecast.forecast_by_month)(f, a)),
+        ("targets_by_month", lambda f, a: _raw(forecast.targets_by_month)(f, a)),
+        (
+            "forecast_probabilities",
+            lambda f, a: _raw(forecast.forecast_probabilities)(f, a, "zh_CN"),
+        ),
+        ("forecast_accuracy", lambda f, a: _raw(forecast.forecast_accuracy)(f, a)),
+        ("forecast_records", lambda f, a: _raw(forecast.forecast_records)(f, a, "zh_CN")),
     ],
     "costs": [
-        ("cost_kpis", lambda f, a: _raw(q.cost_kpis)(f, a)),
-        ("expense_categories", lambda f, a: _raw(q.expense_categories)(f, a)),
-        ("lost_deal_costs", lambda f, a: _raw(q.lost_deal_costs)(f, a, "zh_CN")),
-        ("project_costs", lambda f, a: _raw(q.project_costs)(f, a)),
-        ("customer_costs", lambda f, a: _raw(q.customer_costs)(f, a)),
-        ("expense_records", lambda f, a: _raw(q.expense_records)(f, a)),
+        ("cost_kpis", lambda f, a: _raw(costs.cost_kpis)(f, a)),
+        ("expense_categories", lambda f, a: _raw(costs.expense_categories)(f, a)),
+        ("lost_deal_costs", lambda f, a: _raw(costs.lost_deal_costs)(f, a, "zh_CN")),
+        ("project_costs", lambda f, a: _raw(costs.project_costs)(f, a)),
+        ("customer_costs", lambda f, a: _raw(costs.customer_costs)(f, a)),
+        ("expense_records", lambda f, a: _raw(costs.expense_records)(f, a)),
     ],
     "leads": [
-        ("lead_kpis", lambda f, a: _raw(q.lead_kpis)(f, a)),
-        ("leads_by_source", lambda f, a: _raw(q.leads_by_source)(f, a)),
-        ("lead_trend", lambda f, a: _raw(q.lead_trend)(f, a)),
-        ("lead_records", lambda f, a: _raw(q.lead_records)(f, a)),
+        ("lead_kpis", lambda f, a: _raw(leads.lead_kpis)(f, a)),
+        ("leads_by_source", lambda f, a: _raw(leads.leads_by_source)(f, a)),
+        ("lead_trend", lambda f, a: _raw(leads.lead_trend)(f, a)),
+        ("lead_records", lambda f, a: _raw(leads.lead_records)(f, a)),
     ],
-    "scorecard": [("rep_scorecard", lambda f, a: _raw(q.rep_scorecard)(f, a))],
+    "scorecard": [("rep_scorecard", lambda f, a: _raw(scorecard.rep_scorecard)(f, a))],
     "health": [
-        ("health_kpis", lambda f, a: _raw(q.health_kpis)(f, a, 30)),
-        ("deal_health", lambda f, a: _raw(q.deal_health)(f, a, "zh_CN", 30)),
+        ("health_kpis", lambda f, a: _raw(health.health_kpis)(f, a, 30)),
+        ("deal_health", lambda f, a: _raw(health.deal_health)(f, a, "zh_CN", 30)),
     ],
 }
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from dashboards.reports.labels import category_name, text
 from dashboards.reports.model import Column, Table, money_total
-from warehouse.queries import ratio
+from warehouse.queries.common import ratio
 
 
 def category_table(

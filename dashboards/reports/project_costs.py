@@ -16,7 +16,7 @@ from dashboards.reports.categories import category_table
 from dashboards.reports.labels import EXPENSE_CATEGORIES, category_name, status_name, text
 from dashboards.reports.model import Column, Table, money_total
 from dashboards.reports.source import Source
-from warehouse.queries import ratio
+from warehouse.queries.common import ratio
 from warehouse.scope import Filters, Where
 
 ZERO = Decimal("0.00")

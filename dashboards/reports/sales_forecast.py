@@ -21,7 +21,7 @@ from dashboards.reports.labels import (
 )
 from dashboards.reports.model import Column, Table, money_total
 from dashboards.reports.source import Source
-from warehouse.queries import ratio
+from warehouse.queries.common import ratio
 from warehouse.scope import Filters, Where
 
 ZERO = Decimal("0.00")

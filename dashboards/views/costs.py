@@ -7,14 +7,14 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.reports.downloads import report_downloads
-from warehouse import queries
+from warehouse.queries import costs
 from web import charts
 from web.i18n import t
 
 ctx = ui.context("costs")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 
-kpis = queries.cost_kpis(f, actor)
+kpis = costs.cost_kpis(f, actor)
 ui.kpi_row(
     [
         ui.Kpi("expense_amount", ui.money(kpis["expense_amount"])),
@@ -26,7 +26,7 @@ ui.kpi_row(
 )
 st.caption(t("dash.drill.hint"))
 
-categories = queries.expense_categories(f, actor)
+categories = costs.expense_categories(f, actor)
 wide = categories.pivot_table(
     index="month", columns="category", values="expense_amount", aggfunc="sum", fill_value=0
 ).reset_index()
@@ -45,7 +45,7 @@ with left:
         ),
         "costs.categories",
     )
-lost = queries.lost_deal_costs(f, actor, lang)
+lost = costs.lost_deal_costs(f, actor, lang)
 by_reason = (
     lost.groupby(["loss_reason_code", "loss_reason_name"], as_index=False)
     .agg(lost_count=("lost_count", "sum"), expense_amount=("expense_amount", "sum"))
@@ -65,7 +65,7 @@ with right:
     )
 
 # the chart's top 20 are the table's first rows: one query serves both
-top = queries.project_costs(f, actor).head(20).copy()
+top = costs.project_costs(f, actor).head(20).copy()
 top["label"] = top.project_name.str.slice(0, 18)
 picked_projects = ui.chart(
     charts.bars(
@@ -83,21 +83,21 @@ picked_projects = ui.chart(
     "costs.projects",
 )
 
-customers = queries.customer_costs(f, actor)
+customers = costs.customer_costs(f, actor)
 for column, kind in (("region_code", "region"), ("customer_type", "customer_type")):
     customers[column] = customers[column].map(lambda c, k=kind: ui.code_label(k, c))
 ui.records(
     customers,
     "customer_costs",
     title=t("dash.table.customer_costs"),
-    everything=lambda: queries.customer_costs(f, actor, None),
+    everything=lambda: costs.customer_costs(f, actor, None),
 )
 by_project = ui.drill("project_id", picked_projects)
 ui.records(
-    queries.project_costs(f, actor, by_project),
+    costs.project_costs(f, actor, by_project),
     "project_costs",
     title=t("dash.table.project_costs"),
-    everything=lambda: queries.project_costs(f, actor, by_project, None),
+    everything=lambda: costs.project_costs(f, actor, by_project, None),
 )
 reasons = set(picked_reasons)
 ui.records(
@@ -107,8 +107,8 @@ ui.records(
 )
 by_month = ui.drill("month", picked_months)
 ui.records(
-    queries.expense_records(f, actor, by_month),
+    costs.expense_records(f, actor, by_month),
     "expenses",
-    everything=lambda: queries.expense_records(f, actor, by_month, None),
+    everything=lambda: costs.expense_records(f, actor, by_month, None),
 )
 report_downloads(ctx, "project_costs", "customer_costs")

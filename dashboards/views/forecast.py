@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.reports.downloads import report_downloads
-from warehouse import queries
+from warehouse.queries import forecast, scores
 from web import charts
 from web import scores as scoring
 from web.i18n import t
@@ -17,8 +17,8 @@ ctx = ui.context("forecast")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 this_month = pd.Timestamp(ctx.freshness.as_of_date.replace(day=1))
 
-kpis = queries.forecast_kpis(f, actor)
-scored = queries.score_forecast(f, actor)
+kpis = forecast.forecast_kpis(f, actor)
+scored = scores.score_forecast(f, actor)
 ui.kpi_row(
     [
         ui.Kpi("forecast_amount", ui.money(kpis["forecast_amount"])),
@@ -45,8 +45,8 @@ ui.kpi_row(
 )
 st.caption(t("dash.drill.hint"))
 
-by_month = queries.forecast_by_month(f, actor)
-targets = queries.targets_by_month(f, actor)
+by_month = forecast.forecast_by_month(f, actor)
+targets = forecast.targets_by_month(f, actor)
 categories = {c: t(f"dash.forecast.{c}") for c in ("pipeline", "best_case", "commit")}
 picked = ui.chart(
     charts.target_bars(
@@ -61,7 +61,7 @@ picked = ui.chart(
 )
 left, right = st.columns(2)
 with left:
-    probabilities = queries.forecast_probabilities(f, actor, lang)
+    probabilities = forecast.forecast_probabilities(f, actor, lang)
     probabilities["stage"] = probabilities.stage_name
     picked_stages = ui.chart(
         charts.bars(
@@ -79,7 +79,7 @@ with left:
         "forecast.probabilities",
     )
 with right:
-    accuracy = queries.forecast_accuracy(f, actor)
+    accuracy = forecast.forecast_accuracy(f, actor)
     accuracy = accuracy[accuracy.forecast_month < this_month]
     ui.chart(
         charts.bars(
@@ -100,11 +100,11 @@ left, right = st.columns(2)
 with left:
     ui.chart(
         charts.reliability(
-            queries.scoring_reliability(),
+            scores.scoring_reliability(),
             {
                 method: t(f"dash.series.{series}")
                 for method, series in (
-                    (queries.scoring_verdict(lang).model_kind.dropna().max(), "win_score"),
+                    (scores.scoring_verdict(lang).model_kind.dropna().max(), "win_score"),
                     ("stage_admin", "default_probability"),
                     ("stage_win_rate", "calibrated_probability"),
                 )
@@ -117,13 +117,13 @@ with left:
         "forecast.reliability",
     )
 with right:
-    st.info(scoring.verdict_note(queries.scoring_verdict(lang), lang))
+    st.info(scoring.verdict_note(scores.scoring_verdict(lang), lang))
 
 chosen = ui.drill("month_category", picked) + ui.drill("stage_code", picked_stages)
 ui.records(
-    queries.forecast_records(f, actor, lang, chosen),
+    forecast.forecast_records(f, actor, lang, chosen),
     "forecast_projects",
-    everything=lambda: queries.forecast_records(f, actor, lang, chosen, None),
+    everything=lambda: forecast.forecast_records(f, actor, lang, chosen, None),
 )
 ui.records(targets, "forecast_targets", title=t("dash.series.target"))
 ui.records(accuracy, "forecast_accuracy", title=t("dash.chart.accuracy"))

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import ui
-from warehouse import queries
-from warehouse.queries import HEALTH_FLAGS
+from warehouse.queries import health, scores
+from warehouse.queries.health import HEALTH_FLAGS
 from web import charts
 from web import scores as scoring
 from web.i18n import t
@@ -20,7 +20,7 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 inactive_days = st.sidebar.number_input(
     t("dash.option.inactive_days"), min_value=1, max_value=365, value=30, key="inactive_days"
 )
-kpis = queries.health_kpis(f, actor, int(inactive_days))
+kpis = health.health_kpis(f, actor, int(inactive_days))
 days = {"days": int(inactive_days)}
 ui.kpi_row(
     [
@@ -59,12 +59,12 @@ if flags:
     st.info(t("dash.drill.active", what=", ".join(t(f"dash.flag.{p}") for p in flags)))
 ui.records(
     scoring.signal_labels(
-        queries.deal_health(f, actor, lang, int(inactive_days), flags, only_flagged),
-        [f"signal_{n}" for n in range(1, queries.SCORE_SIGNALS + 1)],
+        health.deal_health(f, actor, lang, int(inactive_days), flags, only_flagged),
+        [f"signal_{n}" for n in range(1, scores.SCORE_SIGNALS + 1)],
         lang,
     ),
     "deal_health",
-    everything=lambda: queries.deal_health(
+    everything=lambda: health.deal_health(
         f, actor, lang, int(inactive_days), flags, only_flagged, None
     ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import ui
-from warehouse import queries
+from warehouse.queries import leads
 from web import charts
 from web.i18n import t
 
@@ -13,7 +13,7 @@ ctx = ui.context("leads")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 ui.not_applicable("region", "industry", "customer_type", "sales_mode")
 
-kpis = queries.lead_kpis(f, actor)
+kpis = leads.lead_kpis(f, actor)
 ui.kpi_row(
     [
         ui.Kpi("lead_count", ui.number(kpis["lead_count"])),
@@ -25,9 +25,9 @@ ui.kpi_row(
 )
 st.caption(t("dash.drill.hint"))
 
-sources = queries.leads_by_source(f, actor)
+sources = leads.leads_by_source(f, actor)
 sources["source"] = sources.source_code.map(lambda c: ui.code_label("source", c))
-trend = queries.lead_trend(f, actor)
+trend = leads.lead_trend(f, actor)
 monthly = trend.groupby("month", as_index=False)[["lead_count", "qualified_count"]].sum()
 monthly["month_key"] = monthly.month.astype(str)
 left, right = st.columns(2)
@@ -66,7 +66,7 @@ with right:
 ui.records(sources.drop(columns=["source"]), "lead_sources", title=t("dash.chart.lead_sources"))
 chosen = ui.drill("source_code", picked) + ui.drill("month", picked_months)
 ui.records(
-    queries.lead_records(f, actor, chosen),
+    leads.lead_records(f, actor, chosen),
     "leads",
-    everything=lambda: queries.lead_records(f, actor, chosen, None),
+    everything=lambda: leads.lead_records(f, actor, chosen, None),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import ui
-from warehouse import queries
+from warehouse.queries import pipeline
 from web import charts
 from web.i18n import t
 
@@ -16,7 +16,7 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 stuck_days = st.sidebar.number_input(
     t("dash.option.stuck_days"), min_value=1, max_value=720, value=60, key="stuck_days"
 )
-kpis = queries.pipeline_kpis(f, actor, int(stuck_days))
+kpis = pipeline.pipeline_kpis(f, actor, int(stuck_days))
 ui.kpi_row(
     [
         ui.Kpi("open_count", ui.number(kpis["open_count"])),
@@ -32,7 +32,7 @@ ui.kpi_row(
 )
 st.caption(t("dash.drill.hint"))
 
-funnel = queries.pipeline_funnel(f, actor, lang)
+funnel = pipeline.pipeline_funnel(f, actor, lang)
 stages = ui.chart(
     charts.funnel(
         funnel, lang, t("dash.chart.funnel"), {"open_amount": t("dash.series.open_amount")}
@@ -40,7 +40,7 @@ stages = ui.chart(
     "pipeline.funnel",
 )
 
-trend = queries.pipeline_trend(f, actor)
+trend = pipeline.pipeline_trend(f, actor)
 left, right = st.columns(2)
 with left:
     ui.chart(
@@ -56,7 +56,7 @@ with left:
         ),
         "pipeline.trend",
     )
-summary = queries.pipeline_change_summary(f, actor)
+summary = pipeline.pipeline_change_summary(f, actor)
 summary["change"] = summary.change_type.map(lambda c: t(f"dash.change.{c}"))
 with right:
     changed = ui.chart(
@@ -75,22 +75,22 @@ with right:
 stuck = int(stuck_days)
 by_stage = ui.drill("stage_code", stages)
 ui.records(
-    queries.pipeline_records(f, actor, lang, stuck, by_stage),
+    pipeline.pipeline_records(f, actor, lang, stuck, by_stage),
     "pipeline_open_projects",
-    everything=lambda: queries.pipeline_records(f, actor, lang, stuck, by_stage, None),
+    everything=lambda: pipeline.pipeline_records(f, actor, lang, stuck, by_stage, None),
 )
 by_change = ui.drill("change_type", changed)
 ui.records(
-    queries.pipeline_changes(f, actor, lang, by_change),
+    pipeline.pipeline_changes(f, actor, lang, by_change),
     "pipeline_changes",
     title=t("dash.chart.changes"),
-    everything=lambda: queries.pipeline_changes(f, actor, lang, by_change, None),
+    everything=lambda: pipeline.pipeline_changes(f, actor, lang, by_change, None),
 )
 for flag, title in (("is_stuck", "dash.kpi.stuck_count"), ("is_overdue", "dash.kpi.overdue_count")):
     only = ((flag, ("true",)),)
     ui.records(
-        queries.pipeline_records(f, actor, lang, stuck, only),
+        pipeline.pipeline_records(f, actor, lang, stuck, only),
         f"pipeline_{flag}",
         title=t(title),
-        everything=lambda only=only: queries.pipeline_records(f, actor, lang, stuck, only, None),
+        everything=lambda only=only: pipeline.pipeline_records(f, actor, lang, stuck, only, None),
     )

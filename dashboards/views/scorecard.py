@@ -5,15 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import ui
-from warehouse import queries
+from warehouse.queries import scorecard
 from web import charts
 from web.i18n import t
 
 ctx = ui.context("scorecard")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 
-card = queries.rep_scorecard(f, actor)
-team = queries.scorecard_team(card)
+card = scorecard.rep_scorecard(f, actor)
+team = scorecard.scorecard_team(card)
 ui.kpi_row(
     [
         ui.Kpi("attainment", ui.rate(team.get("attainment")), metric="attainment"),

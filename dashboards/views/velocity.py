@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import ui
-from warehouse import queries
+from warehouse.queries import velocity
 from web import charts
 from web.i18n import t
 
 ctx = ui.context("velocity")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 
-kpis = queries.velocity_kpis(f, actor)
+kpis = velocity.velocity_kpis(f, actor)
 ui.kpi_row(
     [
         ui.Kpi("finished_visit_count", ui.number(kpis["finished_visit_count"])),
@@ -27,7 +27,7 @@ ui.kpi_row(
 )
 st.caption(t("dash.drill.hint"))
 
-stages = queries.velocity_by_stage(f, actor, lang)
+stages = velocity.velocity_by_stage(f, actor, lang)
 stages["stage"] = stages.sales_mode_name + " · " + stages.stage_name
 stages["key"] = stages.stage_code
 left, right = st.columns(2)
@@ -63,7 +63,7 @@ with right:
 ui.records(stages.drop(columns=["stage", "key"]), "velocity_stages", title=t("dash.page.velocity"))
 by_stage = ui.drill("stage_code", by_days | by_conversion)
 ui.records(
-    queries.velocity_records(f, actor, lang, by_stage),
+    velocity.velocity_records(f, actor, lang, by_stage),
     "velocity_visits",
-    everything=lambda: queries.velocity_records(f, actor, lang, by_stage, None),
+    everything=lambda: velocity.velocity_records(f, actor, lang, by_stage, None),
 )

@@ -6,15 +6,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import ui
-from warehouse import queries
-from warehouse.queries import WIN_RATE_DIMENSIONS
+from warehouse.queries import win_loss
+from warehouse.queries.win_loss import WIN_RATE_DIMENSIONS
 from web import charts
 from web.i18n import t
 
 ctx = ui.context("win_loss")
 f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 
-kpis = queries.winloss_kpis(f, actor)
+kpis = win_loss.winloss_kpis(f, actor)
 ui.kpi_row(
     [
         ui.Kpi("won_count", ui.number(kpis["won_count"]), metric="won_count"),
@@ -37,7 +37,7 @@ st.caption(t("dash.drill.hint"))
 
 left, right = st.columns(2)
 with left:
-    trend = queries.win_rate_trend(f, actor)
+    trend = win_loss.win_rate_trend(f, actor)
     trend["month_key"] = trend.closed_month.astype(str)
     months = ui.chart(
         charts.lines(
@@ -55,7 +55,7 @@ with left:
         "win_loss.trend",
     )
 with right:
-    reasons = queries.loss_reasons(f, actor, lang)
+    reasons = win_loss.loss_reasons(f, actor, lang)
     picked_reasons = ui.chart(
         charts.pareto(
             reasons,
@@ -79,7 +79,7 @@ dimension = (
     )
     or "rep"
 )
-by = queries.win_rate_by(f, actor, dimension)
+by = win_loss.win_rate_by(f, actor, dimension)
 kind = {"region": "region", "industry": "industry", "customer_type": "customer_type"}
 if dimension in kind:
     by["label"] = by.key.map(lambda c: ui.code_label(kind[dimension], c))
@@ -105,7 +105,7 @@ with left:
         "win_loss.by",
     )
 with right:
-    cycle = queries.sales_cycle_by_outcome(f, actor)
+    cycle = win_loss.sales_cycle_by_outcome(f, actor)
     cycle["label"] = cycle.outcome.map(lambda o: t(f"dash.outcome.{o}"))
     picked_outcomes = ui.chart(
         charts.bars(
@@ -131,7 +131,7 @@ picked = (
     + ui.drill("outcome", picked_outcomes)
 )
 ui.records(
-    queries.winloss_records(f, actor, lang, picked),
+    win_loss.winloss_records(f, actor, lang, picked),
     "win_loss_projects",
-    everything=lambda: queries.winloss_records(f, actor, lang, picked, None),
+    everything=lambda: win_loss.winloss_records(f, actor, lang, picked, None),
 )

@@ -21,8 +21,11 @@ from ingest.commands.activities import complete_activity
 from ingest.commands.base import Actor
 from ingest.store.models import utcnow
 from orchestration.snapshots import NoSnapshot
-from warehouse import queries
-from warehouse.queries import HEALTH_FLAGS
+from warehouse.queries import common, win_loss
+from warehouse.queries import forecast as forecast_queries
+from warehouse.queries import health as health_queries
+from warehouse.queries import pipeline as pipeline_queries
+from warehouse.queries.health import HEALTH_FLAGS
 from warehouse.scope import Filters
 from web import charts, links
 from web.dashboard_strings import TEXTS
@@ -130,8 +133,8 @@ def activities_due(actor: Actor) -> None:
 
 def flagged_deals(actor: Actor) -> None:
     try:
-        deals = queries.deal_health(Filters(), actor, ui.lang(), 30, (), True, cockpit.ITEMS)
-        total = queries.health_kpis(Filters(), actor, 30)["flagged_count"]
+        deals = health_queries.deal_health(Filters(), actor, ui.lang(), 30, (), True, cockpit.ITEMS)
+        total = health_queries.health_kpis(Filters(), actor, 30)["flagged_count"]
     except NoSnapshot:
         section("home.flagged")
         st.info(t("home.no_snapshot"))
@@ -164,7 +167,7 @@ def pipeline(actor: Actor, key: str) -> None:
         numbers = cockpit.pipeline_against_target(session, people, local_today())
     start, end = cockpit.quarter(local_today())
     section(key)
-    coverage = queries.ratio(numbers["pipeline"], numbers["target"])
+    coverage = common.ratio(numbers["pipeline"], numbers["target"])
     # one under another: amounts need the box's width
     ui.money_card(st, t("home.pipeline"), numbers["pipeline"], border=True)
     ui.money_card(st, t("home.target"), numbers["target"], border=True)
@@ -234,7 +237,7 @@ def reports_waiting(actor: Actor, key: str, status: str | None = None) -> None:
 def headline_kpis(actor: Actor) -> None:
     section("home.kpis")
     try:
-        fresh = queries.freshness()
+        fresh = common.freshness()
     except NoSnapshot:
         st.info(t("home.no_snapshot"))
         return
@@ -242,10 +245,10 @@ def headline_kpis(actor: Actor) -> None:
     start, end = cockpit.quarter(as_of)
     year = Filters(start=as_of.replace(month=1, day=1), end=as_of)
     this_quarter = Filters(start=start, end=end)
-    pipe = queries.pipeline_kpis(Filters(), actor)
-    won = queries.winloss_kpis(year, actor)
-    forecast = queries.forecast_kpis(this_quarter, actor)
-    health = queries.health_kpis(Filters(), actor)
+    pipe = pipeline_queries.pipeline_kpis(Filters(), actor)
+    won = win_loss.winloss_kpis(year, actor)
+    forecast = forecast_queries.forecast_kpis(this_quarter, actor)
+    health = health_queries.health_kpis(Filters(), actor)
     lang = ui.lang()
     kpis = [
         ("open_amount", pipe["open_amount"], "pipeline", Filters()),

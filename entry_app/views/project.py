@@ -41,7 +41,7 @@ from ingest.commands.projects import (
 )
 from ingest.store.models import Competitor, Partner
 from orchestration.snapshots import NoSnapshot
-from warehouse import queries
+from warehouse.queries import scores
 from warehouse.scope import NotAllowed
 from web.forms import EntryForm
 from web.i18n import t
@@ -61,7 +61,7 @@ def show_score(project_id: int) -> None:
     """The deal's win score from the published snapshot (as of its last refresh): nothing
     before the first refresh, for a deal scored in none, or for a role without the page."""
     try:
-        deal = queries.deal_score(actor, project_id)
+        deal = scores.deal_score(actor, project_id)
     except (NoSnapshot, NotAllowed):
         return
     if deal and (line := score_line(SimpleNamespace(**deal), ui.lang())):

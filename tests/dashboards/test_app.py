@@ -13,7 +13,7 @@ from dashboards.metrics import definitions
 from ingest.commands.base import ROLES, Actor
 from tests.dashboards.conftest import Company
 from tests.signin import signed_in
-from warehouse import queries
+from warehouse.queries import health, pipeline, win_loss
 from warehouse.scope import PAGES, Filters, pages_for
 from web import charts
 
@@ -69,13 +69,13 @@ def test_the_kpis_show_the_query_module_numbers_under_url_filters(company, users
     at = open_page(company, rep, "win_loss", lang="en", **params)
     assert not at.exception
     assert at.query_params["sales_mode"] in ("si_supply", ["si_supply"])
-    expected = queries.winloss_kpis(Filters.from_params(params), actor)
+    expected = win_loss.winloss_kpis(Filters.from_params(params), actor)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Won"] == f"{expected['won_count']:,}"
     assert shown["Won amount"] == charts.money_text(expected["won_amount"], "en")
     assert shown["Win rate (count)"] == charts.rate_text(expected["win_rate_by_count"])
     # a different filter gives the numbers of that filter
-    unfiltered = queries.winloss_kpis(Filters(), actor)
+    unfiltered = win_loss.winloss_kpis(Filters(), actor)
     assert unfiltered["won_count"] != expected["won_count"]
 
 
@@ -94,7 +94,7 @@ def test_a_rep_cannot_filter_their_way_into_another_reps_numbers(company, users)
     at = open_page(company, rep, "pipeline", lang="en", rep=str(int(other.id)))
     assert not at.exception
     # the other rep is not an option for this rep, so the URL value is dropped
-    expected = queries.pipeline_kpis(Filters(), Actor(id=int(rep.id), role="rep"), 60)
+    expected = pipeline.pipeline_kpis(Filters(), Actor(id=int(rep.id), role="rep"), 60)
     assert {m.label: m.value for m in at.metric}["Open projects"] == f"{expected['open_count']:,}"
 
 
@@ -122,7 +122,7 @@ def test_decision_maker_mapping_on_deal_health_and_win_loss(company, users) -> N
     actor = Actor(id=int(executive.id), role="executive")
     at = open_page(company, executive, "health", lang="en")
     assert not at.exception
-    expected = queries.health_kpis(Filters(), actor, 30)["no_decision_maker_count"]
+    expected = health.health_kpis(Filters(), actor, 30)["no_decision_maker_count"]
     assert expected > 0
     assert {m.label: m.value for m in at.metric}["No decision maker mapped"] == f"{expected:,}"
 
@@ -133,7 +133,7 @@ def test_decision_maker_mapping_on_deal_health_and_win_loss(company, users) -> N
     at.switch_page("views/win_loss.py")
     at.run()
     assert not at.exception, at.exception
-    by_maker = queries.win_rate_by(Filters(), actor, "decision_maker")
+    by_maker = win_loss.win_rate_by(Filters(), actor, "decision_maker")
     assert sorted(by_maker.key.tolist()) == [False, True]
     charts_drawn = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
     # long labels are drawn in lines joined by Plotly's <br>
@@ -145,7 +145,7 @@ def test_decision_maker_mapping_on_deal_health_and_win_loss(company, users) -> N
 
 def test_a_money_kpi_is_compact_on_its_card_and_exact_in_its_help(company, users) -> None:
     executive = a_user(users, "executive")
-    expected = queries.pipeline_kpis(Filters(), Actor(id=int(executive.id), role="executive"), 60)
+    expected = pipeline.pipeline_kpis(Filters(), Actor(id=int(executive.id), role="executive"), 60)
     open_amount = float(expected["open_amount"])
     for lang, label, unit, exact in (
         ("en", "Open pipeline", ("B", 1e9), "Exact figure: "),

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from ingest.commands.base import Actor
 from tests.dashboards.conftest import Company
 from tests.signin import signed_in
-from warehouse import queries
+from warehouse.queries import win_loss
 from warehouse.scope import PAGES, Filters
 from web import charts
 from web.dashboard_strings import TEXTS
@@ -79,7 +79,7 @@ def test_loss_reasons_are_horizontal_and_read_whole(company, executive) -> None:
     pareto = figures(company, executive, "win_loss", lang)[1]
     bars = pareto["data"][0]
     assert bars["orientation"] == "h"
-    reasons = queries.loss_reasons(Filters(), Actor(id=executive, role="executive"), lang)
+    reasons = win_loss.loss_reasons(Filters(), Actor(id=executive, role="executive"), lang)
     shown = [label.split("<br>") for label in bars["y"]]
     assert [" ".join(lines) for lines in shown] == [
         charts.plain(name) for name in reasons.loss_reason_name

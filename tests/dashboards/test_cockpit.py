@@ -18,7 +18,7 @@ from tests.dashboards import independent as ind
 from tests.dashboards.conftest import AS_OF, Company
 from tests.entry_app.helpers import shown
 from tests.signin import signed_in
-from warehouse import queries
+from warehouse.queries import health
 from warehouse.scope import Filters
 from web import charts, numbers
 from web.dashboard_strings import TEXTS
@@ -64,7 +64,7 @@ def test_a_reps_flagged_deals_are_those_of_the_store(company, users) -> None:
         if link.proto.page == "project" and link.proto.icon == ":material/warning:"
     ]
     assert deals == [p for p, _ in expected]
-    names = {flag: TEXTS[f"dash.flag.{flag}"]["zh_CN"] for flag in queries.HEALTH_FLAGS}
+    names = {flag: TEXTS[f"dash.flag.{flag}"]["zh_CN"] for flag in health.HEALTH_FLAGS}
     reasons = [c.value for c in at.caption if c.value.startswith(":orange[")]
     for shown_reasons, (_, flags) in zip(reasons, expected, strict=True):
         assert set(shown_reasons[len(":orange[") : -1].split("、")) == {

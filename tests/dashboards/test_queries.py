@@ -25,8 +25,19 @@ from tests.dashboards import independent as ind
 from tests.dashboards.conftest import AS_OF, Company
 from tests.dashboards.test_app import APP
 from tests.signin import signed_in
-from warehouse import queries as q
 from warehouse import reader
+from warehouse.queries import (
+    common,
+    costs,
+    forecast,
+    options,
+    pipeline,
+    scorecard,
+    velocity,
+    win_loss,
+)
+from warehouse.queries import health as health_queries
+from warehouse.queries import leads as leads_queries
 from warehouse.scope import Filters, NotAllowed
 
 STUCK_DAYS = 45
@@ -99,8 +110,8 @@ def test_the_cases_are_not_trivial(store, actors) -> None:
 
 def test_pipeline(case) -> None:
     store, actor, f = case
-    assert q.pipeline_kpis(f, actor, STUCK_DAYS) == ind.pipeline(store, actor, f, STUCK_DAYS)
-    funnel = q.pipeline_funnel(f, actor, "zh_CN")
+    assert pipeline.pipeline_kpis(f, actor, STUCK_DAYS) == ind.pipeline(store, actor, f, STUCK_DAYS)
+    funnel = pipeline.pipeline_funnel(f, actor, "zh_CN")
     got = {
         (r.sales_mode_code, r.stage_code): (
             r.project_count,
@@ -117,14 +128,14 @@ def test_pipeline(case) -> None:
             ind.money(r.open_amount),
             ind.money(r.weighted_amount),
         )
-        for r in q.pipeline_trend(f, actor).itertuples()
+        for r in pipeline.pipeline_trend(f, actor).itertuples()
     }
     assert trend == ind.pipeline_trend(store, actor, f) and trend
-    changes = q.pipeline_changes(f, actor, "en", (), None)
+    changes = pipeline.pipeline_changes(f, actor, "en", (), None)
     assert dict(zip(changes.project_id, changes.change_type, strict=True)) == (
         ind.pipeline_changes(store, actor, f)
     )
-    records = q.pipeline_records(f, actor, "en", STUCK_DAYS, (), None)
+    records = pipeline.pipeline_records(f, actor, "en", STUCK_DAYS, (), None)
     expected = ind.pipeline(store, actor, f, STUCK_DAYS)
     assert len(records) == expected["open_count"]
     assert int(records.is_stuck.sum()) == expected["stuck_count"]
@@ -132,22 +143,22 @@ def test_pipeline(case) -> None:
 
 def test_win_loss(case) -> None:
     store, actor, f = case
-    assert q.winloss_kpis(f, actor) == ind.win_loss(store, actor, f)
-    reasons = q.loss_reasons(f, actor, "en")
+    assert win_loss.winloss_kpis(f, actor) == ind.win_loss(store, actor, f)
+    reasons = win_loss.loss_reasons(f, actor, "en")
     assert {
         r.loss_reason_code: (r.lost_count, ind.money(r.lost_amount)) for r in reasons.itertuples()
     } == ind.loss_reasons(store, actor, f)
-    trend = q.win_rate_trend(f, actor)
+    trend = win_loss.win_rate_trend(f, actor)
     expected = ind.win_loss(store, actor, f)
     assert int(trend.won_count.sum()) == expected["won_count"]
     assert ind.total(trend.won_amount) == expected["won_amount"]
-    by_rep = q.win_rate_by(f, actor, "rep")
+    by_rep = win_loss.win_rate_by(f, actor, "rep")
     closed = ind.closed(store, actor, f)
     assert {int(r.key): (r.won_count, r.lost_count) for r in by_rep.itertuples()} == {
         int(owner): (int((g.status == "won").sum()), int((g.status == "lost").sum()))
         for owner, g in closed.groupby("owner_id")
     }
-    by_maker = q.win_rate_by(f, actor, "decision_maker")
+    by_maker = win_loss.win_rate_by(f, actor, "decision_maker")
     expected_by_maker = ind.win_rate_by_decision_maker(store, actor, f)
     assert {
         bool(r.key): (r.won_count, r.lost_count, ind.money(r.won_amount), ind.money(r.lost_amount))
@@ -163,8 +174,8 @@ def test_win_loss(case) -> None:
 
 def test_velocity(case) -> None:
     store, actor, f = case
-    assert q.velocity_kpis(f, actor) == ind.velocity(store, actor, f)
-    by_stage = q.velocity_by_stage(f, actor, "en")
+    assert velocity.velocity_kpis(f, actor) == ind.velocity(store, actor, f)
+    by_stage = velocity.velocity_by_stage(f, actor, "en")
     assert {
         (r.sales_mode_code, r.stage_code): (r.reached_count, r.converted_count)
         for r in by_stage.itertuples()
@@ -174,15 +185,15 @@ def test_velocity(case) -> None:
 
 def test_forecast(case) -> None:
     store, actor, f = case
-    kpis = q.forecast_kpis(f, actor)
+    kpis = forecast.forecast_kpis(f, actor)
     kpis.pop("calibrated_weighted_amount")  # the calibration model is the mart's own
     assert kpis == ind.forecast(store, actor, f)
 
 
 def test_costs(case) -> None:
     store, actor, f = case
-    assert q.cost_kpis(f, actor) == ind.costs(store, actor, f)
-    table = q.customer_costs(f, actor, None)
+    assert costs.cost_kpis(f, actor) == ind.costs(store, actor, f)
+    table = costs.customer_costs(f, actor, None)
     assert {
         int(r.customer_id): (
             ind.money(r.expense_amount),
@@ -193,7 +204,7 @@ def test_costs(case) -> None:
         )
         for r in table.itertuples()
     } == ind.customer_costs(store, actor, f)
-    projects = q.project_costs(f, actor, (), None)
+    projects = costs.project_costs(f, actor, (), None)
     lines = ind.expenses(store, actor, f)
     lines = lines[lines.project_id.notna()]
     assert {
@@ -204,8 +215,8 @@ def test_costs(case) -> None:
 def test_leads(case) -> None:
     store, actor, f = case
     leads = ind.leads(store, actor, f)
-    assert q.lead_kpis(f, actor) == ind.lead_counts(leads)
-    by_source = q.leads_by_source(f, actor)
+    assert leads_queries.lead_kpis(f, actor) == ind.lead_counts(leads)
+    by_source = leads_queries.leads_by_source(f, actor)
     assert {
         r.source_code: (r.lead_count, r.qualified_count, r.rejected_count)
         for r in by_source.itertuples()
@@ -217,7 +228,7 @@ def test_leads(case) -> None:
 
 def test_scorecard(case) -> None:
     store, actor, f = case
-    card = q.rep_scorecard(f, actor).set_index("employee_id")
+    card = scorecard.rep_scorecard(f, actor).set_index("employee_id")
     closed = ind.closed(store, actor, f)
     won = closed[closed.status == "won"]
     for owner, g in won.groupby("owner_id"):
@@ -230,14 +241,18 @@ def test_scorecard(case) -> None:
 
 def test_deal_health(case) -> None:
     store, actor, f = case
-    kpis = q.health_kpis(f, actor, INACTIVE_DAYS)
+    kpis = health_queries.health_kpis(f, actor, INACTIVE_DAYS)
     expected = ind.health_flags(store, actor, f, INACTIVE_DAYS)
     assert {flag: kpis[f"{flag}_count"] for flag in expected} == expected
     assert kpis["open_count"] == ind.pipeline(store, actor, f, STUCK_DAYS)["open_count"]
     # the records of one warning are exactly the projects raising it
-    health = q.deal_health(f, actor, "en", INACTIVE_DAYS, ("close_date_passed",), False, None)
+    health = health_queries.deal_health(
+        f, actor, "en", INACTIVE_DAYS, ("close_date_passed",), False, None
+    )
     assert len(health) == expected["close_date_passed"]
-    unmapped = q.deal_health(f, actor, "en", INACTIVE_DAYS, ("no_decision_maker",), False, None)
+    unmapped = health_queries.deal_health(
+        f, actor, "en", INACTIVE_DAYS, ("no_decision_maker",), False, None
+    )
     assert set(unmapped.project_id) == ind.unmapped_open_projects(store, actor, f)
     assert (unmapped.decision_maker_count == 0).all() and unmapped.flag_count.min() >= 1
 
@@ -250,31 +265,31 @@ def test_a_rep_sees_only_their_own_records(store, actors) -> None:
     owned = set(store.projects[store.projects.owner_id == rep.id].project_id)
     f = Filters()
     for frame in (
-        q.pipeline_records(f, rep, "en", 60, (), None),
-        q.winloss_records(f, rep, "en", (), None),
-        q.forecast_records(f, rep, "en", (), None),
-        q.velocity_records(f, rep, "en", (), None),
-        q.project_costs(f, rep, (), None),
-        q.deal_health(f, rep, "en", 30, (), False, None),
+        pipeline.pipeline_records(f, rep, "en", 60, (), None),
+        win_loss.winloss_records(f, rep, "en", (), None),
+        forecast.forecast_records(f, rep, "en", (), None),
+        velocity.velocity_records(f, rep, "en", (), None),
+        costs.project_costs(f, rep, (), None),
+        health_queries.deal_health(f, rep, "en", 30, (), False, None),
     ):
         assert set(frame.project_id) <= owned
         assert len(frame) > 0
-    assert set(q.rep_scorecard(f, rep).employee_id) == {rep.id}
-    assert {name for _, name in q.filter_options(rep)["rep"]} == set(
+    assert set(scorecard.rep_scorecard(f, rep).employee_id) == {rep.id}
+    assert {name for _, name in options.filter_options(rep)["rep"]} == set(
         store.users[store.users.id == rep.id].display_name
     )
     # asking for another rep's numbers gives nothing rather than their numbers
     other = int(store.projects[store.projects.owner_id != rep.id].owner_id.iloc[0])
-    assert q.winloss_kpis(replace(f, rep=other), rep)["closed_count"] == 0
+    assert win_loss.winloss_kpis(replace(f, rep=other), rep)["closed_count"] == 0
 
 
 def test_a_manager_sees_their_team_and_an_executive_everyone(store, actors) -> None:
     team = ind.people(store, actors["manager"])
     f = Filters()
-    manager_rows = q.pipeline_records(f, actors["manager"], "en", 60, (), None)
+    manager_rows = pipeline.pipeline_records(f, actors["manager"], "en", 60, (), None)
     owners = store.projects.set_index("project_id").owner_id
     assert set(manager_rows.project_id.map(owners)) <= team
-    assert len(q.pipeline_records(f, actors["executive"], "en", 60, (), None)) == int(
+    assert len(pipeline.pipeline_records(f, actors["executive"], "en", 60, (), None)) == int(
         (store.projects.status == "open").sum()
     )
 
@@ -283,28 +298,36 @@ def test_finance_sees_every_cost_and_nothing_else(store) -> None:
     finance_user = store.users[store.users.role == "finance"].iloc[0]
     finance = Actor(id=int(finance_user.id), role="finance")
     everyone = Actor(id=None, role="admin")
-    assert q.cost_kpis(Filters(), finance) == q.cost_kpis(Filters(), everyone)
-    for fn in (q.pipeline_kpis, q.winloss_kpis, q.forecast_kpis, q.lead_kpis, q.velocity_kpis):
+    assert costs.cost_kpis(Filters(), finance) == costs.cost_kpis(Filters(), everyone)
+    for fn in (
+        pipeline.pipeline_kpis,
+        win_loss.winloss_kpis,
+        forecast.forecast_kpis,
+        leads_queries.lead_kpis,
+        velocity.velocity_kpis,
+    ):
         with pytest.raises(NotAllowed):
             fn(Filters(), finance)
 
 
 def test_drill_downs_and_limits_narrow_the_records(store, actors) -> None:
     executive, f = actors["executive"], Filters()
-    everything = q.winloss_records(f, executive, "en", (), None)
-    assert len(q.winloss_records(f, executive, "en")) == min(len(everything), q.RECORDS_LIMIT)
-    lost = q.winloss_records(f, executive, "en", (("outcome", ("lost",)),), None)
+    everything = win_loss.winloss_records(f, executive, "en", (), None)
+    assert len(win_loss.winloss_records(f, executive, "en")) == min(
+        len(everything), common.RECORDS_LIMIT
+    )
+    lost = win_loss.winloss_records(f, executive, "en", (("outcome", ("lost",)),), None)
     assert len(lost) == int((store.projects.status == "lost").sum())
     month = str(everything.closed_month.iloc[0])
     both = (("outcome", ("lost",)), ("closed_month", (month,)))
-    narrowed = q.winloss_records(f, executive, "en", both, None)
+    narrowed = win_loss.winloss_records(f, executive, "en", both, None)
     assert set(narrowed.closed_month) == {month} and set(narrowed.outcome) == {"lost"}
     with pytest.raises(ValueError):
-        q.winloss_records(f, executive, "en", (("amount; drop table x", ("1",)),), None)
+        win_loss.winloss_records(f, executive, "en", (("amount; drop table x", ("1",)),), None)
     # a bar of the decision-maker breakdown drills into exactly its projects
-    by_maker = q.win_rate_by(f, executive, "decision_maker")
+    by_maker = win_loss.win_rate_by(f, executive, "decision_maker")
     unmapped = by_maker[~by_maker.key.astype(bool)].iloc[0]
-    drilled = q.winloss_records(
+    drilled = win_loss.winloss_records(
         f, executive, "en", (("has_decision_maker", (ui.key_text(unmapped.key),)),), None
     )
     assert len(drilled) == unmapped.won_count + unmapped.lost_count > 0
@@ -317,12 +340,18 @@ def test_whole_history_answers_from_the_marts_equal_the_counted_ones(
     """An executive's unfiltered view reads per-stage and per-customer totals from marts;
     counted again from every stage visit and expense line, every column is the same."""
     executive, f = actors["executive"], Filters()
-    from_marts = (q.velocity_by_stage(f, executive, "en"), q.customer_costs(f, executive, None))
-    kpis_from_marts = q.velocity_kpis(f, executive)
-    monkeypatch.setattr(q, "_whole_history", lambda f, scope: False)
+    from_marts = (
+        velocity.velocity_by_stage(f, executive, "en"),
+        costs.customer_costs(f, executive, None),
+    )
+    kpis_from_marts = velocity.velocity_kpis(f, executive)
+    monkeypatch.setattr(common, "whole_history", lambda f, scope: False)
     reader.clear()
-    counted = (q.velocity_by_stage(f, executive, "en"), q.customer_costs(f, executive, None))
-    assert kpis_from_marts == q.velocity_kpis(f, executive)
+    counted = (
+        velocity.velocity_by_stage(f, executive, "en"),
+        costs.customer_costs(f, executive, None),
+    )
+    assert kpis_from_marts == velocity.velocity_kpis(f, executive)
     reader.clear()  # no answer counted this way stays cached for the tests after this one
     for marts, lines in zip(from_marts, counted, strict=True):
         assert len(marts) > 0
@@ -347,16 +376,16 @@ def test_win_rates_added_up_from_the_monthly_mart_equal_the_counted_ones(
             frame
             for actor, f in asked
             for frame in (
-                q.win_rate_trend(f, actor),
+                win_loss.win_rate_trend(f, actor),
                 *(
-                    q.win_rate_by(f, actor, d)
+                    win_loss.win_rate_by(f, actor, d)
                     for d in ("rep", "region", "sales_mode", "decision_maker")
                 ),
             )
         ]
 
     from_mart = answers()
-    monkeypatch.setattr(q, "_whole_months", lambda f: False)
+    monkeypatch.setattr(win_loss, "_whole_months", lambda f: False)
     reader.clear()
     counted = answers()
     reader.clear()  # no answer counted this way stays cached for the tests after this one
@@ -381,8 +410,8 @@ def test_a_new_publish_is_picked_up_by_the_next_query(company, store, actors) ->
     survive the publish."""
     rep = actors["rep"]
     f = Filters()
-    before = q.freshness()
-    kpis_before = q.winloss_kpis(f, rep)
+    before = common.freshness()
+    kpis_before = win_loss.winloss_kpis(f, rep)
     with read_session(company.engine) as s:
         project = s.scalars(
             select(Project)
@@ -400,11 +429,11 @@ def test_a_new_publish_is_picked_up_by_the_next_query(company, store, actors) ->
     assert "尚有 1 项已保存的变更未显示，最早一项保存于 0 分钟前" in freshness_caption(company, rep)
     run_refresh(as_of=str(AS_OF), engine=company.engine, warehouse=company.warehouse)
 
-    after = q.freshness()
+    after = common.freshness()
     with read_session(company.engine) as s:
         assert changes_after(s, after.change_seq) == (0, None)
     assert after.version == before.version + 1 and after.change_seq > before.change_seq
-    kpis_after = q.winloss_kpis(f, rep)
+    kpis_after = win_loss.winloss_kpis(f, rep)
     assert kpis_after["won_count"] == kpis_before["won_count"] + 1
     assert kpis_after["won_amount"] == kpis_before["won_amount"] + ind.money("123456.78")
     assert kpis_after == ind.win_loss(ind.read_store(company.engine, AS_OF), rep, f)

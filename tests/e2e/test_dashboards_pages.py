@@ -27,7 +27,7 @@ from ingest.store.db import read_session
 from ingest.store.models import Project
 from orchestration.refresh import run_refresh
 from tests.dashboards.company import AS_OF, Company, reading, seeded_company
-from warehouse import queries
+from warehouse.queries import pipeline, win_loss
 from warehouse.scope import PAGES, Filters
 from web import charts
 from web.routes import SESSION_COOKIE
@@ -97,7 +97,7 @@ def test_every_page_opens_and_shows_the_query_modules_numbers(
     page.context.close()
     # the numbers: pipeline and win/loss KPIs as the query module computes them (zh)
     page = open_page(browser, site, company, actor, "pipeline")
-    kpis = queries.pipeline_kpis(Filters(), actor, 60)
+    kpis = pipeline.pipeline_kpis(Filters(), actor, 60)
     shown = metrics(page)
     assert shown["在途项目数"] == f"{kpis['open_count']:,}"
     assert shown["在途金额"] == charts.money_text(kpis["open_amount"], "zh_CN")
@@ -111,11 +111,11 @@ def test_a_url_filter_changes_the_numbers_and_the_sidebar(browser, site, company
     page = open_page(
         browser, site, company, actor, f"win_loss?start={f.start}&end={f.end}&sales_mode=si_supply"
     )
-    kpis = queries.winloss_kpis(f, actor)
+    kpis = win_loss.winloss_kpis(f, actor)
     shown = metrics(page)
     assert shown["赢单数"] == f"{kpis['won_count']:,}"
     assert shown["赢单金额"] == charts.money_text(kpis["won_amount"], "zh_CN")
-    assert kpis["won_count"] != queries.winloss_kpis(Filters(), actor)["won_count"]
+    assert kpis["won_count"] != win_loss.winloss_kpis(Filters(), actor)["won_count"]
     assert "sales_mode=si_supply" in page.url
     page.context.close()
 
@@ -125,7 +125,7 @@ def test_a_chart_element_drills_down_and_the_records_export(
 ) -> None:
     actor = people["executive"]
     page = open_page(browser, site, company, actor, "pipeline")
-    records = queries.pipeline_records(Filters(), actor, "zh_CN", 60)
+    records = pipeline.pipeline_records(Filters(), actor, "zh_CN", 60)
     first_caption = page.get_by_text("共 ").first.inner_text()
     assert first_caption == f"共 {len(records):,} 条"
 
@@ -164,7 +164,7 @@ def test_the_pages_answer_during_a_refresh_and_show_its_data_after(
 ) -> None:
     """Changes the store: a project of the rep is won, then a refresh publishes."""
     rep = people["rep"]
-    before = queries.winloss_kpis(Filters(), rep)
+    before = win_loss.winloss_kpis(Filters(), rep)
     with read_session(company.engine) as s:
         project = s.scalars(
             select(Project)
@@ -205,6 +205,6 @@ def test_the_pages_answer_during_a_refresh_and_show_its_data_after(
         time.sleep(1)
     page.screenshot(path=str(artifacts / "after-refresh.png"), full_page=True)
     assert shown["赢单数"] == f"{before['won_count'] + 1:,}"
-    after = queries.winloss_kpis(Filters(), rep)
+    after = win_loss.winloss_kpis(Filters(), rep)
     assert shown["赢单金额"] == charts.money_text(after["won_amount"], "zh_CN")
     page.context.close()

@@ -23,7 +23,7 @@ from ingest.commands.base import Actor
 from ingest.commands.users import set_locale
 from tests.dashboards.company import Company, reading, seeded_company
 from tests.e2e.conftest import developer_items
-from warehouse import queries
+from warehouse.queries import pipeline
 from warehouse.scope import PAGES, Filters
 from web import numbers
 from web.routes import SESSION_COOKIE
@@ -146,7 +146,7 @@ def test_no_kpi_value_is_cut_on_any_page_language_or_width(
 def _shows_compact_figures(page: Any, actor: Actor, lang: str) -> None:
     """The pipeline's money KPIs are the formatter's compact figures of the query
     module's numbers (万/亿 in Chinese, K/M/B in English)."""
-    kpis = queries.pipeline_kpis(Filters(), actor, 60)
+    kpis = pipeline.pipeline_kpis(Filters(), actor, 60)
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     shown = [v.strip() for v in values]
     assert shown[1] == numbers.money(kpis["open_amount"], lang)

@@ -14,8 +14,10 @@ from ingest.commands.base import Actor
 from orchestration import snapshots
 from scoring.attributions import SIGNALS
 from tests.dashboards.company import reading
-from warehouse import queries as q
 from warehouse import reader
+from warehouse.queries import forecast
+from warehouse.queries import health as health_queries
+from warehouse.queries import scores as scores_queries
 from warehouse.scope import Filters
 from web.scores import score_line, signal_labels, verdict_note
 
@@ -49,7 +51,7 @@ def dashboards(company):
 def test_a_rep_sees_the_score_weighted_forecast_of_their_own_deals_only(
     dashboards, scores, rep
 ) -> None:
-    got = q.score_forecast(Filters(), rep)
+    got = scores_queries.score_forecast(Filters(), rep)
     own = scores[scores["owner_id"] == rep.id]
     assert got["deal_count"] == len(own) < len(scores)
     assert got["scored_count"] == own["win_probability"].notna().sum()
@@ -62,12 +64,12 @@ def test_a_rep_sees_the_score_weighted_forecast_of_their_own_deals_only(
     # the stage-weighted figure beside it is the forecast page's calibrated one
     assert (
         got["stage_weighted_amount"]
-        == q.forecast_kpis(Filters(), rep)["calibrated_weighted_amount"]
+        == forecast.forecast_kpis(Filters(), rep)["calibrated_weighted_amount"]
     )
 
 
 def test_deal_health_lists_each_deals_score_and_its_top_signals(dashboards, scores, rep) -> None:
-    health = q.deal_health(Filters(), rep, "en", 30, (), False, None)
+    health = health_queries.deal_health(Filters(), rep, "en", 30, (), False, None)
     assert set(health["owner_id"]) == {rep.id}
     by_deal = scores.set_index("project_id")
     for row in health.head(20).itertuples():
@@ -103,7 +105,7 @@ def test_deal_health_lists_each_deals_score_and_its_top_signals(dashboards, scor
 
 
 def test_the_forecast_page_says_where_the_score_replaces_the_stage_baseline(dashboards) -> None:
-    verdict = q.scoring_verdict("en")
+    verdict = scores_queries.scoring_verdict("en")
     overall = verdict[verdict["sales_mode_code"] == "all"].iloc[0]
     note = verdict_note(verdict, "en")
     assert f"{overall['model_brier']:.3f}" in note
@@ -113,7 +115,7 @@ def test_the_forecast_page_says_where_the_score_replaces_the_stage_baseline(dash
     losing = verdict.assign(model_replaces_baseline=False)
     assert verdict_note(losing, "en").startswith("The win score did not beat")
     assert verdict_note(verdict.iloc[0:0], "en").startswith("Too few closed deals")
-    curve = q.scoring_reliability()
+    curve = scores_queries.scoring_reliability()
     assert set(curve["method"]) == {overall["model_kind"], "stage_admin", "stage_win_rate"}
 
 
@@ -122,11 +124,11 @@ def test_the_workspace_reads_a_deals_score_within_the_readers_scope(
 ) -> None:
     own = scores[(scores["owner_id"] == rep.id) & scores["win_probability"].notna()].iloc[0]
     other = scores[(scores["owner_id"] != rep.id) & scores["win_probability"].notna()].iloc[0]
-    got = q.deal_score(rep, int(own["project_id"]))
+    got = scores_queries.deal_score(rep, int(own["project_id"]))
     assert got is not None
     assert got["win_probability"] == pytest.approx(own["win_probability"])
     assert [got[f"signal_{n}"] for n in (1, 2, 3)] == [own[f"signal_{n}"] for n in (1, 2, 3)]
-    assert q.deal_score(rep, int(other["project_id"])) is None
+    assert scores_queries.deal_score(rep, int(other["project_id"])) is None
 
 
 def test_a_score_line_names_the_score_its_change_and_the_signals_direction() -> None:
