@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import activities, reference
 from ingest.commands.activities import (
     ACTIVITY_TYPES,
     ActivityInput,
@@ -21,8 +21,8 @@ st.title(t("page.activities"))
 
 search = st.text_input(t("project.customer_search"), key="activities.link_search")
 with ui.reading() as session:
-    projects = lists.project_options(session, actor, search)
-    customers = lists.customer_options(session, actor, search)
+    projects = reference.project_options(session, actor, search)
+    customers = reference.customer_options(session, actor, search)
 
 with EntryForm("activity_create") as form:
     st.markdown(f"**{t('activity.new')}**")
@@ -81,7 +81,9 @@ status = st.selectbox(
     key="activities.status",
 )
 with ui.reading() as session:
-    result = lists.activities(session, actor, status=status, offset=ui.page_offset("activities"))
+    result = activities.activities(
+        session, actor, status=status, offset=ui.page_offset("activities")
+    )
 ui.table(
     result.rows,
     {

@@ -4,7 +4,7 @@ signature, then payment); finance downloads the voucher PDF of an approved form.
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import approvals
 from ingest.commands.expenses import approve_report, mark_paid, reject_report
 from web.forms import EntryForm, run_action, show_flash
 from web.i18n import t
@@ -17,7 +17,7 @@ show_flash("approval_pay")
 ui.take_from_address("report", "approvals.pick", pager="approvals")
 
 with ui.reading() as session:
-    queue = lists.approval_queue(session, actor, offset=ui.page_offset("approvals"))
+    queue = approvals.approval_queue(session, actor, offset=ui.page_offset("approvals"))
 st.subheader(t("approval.queue"))
 ui.table(
     queue.rows,
@@ -45,7 +45,7 @@ if report_id is None:
     st.stop()
 row = next(r for r in queue.rows if r["id"] == report_id)
 with ui.reading() as session:
-    voucher = lists.report(session, actor, report_id)
+    voucher = approvals.report(session, actor, report_id)
 st.markdown(
     f"**{literal(row['report_no'])}** · {literal(row['owner'])} · "
     f"{t('report_status_' + row['status'])} · "

@@ -4,7 +4,7 @@ the contacts of a customer."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import customers, reference
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
 from web.forms import EntryForm
 from web.i18n import t
@@ -14,9 +14,9 @@ lang = ui.lang()
 st.title(t("page.customers"))
 
 with ui.reading() as session:
-    types = lists.options(session, "customer_type", lang)
-    industries = lists.options(session, "industry", lang)
-    regions = lists.options(session, "region", lang)
+    types = reference.options(session, "customer_type", lang)
+    industries = reference.options(session, "industry", lang)
+    regions = reference.options(session, "region", lang)
 
 with st.expander(t("customer.new")):
     with EntryForm("customer_create") as form:
@@ -59,7 +59,7 @@ status = filters[1].selectbox(
 )
 mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")
 with ui.reading() as session:
-    result = lists.customers(
+    result = customers.customers(
         session,
         actor,
         lang,
@@ -97,7 +97,7 @@ if customer_id is None:
     st.stop()
 st.subheader(t("contact.list"))
 with ui.reading() as session:
-    people = lists.contacts(session, actor, customer_id)
+    people = customers.contacts(session, actor, customer_id)
 ui.table(
     people,
     {

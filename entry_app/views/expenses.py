@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import expenses, reference
 from ingest.commands.expenses import CATEGORIES, ExpenseInput, create_expense
 from web.forms import EntryForm
 from web.i18n import t
@@ -16,8 +16,8 @@ st.title(t("page.expenses"))
 
 search = st.text_input(t("project.customer_search"), key="expenses.link_search")
 with ui.reading() as session:
-    projects = lists.project_options(session, actor, search)
-    customers = lists.customer_options(session, actor, search)
+    projects = reference.project_options(session, actor, search)
+    customers = reference.customer_options(session, actor, search)
 
 with EntryForm("expense_create") as form:
     st.markdown(f"**{t('expense.new')}**")
@@ -60,7 +60,9 @@ if submitted:
 st.subheader(t("expense.list"))
 unclaimed = st.toggle(t("expense.unclaimed"), key="expenses.unclaimed")
 with ui.reading() as session:
-    result = lists.expenses(session, actor, unclaimed=unclaimed, offset=ui.page_offset("expenses"))
+    result = expenses.expenses(
+        session, actor, unclaimed=unclaimed, offset=ui.page_offset("expenses")
+    )
 ui.table(
     result.rows,
     {

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import approvals, expenses
 from ingest.commands.expenses import create_report, submit_report
 from web.forms import EntryForm, run_action, show_flash
 from web.i18n import t
@@ -13,7 +13,7 @@ actor = ui.actor()
 st.title(t("page.reports"))
 
 with ui.reading() as session:
-    unclaimed = lists.expenses(session, actor, unclaimed=True, limit=200)
+    unclaimed = expenses.expenses(session, actor, unclaimed=True, limit=200)
 choices = [
     (
         row["id"],
@@ -39,7 +39,7 @@ with EntryForm("report_create") as form:
 
 def created(report_id: int) -> str:
     with ui.reading() as session:
-        return t("report.created", no=lists.report_number(session, report_id))
+        return t("report.created", no=approvals.report_number(session, report_id))
 
 
 if submitted:
@@ -56,7 +56,7 @@ if submitted:
 st.subheader(t("report.list"))
 show_flash("report_submit")
 with ui.reading() as session:
-    result = lists.reports(session, actor, offset=ui.page_offset("reports"))
+    result = approvals.reports(session, actor, offset=ui.page_offset("reports"))
 ui.table(
     result.rows,
     {
@@ -80,7 +80,7 @@ if report_id is None:
     st.stop()
 row = next(r for r in result.rows if r["id"] == report_id)
 with ui.reading() as session:
-    voucher = lists.report(session, actor, report_id)
+    voucher = approvals.report(session, actor, report_id)
 st.markdown(
     f"**{literal(voucher['report']['report_no'])}** · {t('report_status_' + row['status'])} · "
     f"{ui.money(voucher['totals']['total_amount'])}"

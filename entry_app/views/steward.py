@@ -4,7 +4,7 @@ real are promoted here."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import customers, reference
 from ingest.commands.customers import CustomerInput, create_customer, promote_customer
 from web.forms import EntryForm, run_action, show_flash
 from web.i18n import t
@@ -15,9 +15,9 @@ st.title(t("page.steward"))
 ui.take_from_address("search", "steward.search", number=False, pager="steward")
 
 with ui.reading() as session:
-    types = lists.options(session, "customer_type", lang)
-    industries = lists.options(session, "industry", lang)
-    regions = lists.options(session, "region", lang)
+    types = reference.options(session, "customer_type", lang)
+    industries = reference.options(session, "industry", lang)
+    regions = reference.options(session, "region", lang)
 
 with EntryForm("formal_create") as form:
     st.markdown(f"**{t('customer.new_formal')}**")
@@ -57,7 +57,7 @@ st.subheader(t("customer.prospects"))
 show_flash("promote")
 search = st.text_input(t("common.search"), key="steward.search")
 with ui.reading() as session:
-    result = lists.customers(
+    result = customers.customers(
         session, actor, lang, search=search, status="prospect", offset=ui.page_offset("steward")
     )
 picked = ui.table(
