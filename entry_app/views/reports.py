@@ -3,6 +3,7 @@
 import streamlit as st
 
 from entry_app import ui
+from entry_app.forms.voucher import show_voucher
 from entry_app.queries import approvals, expenses
 from ingest.commands.expenses import create_report, submit_report
 from web.forms import EntryForm, run_action, show_flash
@@ -81,13 +82,10 @@ if report_id is None:
 row = next(r for r in result.rows if r["id"] == report_id)
 with ui.reading() as session:
     voucher = approvals.report(session, actor, report_id)
-st.markdown(
+show_voucher(
+    voucher,
     f"**{literal(voucher['report']['report_no'])}** · {t('report_status_' + row['status'])} · "
-    f"{ui.money(voucher['totals']['total_amount'])}"
-)
-st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))
-ui.table(
-    voucher["lines"],
+    f"{ui.money(voucher['totals']['total_amount'])}",
     {
         "no": "common.id",
         "incurred_date": "expense.incurred_date",
@@ -96,23 +94,7 @@ ui.table(
         "project_name": "expense.project",
         "description": "common.description",
     },
-    formats={"category": lambda v: t(f"expense_category_{v}")},
-)
-st.markdown(f"**{t('report.trail')}**")
-ui.table(
-    voucher["approvals"],
-    {
-        "step": "report.step",
-        "decision": "report.decision",
-        "actor_name": "ws.by",
-        "acted_at": "ws.when",
-        "comment": "common.comment",
-    },
-    formats={
-        "step": lambda v: ui.label("step", v),
-        "decision": lambda v: ui.label("decision", v),
-        "acted_at": lambda v: (v or "")[:16].replace("T", " "),
-    },
+    trail_title=True,
 )
 if (
     row["status"] in ("draft", "rejected")
