@@ -1,6 +1,6 @@
 """Small drawing helpers every page shares: the signed-in actor, tables with translated
 headers, a pager, money and status labels. No SQL here; lists come from
-`entry_app.queries.lists`."""
+`entry_app.queries`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from entry_app.queries.lists import PAGE_SIZE, Page
+from entry_app.queries.common import PAGE_SIZE, Page
 from ingest.commands.base import Actor
 from ingest.store.db import read_session
 from web import numbers

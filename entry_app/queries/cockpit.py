@@ -1,7 +1,7 @@
 """Read-side queries of the entry app's home page (the cockpit) and of the project
 workspace's finder: what each role starts the day with, live from the store.
 
-The same visibility rules as every list (`access`, `lists`): a rep's items are their own,
+The same visibility rules as every list (`access`, `common`): a rep's items are their own,
 a manager's their team's, and a project is offered only to those who may see it. The
 deal-health flags are not here: they come from the published snapshot (warehouse.queries).
 """
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.lists import _like, _visible_projects
+from entry_app.queries.common import like, visible_projects
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.store.models import (
@@ -143,12 +143,12 @@ def find_projects(
     query = (
         select(Project.id, Project.name, Customer.name.label("customer"), Project.status)
         .join(Customer, Customer.id == Project.customer_id)
-        .where(_visible_projects(session, actor))
+        .where(visible_projects(session, actor))
         .order_by(Project.id.desc())
         .limit(limit)
     )
     if search and search.strip():
-        pattern = _like(search)
+        pattern = like(search)
         number = search.strip().lstrip("#")
         query = query.where(
             or_(
@@ -190,7 +190,7 @@ def recent_projects(
     rows = session.execute(
         select(Project.id, Project.name, Customer.name.label("customer"), Project.status)
         .join(Customer, Customer.id == Project.customer_id)
-        .where(Project.id.in_(wanted), _visible_projects(session, actor))
+        .where(Project.id.in_(wanted), visible_projects(session, actor))
     )
     found = {row.id: dict(row._mapping) for row in rows}
     return [found[i] for i in wanted if i in found][:limit]

@@ -4,7 +4,7 @@ Rows are switched off, never deleted (history keeps pointing at them)."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import reference
 from ingest.commands.reference_admin import (
     StageInput,
     create_sales_mode_with_stages,
@@ -24,11 +24,11 @@ modes_tab, lookups_tab = st.tabs([t("admin.modes"), t("admin.kind")])
 
 with modes_tab:
     with ui.reading() as session:
-        modes = lists.lookup_options(session, lists.LOOKUPS["sales_mode"], lang)
+        modes = reference.lookup_options(session, reference.LOOKUPS["sales_mode"], lang)
     mode = ui.choose("admin.mode", modes, key="reference.mode")
     if mode is not None:
         with ui.reading() as session:
-            stages = lists.stages_of(session, mode)
+            stages = reference.stages_of(session, mode)
         ui.table(
             stages,
             {
@@ -125,7 +125,7 @@ with lookups_tab:
         t("admin.kind"), KINDS, format_func=ui.names(KINDS, "admin.kind."), key="reference.kind"
     )
     with ui.reading() as session:
-        rows = lists.reference_rows(session, kind)
+        rows = reference.reference_rows(session, kind)
     columns = {
         "code": "common.code",
         "name_zh": "common.name_zh",

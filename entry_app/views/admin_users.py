@@ -3,7 +3,7 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import reference, users
 from ingest.commands.base import ROLES
 from ingest.commands.users import UserInput, add_user, disable_user
 from web.forms import EntryForm, run_action, show_flash
@@ -14,10 +14,10 @@ lang = ui.lang()
 st.title(t("page.admin_users"))
 
 with ui.reading() as session:
-    departments = lists.options(session, "department", lang)
-    regions = lists.options(session, "region", lang)
-    industries = lists.options(session, "industry", lang)
-    managers = lists.user_options(
+    departments = reference.options(session, "department", lang)
+    regions = reference.options(session, "region", lang)
+    industries = reference.options(session, "industry", lang)
+    managers = reference.user_options(
         session, roles=("manager", "department_head", "executive", "admin")
     )
 
@@ -72,7 +72,7 @@ st.subheader(t("admin.users"))
 show_flash("user_disable")
 search = st.text_input(t("common.search"), key="users.search")
 with ui.reading() as session:
-    result = lists.users(session, lang, search=search, offset=ui.page_offset("users"))
+    result = users.users(session, lang, search=search, offset=ui.page_offset("users"))
 picked = ui.table(
     result.rows,
     {

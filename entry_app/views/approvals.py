@@ -4,7 +4,8 @@ signature, then payment); finance downloads the voucher PDF of an approved form.
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.forms.voucher import show_voucher
+from entry_app.queries import approvals
 from ingest.commands.expenses import approve_report, mark_paid, reject_report
 from web.forms import EntryForm, run_action, show_flash
 from web.i18n import t
@@ -17,7 +18,7 @@ show_flash("approval_pay")
 ui.take_from_address("report", "approvals.pick", pager="approvals")
 
 with ui.reading() as session:
-    queue = lists.approval_queue(session, actor, offset=ui.page_offset("approvals"))
+    queue = approvals.approval_queue(session, actor, offset=ui.page_offset("approvals"))
 st.subheader(t("approval.queue"))
 ui.table(
     queue.rows,
@@ -45,15 +46,12 @@ if report_id is None:
     st.stop()
 row = next(r for r in queue.rows if r["id"] == report_id)
 with ui.reading() as session:
-    voucher = lists.report(session, actor, report_id)
-st.markdown(
+    voucher = approvals.report(session, actor, report_id)
+show_voucher(
+    voucher,
     f"**{literal(row['report_no'])}** · {literal(row['owner'])} · "
     f"{t('report_status_' + row['status'])} · "
-    f"{ui.money(row['total_amount'])}"
-)
-st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))
-ui.table(
-    voucher["lines"],
+    f"{ui.money(row['total_amount'])}",
     {
         "incurred_date": "expense.incurred_date",
         "category": "expense.category",
@@ -62,22 +60,7 @@ ui.table(
         "customer_name": "project.customer",
         "description": "common.description",
     },
-    formats={"category": lambda v: t(f"expense_category_{v}")},
-)
-ui.table(
-    voucher["approvals"],
-    {
-        "step": "report.step",
-        "decision": "report.decision",
-        "actor_name": "ws.by",
-        "acted_at": "ws.when",
-        "comment": "common.comment",
-    },
-    formats={
-        "step": lambda v: ui.label("step", v),
-        "decision": lambda v: ui.label("decision", v),
-        "acted_at": lambda v: (v or "")[:16].replace("T", " "),
-    },
+    trail_title=False,
 )
 
 if row["status"] in ("submitted", "manager_approved"):

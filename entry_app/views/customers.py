@@ -4,8 +4,9 @@ the contacts of a customer."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
-from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
+from entry_app.forms.customer import customer_form
+from entry_app.queries import customers, reference
+from ingest.commands.customers import ContactInput, create_contact
 from web.forms import EntryForm
 from web.i18n import t
 
@@ -14,39 +15,12 @@ lang = ui.lang()
 st.title(t("page.customers"))
 
 with ui.reading() as session:
-    types = lists.options(session, "customer_type", lang)
-    industries = lists.options(session, "industry", lang)
-    regions = lists.options(session, "region", lang)
+    types = reference.options(session, "customer_type", lang)
+    industries = reference.options(session, "industry", lang)
+    regions = reference.options(session, "region", lang)
 
 with st.expander(t("customer.new")):
-    with EntryForm("customer_create") as form:
-        name = st.text_input(t("customer.name"), key=form.key("name"))
-        form.slot("name")
-        customer_type = ui.choose("customer.customer_type", types, key=form.key("type"), index=1)
-        form.slot("customer_type")
-        industry = ui.choose("customer.industry", industries, key=form.key("industry"))
-        form.slot("industry")
-        region = ui.choose("customer.region", regions, key=form.key("region"))
-        form.slot("region")
-        city = st.text_input(t("customer.city"), key=form.key("city"))
-        form.slot("city")
-        phone = st.text_input(t("customer.phone"), key=form.key("phone"))
-        form.slot("phone")
-        submitted = form.submit()
-    if submitted:
-        form.run(
-            actor,
-            create_customer,
-            CustomerInput(
-                name=name,
-                customer_type=customer_type,
-                industry=industry,
-                region=region,
-                city=city or None,
-                phone=phone or None,
-            ),
-            success=lambda customer_id: t("customer.created", id=customer_id),
-        )
+    customer_form(actor, "customer_create", types=types, industries=industries, regions=regions)
 
 st.subheader(t("customer.list"))
 filters = st.columns([3, 2, 1])
@@ -59,7 +33,7 @@ status = filters[1].selectbox(
 )
 mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")
 with ui.reading() as session:
-    result = lists.customers(
+    result = customers.customers(
         session,
         actor,
         lang,
@@ -97,7 +71,7 @@ if customer_id is None:
     st.stop()
 st.subheader(t("contact.list"))
 with ui.reading() as session:
-    people = lists.contacts(session, actor, customer_id)
+    people = customers.contacts(session, actor, customer_id)
 ui.table(
     people,
     {

@@ -6,7 +6,7 @@ target this quarter, leads waiting; manager: leads to qualify, forms to approve,
 pipeline coverage and flagged deals; finance: forms to approve and to pay; executive and
 department head: the company's headline KPIs, each opening its dashboard; data steward (and
 admin): prospects awaiting promotion and the last imports. Store items come from
-entry_app.queries.cockpit and entry_app.queries.lists; flags and KPIs from the published snapshot
+entry_app.queries (the cockpit and the lists); flags and KPIs from the published snapshot
 (warehouse.queries), and the page says so politely while there is none yet.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import cockpit, lists
+from entry_app.queries import approvals, cockpit, customers, leads
 from ingest.commands.activities import complete_activity
 from ingest.commands.base import Actor
 from ingest.store.models import utcnow
@@ -182,7 +182,7 @@ def pipeline(actor: Actor, key: str) -> None:
 
 def leads_waiting(actor: Actor) -> None:
     with ui.reading() as session:
-        waiting = lists.leads(
+        waiting = leads.leads(
             session, actor, ui.lang(), status="new", mine=True, limit=cockpit.ITEMS
         )
     section("home.leads", waiting.total)
@@ -199,7 +199,7 @@ def leads_waiting(actor: Actor) -> None:
 
 def leads_to_qualify(actor: Actor) -> None:
     with ui.reading() as session:
-        queue = lists.lead_queue(session, actor, ui.lang(), limit=cockpit.ITEMS)
+        queue = leads.lead_queue(session, actor, ui.lang(), limit=cockpit.ITEMS)
     section("home.to_qualify", queue.total)
     if not queue.rows:
         st.caption(t("home.none"))
@@ -214,7 +214,7 @@ def leads_to_qualify(actor: Actor) -> None:
 
 def reports_waiting(actor: Actor, key: str, status: str | None = None) -> None:
     with ui.reading() as session:
-        queue = lists.approval_queue(session, actor, status=status, limit=cockpit.ITEMS)
+        queue = approvals.approval_queue(session, actor, status=status, limit=cockpit.ITEMS)
     section(key, queue.total)
     if not queue.rows:
         st.caption(t("home.none"))
@@ -275,7 +275,9 @@ def headline_kpis(actor: Actor) -> None:
 
 def prospects(actor: Actor) -> None:
     with ui.reading() as session:
-        waiting = lists.customers(session, actor, ui.lang(), status="prospect", limit=cockpit.ITEMS)
+        waiting = customers.customers(
+            session, actor, ui.lang(), status="prospect", limit=cockpit.ITEMS
+        )
     section("home.prospects", waiting.total)
     if not waiting.rows:
         st.caption(t("home.none"))

@@ -4,7 +4,7 @@ rep's own leads, newest first, searchable."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import leads, reference
 from ingest.commands.leads import LeadInput, create_lead, update_lead
 from web.forms import EntryForm
 from web.i18n import t
@@ -20,9 +20,9 @@ if chosen:
     st.session_state["leads.search"] = ""
 
 with ui.reading() as session:
-    sources = lists.options(session, "lead_source", lang)
-    industries = lists.options(session, "industry", lang)
-    regions = lists.options(session, "region", lang)
+    sources = reference.options(session, "lead_source", lang)
+    industries = reference.options(session, "industry", lang)
+    regions = reference.options(session, "region", lang)
 
 new, edit = st.tabs([t("lead.new"), t("lead.edit")], default=t("lead.edit") if chosen else None)
 
@@ -73,7 +73,7 @@ status = filters[1].selectbox(
 )
 mine = filters[2].toggle(t("common.mine"), value=True, key="leads.mine")
 with ui.reading() as session:
-    result = lists.leads(
+    result = leads.leads(
         session,
         actor,
         lang,
@@ -106,7 +106,7 @@ with edit:
     lead_id = ui.choose("lead.pick", editable, key="leads.edit_pick", index=None)
     if lead_id is not None:
         with ui.reading() as session:
-            current = lists.lead(session, actor, lead_id, lang)
+            current = leads.lead(session, actor, lead_id, lang)
         with EntryForm(f"lead_edit_{lead_id}") as form:
             company = st.text_input(
                 t("lead.company_name"), value=current["company_name"], key=form.key("company_name")

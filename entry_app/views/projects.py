@@ -7,7 +7,7 @@ import streamlit as st
 
 from entry_app import ui
 from entry_app.navigation import DECIDERS, SELLERS
-from entry_app.queries import lists
+from entry_app.queries import projects, reference
 from ingest.commands.projects import ProjectInput, assign_owner, create_project
 from web.forms import EntryForm
 from web.i18n import t
@@ -33,7 +33,7 @@ scope = filters[2].radio(
     horizontal=True,
 )
 with ui.reading() as session:
-    result = lists.projects(
+    result = projects.projects(
         session,
         actor,
         lang,
@@ -72,9 +72,9 @@ if actor.role in SELLERS:
     with st.expander(t("project.new")):
         customer_search = st.text_input(t("project.customer_search"), key="projects.cust_search")
         with ui.reading() as session:
-            customers = lists.customer_options(session, actor, customer_search)
-            modes = lists.options(session, "sales_mode", lang)
-            industries = lists.options(session, "industry", lang)
+            customers = reference.customer_options(session, actor, customer_search)
+            modes = reference.options(session, "sales_mode", lang)
+            industries = reference.options(session, "industry", lang)
         with EntryForm("project_create") as form:
             customer_id = ui.choose("project.customer", customers, key=form.key("customer_id"))
             form.slot("customer_id")
@@ -114,7 +114,7 @@ if actor.role in DECIDERS:
     with st.expander(t("project.reassign")):
         open_rows = [row for row in result.rows if row["status"] == "open"]
         with ui.reading() as session:
-            owners = lists.assignable_owners(session, actor)
+            owners = reference.assignable_owners(session, actor)
         with EntryForm("project_reassign") as form:
             project_id = ui.choose(
                 "project.name",

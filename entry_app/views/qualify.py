@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import leads, reference
 from ingest.commands.leads import QualifyInput, qualify_lead, reject_lead
 from web.forms import EntryForm
 from web.i18n import t
@@ -17,7 +17,7 @@ st.title(t("page.qualify"))
 ui.take_from_address("lead", "qualify.lead", pager="queue")
 
 with ui.reading() as session:
-    queue = lists.lead_queue(session, actor, lang, offset=ui.page_offset("queue"))
+    queue = leads.lead_queue(session, actor, lang, offset=ui.page_offset("queue"))
 st.subheader(t("qualify.queue"))
 ui.table(
     queue.rows,
@@ -42,11 +42,11 @@ if lead_id is None:
 lead = next(row for row in queue.rows if row["id"] == lead_id)
 
 with ui.reading() as session:
-    modes = lists.options(session, "sales_mode", lang)
-    industries = lists.options(session, "industry", lang)
-    customer_types = lists.options(session, "customer_type", lang)
-    owners = lists.assignable_owners(session, actor)
-    suggested = lists.suggested_owner(session, actor, lead["industry_code"])
+    modes = reference.options(session, "sales_mode", lang)
+    industries = reference.options(session, "industry", lang)
+    customer_types = reference.options(session, "customer_type", lang)
+    owners = reference.assignable_owners(session, actor)
+    suggested = reference.suggested_owner(session, actor, lead["industry_code"])
 
 owner_ids = [owner_id for owner_id, _ in owners]
 left, right = st.columns([3, 2])

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.forms.voucher import show_voucher
+from entry_app.queries import approvals, expenses
 from ingest.commands.expenses import create_report, submit_report
 from web.forms import EntryForm, run_action, show_flash
 from web.i18n import t
@@ -13,7 +14,7 @@ actor = ui.actor()
 st.title(t("page.reports"))
 
 with ui.reading() as session:
-    unclaimed = lists.expenses(session, actor, unclaimed=True, limit=200)
+    unclaimed = expenses.expenses(session, actor, unclaimed=True, limit=200)
 choices = [
     (
         row["id"],
@@ -39,7 +40,7 @@ with EntryForm("report_create") as form:
 
 def created(report_id: int) -> str:
     with ui.reading() as session:
-        return t("report.created", no=lists.report_number(session, report_id))
+        return t("report.created", no=approvals.report_number(session, report_id))
 
 
 if submitted:
@@ -56,7 +57,7 @@ if submitted:
 st.subheader(t("report.list"))
 show_flash("report_submit")
 with ui.reading() as session:
-    result = lists.reports(session, actor, offset=ui.page_offset("reports"))
+    result = approvals.reports(session, actor, offset=ui.page_offset("reports"))
 ui.table(
     result.rows,
     {
@@ -80,14 +81,11 @@ if report_id is None:
     st.stop()
 row = next(r for r in result.rows if r["id"] == report_id)
 with ui.reading() as session:
-    voucher = lists.report(session, actor, report_id)
-st.markdown(
+    voucher = approvals.report(session, actor, report_id)
+show_voucher(
+    voucher,
     f"**{literal(voucher['report']['report_no'])}** · {t('report_status_' + row['status'])} · "
-    f"{ui.money(voucher['totals']['total_amount'])}"
-)
-st.caption(t("report.in_chinese", text=voucher["totals"]["total_in_chinese"]))
-ui.table(
-    voucher["lines"],
+    f"{ui.money(voucher['totals']['total_amount'])}",
     {
         "no": "common.id",
         "incurred_date": "expense.incurred_date",
@@ -96,23 +94,7 @@ ui.table(
         "project_name": "expense.project",
         "description": "common.description",
     },
-    formats={"category": lambda v: t(f"expense_category_{v}")},
-)
-st.markdown(f"**{t('report.trail')}**")
-ui.table(
-    voucher["approvals"],
-    {
-        "step": "report.step",
-        "decision": "report.decision",
-        "actor_name": "ws.by",
-        "acted_at": "ws.when",
-        "comment": "common.comment",
-    },
-    formats={
-        "step": lambda v: ui.label("step", v),
-        "decision": lambda v: ui.label("decision", v),
-        "acted_at": lambda v: (v or "")[:16].replace("T", " "),
-    },
+    trail_title=True,
 )
 if (
     row["status"] in ("draft", "rejected")

@@ -4,9 +4,10 @@ real are promoted here."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
-from ingest.commands.customers import CustomerInput, create_customer, promote_customer
-from web.forms import EntryForm, run_action, show_flash
+from entry_app.forms.customer import customer_form
+from entry_app.queries import customers, reference
+from ingest.commands.customers import promote_customer
+from web.forms import run_action, show_flash
 from web.i18n import t
 
 actor = ui.actor()
@@ -15,49 +16,24 @@ st.title(t("page.steward"))
 ui.take_from_address("search", "steward.search", number=False, pager="steward")
 
 with ui.reading() as session:
-    types = lists.options(session, "customer_type", lang)
-    industries = lists.options(session, "industry", lang)
-    regions = lists.options(session, "region", lang)
+    types = reference.options(session, "customer_type", lang)
+    industries = reference.options(session, "industry", lang)
+    regions = reference.options(session, "region", lang)
 
-with EntryForm("formal_create") as form:
-    st.markdown(f"**{t('customer.new_formal')}**")
-    name = st.text_input(t("customer.name"), key=form.key("name"))
-    form.slot("name")
-    customer_type = ui.choose("customer.customer_type", types, key=form.key("type"))
-    form.slot("customer_type")
-    industry = ui.choose("customer.industry", industries, key=form.key("industry"))
-    form.slot("industry")
-    region = ui.choose("customer.region", regions, key=form.key("region"))
-    form.slot("region")
-    city = st.text_input(t("customer.city"), key=form.key("city"))
-    form.slot("city")
-    address = st.text_input(t("customer.address"), key=form.key("address"))
-    form.slot("address")
-    phone = st.text_input(t("customer.phone"), key=form.key("phone"))
-    form.slot("phone")
-    submitted = form.submit()
-if submitted:
-    form.run(
-        actor,
-        create_customer,
-        CustomerInput(
-            name=name,
-            customer_type=customer_type,
-            industry=industry,
-            region=region,
-            status="formal",
-            city=city or None,
-            address=address or None,
-            phone=phone or None,
-        ),
-        success=lambda customer_id: t("customer.created", id=customer_id),
-    )
+customer_form(
+    actor,
+    "formal_create",
+    types=types,
+    industries=industries,
+    regions=regions,
+    formal=True,
+)
 
 st.subheader(t("customer.prospects"))
 show_flash("promote")
 search = st.text_input(t("common.search"), key="steward.search")
 with ui.reading() as session:
-    result = lists.customers(
+    result = customers.customers(
         session, actor, lang, search=search, status="prospect", offset=ui.page_offset("steward")
     )
 picked = ui.table(

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import lists
+from entry_app.queries import reference, targets
 from ingest.commands.targets import set_target
 from web.forms import EntryForm
 from web.i18n import t
@@ -15,8 +15,8 @@ lang = ui.lang()
 st.title(t("page.targets"))
 
 with ui.reading() as session:
-    reps = lists.assignable_owners(session, actor)
-    departments = lists.options(session, "department", lang)
+    reps = reference.assignable_owners(session, actor)
+    departments = reference.options(session, "department", lang)
 
 scope = st.radio(
     t("target.scope"),
@@ -54,7 +54,7 @@ if submitted:
 
 st.subheader(t("target.list"))
 with ui.reading() as session:
-    result = lists.targets(session, actor, lang, offset=ui.page_offset("targets"))
+    result = targets.targets(session, actor, lang, offset=ui.page_offset("targets"))
 ui.table(
     result.rows,
     {

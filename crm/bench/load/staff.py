@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from crm.bench.load.ledger import Ledger, Sample, Success
-from entry_app.queries import cockpit, lists
+from entry_app.queries import activities, approvals, cockpit, customers, expenses, leads, projects
 from ingest.auth.sessions import benchmark_session, session_user
 from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.base import Actor, load_actor
@@ -266,16 +266,16 @@ class Rep(Worker):
         project_id = self.rng.choice(self.projects)[0] if self.projects else None
         pages: list[tuple[str, Callable[[Session], Any]]] = [
             ("rep: home", lambda s: cockpit.due_activities(s, a, utcnow())),
-            ("rep: projects", lambda s: lists.projects(s, a, "zh_CN", mine=True)),
-            ("rep: leads", lambda s: lists.leads(s, a, "zh_CN")),
-            ("rep: customers", lambda s: lists.customers(s, a, "zh_CN")),
-            ("rep: activities", lambda s: lists.activities(s, a)),
-            ("rep: expenses", lambda s: lists.expenses(s, a)),
-            ("rep: reimbursement forms", lambda s: lists.reports(s, a)),
+            ("rep: projects", lambda s: projects.projects(s, a, "zh_CN", mine=True)),
+            ("rep: leads", lambda s: leads.leads(s, a, "zh_CN")),
+            ("rep: customers", lambda s: customers.customers(s, a, "zh_CN")),
+            ("rep: activities", lambda s: activities.activities(s, a)),
+            ("rep: expenses", lambda s: expenses.expenses(s, a)),
+            ("rep: reimbursement forms", lambda s: approvals.reports(s, a)),
         ]
         if project_id is not None:
             pages.append(
-                ("rep: project workspace", lambda s: lists.project(s, a, project_id, "zh_CN"))
+                ("rep: project workspace", lambda s: projects.project(s, a, project_id, "zh_CN"))
             )
         self.load(*self.rng.choice(pages))
 
@@ -488,18 +488,18 @@ class Manager(Worker):
         if roll < 0.5:
             page, query = self.rng.choice(
                 [
-                    ("manager: projects (team)", lambda s: lists.projects(s, a, "zh_CN")),
-                    ("manager: lead queue", lambda s: lists.lead_queue(s, a, "zh_CN")),
-                    ("manager: approvals", lambda s: lists.approval_queue(s, a)),
+                    ("manager: projects (team)", lambda s: projects.projects(s, a, "zh_CN")),
+                    ("manager: lead queue", lambda s: leads.lead_queue(s, a, "zh_CN")),
+                    ("manager: approvals", lambda s: approvals.approval_queue(s, a)),
                 ]
             )
             self.load(page, query)
         elif roll < 0.8:
-            queue = self.load("manager: approvals", lambda s: lists.approval_queue(s, a))
+            queue = self.load("manager: approvals", lambda s: approvals.approval_queue(s, a))
             if queue and queue.rows:
                 self.sign(self.rng.choice(queue.rows))
         else:
-            queue = self.load("manager: lead queue", lambda s: lists.lead_queue(s, a, "zh_CN"))
+            queue = self.load("manager: lead queue", lambda s: leads.lead_queue(s, a, "zh_CN"))
             if queue and queue.rows:
                 self.qualify(self.rng.choice(queue.rows)["id"])
 
@@ -552,11 +552,11 @@ class Finance(Worker):
         if not self.signed_in():
             return
         a = self.actor
-        queue = self.load("finance: approvals", lambda s: lists.approval_queue(s, a))
+        queue = self.load("finance: approvals", lambda s: approvals.approval_queue(s, a))
         if not queue or not queue.rows or self.rng.random() < 0.3:
             return
         row = self.rng.choice(queue.rows)
-        self.load("finance: voucher", lambda s: lists.report(s, a, row["id"]))
+        self.load("finance: voucher", lambda s: approvals.report(s, a, row["id"]))
         if row["status"] == "manager_approved":
             comment = self.marker("财务审核")
             self.submit(
@@ -601,7 +601,7 @@ class Steward(Worker):
             return
         a = self.actor
         if self.rng.random() < 0.6:
-            self.load("steward: customers (all)", lambda s: lists.customers(s, a, "zh_CN"))
+            self.load("steward: customers (all)", lambda s: customers.customers(s, a, "zh_CN"))
             return
         name = self.marker("正式客户")
         self.submit(

@@ -1,0 +1,63 @@
+"""The customer form: a prospect on the 客户 page, a formal customer (with its address) on
+the data stewards' page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from entry_app import ui
+from ingest.commands.base import Actor
+from ingest.commands.customers import CustomerInput, create_customer
+from web.forms import EntryForm
+from web.i18n import t
+
+
+def customer_form(
+    actor: Actor,
+    name: str,
+    *,
+    types: list[tuple[str, str]],
+    industries: list[tuple[str, str]],
+    regions: list[tuple[str, str]],
+    formal: bool = False,
+) -> None:
+    """A prospect, or with `formal` a formal customer: titled, with an address, the first
+    type preselected instead of the second."""
+    with EntryForm(name) as form:
+        if formal:
+            st.markdown(f"**{t('customer.new_formal')}**")
+        customer_name = st.text_input(t("customer.name"), key=form.key("name"))
+        form.slot("name")
+        customer_type = ui.choose(
+            "customer.customer_type", types, key=form.key("type"), index=0 if formal else 1
+        )
+        form.slot("customer_type")
+        industry = ui.choose("customer.industry", industries, key=form.key("industry"))
+        form.slot("industry")
+        region = ui.choose("customer.region", regions, key=form.key("region"))
+        form.slot("region")
+        city = st.text_input(t("customer.city"), key=form.key("city"))
+        form.slot("city")
+        address = None
+        if formal:
+            address = st.text_input(t("customer.address"), key=form.key("address"))
+            form.slot("address")
+        phone = st.text_input(t("customer.phone"), key=form.key("phone"))
+        form.slot("phone")
+        submitted = form.submit()
+    if submitted:
+        form.run(
+            actor,
+            create_customer,
+            CustomerInput(
+                name=customer_name,
+                customer_type=customer_type,
+                industry=industry,
+                region=region,
+                status="formal" if formal else "prospect",
+                city=city or None,
+                address=address or None,
+                phone=phone or None,
+            ),
+            success=lambda customer_id: t("customer.created", id=customer_id),
+        )

@@ -1,0 +1,74 @@
+"""Customers and their contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from entry_app.queries.common import PAGE_SIZE, Page, localized_name, matches, page
+from ingest.commands import access
+from ingest.commands.base import Actor, NotFound
+from ingest.store.models import (
+    Contact,
+    Customer,
+    CustomerType,
+    Industry,
+    Region,
+    User,
+)
+
+
+def customers(
+    session: Session,
+    actor: Actor,
+    lang: str,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    mine: bool = False,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> Page:
+    owner = aliased(User)
+    query = (
+        select(
+            Customer.id,
+            Customer.name,
+            localized_name(CustomerType, lang).label("customer_type"),
+            localized_name(Industry, lang).label("industry"),
+            localized_name(Region, lang).label("region"),
+            Customer.status,
+            Customer.city,
+            Customer.phone,
+            Customer.owner_id,
+            owner.display_name.label("owner"),
+            Customer.version,
+            Customer.created_at,
+        )
+        .join(CustomerType, CustomerType.id == Customer.customer_type_id)
+        .join(Industry, Industry.id == Customer.industry_id)
+        .join(Region, Region.id == Customer.region_id)
+        .join(owner, owner.id == Customer.owner_id)
+        .where(access.visible_customers(session, actor), matches([Customer.name], search))
+        .order_by(Customer.id.desc())
+    )
+    if status:
+        query = query.where(Customer.status == status)
+    if mine:
+        query = query.where(Customer.owner_id == actor.id)
+    return page(session, query, limit, offset)
+
+
+def contacts(session: Session, actor: Actor, customer_id: int) -> list[dict[str, Any]]:
+    customer = session.get(Customer, customer_id)
+    if customer is None or not access.can_see_customer(session, actor, customer):
+        raise NotFound.one("customer_id", "not_found")
+    rows = session.execute(
+        select(Contact.id, Contact.name, Contact.title, Contact.phone, Contact.email)
+        .where(Contact.customer_id == customer_id)
+        .order_by(Contact.id.desc())
+        .limit(200)
+    )
+    return [dict(row._mapping) for row in rows]

@@ -1,0 +1,301 @@
+"""Projects: the list and everything the project workspace shows of one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from entry_app.queries.common import (
+    DETAIL_ROWS,
+    PAGE_SIZE,
+    Page,
+    localized_name,
+    matches,
+    page,
+    visible_projects,
+)
+from entry_app.queries.reference import stage_options
+from ingest.commands import access
+from ingest.commands.base import Actor, NotFound
+from ingest.store.models import (
+    Activity,
+    Competitor,
+    Contact,
+    Contract,
+    Customer,
+    Expense,
+    LossReason,
+    Partner,
+    Product,
+    Project,
+    ProjectCompetitor,
+    ProjectContact,
+    ProjectIssue,
+    ProjectMember,
+    ProjectPartner,
+    ProjectStageHistory,
+    Quote,
+    QuoteLine,
+    SalesMode,
+    Stage,
+    User,
+)
+
+
+def projects(
+    session: Session,
+    actor: Actor,
+    lang: str,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    mine: bool = False,
+    owner_id: int | None = None,
+    sales_mode: str | None = None,
+    department_id: int | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> Page:
+    owner = aliased(User)
+    query = (
+        select(
+            Project.id,
+            Project.name,
+            Customer.name.label("customer"),
+            localized_name(SalesMode, lang).label("sales_mode"),
+            localized_name(Stage, lang).label("stage"),
+            Project.status,
+            Project.expected_amount,
+            Project.expected_close_date,
+            Project.owner_id,
+            owner.display_name.label("owner"),
+            Project.department_id,
+            Project.version,
+            Project.created_at,
+        )
+        .join(Customer, Customer.id == Project.customer_id)
+        .join(SalesMode, SalesMode.id == Project.sales_mode_id)
+        .join(Stage, Stage.id == Project.stage_id)
+        .join(owner, owner.id == Project.owner_id)
+        .where(matches([Project.name], search))
+        .order_by(Project.id.desc())
+    )
+    if mine:
+        query = query.where(
+            Project.id.in_(
+                select(Project.id)
+                .where(Project.owner_id == actor.id)
+                .union(select(ProjectMember.project_id).where(ProjectMember.user_id == actor.id))
+            )
+        )
+    else:
+        query = query.where(visible_projects(session, actor))
+    if status:
+        query = query.where(Project.status == status)
+    if owner_id is not None:
+        query = query.where(Project.owner_id == owner_id)
+    if sales_mode:
+        query = query.where(SalesMode.code == sales_mode)
+    if department_id is not None:
+        query = query.where(
+            Project.department_id.in_(access.department_ids(session, department_id))
+        )
+    return page(session, query, limit, offset)
+
+
+def project(session: Session, actor: Actor, project_id: int, lang: str) -> dict[str, Any]:
+    """Everything the project workspace shows, or NotFound when the actor may not see it."""
+    found = session.get(Project, project_id)
+    if found is None or not access.can_see_project(session, actor, found):
+        raise NotFound.one("project_id", "not_found")
+    customer = session.get(Customer, found.customer_id)
+    mode = session.get(SalesMode, found.sales_mode_id)
+    owner = session.get(User, found.owner_id)
+    reason = session.get(LossReason, found.loss_reason_id) if found.loss_reason_id else None
+    return {
+        "id": found.id,
+        "name": found.name,
+        "customer_id": found.customer_id,
+        "customer": customer.name if customer else "",
+        "sales_mode_id": found.sales_mode_id,
+        "sales_mode_code": mode.code if mode else "",
+        "sales_mode": _pick(mode, lang),
+        "stage_id": found.stage_id,
+        "status": found.status,
+        "expected_amount": found.expected_amount,
+        "expected_close_date": found.expected_close_date,
+        "budget_amount": found.budget_amount,
+        "owner_id": found.owner_id,
+        "owner": owner.display_name if owner else "",
+        "department_id": found.department_id,
+        "closed_date": found.closed_date,
+        "loss_reason": _pick(reason, lang) if reason else None,
+        "loss_note": found.loss_note,
+        "version": found.version,
+        "created_at": found.created_at,
+        "can_work": access.can_work_project(session, actor, found),
+        "stages": stage_options(session, found.sales_mode_id, lang),
+        "history": _history(session, project_id, lang),
+        "contacts": _project_contacts(session, project_id),
+        "competitors": _project_competitors(session, project_id),
+        "partners": _project_partners(session, project_id),
+        "quotes": _quotes(session, project_id, lang),
+        "activities": _project_rows(session, Activity, project_id),
+        "expenses": _project_rows(session, Expense, project_id),
+        "issues": _project_rows(session, ProjectIssue, project_id),
+        "members": _members(session, project_id),
+        "contract": _contract(session, project_id),
+    }
+
+
+def _pick(row: Any, lang: str) -> str:
+    if row is None:
+        return ""
+    return (row.name_en if lang == "en" else row.name_zh) or row.name_zh
+
+
+def _history(session: Session, project_id: int, lang: str) -> list[dict[str, Any]]:
+    to_stage, from_stage = aliased(Stage), aliased(Stage)
+    rows = session.execute(
+        select(
+            ProjectStageHistory.changed_at,
+            ProjectStageHistory.change_type,
+            localized_name(from_stage, lang).label("from_stage"),
+            localized_name(to_stage, lang).label("to_stage"),
+            ProjectStageHistory.amount,
+            ProjectStageHistory.expected_close_date,
+            ProjectStageHistory.status,
+            ProjectStageHistory.note,
+            User.display_name.label("changed_by"),
+        )
+        .join(to_stage, to_stage.id == ProjectStageHistory.to_stage_id)
+        .outerjoin(from_stage, from_stage.id == ProjectStageHistory.from_stage_id)
+        .outerjoin(User, User.id == ProjectStageHistory.changed_by)
+        .where(ProjectStageHistory.project_id == project_id)
+        .order_by(ProjectStageHistory.changed_at.desc(), ProjectStageHistory.id.desc())
+        .limit(200)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _project_contacts(session: Session, project_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(
+            ProjectContact.contact_id,
+            Contact.name,
+            Contact.title,
+            ProjectContact.decision_role,
+            ProjectContact.attitude,
+            ProjectContact.notes,
+        )
+        .join(Contact, Contact.id == ProjectContact.contact_id)
+        .where(ProjectContact.project_id == project_id)
+        .order_by(ProjectContact.id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _project_competitors(session: Session, project_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(
+            ProjectCompetitor.competitor_id,
+            Competitor.name,
+            ProjectCompetitor.threat_level,
+            ProjectCompetitor.is_primary,
+            ProjectCompetitor.quoted_amount,
+            ProjectCompetitor.notes,
+        )
+        .join(Competitor, Competitor.id == ProjectCompetitor.competitor_id)
+        .where(ProjectCompetitor.project_id == project_id)
+        .order_by(ProjectCompetitor.id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _project_partners(session: Session, project_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(
+            ProjectPartner.partner_id,
+            Partner.name,
+            ProjectPartner.partner_role,
+            ProjectPartner.notes,
+        )
+        .join(Partner, Partner.id == ProjectPartner.partner_id)
+        .where(ProjectPartner.project_id == project_id)
+        .order_by(ProjectPartner.id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _quotes(session: Session, project_id: int, lang: str) -> list[dict[str, Any]]:
+    quotes = [
+        dict(row._mapping)
+        for row in session.execute(
+            select(
+                Quote.id,
+                Quote.quote_no,
+                Quote.quote_date,
+                Quote.valid_until,
+                Quote.status,
+                Quote.total_amount,
+            )
+            .where(Quote.project_id == project_id)
+            .order_by(Quote.id.desc())
+        )
+    ]
+    for quote in quotes:
+        quote["lines"] = [
+            dict(row._mapping)
+            for row in session.execute(
+                select(
+                    Product.code,
+                    localized_name(Product, lang).label("product"),
+                    QuoteLine.quantity,
+                    QuoteLine.unit_price,
+                    QuoteLine.discount_rate,
+                    QuoteLine.line_amount,
+                )
+                .join(Product, Product.id == QuoteLine.product_id)
+                .where(QuoteLine.quote_id == quote["id"])
+                .order_by(QuoteLine.id)
+            )
+        ]
+    return quotes
+
+
+_PROJECT_COLUMNS: dict[Any, tuple[str, ...]] = {
+    Activity: ("id", "activity_type", "subject", "planned_at", "done_at", "status", "owner_id"),
+    Expense: ("id", "category", "amount", "incurred_date", "description", "report_id", "owner_id"),
+    ProjectIssue: ("id", "title", "severity", "status", "resolution", "created_at"),
+}
+
+
+def _project_rows(session: Session, model: Any, project_id: int) -> list[dict[str, Any]]:
+    columns = [getattr(model, name) for name in _PROJECT_COLUMNS[model]]
+    rows = session.execute(
+        select(*columns)
+        .where(model.project_id == project_id)
+        .order_by(model.id.desc())
+        .limit(DETAIL_ROWS)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _members(session: Session, project_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ProjectMember.user_id, User.display_name.label("name"), ProjectMember.member_role)
+        .join(User, User.id == ProjectMember.user_id)
+        .where(ProjectMember.project_id == project_id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _contract(session: Session, project_id: int) -> dict[str, Any] | None:
+    row = session.execute(
+        select(Contract.id, Contract.contract_no, Contract.signed_date, Contract.amount).where(
+            Contract.project_id == project_id
+        )
+    ).first()
+    return dict(row._mapping) if row is not None else None

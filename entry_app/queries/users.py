@@ -1,0 +1,41 @@
+"""Administration of users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from entry_app.queries.common import PAGE_SIZE, Page, localized_name, matches, page
+from ingest.store.models import (
+    Department,
+    User,
+)
+
+
+def users(
+    session: Session,
+    lang: str,
+    *,
+    search: str | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> Page:
+    manager = aliased(User)
+    query = (
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.role,
+            localized_name(Department, lang).label("department"),
+            manager.display_name.label("manager"),
+            User.locale,
+            User.is_active,
+            User.must_change_password,
+        )
+        .outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(manager, manager.id == User.manager_id)
+        .where(matches([User.username, User.display_name], search))
+        .order_by(User.id.desc())
+    )
+    return page(session, query, limit, offset)

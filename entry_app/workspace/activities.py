@@ -1,0 +1,31 @@
+"""ws.tab.activities: calls and visits on the project."""
+
+from entry_app import ui
+from entry_app.forms.activity import activity_form
+from entry_app.workspace.context import Workspace
+
+
+def show(ws: Workspace) -> None:
+    actor = ws.actor
+    project = ws.project
+    project_id = ws.project_id
+    ui.table(
+        project["activities"],
+        {
+            "activity_type": "activity.type",
+            "subject": "activity.subject",
+            "planned_at": "activity.planned_at",
+            "done_at": "activity.done_at",
+            "status": "common.status",
+        },
+        formats={
+            "activity_type": lambda v: ui.label("activity_type", v),
+            "planned_at": ui.when,
+            "done_at": ui.when,
+            "status": lambda v: ui.label("activity_status", v),
+        },
+    )
+    if project["can_work"]:
+        activity_form(
+            actor, f"ws_activity_{project_id}", title="ws.activity_new", project_id=project_id
+        )

@@ -1,0 +1,66 @@
+"""ws.tab.contacts: the customer's contacts on the project, their decision role and attitude."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.workspace.context import Workspace
+from ingest.commands.project_links import (
+    ATTITUDES,
+    DECISION_ROLES,
+    set_contact_role,
+)
+from web.forms import EntryForm
+from web.i18n import t
+
+
+def show(ws: Workspace) -> None:
+    actor = ws.actor
+    project = ws.project
+    project_id = ws.project_id
+    can_work = ws.can_work
+    contact_options = ws.contact_options
+    ui.table(
+        project["contacts"],
+        {
+            "name": "ws.contact",
+            "title": "contact.title",
+            "decision_role": "ws.decision_role",
+            "attitude": "ws.attitude",
+            "notes": "common.notes",
+        },
+        formats={
+            "decision_role": lambda r: ui.label("decision_role", r),
+            "attitude": lambda a: ui.label("attitude", a),
+        },
+    )
+    if can_work:
+        with EntryForm(f"contact_role_{project_id}") as form:
+            contact_id = ui.choose("ws.contact", contact_options, key=form.key("contact_id"))
+            form.slot("contact_id")
+            role = ui.choose(
+                "ws.decision_role",
+                [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
+                key=form.key("decision_role"),
+            )
+            form.slot("decision_role")
+            attitude = ui.choose(
+                "ws.attitude",
+                [(a, t(f"attitude.{a}")) for a in ATTITUDES],
+                key=form.key("attitude"),
+                index=1,
+            )
+            form.slot("attitude")
+            notes = st.text_input(t("common.notes"), key=form.key("notes"))
+            form.slot("notes")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                set_contact_role,
+                project_id,
+                contact_id,
+                role,
+                attitude=attitude,
+                notes=notes or None,
+                success=t("ws.role_saved"),
+            )

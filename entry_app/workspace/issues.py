@@ -1,0 +1,68 @@
+"""ws.tab.issues: problems met on the project and their resolution."""
+
+import streamlit as st
+
+from entry_app import ui
+from entry_app.workspace.context import Workspace
+from ingest.commands.activities import (
+    SEVERITIES,
+    create_issue,
+    resolve_issue,
+)
+from web.forms import EntryForm
+from web.i18n import t
+
+
+def show(ws: Workspace) -> None:
+    actor = ws.actor
+    project = ws.project
+    project_id = ws.project_id
+    can_work = ws.can_work
+    ui.table(
+        project["issues"],
+        {
+            "title": "ws.issue_title",
+            "severity": "ws.severity",
+            "status": "common.status",
+            "resolution": "ws.resolution",
+        },
+        formats={
+            "severity": lambda v: ui.label("level", v),
+            "status": lambda v: ui.label("issue_status", v),
+        },
+    )
+    if can_work:
+        with EntryForm(f"issue_{project_id}") as form:
+            st.markdown(f"**{t('ws.issue_new')}**")
+            title = st.text_input(t("ws.issue_title"), key=form.key("title"))
+            form.slot("title")
+            severity = ui.choose(
+                "ws.severity",
+                [(v, t(f"level.{v}")) for v in SEVERITIES],
+                key=form.key("severity"),
+                index=1,
+            )
+            form.slot("severity")
+            description = st.text_area(t("common.description"), key=form.key("description"))
+            form.slot("description")
+            submitted = form.submit()
+        if submitted:
+            form.run(
+                actor,
+                create_issue,
+                project_id,
+                title,
+                description=description or None,
+                severity=severity,
+                success=t("ws.issue_saved"),
+            )
+    open_issues = [(i["id"], i["title"]) for i in project["issues"] if i["status"] == "open"]
+    if project["can_work"] and open_issues:
+        with EntryForm(f"resolve_{project_id}") as form:
+            st.markdown(f"**{t('ws.resolve')}**")
+            issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
+            resolution = st.text_input(t("ws.resolution"), key=form.key("resolution"))
+            form.slot("resolution")
+            submitted = form.submit()
+        if submitted:
+            form.run(actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))
