@@ -42,7 +42,7 @@ from ingest.store.models import (
     Stage,
 )
 
-# --- private helpers (tests/ingest/factories.py belongs to another change) ---------------
+# --- private helpers (tests/support/factories.py belongs to another change) ---------------
 
 
 def make_customer_project(engine: Engine, owner_id: int, name: str = "华北电力") -> tuple[int, int]:
