@@ -5,19 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 from ingest.commands import users
-from ingest.commands.users import UserInput, add_user
 from ingest.store.db import get_engine
-from ingest.store.models import Base
 from ingest.store.setup import init_store
+from tests.support.figures import FIGURES
+from tests.support.org import Org, make_org
+from tests.support.stores import PG_ADMIN, _reset_postgres
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,10 +27,6 @@ def _cheap_password_hashing() -> Iterator[None]:
     users.hasher = lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # type: ignore[assignment]
     yield
     users.hasher = original
-
-
-PG_ADMIN = os.environ.get("CRM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PASSWORD = "secret-pass-1"
 
 
 def _worker() -> str:
@@ -63,13 +59,6 @@ def pg_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _reset_postgres(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    init_store(engine)
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     """A store with only the reference data, on each backend in turn."""
@@ -89,65 +78,18 @@ def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Engine:
     return get_engine(f"sqlite:///{path}")
 
 
-@dataclass
-class Org:
-    """A small company: two teams in the Industrial IT department, plus the other roles."""
-
-    admin: int
-    executive: int
-    head: int
-    manager: int
-    rep: int
-    rep2: int
-    manager_b: int
-    rep_b: int
-    finance: int
-    steward: int
-
-
-def make_org(engine: Engine) -> Org:
-    def user(name: str, role: str, department: str, manager: int | None = None, **kw) -> int:
-        return add_user(
-            engine,
-            None,
-            UserInput(
-                username=name,
-                display_name=name,
-                role=role,
-                password=PASSWORD,
-                department=department,
-                manager_id=manager,
-                must_change_password=False,  # the people of the test company chose theirs
-                **kw,
-            ),
-        )
-
-    admin = user("admin", "admin", "industrial_it")
-    executive = user("ceo", "executive", "industrial_it")
-    head = user("head", "department_head", "industrial_it", executive)
-    manager = user("mgr", "manager", "north", head, region="north_china")
-    rep = user("rep", "rep", "north", manager, region="north_china", industries=["power"])
-    rep2 = user("rep2", "rep", "north", manager, region="north_china", industries=["water"])
-    manager_b = user("mgr_b", "manager", "south", head, region="south_china")
-    rep_b = user("rep_b", "rep", "south", manager_b, region="south_china")
-    finance = user("fin", "finance", "contracts_orders", executive)
-    steward = user("steward", "data_steward", "marketing", executive)
-    return Org(admin, executive, head, manager, rep, rep2, manager_b, rep_b, finance, steward)
-
-
 @pytest.fixture
 def org(engine: Engine) -> Org:
     return make_org(engine)
 
 
-# --- how many hostile inputs a run tried (tests/hostile.py) --------------------------------
+# --- how many hostile inputs a run tried (tests/support/hostile.py) ------------------------
 # Under xdist each worker counts its own and hands the count to the controller, which
 # prints the total at the end of the run. A run that selected the hostile modules whole and
 # had no failure must have tried the promised number of generated inputs, or it fails.
 
 # Figures a test measures but does not assert (they vary with the machine): each is a line
 # of the terminal summary, as the hostile count is.
-FIGURES: list[str] = []
 
 HOSTILE_MODULES = ("tests/ingest/test_hostile_input.py", "tests/ingest/test_hostile_import.py")
 _hostile_collected: dict[str, int] = {}  # module → its items, before any selection
@@ -203,7 +145,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    from tests.hostile import EXAMPLES, PROMISED, generated
+    from tests.support.hostile import EXAMPLES, PROMISED, generated
 
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
@@ -218,7 +160,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when xdist is not loaded
 def pytest_testnodedown(node: object, error: object) -> None:
-    from tests.hostile import EXAMPLES
+    from tests.support.hostile import EXAMPLES
 
     output = getattr(node, "workeroutput", {})
     EXAMPLES.update(output.get("hostile_examples", {}))
@@ -227,7 +169,7 @@ def pytest_testnodedown(node: object, error: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.hostile import EXAMPLES, PROMISED, generated
+    from tests.support.hostile import EXAMPLES, PROMISED, generated
 
     for line in FIGURES:
         terminalreporter.write_line(line)

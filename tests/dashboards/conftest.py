@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dashboards.company import AS_OF, Company, reading, seeded_company
+from tests.support.company import AS_OF, Company, reading, seeded_company
 
 __all__ = ["AS_OF", "Company"]
 

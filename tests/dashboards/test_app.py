@@ -3,21 +3,17 @@ query module computes, keeps its filters in the URL and refuses what a role may 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards.metrics import definitions
 from ingest.commands.base import ROLES, Actor
-from tests.dashboards.conftest import Company
-from tests.signin import signed_in
+from tests.support.company import APP, Company
+from tests.support.signin import signed_in
 from warehouse.queries import health, pipeline, win_loss
 from warehouse.scope import PAGES, Filters, pages_for
 from web import charts
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest.commands.base import Actor
-from tests.dashboards.conftest import Company
-from tests.signin import signed_in
+from tests.support.company import Company
+from tests.support.signin import signed_in
 from warehouse.queries import win_loss
 from warehouse.scope import PAGES, Filters
 from web import charts

@@ -14,10 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from entry_app.queries import cockpit
 from ingest.commands.base import Actor
-from tests.dashboards import independent as ind
-from tests.dashboards.conftest import AS_OF, Company
-from tests.entry_app.helpers import shown
-from tests.signin import signed_in
+from tests.support import independent as ind
+from tests.support.app_widgets import shown
+from tests.support.company import AS_OF, Company
+from tests.support.signin import signed_in
 from warehouse.queries import health
 from warehouse.scope import Filters
 from web import charts, numbers

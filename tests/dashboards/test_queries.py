@@ -21,10 +21,9 @@ from ingest.commands.projects import CloseWonInput, close_won
 from ingest.store.db import changes_after, read_session
 from ingest.store.models import Project, utcnow
 from orchestration.refresh import run_refresh
-from tests.dashboards import independent as ind
-from tests.dashboards.conftest import AS_OF, Company
-from tests.dashboards.test_app import APP
-from tests.signin import signed_in
+from tests.support import independent as ind
+from tests.support.company import APP, AS_OF, Company
+from tests.support.signin import signed_in
 from warehouse import reader
 from warehouse.queries import (
     common,

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.orchestration.test_sealed_snapshot import publish_tiny_snapshot
+from tests.support.tiny_snapshot import publish_tiny_snapshot
 from warehouse import reader
 
 

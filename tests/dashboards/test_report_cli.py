@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from crm.cli import main
 from dashboards.reports.period import BadPeriod, parse_period
 from orchestration import snapshots
-from tests.dashboards.conftest import AS_OF, Company
-from tests.pdf_text import pdf_text
+from tests.support.company import AS_OF, Company
+from tests.support.pdf_text import pdf_text
 
 
 def crm(*args: str) -> tuple[int, str]:

@@ -19,8 +19,8 @@ from dashboards.reports.files import render
 from dashboards.reports.model import Column, Report, Table
 from ingest.commands.base import SYSTEM, Actor
 from orchestration import snapshots
-from tests.dashboards.conftest import AS_OF, Company
-from tests.pdf_text import pdf_text
+from tests.support.company import AS_OF, Company
+from tests.support.pdf_text import pdf_text
 from warehouse.scope import Filters, NotAllowed
 
 H1 = (dt.date(2026, 1, 1), dt.date(2026, 6, 30))
@@ -375,9 +375,9 @@ def test_the_costs_page_offers_the_reports_for_its_filters(company: Company, sql
     with the rep's rights."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.dashboards.test_app import APP
-    from tests.rendered import _capturing_downloads
-    from tests.signin import signed_in
+    from tests.support.company import APP
+    from tests.support.rendered import _capturing_downloads
+    from tests.support.signin import signed_in
 
     rep, rep_name = a_rep(sql)
     at = AppTest.from_file(APP, default_timeout=120)

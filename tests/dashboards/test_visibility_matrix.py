@@ -5,7 +5,7 @@ the entry app's home page, whose cockpit reads the same snapshot (KPI cards, fla
 Every text drawn — KPIs, tables, chart data, the CSV and Excel exports — holds no marker of
 a record the role may not see, and the records it may see are there.
 
-The world is tests/marked_world.py, refreshed once into a snapshot for the module: R1..R8
+The world is tests/support/marked_world.py, refreshed once into a snapshot for the module: R1..R8
 in teams T1..T4 (T1 = north, T2 = south in industrial_it; T3, T4 in systems); the
 signed-in rep is R1, the manager M1, the department head H1.
 """
@@ -27,9 +27,9 @@ from ingest.commands.base import ROLES
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import Project
 from orchestration.refresh import run_refresh
-from tests.marked_world import TEAM_DEPARTMENT, World, build_world
-from tests.rendered import run
-from tests.signin import signed_in
+from tests.support.marked_world import TEAM_DEPARTMENT, World, build_world
+from tests.support.rendered import run
+from tests.support.signin import signed_in
 from warehouse import reader
 from warehouse.scope import PAGES, pages_for
 from web.dashboard_strings import TEXTS

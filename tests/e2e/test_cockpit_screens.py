@@ -16,8 +16,8 @@ from ingest.auth.sessions import open_session
 from ingest.demo_accounts import DEMO_ACCOUNTS
 from ingest.store.db import read_session
 from ingest.store.models import User
-from tests.dashboards.company import Company, reading, seeded_company
-from tests.e2e.conftest import developer_items, streamlit_server
+from tests.support.company import Company, reading, seeded_company
+from tests.support.streamlit_server import developer_items, streamlit_server
 from web.routes import SESSION_COOKIE
 
 WIDTHS = (1280, 1920)

@@ -26,7 +26,7 @@ from ingest.commands.projects import CloseWonInput, close_won
 from ingest.store.db import read_session
 from ingest.store.models import Project
 from orchestration.refresh import run_refresh
-from tests.dashboards.company import AS_OF, Company, reading, seeded_company
+from tests.support.company import AS_OF, Company, reading, seeded_company
 from warehouse.queries import pipeline, win_loss
 from warehouse.scope import PAGES, Filters
 from web import charts

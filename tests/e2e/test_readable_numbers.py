@@ -21,8 +21,8 @@ from crm import serve_dashboards as serve
 from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.users import set_locale
-from tests.dashboards.company import Company, reading, seeded_company
-from tests.e2e.conftest import developer_items
+from tests.support.company import Company, reading, seeded_company
+from tests.support.streamlit_server import developer_items
 from warehouse.queries import pipeline
 from warehouse.scope import PAGES, Filters
 from web import numbers

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from ingest.auth.sessions import RECHECK_SECONDS
 from ingest.commands.users import disable_user
 from ingest.store.db import get_engine
-from tests.conftest import PASSWORD, Org, make_org
-from tests.e2e.conftest import streamlit_server
+from tests.support.org import PASSWORD, Org, make_org
+from tests.support.streamlit_server import streamlit_server
 from web.routes import SESSION_COOKIE
 
 TIMEOUT_MS = 30_000

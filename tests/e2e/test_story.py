@@ -35,7 +35,7 @@ from ingest.store.models import (
     SalesMode,
     Stage,
 )
-from tests.pdf_text import pdf_text
+from tests.support.pdf_text import pdf_text
 from web.i18n import CATALOG
 
 TIMEOUT_MS = 20_000

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import Org, make_org
-from tests.signin import signed_in
+from tests.support.org import Org, make_org
+from tests.support.signin import signed_in
 
 APP = Path(__file__).resolve().parents[2] / "entry_app" / "app.py"
 

@@ -25,10 +25,10 @@ from ingest.commands.leads import LeadInput, create_lead
 from ingest.commands.targets import set_target
 from ingest.store.db import write_session
 from ingest.store.models import Activity, ImportRun
-from tests.conftest import Org
-from tests.entry_app.helpers import one, shown, successes
-from tests.entry_app.scenery import build
-from tests.ingest.factories import make_customer, make_project
+from tests.support.app_widgets import one, shown, successes
+from tests.support.factories import make_customer, make_project
+from tests.support.org import Org
+from tests.support.scenery import build
 from web import charts, numbers
 
 TODAY = dt.date.today()

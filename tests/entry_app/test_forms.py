@@ -25,9 +25,9 @@ from ingest.store.models import (
     Target,
     User,
 )
-from tests.conftest import Org
-from tests.entry_app.helpers import count, errors, fill, one, submit, successes, widget
-from tests.entry_app.scenery import build
+from tests.support.app_widgets import count, errors, fill, one, submit, successes, widget
+from tests.support.org import Org
+from tests.support.scenery import build
 
 
 def test_lead_capture_refusal_keeps_input_then_saves_once(app, store: Engine, company: Org) -> None:

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards.ui import WORKSPACE_COLUMN, with_workspace_links
-from tests.signin import signed_in
+from tests.support.signin import signed_in
 from web import links
 
 DASHBOARDS_APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"

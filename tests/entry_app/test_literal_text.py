@@ -9,9 +9,9 @@ from sqlalchemy import Engine, update
 
 from ingest.commands.projects import close_lost
 from ingest.store.models import User
-from tests.conftest import Org
-from tests.entry_app.helpers import shown
-from tests.ingest.factories import make_customer, make_project
+from tests.support.app_widgets import shown
+from tests.support.factories import make_customer, make_project
+from tests.support.org import Org
 from web import charts
 from web.markdown import literal
 

@@ -118,7 +118,7 @@ def test_the_project_amount_card_is_compact_with_the_exact_figure_in_its_help(
 ) -> None:
     from ingest.store.db import read_session
     from ingest.store.models import Project
-    from tests.entry_app.scenery import build
+    from tests.support.scenery import build
 
     scenery = build(store, company)
     with read_session(store) as session:

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from entry_app.navigation import PAGES, pages_for
 from ingest.messages import CATALOG as MESSAGES
-from tests.conftest import Org
-from tests.entry_app.helpers import shown
-from tests.entry_app.scenery import build
+from tests.support.app_widgets import shown
+from tests.support.org import Org
+from tests.support.scenery import build
 from web.i18n import CATALOG
 
 ROLE_USERS = {

@@ -13,8 +13,8 @@ from ingest.auth.signin import check_password
 from ingest.commands.users import disable_user, set_password
 from ingest.store.db import write_session
 from ingest.store.models import User, WebSession
-from tests.conftest import PASSWORD, Org
-from tests.entry_app.helpers import errors, one, shown, successes
+from tests.support.app_widgets import errors, one, shown, successes
+from tests.support.org import PASSWORD, Org
 from web.session import TOKEN_KEY
 
 

@@ -4,7 +4,7 @@ lead and form, another department), and (c) through the workspace links a collea
 everything would copy. Whatever the page draws (tables, options, metrics, downloads) holds
 no marker of a record the role may not see, and the records it may see are there.
 
-The world is tests/marked_world.py: R1..R8 in teams T1..T4 of departments D1, D2; the
+The world is tests/support/marked_world.py: R1..R8 in teams T1..T4 of departments D1, D2; the
 signed-in user of each role is in D1/T1 (rep R1, manager M1, head H1). R1 is a member of R8's
 open project.
 """
@@ -22,9 +22,9 @@ from streamlit.util import calc_hash
 from entry_app.navigation import PAGES, pages_for
 from ingest.commands.base import ROLES
 from ingest.store.db import get_engine
-from tests.marked_world import KINDS, ON_OPEN, ON_WON, World, build_world
-from tests.rendered import run
-from tests.signin import signed_in
+from tests.support.marked_world import KINDS, ON_OPEN, ON_WON, World, build_world
+from tests.support.rendered import run
+from tests.support.signin import signed_in
 from web.i18n import CATALOG
 
 APP = str(Path(__file__).resolve().parents[2] / "entry_app" / "app.py")
@@ -59,7 +59,7 @@ SIGNED_IN = {
     "admin": "A",
 }
 
-Record = tuple[int, str]  # (rep number, kind) — see tests/marked_world.py
+Record = tuple[int, str]  # (rep number, kind) — see tests/support/marked_world.py
 
 
 def people(world: World, role: str, words: str) -> set[int]:
@@ -172,7 +172,7 @@ def _shown_by_menu(world: World, role: str, path: str, seen: set[Record]) -> set
 
 
 def _queue(world: World, role: str) -> set[int]:
-    """Whose forms wait for the role: odd reps' are past their manager (tests/marked_world)."""
+    """Whose forms wait for the role: odd reps' are past their manager (marked_world)."""
     if role == "finance":
         return {n for n in world.reps if n % 2}
     if role == "manager":

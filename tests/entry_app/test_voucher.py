@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 
 from ingest.commands.expenses import amount_in_chinese, approve_report, voucher_data
 from ingest.store.db import read_session
-from tests.conftest import Org
-from tests.entry_app.scenery import build
-from tests.pdf_text import embedded_fonts, pdf_text
+from tests.support.org import Org
+from tests.support.pdf_text import embedded_fonts, pdf_text
+from tests.support.scenery import build
 from web.voucher_pdf import voucher_pdf
 
 

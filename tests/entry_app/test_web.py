@@ -17,7 +17,7 @@ from ingest.auth import sessions
 from ingest.auth.sessions import end_session, session_user
 from ingest.store.db import read_session
 from ingest.store.models import User
-from tests.conftest import PASSWORD, Org
+from tests.support.org import PASSWORD, Org
 from web import routes as web
 
 

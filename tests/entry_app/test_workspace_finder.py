@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ingest.commands.projects import change_forecast
-from tests.conftest import Org
-from tests.entry_app.helpers import shown
-from tests.ingest.factories import make_customer, make_project
+from tests.support.app_widgets import shown
+from tests.support.factories import make_customer, make_project
+from tests.support.org import Org
 
 
 @pytest.fixture

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pytest
-from sqlalchemy import Engine
 
 from ingest.store.db import get_engine
-from orchestration import snapshots
 from orchestration.refresh import run_refresh
-from tests.orchestration.test_reconciliation import AS_OF, Company
-
-FIGURES_ENV = "CRM_FAULTS_FIGURES"  # a JSON-lines file `crm bench faults` reads
+from tests.support.company import AS_OF
+from tests.support.fault_site import FIGURES_ENV, Site, Tally, copy_site
 
 
 @pytest.fixture(scope="session")
@@ -49,32 +43,6 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@dataclass
-class Site:
-    """A copy of the seeded company: its data folder, store and warehouse, and the
-    environment of a `crm` process working on it (DAGSTER_HOME left to its default)."""
-
-    root: Path
-    engine: Engine
-    env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse" / "build.duckdb"
-
-    @property
-    def company(self) -> Company:
-        return Company(self.engine, self.warehouse)
-
-
-def copy_site(template: Path, root: Path) -> Site:
-    shutil.copytree(template, root)
-    url = f"sqlite:///{root / 'crm.db'}"
-    env = {**os.environ, "CRM_DATA_DIR": str(root), "CRM_STORE_URL": url}
-    env.pop("DAGSTER_HOME", None)
-    return Site(root, get_engine(url), env)
-
-
 @pytest.fixture(scope="module")
 def site(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One copy of the seeded company per module: its faults follow one another on it."""
@@ -85,32 +53,6 @@ def site(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         patch.setenv("DAGSTER_HOME", str(copied.root / "dagster"))
         yield copied
     copied.engine.dispose()
-
-
-def serving(site: Site) -> tuple[snapshots.Snapshot, int]:
-    """The snapshot in service and its number of opportunities: it opens and reads."""
-    current = snapshots.current(site.warehouse.parent)
-    with duckdb.connect(str(current.path), read_only=True) as con:
-        return current, con.execute("select count(*) from fct_opportunities").fetchall()[0][0]
-
-
-def crm_refresh(site: Site, *extra: str) -> subprocess.CompletedProcess[str]:
-    """`crm refresh` (through Dagster) as the operator runs it, as of the seed's date."""
-    return subprocess.run(
-        [sys.executable, "-m", "crm.cli", "refresh", "--as-of", str(AS_OF), *extra],
-        env=site.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-
-
-@dataclass
-class Tally:
-    fault: str
-    injected: int = 0
-    survived: int = 0
 
 
 @pytest.fixture

@@ -23,12 +23,10 @@ from crm.serve import dagster_services
 from orchestration.dagster_refresh import prepare_instance
 from orchestration.defs.jobs import IN_FLIGHT
 from orchestration.defs.resources import DUCKDB_POOL
-from tests.faults.conftest import Site, Tally, crm_refresh, serving
-from tests.faults.test_killed_refresh import run_ids, seed_of_run
-from tests.orchestration.test_dagster_refresh import instance_at
-from tests.orchestration.test_reconciliation import compare_everything
-from tests.orchestration.test_serve_stop import free_port
-from tests.processes import kill_process_group
+from tests.support.dagster import instance_at
+from tests.support.fault_site import Site, Tally, crm_refresh, run_ids, seed_of_run, serving
+from tests.support.processes import free_port, kill_process_group
+from tests.support.reconciliation import compare_everything
 
 WAIT_S = 900
 

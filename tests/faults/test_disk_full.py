@@ -2,7 +2,7 @@
 
 The warehouse folder sits on a small tmpfs of its own (mounted when the tests run as
 root; elsewhere the refresh raises the ENOSPC a full disk would), which
-tests/faults/paced_refresh.py fills as the chosen phase begins. The refresh fails with
+tests/support/paced_refresh.py fills as the chosen phase begins. The refresh fails with
 one line that says the disk is full, the snapshot in service stays the last good one and
 opens, and once the space is freed the next refresh succeeds and reconciles exactly.
 """
@@ -21,11 +21,11 @@ from dagster import DagsterRunStatus
 
 from crm.bench.change_mix import apply_changes
 from orchestration.defs.resources import DUCKDB_POOL
-from tests.faults.conftest import Site, Tally, crm_refresh, serving
-from tests.faults.paced_refresh import FILLER
-from tests.faults.test_killed_refresh import REPO
-from tests.orchestration.test_dagster_refresh import instance_at
-from tests.orchestration.test_reconciliation import AS_OF, compare_everything
+from tests.support.company import AS_OF
+from tests.support.dagster import instance_at
+from tests.support.fault_site import REPO, Site, Tally, crm_refresh, serving
+from tests.support.paced_refresh import FILLER
+from tests.support.reconciliation import compare_everything
 
 DISK = "256m"
 FILL_DELAY = {"build": 5.0, "publish": 0.0}
@@ -69,7 +69,7 @@ def refresh_filling_the_disk(
     site: Site, phase: str, disk: Path | None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tests.faults.paced_refresh", "refresh", "--as-of", str(AS_OF)],
+        [sys.executable, "-m", "tests.support.paced_refresh", "refresh", "--as-of", str(AS_OF)],
         env={
             **site.env,
             "FAULTS_FILL_AT": phase,

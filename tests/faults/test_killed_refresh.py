@@ -1,6 +1,6 @@
 """A refresh SIGKILLed at random moments of extraction, dbt build, deal scoring and publish.
 
-Each kill waits for the chosen phase's marker (tests/faults/paced_refresh.py), then a
+Each kill waits for the chosen phase's marker (tests/support/paced_refresh.py), then a
 random delay within the phase, and kills the whole process tree (dbt and the extraction
 worker included). After every kill the snapshot in service is a complete one and opens;
 after all of them the killed Dagster runs are failed, the writer pool's slot is free, the
@@ -9,12 +9,10 @@ next refresh succeeds and the marts reconcile exactly with the store.
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -22,27 +20,22 @@ from dagster import DagsterRunStatus
 
 from crm.bench.change_mix import apply_changes
 from orchestration.defs.resources import DUCKDB_POOL
-from tests.faults.conftest import Site, Tally, crm_refresh, serving
-from tests.orchestration.test_dagster_refresh import instance_at
-from tests.orchestration.test_reconciliation import AS_OF, compare_everything
-from tests.processes import kill_process_group
+from tests.support.company import AS_OF
+from tests.support.dagster import instance_at
+from tests.support.fault_site import REPO, Site, Tally, crm_refresh, run_ids, seed_of_run, serving
+from tests.support.processes import kill_process_group
+from tests.support.reconciliation import compare_everything
 
-REPO = Path(__file__).resolve().parents[2]
 # How long after its marker a kill may land: extraction and publish (paced) take about
 # this long; a build takes longer, and a kill after it still lands in checks or publish.
 PHASE_SPAN = {"extract": 2.0, "build": 15.0, "score": 2.0, "publish": 1.2}
-
-
-def seed_of_run() -> int:
-    """CRM_FAULTS_SEED replays a run; otherwise each run draws its own kill moments."""
-    return int(os.environ.get("CRM_FAULTS_SEED") or random.randrange(1_000_000))
 
 
 def kill_during(site: Site, phase: str, delay: float) -> bool:
     """Start `crm refresh`, SIGKILL it `delay` seconds into `phase`; False when the
     refresh had already finished (nothing was killed)."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.faults.paced_refresh", "refresh", "--as-of", str(AS_OF)],
+        [sys.executable, "-m", "tests.support.paced_refresh", "refresh", "--as-of", str(AS_OF)],
         env=site.env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -75,14 +68,6 @@ def assert_serving_a_complete_snapshot(site: Site, projects: int, version: int) 
     with duckdb.connect(str(current.path), read_only=True) as con:
         assert con.execute("select version from _snapshot").fetchall() == [(current.version,)]
     return current.version
-
-
-def run_ids(site: Site) -> set[str]:
-    home = site.root / "dagster"
-    if not (home / "dagster.yaml").exists():
-        return set()  # no run yet; `crm` writes the instance's configuration first
-    with instance_at(home) as instance:
-        return {run.run_id for run in instance.get_runs()}
 
 
 def run_kills(site: Site, tally: Tally, phases: list[str]) -> None:

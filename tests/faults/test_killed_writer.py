@@ -19,9 +19,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ingest.commands.customers import CustomerInput, create_customer
-from tests.faults.conftest import Site, Tally, crm_refresh, serving
-from tests.faults.test_killed_refresh import REPO, seed_of_run
-from tests.orchestration.test_reconciliation import compare_everything, mart
+from tests.support.fault_site import REPO, Site, Tally, crm_refresh, seed_of_run, serving
+from tests.support.reconciliation import compare_everything, mart
 
 ROWS = 300
 WRITER = """

@@ -27,9 +27,10 @@ from sqlalchemy import Engine, text
 from ingest.commands.base import StoreUnavailable
 from ingest.commands.customers import CustomerInput, create_customer
 from ingest.store.db import get_engine
-from tests.faults.conftest import Site, Tally, crm_refresh, serving
-from tests.orchestration.test_reconciliation import AS_OF, compare_everything, mart
-from tests.orchestration.test_serve_stop import free_port
+from tests.support.company import AS_OF
+from tests.support.fault_site import Site, Tally, crm_refresh, serving
+from tests.support.processes import free_port
+from tests.support.reconciliation import compare_everything, mart
 
 RETRY_TEXT = "The database restarted or could not be reached; nothing was saved, please try again"
 

@@ -18,8 +18,7 @@ from ingest.commands.activities import (
 from ingest.commands.base import CommandError, Forbidden, NotFound
 from ingest.store.db import read_session
 from ingest.store.models import Activity, AuditLog, ProjectIssue, utcnow
-from tests.conftest import Org
-from tests.ingest.factories import (
+from tests.support.factories import (
     PROJECT_WORK_MATRIX,
     make_contact,
     make_customer,
@@ -28,6 +27,7 @@ from tests.ingest.factories import (
     set_project_status,
     store_counts,
 )
+from tests.support.org import Org
 
 TOMORROW_9AM = (utcnow() + dt.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
 

@@ -16,7 +16,7 @@ from ingest.commands.base import CommandError
 from ingest.commands.users import UserInput, add_user, disable_user, set_password
 from ingest.store.db import bookkeeping_session, current_change_seq, read_session, write_session
 from ingest.store.models import AuditLog, Customer, SignInAttempt, User, WebSession, utcnow
-from tests.conftest import PASSWORD, Org
+from tests.support.org import PASSWORD, Org
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from ingest.commands.catalog import (
 )
 from ingest.store.db import read_session
 from ingest.store.models import AuditLog, Competitor, Partner, Product
-from tests.ingest.factories import refusal, store_counts
+from tests.support.factories import refusal, store_counts
 
 ROLES = ("rep", "manager", "head", "executive", "finance", "steward", "admin")
 

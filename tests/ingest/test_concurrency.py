@@ -61,7 +61,7 @@ def test_sixteen_concurrent_writers_lose_nothing(engine) -> None:
 def test_a_writer_kept_out_past_the_busy_timeout_is_told_to_try_again(
     sqlite_engine, monkeypatch
 ) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     org = make_org(sqlite_engine)
     # Another process holding SQLite's write lock past the busy timeout (1 s here, 30 s in
@@ -91,7 +91,7 @@ def test_a_writer_kept_out_past_the_busy_timeout_is_told_to_try_again(
 
 
 def test_writers_of_one_process_get_their_turn_in_the_order_they_came(sqlite_engine) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     org = make_org(sqlite_engine)
     holding = threading.Event()
@@ -135,7 +135,7 @@ def test_writers_of_one_process_get_their_turn_in_the_order_they_came(sqlite_eng
 def test_a_writer_kept_waiting_for_its_turn_is_told_to_try_again(
     sqlite_engine, monkeypatch
 ) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     org = make_org(sqlite_engine)
     monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_S", 1)

@@ -27,8 +27,6 @@ from ingest.commands.users import UserInput, add_user, disable_user
 from ingest.store.db import read_session, write_session
 from ingest.store.models import (
     AuditLog,
-    Base,
-    ChangeCounter,
     Customer,
     CustomerType,
     DeletedRow,
@@ -41,8 +39,9 @@ from ingest.store.models import (
     SalesMode,
     Stage,
 )
+from tests.support.factories import store_state
 
-# --- private helpers (tests/ingest/factories.py belongs to another change) ---------------
+# --- private helpers (tests/support/factories.py belongs to another change) ---------------
 
 
 def make_customer_project(engine: Engine, owner_id: int, name: str = "华北电力") -> tuple[int, int]:
@@ -78,17 +77,6 @@ def make_customer_project(engine: Engine, owner_id: int, name: str = "华北电�
         s.add(project)
         s.flush()
         return customer.id, project.id
-
-
-def store_state(engine: Engine) -> dict[str, int]:
-    """Row counts of every table plus the change counter: a refusal must change none."""
-    with read_session(engine) as s:
-        state = {
-            t.name: s.scalar(select(func.count()).select_from(t))
-            for t in Base.metadata.sorted_tables
-        }
-        state["change_seq"] = s.scalar(select(ChangeCounter.value))
-    return state
 
 
 # Every role of the conftest org except `rep`, who owns the records under test.

@@ -20,7 +20,7 @@ from ingest.commands.customers import (
 from ingest.extract import extract
 from ingest.store.db import read_session, write_session
 from ingest.store.models import Contact, Customer
-from tests.conftest import make_org
+from tests.support.org import make_org
 
 
 def customer(name: str, **kw: object) -> CustomerInput:

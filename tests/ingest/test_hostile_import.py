@@ -1,4 +1,4 @@
-"""Hostile files, rows and mappings for `crm import` (property tests, see tests/hostile.py).
+"""Hostile files, rows and mappings for `crm import` (property tests, see tests/support/hostile.py).
 
 The store holds the worked example of docs/import.md (tests/ingest/import_files). An
 example takes the example file of one entity, puts hostile cells into some of its rows
@@ -33,7 +33,7 @@ from ingest.importer.fields import ENTITY_FIELDS, Kind
 from ingest.importer.mapping import Mapping, load_mapping
 from ingest.importer.resolve import TABLES
 from ingest.store.db import get_engine, read_session
-from tests.hostile import (
+from tests.support.hostile import (
     AMOUNTS,
     CODE_VALUES,
     DATES,

@@ -1,4 +1,4 @@
-"""Hostile input against every domain command (property tests, see tests/hostile.py).
+"""Hostile input against every domain command (property tests, see tests/support/hostile.py).
 
 Each command has a spec: who calls it, a valid call on a small company (`Scene`), and the
 kind of each field. An example replaces one or two fields of the valid call with hostile
@@ -113,10 +113,11 @@ from ingest.commands.reference_admin import (
 from ingest.commands.targets import set_target
 from ingest.commands.users import UserInput, add_user, disable_user, set_locale, set_password
 from ingest.store.db import get_engine
-from tests.conftest import Org, _reset_postgres, make_org
-from tests.hostile import EXAMPLES, Kind, check_outcome, fingerprint, hostile
-from tests.ingest.factories import add_member as add_member_row
-from tests.ingest.factories import make_contact, make_customer, make_project
+from tests.support.factories import add_member as add_member_row
+from tests.support.factories import make_contact, make_customer, make_project
+from tests.support.hostile import EXAMPLES, Kind, check_outcome, fingerprint, hostile
+from tests.support.org import Org, make_org
+from tests.support.stores import _reset_postgres
 
 K = Kind
 TODAY = dt.date.today()

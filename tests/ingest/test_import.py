@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
 from crm.cli import main
-from ingest.importer import ImportReport, import_file
+from ingest.importer import import_file
 from ingest.importer.mapping import MappingError, parse_mapping
 from ingest.importer.readers import detect_encoding
 from ingest.importer.values import (
@@ -31,9 +31,8 @@ from ingest.importer.values import (
     parse_datetime,
     parse_lines,
 )
-from ingest.store.db import current_change_seq, read_session
+from ingest.store.db import read_session
 from ingest.store.models import (
-    ENTITY_TABLES,
     Activity,
     AuditLog,
     Contact,
@@ -51,67 +50,20 @@ from ingest.store.models import (
     Stage,
     User,
 )
-from tests.ingest.factories import make_customer
-
-FILES = Path(__file__).parent / "import_files"
-EXAMPLE = [
-    "users",
-    "customers",
-    "contacts",
-    "products",
-    "projects",
-    "stage_history",
-    "activities",
-    "expenses",
-]
-
+from tests.support.factories import make_customer
+from tests.support.import_files import (
+    EXAMPLE,
+    FILES,
+    codes,
+    import_example,
+    rejections,
+    run,
+    store_state,
+    write_csv,
+    write_yaml,
+)
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def run(engine: Engine, name: str, folder: Path = FILES, **options: Any) -> ImportReport:
-    return import_file(folder / f"{name}.csv", FILES / f"{name}.yaml", engine=engine, **options)
-
-
-def import_example(engine: Engine, upto: str | None = None) -> None:
-    for name in EXAMPLE:
-        if name == upto:
-            return
-        report = run(engine, name)
-        assert report.ok and report.written, report.text("en")
-
-
-def store_state(engine: Engine) -> dict[str, int]:
-    """Row counts of every table the warehouse reads, the audit log and the change counter."""
-    with read_session(engine) as s:
-        state = {
-            table.name: s.scalar(select(func.count()).select_from(table)) or 0
-            for table in [*ENTITY_TABLES, AuditLog.__table__]
-        }
-        state["change_counter"] = current_change_seq(s)
-        return state
-
-
-def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as out:
-        csv.writer(out).writerows(rows)
-    return path
-
-
-def write_yaml(path: Path, data: dict[str, Any]) -> Path:
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def rejections(report: ImportReport, locale: str = "en") -> dict[int, dict[str, str]]:
-    return {
-        r.row: {column: message.text(locale) for column, message in r.errors}
-        for r in report.rejected
-    }
-
-
-def codes(report: ImportReport) -> dict[int, dict[str, str]]:
-    return {r.row: {column: message.code for column, message in r.errors} for r in report.rejected}
 
 
 def by_external_id(session: Any, model: Any, external_id: str) -> Any:

@@ -175,7 +175,7 @@ def test_writers_commit_between_the_chunks_of_a_large_import(engine, org, tmp_pa
 def test_a_chunk_also_ends_once_it_has_held_the_write_lock_its_time(
     sqlite_engine, tmp_path, monkeypatch
 ) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     org = make_org(engine)
@@ -205,7 +205,7 @@ def test_a_chunk_also_ends_once_it_has_held_the_write_lock_its_time(
 def test_an_import_failing_after_its_third_chunk_resumes_without_duplicates(
     sqlite_engine, tmp_path, monkeypatch
 ) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     org = make_org(engine)
@@ -246,7 +246,7 @@ def test_an_import_failing_after_its_third_chunk_resumes_without_duplicates(
 def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
     sqlite_engine, tmp_path
 ) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     org = make_org(engine)
@@ -335,7 +335,7 @@ def _seq(engine: Engine) -> int:
 
 
 def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(sqlite_engine, tmp_path) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     make_org(engine)
@@ -359,7 +359,7 @@ def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(sqlite_engine, tmp
 
 
 def test_a_refused_row_in_a_late_chunk_undoes_the_chunks_before(sqlite_engine, tmp_path) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     make_org(engine)
@@ -437,7 +437,7 @@ def _take_the_write_lock_at_once(engine: Engine) -> None:
 def test_files_over_the_limits_are_refused_before_any_write(
     sqlite_engine, tmp_path, monkeypatch
 ) -> None:
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     make_org(engine)
@@ -479,7 +479,7 @@ def test_undo_never_overwrites_a_row_changed_since_the_import(sqlite_engine, tmp
 
     from crm.cli import main
     from ingest.commands.customers import update_customer
-    from tests.conftest import make_org
+    from tests.support.org import make_org
 
     engine = sqlite_engine
     org = make_org(engine)

@@ -41,9 +41,9 @@ from ingest.store.models import (
     User,
     UserIndustry,
 )
-from tests.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text
-from tests.ingest.factories import make_customer
-from tests.ingest.test_import import (
+from tests.support.factories import make_customer
+from tests.support.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text
+from tests.support.import_files import (
     EXAMPLE,
     FILES,
     codes,

@@ -40,8 +40,7 @@ from ingest.store.models import (
     Quote,
     QuoteLine,
 )
-from tests.conftest import Org
-from tests.ingest.factories import (
+from tests.support.factories import (
     PROJECT_WORK_MATRIX,
     add_member,
     make_contact,
@@ -51,6 +50,7 @@ from tests.ingest.factories import (
     set_project_status,
     store_counts,
 )
+from tests.support.org import Org
 
 LINK_TABLES = (ProjectContact, ProjectCompetitor, ProjectPartner, Quote, QuoteLine)
 

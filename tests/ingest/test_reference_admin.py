@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from ingest.commands.base import CommandError, Forbidden
 from ingest.commands.customers import CustomerInput, create_customer
@@ -18,25 +18,13 @@ from ingest.commands.reference_admin import (
 from ingest.store.db import read_session
 from ingest.store.models import (
     AuditLog,
-    Base,
-    ChangeCounter,
     Department,
     LossReason,
     Region,
     SalesMode,
     Stage,
 )
-
-
-def store_state(engine: Engine) -> dict[str, int]:
-    """Row counts of every table plus the change counter: a refusal must change none."""
-    with read_session(engine) as s:
-        state = {
-            t.name: s.scalar(select(func.count()).select_from(t))
-            for t in Base.metadata.sorted_tables
-        }
-        state["change_seq"] = s.scalar(select(ChangeCounter.value))
-    return state
+from tests.support.factories import store_state
 
 
 def by_code(engine: Engine, model: type, code: str):  # type: ignore[no-untyped-def]

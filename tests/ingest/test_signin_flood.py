@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from crm.bench.signin import run_signin_flood
 from ingest.auth import throttle
-from tests.conftest import FIGURES, PASSWORD, Org
+from tests.support.figures import FIGURES
+from tests.support.org import PASSWORD, Org
 
 FLOODERS = 4
 

@@ -4,26 +4,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from ingest.commands.base import CommandError, Forbidden
 from ingest.commands.targets import set_target
 from ingest.commands.users import disable_user
 from ingest.store.db import read_session
-from ingest.store.models import AuditLog, Base, ChangeCounter, Department, Target
+from ingest.store.models import AuditLog, Department, Target
+from tests.support.factories import store_state
 
 MARCH = dt.date(2025, 3, 1)
-
-
-def store_state(engine: Engine) -> dict[str, int]:
-    """Row counts of every table plus the change counter: a refusal must change none."""
-    with read_session(engine) as s:
-        state = {
-            t.name: s.scalar(select(func.count()).select_from(t))
-            for t in Base.metadata.sorted_tables
-        }
-        state["change_seq"] = s.scalar(select(ChangeCounter.value))
-    return state
 
 
 def targets(engine: Engine) -> list[tuple[dt.date, int | None, str | None, Decimal]]:

@@ -36,8 +36,9 @@ from orchestration.defs.maintenance import backup_job, prune_job
 from orchestration.refresh import run_refresh
 from orchestration.restore import restore_backup, verify
 from orchestration.store_behind import rebuild_if_store_is_behind
-from tests.conftest import PG_ADMIN, make_org
-from tests.orchestration.conftest import make_story
+from tests.support.org import make_org
+from tests.support.stores import PG_ADMIN
+from tests.support.story import make_story
 
 WRITERS = 3
 

@@ -14,7 +14,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, job, op
@@ -33,9 +32,10 @@ from orchestration.dagster_refresh import (
 )
 from orchestration.dagster_storage import KEPT_ENGINES, KeptOpenSqliteEventLogStorage
 from orchestration.defs.resources import DUCKDB_POOL
-from tests.conftest import PG_ADMIN
-from tests.orchestration.test_refresh import SET_ROLE
-from tests.processes import kill_process_group
+from tests.support.dagster import instance_at
+from tests.support.processes import kill_process_group
+from tests.support.stores import PG_ADMIN
+from tests.support.story import SET_ROLE
 
 WRITER_STEPS = ("extract_store", "crm_dbt_assets", "deal_scores", "published_snapshot")
 
@@ -61,13 +61,6 @@ def crm(env: dict[str, str], *args: str) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
-
-
-def instance_at(home: Path) -> DagsterInstance:
-    """The instance as Dagster's tools open it: its storage is found under DAGSTER_HOME."""
-    home.mkdir(parents=True, exist_ok=True)
-    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}):
-        return DagsterInstance.from_config(str(home))
 
 
 @pytest.fixture

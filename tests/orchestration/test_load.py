@@ -22,8 +22,8 @@ from crm.bench.load.readers import Versions
 from crm.bench.load.run import exactly_once, run_load
 from ingest.commands.expenses import ExpenseInput, create_expense
 from ingest.store.db import get_engine
-from tests.dashboards.company import AS_OF as company_as_of
-from tests.dashboards.company import seeded_company
+from tests.support.company import AS_OF as company_as_of
+from tests.support.company import seeded_company
 from warehouse import reader
 
 SECONDS = 60  # a minute on small in the suite; `crm bench load` runs 300 s on large

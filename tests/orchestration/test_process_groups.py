@@ -8,7 +8,7 @@ import sys
 
 from crm import serve_dashboards as dashboards
 from crm.process_groups import live_members
-from tests.processes import alive
+from tests.support.processes import alive
 
 # A server (the group's leader) that stops on SIGTERM, with a helper that ignores it.
 SERVER = """

@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from ingest.commands.customers import CustomerInput, update_customer
 from ingest.commands.expenses import ExpenseInput, create_expense, delete_expense
@@ -43,20 +41,14 @@ from ingest.store.models import (
     Region,
     Stage,
 )
-from orchestration import snapshots
-from orchestration.reconcile import read_store, reconcile, stage_visits
+from orchestration.reconcile import read_store, stage_visits
 from orchestration.refresh import run_refresh
-from tests.dashboards.company import AS_OF, seeded_company
+from tests.support.company import AS_OF, seeded_company
+from tests.support.reconciliation import Company, compare_everything, mart
 
 ROOT = Path(__file__).parents[2]
 MAPPINGS = ROOT / "docs" / "import"
 IMPORT_DATA = ROOT / "tests" / "ingest" / "data"
-
-
-@dataclass
-class Company:
-    engine: Engine
-    warehouse: Path
 
 
 @pytest.fixture(scope="module")
@@ -68,19 +60,6 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
     engine = get_engine(f"sqlite:///{root / 'crm.db'}")
     yield Company(engine, root / "warehouse" / "build.duckdb")
     engine.dispose()
-
-
-def mart(company: Company, sql: str) -> list[tuple]:
-    snapshot = snapshots.current(company.warehouse.parent)
-    with duckdb.connect(str(snapshot.path), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def compare_everything(company: Company) -> None:
-    snapshot = snapshots.current(company.warehouse.parent)
-    assert (
-        reconcile(company.engine, snapshot.path, dt.date.fromisoformat(snapshot.as_of_date)) == []
-    )
 
 
 def test_marts_reconcile_with_the_store(company) -> None:

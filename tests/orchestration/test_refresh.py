@@ -25,11 +25,7 @@ from orchestration.dbt_runner import (
     marts_path,
 )
 from orchestration.refresh import BuildFailed, run_refresh
-
-SET_ROLE = (
-    "update users set role = '{role}', change_seq = (select value from change_counter) "
-    "where username = 'rep2'"
-)
+from tests.support.story import SET_ROLE
 
 
 def snapshot_rows(warehouse: Path, sql: str) -> list[tuple]:

@@ -29,7 +29,7 @@ from ingest.store.models import (
 from orchestration import retention, snapshots
 from orchestration.refresh import run_refresh
 from orchestration.retention import prune_all, prune_store
-from tests.conftest import make_org
+from tests.support.org import make_org
 
 
 def days_ago(days: float) -> dt.datetime:

@@ -20,16 +20,16 @@ import duckdb
 import pytest
 
 from orchestration.dagster_refresh import prepare_instance
-from tests.orchestration.test_dagster_refresh import instance_at
-from tests.processes import alive, descendants, listening_addresses, with_environment
+from tests.support.dagster import instance_at
+from tests.support.processes import (
+    alive,
+    descendants,
+    free_port,
+    listening_addresses,
+    with_environment,
+)
 
 STOPPED_WITHIN = 10.0  # seconds: the README's promise for a stopped `crm serve`
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from orchestration import snapshots
-from tests.orchestration.test_sealed_snapshot import publish_tiny_snapshot
+from tests.support.tiny_snapshot import publish_tiny_snapshot
 
 
 def storage_version(path: Path) -> str:

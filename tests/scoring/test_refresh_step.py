@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.dbt_runner import marts_path
 from scoring.run import score_deals
-from tests.dashboards.company import AS_OF
+from tests.support.company import AS_OF
 
 
 @pytest.fixture

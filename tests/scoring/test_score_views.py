@@ -13,7 +13,7 @@ from sqlalchemy import text
 from ingest.commands.base import Actor
 from orchestration import snapshots
 from scoring.attributions import SIGNALS
-from tests.dashboards.company import reading
+from tests.support.company import reading
 from warehouse import reader
 from warehouse.queries import forecast
 from warehouse.queries import health as health_queries

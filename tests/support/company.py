@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 
 from ingest.store.db import get_engine
 from orchestration.refresh import run_refresh
-from tests.signin import choose_passwords
+from tests.support.signin import choose_passwords
 from warehouse import reader
 
 AS_OF = dt.date(2026, 11, 27)
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 _built: list[Company] = []
 
 

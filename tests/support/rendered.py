@@ -23,7 +23,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
-from tests.pdf_text import pdf_text
+from tests.support.pdf_text import pdf_text
 
 ID_COLUMNS = ("project_id", "customer_id", "lead_id", "expense_id", "employee_id", "owner_id")
 

@@ -11,8 +11,8 @@ from ingest.commands.catalog import ProductInput, create_product
 from ingest.commands.customers import ContactInput, create_contact
 from ingest.commands.expenses import ExpenseInput, create_expense, create_report, submit_report
 from ingest.commands.leads import LeadInput, create_lead
-from tests.conftest import Org
-from tests.ingest.factories import make_customer, make_project
+from tests.support.factories import make_customer, make_project
+from tests.support.org import Org
 
 
 @dataclass

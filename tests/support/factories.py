@@ -18,6 +18,8 @@ from ingest.commands.base import CommandError
 from ingest.store.db import read_session, write_session
 from ingest.store.models import (
     AuditLog,
+    Base,
+    ChangeCounter,
     Contact,
     Customer,
     CustomerType,
@@ -163,3 +165,14 @@ def refusal(call: Callable[[], object]) -> str | None:
     except CommandError as error:
         return next(iter(error.codes.values()))
     return None
+
+
+def store_state(engine: Engine) -> dict[str, int]:
+    """Row counts of every table plus the change counter: a refusal must change none."""
+    with read_session(engine) as s:
+        state = {
+            t.name: s.scalar(select(func.count()).select_from(t))
+            for t in Base.metadata.sorted_tables
+        }
+        state["change_seq"] = s.scalar(select(ChangeCounter.value))
+    return state

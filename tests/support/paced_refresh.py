@@ -1,7 +1,7 @@
 """`crm ...` with phase markers on stderr and a publish in slow motion, so that a test can
 SIGKILL a refresh at a random moment of the phase it chose.
 
-Run as `python -m tests.faults.paced_refresh refresh ...`: it prints `phase extract`,
+Run as `python -m tests.support.paced_refresh refresh ...`: it prints `phase extract`,
 `phase build`, `phase score` and `phase publish` as the Dagster refresh enters each step, and paces
 every file operation of the publish (copy, fsync, rename, prune) by PACE seconds, so that
 a kill lands between any two of them rather than only before or after the whole publish.
