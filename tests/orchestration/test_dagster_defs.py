@@ -36,9 +36,9 @@ from orchestration.defs.assets import (
     MANIFEST_PATH,
     MART_KEYS,
     TARGET_DIR_ENV,
+    changed_since_parse,
     crm_dbt_assets,
     extract_store,
-    manifest_is_stale,
     prune_dbt_targets,
     publish_snapshot,
 )
@@ -85,9 +85,13 @@ def test_definitions_load() -> None:
 
 
 def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
-    """No manifest yet: loading the definitions parses the dbt project first."""
+    """No manifest yet: loading the definitions parses the dbt project first (with this
+    venv's dbt, also where the venv is not on PATH); a changed project is parsed again."""
     target = tmp_path / "target"
     env = {**os.environ, TARGET_DIR_ENV: str(target), "CRM_DATA_DIR": str(tmp_path)}
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != Path(sys.executable).parent
+    )
 
     def load_definitions() -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -105,11 +109,11 @@ def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
     assert manifest.exists()
     # a project file newer than the manifest: the next load parses again
     os.utime(manifest, (1_000_000_000, 1_000_000_000))
-    assert manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
+    assert changed_since_parse(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
     again = load_definitions()
     assert again.returncode == 0, again.stderr[-2000:]
     assert manifest.stat().st_mtime > 1_000_000_000
-    assert not manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
+    assert not changed_since_parse(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
 
 
 def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
@@ -154,6 +158,35 @@ def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
     for assets_def in (extract_store, crm_dbt_assets, deal_scores, publish_snapshot):
         assert {op.pool for op in [assets_def.op]} == {DUCKDB_POOL}
     assert DBT_PROJECT.manifest_path == MANIFEST_PATH
+
+
+def test_dbt_assets_are_grouped_by_layer() -> None:
+    """The lineage reads as the warehouse's layers: store → staging → intermediate → marts
+    (and snapshots) → scoring → publish → dashboards; nothing is left in `default`."""
+    groups = crm_dbt_assets.group_names_by_key
+    assert set(groups.values()) == {"staging", "intermediate", "marts", "snapshots"}
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    by_name = {k.path[-1]: group for k, group in groups.items()}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model":  # models/<layer>/...
+            assert by_name[node["name"]] == node["original_file_path"].split("/")[1]
+        elif node["resource_type"] == "snapshot":
+            assert by_name[node["name"]] == "snapshots"
+    assert by_name["stg_store__projects"] == "staging"
+    assert by_name["fct_opportunities"] == "marts"
+    assert {k for k, group in groups.items() if group == "marts"} == set(MART_KEYS)
+    graph = defs.get_repository_def().asset_graph
+    everything = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert everything == {
+        "store",
+        "staging",
+        "intermediate",
+        "marts",
+        "snapshots",
+        "scoring",
+        "publish",
+        "dashboards",
+    }
 
 
 def test_materialize_publishes_a_snapshot_with_every_check_passing(
