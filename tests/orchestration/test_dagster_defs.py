@@ -8,10 +8,9 @@ import json
 import os
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
-import dagster_dbt.core.resource as dagster_dbt_resource
+import dbt.adapters.factory as dbt_adapters_factory
 import pytest
 from dagster import (
     AssetKey,
@@ -310,17 +309,30 @@ def test_old_dbt_targets_are_pruned(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"run{i}" for i in range(2, 7)]
 
 
-def test_the_dbt_resource_knows_its_version_without_starting_dbt(
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_dbt_invocation_starts_only_dbt_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """dagster-dbt would run `dbt --version` on every refresh; ours reads the installed
-    dbt-core (the executable is the venv's own) and opens no adapter in this process."""
+    """dagster-dbt would run `dbt --version` and open a dbt adapter in this process on
+    every invocation (3 s of each refresh); the resource's overrides of those two private
+    methods (orchestration/defs/resources.py) stop both. Through the public `cli`, so that
+    an upgrade that renames or stops calling them fails here."""
+    started: list[list[str]] = []
+    adapters: list[object] = []
+    real_popen = subprocess.Popen
 
-    def no_dbt(*args: object, **kwargs: object) -> bytes:
-        raise AssertionError("dbt was started to ask its version")
+    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *rest, **kwargs) -> None:
+            started.append([str(a) for a in args])
+            super().__init__(args, *rest, **kwargs)
 
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_dbt)
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    monkeypatch.setattr(dbt_adapters_factory, "register_adapter", adapters.append)
+    monkeypatch.setattr(dbt_adapters_factory, "get_adapter", adapters.append)
+
     resource = dbt_resource()
-    assert str(resource._cli_version) == version("dbt-core")
-    assert resource._cli_version.major == 1
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    invocation = resource.cli(["debug", "--config-dir"], target_path=tmp_path / "target").wait()
+
+    assert invocation.is_successful()
+    assert len(started) == 1 and "--version" not in started[0]
+    assert started[0][:2] == [resource.dbt_executable, "debug"]
+    assert adapters == []
