@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRun
-from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, WorkerStatus
+from dagster import DagsterEventType, DagsterInstance, DagsterRun, DefaultRunLauncher
+
+# The result types of RunLauncher.check_run_worker_health, which Dagster exports from no
+# public module; the hook itself is public (run monitoring calls it on any launcher).
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 
 PID_TAG = "crm/pid"  # the process of a `crm refresh` run (it runs in that process)
 
@@ -45,11 +48,15 @@ def process_alive(pid: int) -> bool:
 
 
 class CrmRunLauncher(DefaultRunLauncher):
+    """Dagster's public DefaultRunLauncher with the public health-check hook of RunLauncher
+    filled in (tests/orchestration/test_dagster_refresh.py checks both answers)."""
+
     @property
     def supports_check_run_worker_health(self) -> bool:
         return True
 
     def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        # `_instance`: the only handle a launcher has on its instance (Dagster's own do the same)
         pid = run_process_id(self._instance, run)
         if pid is None or process_alive(pid):
             return CheckRunHealthResult(WorkerStatus.RUNNING)

@@ -11,6 +11,16 @@ no fsync. Selected in dagster.yaml (`storage: custom:`), written by `crm` on fir
 In WAL mode a commit writes the `-wal` file beside the database, not the database: the
 UI's live view of a running run watches for changes to the run's file, so it watches
 both.
+
+Dagster offers no public setting for any of this: its SQLite classes are internal, and the
+cost of storing events one by one is an open request upstream
+(https://github.com/dagster-io/dagster/issues/19618, bulk writes of an op's events). This
+module overrides SqliteEventLogStorage._connect (the same lock as Dagster's, see
+https://github.com/dagster-io/dagster/issues/32217) and DagsterSqliteStorage's
+_event_log_storage; tests/orchestration/test_dagster_refresh.py
+(test_the_event_log_is_kept_open_in_wal_mode_and_reads_as_dagsters_own) fails if a Dagster
+upgrade bypasses them: a connection per event, or a commit with a full fsync. PostgreSQL
+instance storage (README, "Dagster instance") needs none of this.
 """
 
 from __future__ import annotations

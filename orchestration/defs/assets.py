@@ -4,12 +4,12 @@ The extraction asset carries the dbt sources' keys (["store", <table>]), so Dags
 single lineage graph from the operational store to the published snapshot.
 """
 
-import fcntl
 import json
 import os
 import shutil
-import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,6 @@ from orchestration.dbt_runner import (
     PARSE_STATE,
     TARGET_DIR_ENV,
     carry_parse_state,
-    dbt_env,
-    dbt_executable,
     decide_full_build,
     record_incremental_models,
 )
@@ -70,13 +68,14 @@ def dbt_project() -> DbtProject:
     )
 
 
-def manifest_is_stale(project: DbtProject) -> bool:
-    """No manifest yet (a fresh clone), or a project file changed since it was parsed.
+def changed_since_parse(project: DbtProject) -> bool:
+    """A project file is newer than the manifest: a model or test was edited or added.
 
-    A stale manifest would give Dagster an asset graph without the newest models and tests,
-    and a run would fail on the nodes it does not know."""
-    if not project.manifest_path.exists():
-        return True
+    dagster-dbt re-parses on every load under `dagster dev` only (prepare_if_dev); `crm
+    refresh` and the daemon load the definitions too, and a dbt start-up on each of those
+    loads would cost seconds of every refresh. A stale manifest would give Dagster an asset
+    graph without the newest models and tests, and a run would fail on the nodes it does
+    not know."""
     parsed = project.manifest_path.stat().st_mtime
     sources = [project.project_dir / "dbt_project.yml"] + [
         path
@@ -88,51 +87,58 @@ def manifest_is_stale(project: DbtProject) -> bool:
 
 
 def prepare_manifest(project: DbtProject) -> Path:
-    """Parse the dbt project when its manifest is missing or stale, before the definitions
-    load. `dbt parse` needs no warehouse connection; a lock keeps two processes starting
-    at once (a schedule and `crm refresh`) from writing the manifest together."""
-    if not manifest_is_stale(project):
-        return project.manifest_path
-    target = project.project_dir / project.target_path
-    target.mkdir(parents=True, exist_ok=True)
-    with (target / ".parse.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if manifest_is_stale(project):
-            parse(project, target)
+    """The project's manifest, parsed by dagster-dbt's preparer first when it is missing (a
+    fresh clone), when the project changed since, or on every load under `dagster dev`.
+
+    The preparer holds a lock while it parses, so two processes starting at once (a
+    schedule and `crm refresh`) do not write the manifest together; the second finds it
+    written and parses no more. `dbt parse` needs no warehouse connection."""
+    with parse_environment(project):
+        project.prepare_if_dev()
+        if not project.manifest_path.exists() or changed_since_parse(project):
+            project.preparer.prepare(project)
     return project.manifest_path
 
 
-def parse(project: DbtProject, target: Path) -> None:
-    done = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-        ],
-        # as for any warehouse (parsing needs no connection): its saved state serves them all
-        env=dbt_env(target / "build.duckdb"),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or not project.manifest_path.exists():
-        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-        raise RuntimeError("dbt parse failed: " + " | ".join(tail))
+@contextmanager
+def parse_environment(project: DbtProject) -> Iterator[None]:
+    """The environment dbt parses in: the one every refresh's dbt runs in (so the saved
+    parse serves them all, see dbt_runner.carry_parse_state), and this venv's dbt first
+    on PATH, the one the preparer starts, also where the venv is not activated."""
+    target = project.project_dir / project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    path = os.environ.get("PATH")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), *filter(None, [path])])
+    try:
+        with dbt_environment(target / "build.duckdb"):
+            yield
+    finally:
+        if path is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = path
+
+
+class LayeredDbtTranslator(DagsterDbtTranslator):
+    """dbt's models grouped by their layer, the folder under models/ that holds them
+    (staging, intermediate, marts), and its snapshots as `snapshots`: the lineage graph
+    reads as the warehouse's architecture rather than one `default` group."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        kind = dbt_resource_props["resource_type"]
+        if kind == "snapshot":
+            return "snapshots"
+        fqn = dbt_resource_props["fqn"]  # [project, folder, ..., name]
+        if kind == "model" and len(fqn) > 2:
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
 
 
 DBT_PROJECT = dbt_project()
 MANIFEST_PATH = prepare_manifest(DBT_PROJECT)
 MANIFEST = json.loads(MANIFEST_PATH.read_text())  # read once at load: it is megabytes
 
-TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+TRANSLATOR = LayeredDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 class AsOfConfig(Config):
@@ -243,12 +249,13 @@ def prune_dbt_targets(runs: Path, keep: int = KEEP_DBT_TARGETS) -> None:
 
 
 def mart_keys() -> list[AssetKey]:
-    """The asset keys of every model under models/marts."""
-    keys = [
-        TRANSLATOR.get_asset_spec(MANIFEST, unique_id, DBT_PROJECT).key
+    """The asset keys of the marts group: every model under models/marts."""
+    specs = [
+        TRANSLATOR.get_asset_spec(MANIFEST, unique_id, DBT_PROJECT)
         for unique_id, node in MANIFEST["nodes"].items()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+        if node["resource_type"] == "model"
     ]
+    keys = [spec.key for spec in specs if spec.group_name == "marts"]
     return sorted(keys, key=lambda k: k.to_user_string())
 
 

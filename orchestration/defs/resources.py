@@ -80,12 +80,24 @@ class CrmDbtCliResource(DbtCliResource):
     dagster-dbt asks the dbt executable for its version (`dbt --version`: a whole dbt
     start-up, 1.8 s here) and opens a dbt adapter in this process (1.2 s) that serves only
     row-count and column-metadata fetching, which these assets do not use. Our executable
-    is the venv's own dbt, so its version is the installed dbt-core's."""
+    is the venv's own dbt, so its version is the installed dbt-core's.
 
+    Both are private methods of DbtCliResource and dagster-dbt has no public setting for
+    either; tests/orchestration/test_dagster_defs.py
+    (test_a_dbt_invocation_starts_only_dbt_itself) fails if a dagster-dbt upgrade stops
+    calling them."""
+
+    # Overrides DbtCliResource._cli_version: the `dbt --version` call came with dbt Fusion
+    # support (https://github.com/dagster-io/dagster/pull/31337); how dagster-dbt tells dbt
+    # Core from Fusion is still open upstream: https://github.com/dagster-io/dagster/issues/34215
     @cached_property
     def _cli_version(self) -> Version:
         return Version(installed_version("dbt-core"))
 
+    # Overrides DbtCliResource._initialize_dbt_core_adapter, called on every `cli()` for
+    # metadata fetching (https://github.com/dagster-io/dagster/pull/21542); the in-process
+    # adapter and its set-up are discussed upstream in
+    # https://github.com/dagster-io/dagster/issues/33818
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
 

@@ -8,10 +8,9 @@ import json
 import os
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
-import dagster_dbt.core.resource as dagster_dbt_resource
+import dbt.adapters.factory as dbt_adapters_factory
 import pytest
 from dagster import (
     AssetKey,
@@ -36,9 +35,9 @@ from orchestration.defs.assets import (
     MANIFEST_PATH,
     MART_KEYS,
     TARGET_DIR_ENV,
+    changed_since_parse,
     crm_dbt_assets,
     extract_store,
-    manifest_is_stale,
     prune_dbt_targets,
     publish_snapshot,
 )
@@ -85,9 +84,13 @@ def test_definitions_load() -> None:
 
 
 def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
-    """No manifest yet: loading the definitions parses the dbt project first."""
+    """No manifest yet: loading the definitions parses the dbt project first (with this
+    venv's dbt, also where the venv is not on PATH); a changed project is parsed again."""
     target = tmp_path / "target"
     env = {**os.environ, TARGET_DIR_ENV: str(target), "CRM_DATA_DIR": str(tmp_path)}
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != Path(sys.executable).parent
+    )
 
     def load_definitions() -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -105,11 +108,11 @@ def test_definitions_load_on_a_fresh_clone(tmp_path: Path) -> None:
     assert manifest.exists()
     # a project file newer than the manifest: the next load parses again
     os.utime(manifest, (1_000_000_000, 1_000_000_000))
-    assert manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
+    assert changed_since_parse(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
     again = load_definitions()
     assert again.returncode == 0, again.stderr[-2000:]
     assert manifest.stat().st_mtime > 1_000_000_000
-    assert not manifest_is_stale(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
+    assert not changed_since_parse(DbtProject(DBT_PROJECT.project_dir, target_path=str(target)))
 
 
 def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
@@ -154,6 +157,35 @@ def test_graph_runs_from_the_store_through_dbt_to_publish() -> None:
     for assets_def in (extract_store, crm_dbt_assets, deal_scores, publish_snapshot):
         assert {op.pool for op in [assets_def.op]} == {DUCKDB_POOL}
     assert DBT_PROJECT.manifest_path == MANIFEST_PATH
+
+
+def test_dbt_assets_are_grouped_by_layer() -> None:
+    """The lineage reads as the warehouse's layers: store → staging → intermediate → marts
+    (and snapshots) → scoring → publish → dashboards; nothing is left in `default`."""
+    groups = crm_dbt_assets.group_names_by_key
+    assert set(groups.values()) == {"staging", "intermediate", "marts", "snapshots"}
+    manifest = json.loads(MANIFEST_PATH.read_text())
+    by_name = {k.path[-1]: group for k, group in groups.items()}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model":  # models/<layer>/...
+            assert by_name[node["name"]] == node["original_file_path"].split("/")[1]
+        elif node["resource_type"] == "snapshot":
+            assert by_name[node["name"]] == "snapshots"
+    assert by_name["stg_store__projects"] == "staging"
+    assert by_name["fct_opportunities"] == "marts"
+    assert {k for k, group in groups.items() if group == "marts"} == set(MART_KEYS)
+    graph = defs.get_repository_def().asset_graph
+    everything = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert everything == {
+        "store",
+        "staging",
+        "intermediate",
+        "marts",
+        "snapshots",
+        "scoring",
+        "publish",
+        "dashboards",
+    }
 
 
 def test_materialize_publishes_a_snapshot_with_every_check_passing(
@@ -277,17 +309,30 @@ def test_old_dbt_targets_are_pruned(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"run{i}" for i in range(2, 7)]
 
 
-def test_the_dbt_resource_knows_its_version_without_starting_dbt(
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_dbt_invocation_starts_only_dbt_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """dagster-dbt would run `dbt --version` on every refresh; ours reads the installed
-    dbt-core (the executable is the venv's own) and opens no adapter in this process."""
+    """dagster-dbt would run `dbt --version` and open a dbt adapter in this process on
+    every invocation (3 s of each refresh); the resource's overrides of those two private
+    methods (orchestration/defs/resources.py) stop both. Through the public `cli`, so that
+    an upgrade that renames or stops calling them fails here."""
+    started: list[list[str]] = []
+    adapters: list[object] = []
+    real_popen = subprocess.Popen
 
-    def no_dbt(*args: object, **kwargs: object) -> bytes:
-        raise AssertionError("dbt was started to ask its version")
+    class RecordingPopen(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *rest, **kwargs) -> None:
+            started.append([str(a) for a in args])
+            super().__init__(args, *rest, **kwargs)
 
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_dbt)
+    monkeypatch.setattr(subprocess, "Popen", RecordingPopen)
+    monkeypatch.setattr(dbt_adapters_factory, "register_adapter", adapters.append)
+    monkeypatch.setattr(dbt_adapters_factory, "get_adapter", adapters.append)
+
     resource = dbt_resource()
-    assert str(resource._cli_version) == version("dbt-core")
-    assert resource._cli_version.major == 1
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    invocation = resource.cli(["debug", "--config-dir"], target_path=tmp_path / "target").wait()
+
+    assert invocation.is_successful()
+    assert len(started) == 1 and "--version" not in started[0]
+    assert started[0][:2] == [resource.dbt_executable, "debug"]
+    assert adapters == []

@@ -16,13 +16,23 @@ import uuid
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, job, op
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    job,
+    op,
+)
 from dagster._core.definitions.run_request import InstigatorType
 from dagster._core.events.log import EventLogEntry
+from dagster._core.launcher import WorkerStatus
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from orchestration import snapshots
+from orchestration.dagster_launcher import CrmRunLauncher
 from orchestration.dagster_refresh import (
     INSTANCE_YAML,
     PID_TAG,
@@ -118,6 +128,35 @@ def test_the_event_log_is_kept_open_in_wal_mode_and_reads_as_dagsters_own(
     assert [e.message for e in plain.get_logs_for_run(run_id)] == stored
     assert "a note" in stored
 
+    # what the overrides of Dagster's internals buy: one connection per file and process
+    # however many events it writes (Dagster's own opens one per event), and commits
+    # without a full fsync
+    opened: list[object] = []
+
+    def count(*_args: object) -> None:
+        opened.append(_args)
+
+    event.listen(Engine, "connect", count)
+    counted = KeptOpenSqliteEventLogStorage(str(home / "history" / "runs"))
+    try:
+        for n in range(20):
+            counted.store_event(
+                EventLogEntry(
+                    error_info=None,
+                    level=logging.INFO,
+                    user_message=f"counted {n}",
+                    run_id=run_id,
+                    timestamp=time.time(),
+                    job_name="noting",
+                )
+            )
+        with counted.run_connection(run_id) as conn:
+            assert conn.execute(text("pragma synchronous")).scalar() == 1  # NORMAL
+    finally:
+        event.remove(Engine, "connect", count)
+        counted.dispose()
+    assert 1 <= len(opened) <= 2
+
     # the UI's live view: a watcher in one process sees what another writes to the run
     watching = KeptOpenSqliteEventLogStorage(str(home / "history" / "runs"))
     seen: queue.Queue[str] = queue.Queue()
@@ -160,6 +199,31 @@ def test_the_event_log_is_kept_open_in_wal_mode_and_reads_as_dagsters_own(
     finally:
         watching.dispose()
         writing.dispose()
+
+
+def test_run_monitoring_asks_the_launcher_whether_a_runs_process_is_alive(
+    default_home: Path,
+) -> None:
+    """The instance `crm` sets up launches runs with CrmRunLauncher, whose health check
+    (RunLauncher's public hook, called by the daemon's run monitoring) fails a run whose
+    process is gone and leaves a live one running."""
+    dagster_home()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with DagsterInstance.get() as instance:
+        launcher = instance.run_launcher
+        assert isinstance(launcher, CrmRunLauncher)
+        assert launcher.supports_check_run_worker_health
+        for pid, status in [(os.getpid(), WorkerStatus.RUNNING), (gone.pid, WorkerStatus.FAILED)]:
+            run = instance.add_run(
+                DagsterRun(
+                    job_name="incremental_refresh_job",
+                    run_id=str(uuid.uuid4()),
+                    status=DagsterRunStatus.STARTED,
+                    tags={PID_TAG: str(pid)},
+                )
+            )
+            assert launcher.check_run_worker_health(run).status == status
 
 
 def test_a_failing_dbt_test_fails_the_command_in_one_line(crm_env) -> None:
