@@ -62,8 +62,8 @@ retention:
       success: 30
       failure: 30
 # Dagster's SQLite storage in DAGSTER_HOME, its event log kept open (see
-# orchestration/dagster_storage.py). PostgreSQL for a multi-user install (see README,
-# "Dagster instance") replaces this block with:
+# orchestration/dagster_storage.py). PostgreSQL for a multi-user install (see
+# docs/architecture.md §7.6) replaces this block with:
 # storage:
 #   postgres:
 #     postgres_url:

@@ -3,12 +3,12 @@
 dbt's own tests arrive as asset checks through the dbt translator (assets.TRANSLATOR)."""
 
 import datetime as dt
-import os
 
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 from sqlalchemy import text
 
+from ingest import settings
 from orchestration import snapshots
 from orchestration.defs.assets import SOURCE_NAME, extract_store, publish_snapshot
 from orchestration.defs.resources import (
@@ -17,13 +17,6 @@ from orchestration.defs.resources import (
     store_engine,
 )
 from orchestration.store_behind import lowest_watermark, store_counter
-
-MAX_AGE_ENV = "CRM_SNAPSHOT_MAX_AGE_MINUTES"
-MAX_LAG_ENV = "CRM_MAX_EXTRACTION_LAG"
-
-
-def snapshot_max_age() -> dt.timedelta:
-    return dt.timedelta(minutes=float(os.environ.get(MAX_AGE_ENV, "1440")))
 
 
 def snapshot_age(now: dt.datetime | None = None) -> dt.timedelta:
@@ -38,7 +31,7 @@ def snapshot_is_fresh() -> AssetCheckResult:
         age = snapshot_age()
     except snapshots.NoSnapshot:
         return AssetCheckResult(passed=False, metadata={"reason": "no published snapshot"})
-    limit = snapshot_max_age()
+    limit = settings.snapshot_max_age()
     return AssetCheckResult(
         passed=age <= limit,
         metadata={
@@ -59,7 +52,7 @@ def extraction_lag() -> AssetCheckResult:
     counter = store_counter(store_engine())
     mark = lowest_watermark(build_path())
     lag = counter - mark
-    allowed = int(os.environ.get(MAX_LAG_ENV, "0"))
+    allowed = settings.max_extraction_lag()
     return AssetCheckResult(
         passed=lag <= allowed,
         severity=AssetCheckSeverity.WARN,

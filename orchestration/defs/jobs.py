@@ -4,7 +4,6 @@ Both jobs run the same graph; only the `full` flag in their run config differs."
 
 import datetime as dt
 import json
-import os
 
 from dagster import (
     AssetSelection,
@@ -22,6 +21,7 @@ from dagster import (
     sensor,
 )
 
+from ingest import settings
 from ingest.store.db import changes_after, read_session
 from orchestration import snapshots
 from orchestration.as_of import iso_or_none
@@ -63,10 +63,10 @@ incremental_refresh_job = define_asset_job(
     executor_def=in_process_executor,
 )
 
-TIMEZONE = os.environ.get("CRM_SCHEDULE_TIMEZONE", "Asia/Shanghai")
+TIMEZONE = settings.schedule_timezone()
 # Schedules and the sensor run as soon as the daemon does (`crm serve`); an operator can
 # switch them off in the UI, or start them stopped with CRM_AUTOMATION=stopped.
-AUTOMATION_RUNNING = os.environ.get("CRM_AUTOMATION", "running") != "stopped"
+AUTOMATION_RUNNING = settings.automation_running()
 SCHEDULE_STATUS = (
     DefaultScheduleStatus.RUNNING if AUTOMATION_RUNNING else DefaultScheduleStatus.STOPPED
 )
@@ -74,21 +74,17 @@ SCHEDULE_STATUS = (
 incremental_schedule = ScheduleDefinition(
     name="incremental_refresh_schedule",
     job=incremental_refresh_job,
-    cron_schedule=os.environ.get("CRM_INCREMENTAL_CRON", "*/15 8-19 * * 1-5"),
+    cron_schedule=settings.cron("CRM_INCREMENTAL_CRON", "*/15 8-19 * * 1-5"),
     execution_timezone=TIMEZONE,
     default_status=SCHEDULE_STATUS,
 )
 full_schedule = ScheduleDefinition(
     name="full_refresh_schedule",
     job=full_refresh_job,
-    cron_schedule=os.environ.get("CRM_FULL_CRON", "0 2 * * *"),
+    cron_schedule=settings.cron("CRM_FULL_CRON", "0 2 * * *"),
     execution_timezone=TIMEZONE,
     default_status=SCHEDULE_STATUS,
 )
-
-
-def refresh_delay() -> dt.timedelta:
-    return dt.timedelta(seconds=float(os.environ.get("CRM_REFRESH_DELAY_SECONDS", "0")))
 
 
 REFRESH_JOBS = {full_refresh_job.name, incremental_refresh_job.name}
@@ -128,7 +124,7 @@ def oldest_change_after(mark: int) -> dt.datetime | None:
     name="store_changes_sensor",
     job=incremental_refresh_job,
     # how often the daemon asks; CRM_REFRESH_DELAY_SECONDS is how long a change waits
-    minimum_interval_seconds=int(os.environ.get("CRM_SENSOR_SECONDS", "5")),
+    minimum_interval_seconds=settings.sensor_seconds(),
     default_status=DefaultSensorStatus.RUNNING
     if AUTOMATION_RUNNING
     else DefaultSensorStatus.STOPPED,
@@ -150,8 +146,8 @@ def store_changes_sensor(context: SensorEvaluationContext):
         return SkipReason(f"raw is up to date (change {mark})")
     oldest = oldest_change_after(mark)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    if oldest is not None and now - oldest < refresh_delay():
-        return SkipReason(f"oldest change since {mark} is younger than {refresh_delay()}")
+    if oldest is not None and now - oldest < settings.refresh_delay():
+        return SkipReason(f"oldest change since {mark} is younger than {settings.refresh_delay()}")
     context.update_cursor(json.dumps({"requested": counter}))
     return RunRequest(run_key=f"changes-{counter}", tags={"crm/change_counter": str(counter)})
 

@@ -3,10 +3,9 @@
 Both are plain op jobs: they produce no asset of the lineage graph. They run at night,
 before the full refresh (02:00) and after it, in the refresh schedules' timezone."""
 
-import os
-
 from dagster import OpExecutionContext, ScheduleDefinition, job, op
 
+from ingest import settings
 from ingest.settings import backup_dir, backup_keep
 from orchestration.defs.jobs import SCHEDULE_STATUS, TIMEZONE
 
@@ -45,14 +44,14 @@ def prune_job() -> None:
 backup_schedule = ScheduleDefinition(
     name="backup_schedule",
     job=backup_job,
-    cron_schedule=os.environ.get("CRM_BACKUP_CRON", "30 1 * * *"),
+    cron_schedule=settings.cron("CRM_BACKUP_CRON", "30 1 * * *"),
     execution_timezone=TIMEZONE,
     default_status=SCHEDULE_STATUS,
 )
 prune_schedule = ScheduleDefinition(
     name="prune_schedule",
     job=prune_job,
-    cron_schedule=os.environ.get("CRM_PRUNE_CRON", "30 3 * * *"),
+    cron_schedule=settings.cron("CRM_PRUNE_CRON", "30 3 * * *"),
     execution_timezone=TIMEZONE,
     default_status=SCHEDULE_STATUS,
 )
