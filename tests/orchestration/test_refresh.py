@@ -228,7 +228,7 @@ def test_the_fingerprint_follows_sql_and_columns_not_descriptions(tmp_path: Path
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR / "models", project / "models")
     before = incremental_models_fingerprint(project)
-    models = project / "models" / "marts" / "finance" / "_finance__models.yml"
+    models = project / "models" / "marts" / "finance" / "fct_expenses.yml"
     text = models.read_text()
     models.write_text(text.replace('"Amount in CNY."', '"Amount in yuan."'))
     assert incremental_models_fingerprint(project) == before
