@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['period_grain', 'period_start', 'project_id'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        unique_key=['period_grain', 'period_start', 'project_id']
     )
 }}
 -- What changed in the pipeline in each month and week: for every project with history in
