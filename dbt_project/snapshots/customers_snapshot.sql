@@ -1,6 +1,6 @@
 {#- Reads the store's table itself, not stg_store__customers: a snapshot records what the
-    source held. The columns are renamed as staging renames them (nothing is cast), so the
-    versions have the staging model's columns. -#}
+    source held. It renames the columns as staging does (macros/store_renames.sql; nothing is
+    cast), so the versions have the staging model's columns. -#}
 {% snapshot customers_snapshot %}
 
     {{
@@ -13,24 +13,7 @@
     }}
 
     select
-        id as customer_id,
-        name as customer_name,
-        customer_type_id,
-        industry_id,
-        region_id,
-        status,
-        owner_id,
-        city,
-        address,
-        phone,
-        notes,
-        external_id,
-        version,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ customers_renamed() | indent(8) }}
 
     from {{ source('store', 'customers') }}
 

@@ -1,6 +1,7 @@
 {#- Reads the store's table itself, not stg_store__projects: a snapshot records what the
-    source held. The columns are renamed as staging renames them (nothing is cast; the
-    checked columns keep their names), so the versions have the staging model's columns. -#}
+    source held. It renames the columns as staging does (macros/store_renames.sql; nothing is
+    cast, the checked columns keep their names), so the versions have the staging
+    model's columns. -#}
 {% snapshot projects_snapshot %}
 
     {{
@@ -15,29 +16,7 @@
     }}
 
     select
-        id as project_id,
-        name as project_name,
-        customer_id,
-        sales_mode_id,
-        stage_id,
-        owner_id,
-        department_id,
-        industry_id,
-        expected_amount,
-        expected_close_date,
-        budget_amount,
-        status,
-        loss_reason_id,
-        loss_note,
-        closed_date,
-        description,
-        external_id,
-        version,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ projects_renamed() | indent(8) }}
 
     from {{ source('store', 'projects') }}
 
