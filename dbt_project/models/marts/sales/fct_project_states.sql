@@ -22,13 +22,7 @@ states as (
 
 stages as (
 
-    select * from {{ ref('stg_store__stages') }}
-
-),
-
-sales_modes as (
-
-    select * from {{ ref('stg_store__sales_modes') }}
+    select * from {{ ref('dim_stages') }}
 
 ),
 
@@ -36,7 +30,7 @@ final as (
 
     select
         states.project_id,
-        sales_modes.sales_mode_code,
+        stages.sales_mode_code,
         states.valid_from_date,
         states.valid_to_date,
         states.stage_code,
@@ -50,8 +44,6 @@ final as (
     from states
     inner join stages
         on states.stage_id = stages.stage_id
-    inner join sales_modes
-        on stages.sales_mode_id = sales_modes.sales_mode_id
 
 )
 
