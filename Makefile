@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	cd dbt_project && lint=$$(mktemp -d) && CRM_WAREHOUSE_PATH=$$lint/build.duckdb \
-		CRM_MARTS_PATH=$$lint/marts.duckdb ../$(BIN)/sqlfluff lint models --nocolor
+		CRM_MARTS_PATH=$$lint/marts.duckdb ../$(BIN)/sqlfluff lint models macros tests snapshots --nocolor
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -224,9 +224,9 @@ def test_the_fingerprint_follows_sql_and_columns_not_descriptions(tmp_path: Path
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR / "models", project / "models")
     before = incremental_models_fingerprint(project)
-    models = project / "models" / "marts" / "finance" / "_finance__models.yml"
+    models = project / "models" / "marts" / "finance" / "fct_expenses.yml"
     text = models.read_text()
-    models.write_text(text.replace('"Amount in CNY."', '"Amount in yuan."'))
+    models.write_text(text.replace('"Employee who incurred the expense."', '"Who spent it."'))
     assert incremental_models_fingerprint(project) == before
     models.write_text(text.replace("- name: report_status", "- name: report_state"))
     assert incremental_models_fingerprint(project) != before

@@ -4,9 +4,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='project_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        unique_key='project_id'
     )
 }}
 

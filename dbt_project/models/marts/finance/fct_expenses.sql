@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='expense_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="delete from {{ this }} where expense_id not in (select expense_id from {{ ref('stg_store__expenses') }})"
     )
 }}

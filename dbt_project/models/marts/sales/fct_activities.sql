@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='activity_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="delete from {{ this }} where activity_id not in (select activity_id from {{ ref('stg_store__activities') }})"
     )
 }}

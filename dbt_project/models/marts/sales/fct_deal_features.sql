@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='project_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
     )
 }}
@@ -23,36 +21,17 @@ with
 {% if is_incremental() %}
     rebuilt as (
 
-        select changed.project_id
-        from {{ ref('int_stage_changes_ordered') }} as changed
-        where
-            changed.change_seq
-            > (select max(built.source_change_seq) from {{ this }} as built)
-        union
-        select changed.project_id
-        from {{ ref('stg_store__activities') }} as changed
-        where
-            changed.change_seq
-            > (select max(built.source_change_seq) from {{ this }} as built)
-        union
-        select changed.project_id
-        from {{ ref('stg_store__project_contacts') }} as changed
-        where
-            changed.change_seq
-            > (select max(built.source_change_seq) from {{ this }} as built)
-        union
-        select changed.project_id
-        from {{ ref('stg_store__project_competitors') }} as changed
-        where
-            changed.change_seq
-            > (select max(built.source_change_seq) from {{ this }} as built)
-        union
-        select changed.project_id
-        from {{ ref('stg_store__projects') }} as changed
-        where
-            changed.change_seq
-            > (select max(built.source_change_seq) from {{ this }} as built)
-        union
+        -- the deals with a row changed since the last build, in any table a feature reads
+        {% for changes in [
+            ref('int_stage_changes_ordered'),
+            ref('stg_store__activities'),
+            ref('stg_store__project_contacts'),
+            ref('stg_store__project_competitors'),
+            ref('stg_store__projects'),
+        ] -%}
+            {{ projects_changed_since_built(changes, 'source_change_seq') }}
+            union
+        {% endfor -%}
         select open_projects.project_id
         from {{ ref('stg_store__projects') }} as open_projects
         where
@@ -109,19 +88,7 @@ changes as (
 
 stages as (
 
-    select * from {{ ref('stg_store__stages') }}
-
-),
-
-mode_stages as (
-
-    select
-        sales_modes.sales_mode_code,
-        stages.stage_code,
-        stages.default_probability
-    from stages
-    inner join {{ ref('stg_store__sales_modes') }} as sales_modes
-        on stages.sales_mode_id = sales_modes.sales_mode_id
+    select * from {{ ref('dim_stages') }}
 
 ),
 
@@ -182,8 +149,7 @@ observations as (
     ) as observation_days
     inner join states
         on
-            observation_days.observed_on >= states.valid_from_date
-            and (states.valid_to_date is null or observation_days.observed_on < states.valid_to_date)
+            {{ in_validity_window('observation_days.observed_on', 'states') }}
     where
         states.status = 'open'
         and observation_days.observed_on <= {{ as_of_date() }}
@@ -454,7 +420,7 @@ final as (
         observations.sales_mode_code,
         observations.stage_code,
         observations.stage_order,
-        cast(mode_stages.default_probability as double) as stage_probability,
+        cast(stages.default_probability as double) as stage_probability,
         projects.customer_type,
         projects.industry_code,
         observations.observed_on - history_as_of.stage_entered_on as days_in_stage,
@@ -488,10 +454,10 @@ final as (
     from observations
     inner join projects
         on observations.project_id = projects.project_id
-    inner join mode_stages
+    inner join stages
         on
-            observations.sales_mode_code = mode_stages.sales_mode_code
-            and observations.stage_code = mode_stages.stage_code
+            observations.sales_mode_code = stages.sales_mode_code
+            and observations.stage_code = stages.stage_code
     left join history_as_of
         on
             observations.project_id = history_as_of.project_id

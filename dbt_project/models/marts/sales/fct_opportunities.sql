@@ -90,11 +90,7 @@ final as (
     left join customer_versions
         on
             projects.customer_id = customer_versions.customer_id
-            and projects.created_at >= customer_versions.valid_from
-            and (
-                customer_versions.valid_to is null
-                or projects.created_at < customer_versions.valid_to
-            )
+            and {{ in_validity_window('projects.created_at', 'customer_versions', 'valid_from', 'valid_to') }}
     left join current_visits
         on projects.project_id = current_visits.project_id
     left join last_activities

@@ -35,8 +35,7 @@ final as (
     from states
     inner join days
         on
-            states.valid_from_date <= days.date_day
-            and (states.valid_to_date is null or states.valid_to_date > days.date_day)
+            {{ in_validity_window('days.date_day', 'states') }}
     where states.status = 'open'
 
 )

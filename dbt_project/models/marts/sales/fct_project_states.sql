@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='project_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
     )
 }}
@@ -24,13 +22,7 @@ states as (
 
 stages as (
 
-    select * from {{ ref('stg_store__stages') }}
-
-),
-
-sales_modes as (
-
-    select * from {{ ref('stg_store__sales_modes') }}
+    select * from {{ ref('dim_stages') }}
 
 ),
 
@@ -38,7 +30,7 @@ final as (
 
     select
         states.project_id,
-        sales_modes.sales_mode_code,
+        stages.sales_mode_code,
         states.valid_from_date,
         states.valid_to_date,
         states.stage_code,
@@ -52,8 +44,6 @@ final as (
     from states
     inner join stages
         on states.stage_id = stages.stage_id
-    inner join sales_modes
-        on stages.sales_mode_id = sales_modes.sales_mode_id
 
 )
 

@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='project_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
     )
 }}

@@ -22,9 +22,15 @@ departments as (
 
 ),
 
-flattened as (
+subtrees as (
 
-    select * from {{ ref('int_departments_flattened') }}
+    -- every department code under each department (itself included)
+    select
+        flattened.ancestor_department_id,
+        project_departments.department_code
+    from {{ ref('int_departments_flattened') }} as flattened
+    inner join departments as project_departments
+        on flattened.department_id = project_departments.department_id
 
 ),
 
@@ -91,23 +97,19 @@ department_targets as (
         (
             select coalesce(sum(contracts.amount), 0)
             from contracts
-            inner join departments as project_departments
-                on contracts.department_code = project_departments.department_code
-            inner join flattened
-                on project_departments.department_id = flattened.department_id
+            inner join subtrees
+                on contracts.department_code = subtrees.department_code
             where
-                flattened.ancestor_department_id = targets.department_id
+                subtrees.ancestor_department_id = targets.department_id
                 and contracts.period_month = targets.period_month
         ) as won_amount,
         (
             select coalesce(sum(forecast.weighted_amount), 0)
             from forecast
-            inner join departments as project_departments
-                on forecast.department_code = project_departments.department_code
-            inner join flattened
-                on project_departments.department_id = flattened.department_id
+            inner join subtrees
+                on forecast.department_code = subtrees.department_code
             where
-                flattened.ancestor_department_id = targets.department_id
+                subtrees.ancestor_department_id = targets.department_id
                 and forecast.forecast_month = targets.period_month
         ) as open_weighted_amount
     from targets

@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['period_grain', 'period_start', 'project_id'],
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        unique_key=['period_grain', 'period_start', 'project_id']
     )
 }}
 -- What changed in the pipeline in each month and week: for every project with history in
@@ -106,11 +104,7 @@ compared as (
     inner join states as after_period
         on
             touched.project_id = after_period.project_id
-            and touched.period_end >= after_period.valid_from_date
-            and (
-                after_period.valid_to_date is null
-                or touched.period_end < after_period.valid_to_date
-            )
+            and {{ in_validity_window('touched.period_end', 'after_period') }}
     cross join loaded
 
 ),

@@ -21,11 +21,7 @@ renamed as (
         status,
         notes,
         external_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -13,11 +13,7 @@ renamed as (
         name as competitor_name,
         strengths,
         is_active,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

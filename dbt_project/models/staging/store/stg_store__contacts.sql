@@ -18,11 +18,7 @@ renamed as (
         notes,
         owner_id,
         external_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

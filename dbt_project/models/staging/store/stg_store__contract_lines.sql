@@ -15,11 +15,7 @@ renamed as (
         quantity,
         unit_price,
         line_amount,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

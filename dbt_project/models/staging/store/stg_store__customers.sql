@@ -8,25 +8,9 @@ source as (
 
 renamed as (
 
+    -- the renames are shared with customers_snapshot (macros/store_renames.sql)
     select
-        id as customer_id,
-        name as customer_name,
-        customer_type_id,
-        industry_id,
-        region_id,
-        status,
-        owner_id,
-        city,
-        address,
-        phone,
-        notes,
-        external_id,
-        version,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ customers_renamed() | indent(8) }}
 
     from source
 

@@ -16,11 +16,7 @@ renamed as (
         actor_id,
         acted_at,
         comment,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

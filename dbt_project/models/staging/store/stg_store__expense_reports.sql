@@ -17,11 +17,7 @@ renamed as (
         total_amount,
         submitted_at,
         version,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

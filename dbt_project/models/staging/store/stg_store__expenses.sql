@@ -19,11 +19,7 @@ renamed as (
         description,
         report_id,
         external_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

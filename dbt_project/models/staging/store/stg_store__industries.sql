@@ -14,11 +14,7 @@ renamed as (
         name_zh as industry_name_zh,
         name_en as industry_name_en,
         is_active,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

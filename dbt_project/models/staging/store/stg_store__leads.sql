@@ -25,11 +25,7 @@ renamed as (
         decided_by,
         converted_project_id,
         external_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -15,11 +15,7 @@ renamed as (
         decision_role,
         attitude,
         notes,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -13,11 +13,7 @@ renamed as (
         project_id,
         user_id,
         member_role,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -14,11 +14,7 @@ renamed as (
         partner_id,
         partner_role,
         notes,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -16,11 +16,7 @@ renamed as (
         unit_price,
         discount_rate,
         line_amount,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -17,11 +17,7 @@ renamed as (
         status,
         total_amount,
         notes,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

@@ -19,11 +19,7 @@ renamed as (
         forecast_category,
         is_won_stage,
         is_active,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

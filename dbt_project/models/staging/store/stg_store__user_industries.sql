@@ -12,11 +12,7 @@ renamed as (
         id as user_industry_id,
         user_id,
         industry_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 

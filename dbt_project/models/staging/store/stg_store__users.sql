@@ -20,11 +20,7 @@ renamed as (
         locale,
         is_active,
         external_id,
-        created_at,
-        updated_at,
-        created_by,
-        updated_by,
-        change_seq
+        {{ store_audit_columns() }}
 
     from source
 
