@@ -242,17 +242,10 @@ def import_user(ctx: Context, row: ImportRow) -> Outcome:
     checks, created_at, user = _begin(ctx, row, User)
     v = row.values
     if user is None:
-        data = UserInput(
-            username=v.get("username"),
+        data = _user_input(
+            v,
             display_name=v.get("display_name") or v.get("username"),
-            role=v.get("role"),
             password=v.get("password") or secrets.token_urlsafe(24),
-            department=v.get("department"),
-            region=v.get("region"),
-            manager_id=v.get("manager"),
-            email=v.get("email"),
-            locale=v.get("locale") or "zh_CN",
-            industries=v.get("industries") or [],
             external_id=row.external_id,
         )
         _refuse_if_any(checks, lambda: _user_fields(ctx, Checks(), data, None))
@@ -274,18 +267,7 @@ def import_user(ctx: Context, row: ImportRow) -> Outcome:
         "is_active": user.is_active,
     }
     v = _merged(row.values, current)
-    data = UserInput(
-        username=v.get("username"),
-        display_name=v.get("display_name"),
-        role=v.get("role"),
-        password=None,
-        department=v.get("department"),
-        region=v.get("region"),
-        manager_id=v.get("manager"),
-        email=v.get("email"),
-        locale=v.get("locale") or "zh_CN",
-        industries=v.get("industries") or [],
-    )
+    data = _user_input(v, display_name=v.get("display_name"), password=None)
     fields, industry_ids = _user_fields(ctx, checks, data, user)
     if created_at is not None:
         fields["created_at"] = created_at
@@ -299,6 +281,26 @@ def import_user(ctx: Context, row: ImportRow) -> Outcome:
         _set_industries(ctx, user, industry_ids)
         outcome = Outcome("updated", user.id)
     return outcome
+
+
+def _user_input(
+    v: dict[str, Any], *, display_name: Any, password: Any, external_id: str | None = None
+) -> UserInput:
+    """The source's user fields; a new account and an update differ in name, password and
+    external id only."""
+    return UserInput(
+        username=v.get("username"),
+        display_name=display_name,
+        role=v.get("role"),
+        password=password,
+        department=v.get("department"),
+        region=v.get("region"),
+        manager_id=v.get("manager"),
+        email=v.get("email"),
+        locale=v.get("locale") or "zh_CN",
+        industries=v.get("industries") or [],
+        external_id=external_id,
+    )
 
 
 def _user_fields(
