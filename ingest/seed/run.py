@@ -201,6 +201,14 @@ def _write(loader: Loader, tables: dict[str, pa.Table], rows: dict[str, int]) ->
     loader.commit()
 
 
+# The columns of a catalog entry in names.py (PRODUCTS, COMPETITORS, PARTNERS), in order.
+CATALOG_COLUMNS = {
+    "products": ("code", "name_zh", "name_en", "category", "list_price"),
+    "competitors": ("name", "strengths"),
+    "partners": ("name", "partner_type"),
+}
+
+
 def _org_tables(w: World, pw_hash: str, start_day: int) -> dict[str, pa.Table]:
     """Accounts and the catalog, all entered by the admin before the window opens."""
     seq, admin = w.change_seq, w.org.admin_id
@@ -232,42 +240,20 @@ def _org_tables(w: World, pw_hash: str, start_day: int) -> dict[str, pa.Table]:
         created + 7200,
     )
     cat = w.catalog
-    products = [names.PRODUCTS[i] for i in cat.new_products]
-    tables["products"] = entered(
-        "products",
-        {
-            "id": cat.product_ids[cat.new_products],
-            "code": [p[0] for p in products],
-            "name_zh": [p[1] for p in products],
-            "name_en": [p[2] for p in products],
-            "category": [p[3] for p in products],
-            "list_price": np.array([p[4] for p in products], dtype=np.float64),
-            "is_active": np.ones(len(products), bool),
-        },
-        created + 10_800,
+    catalog = (
+        ("products", names.PRODUCTS, cat.product_ids, cat.new_products),
+        ("competitors", names.COMPETITORS, cat.competitor_ids, cat.new_competitors),
+        ("partners", names.PARTNERS, cat.partner_ids, cat.new_partners),
     )
-    competitors = [names.COMPETITORS[i] for i in cat.new_competitors]
-    tables["competitors"] = entered(
-        "competitors",
-        {
-            "id": cat.competitor_ids[cat.new_competitors],
-            "name": [c[0] for c in competitors],
-            "strengths": [c[1] for c in competitors],
-            "is_active": np.ones(len(competitors), bool),
-        },
-        created + 10_800,
-    )
-    partners = [names.PARTNERS[i] for i in cat.new_partners]
-    tables["partners"] = entered(
-        "partners",
-        {
-            "id": cat.partner_ids[cat.new_partners],
-            "name": [p[0] for p in partners],
-            "partner_type": [p[1] for p in partners],
-            "is_active": np.ones(len(partners), bool),
-        },
-        created + 10_800,
-    )
+    for table, source, ids, new in catalog:
+        entries = [source[i] for i in new]
+        values: dict[str, Any] = {"id": ids[new]}
+        for position, column in enumerate(CATALOG_COLUMNS[table]):
+            values[column] = [entry[position] for entry in entries]
+        if table == "products":
+            values["list_price"] = np.array(values["list_price"], dtype=np.float64)
+        values["is_active"] = np.ones(len(entries), bool)
+        tables[table] = entered(table, values, created + 10_800)
     return tables
 
 
