@@ -33,6 +33,7 @@ from sqlalchemy.engine import URL
 
 from ingest.store.db import get_engine
 from orchestration import snapshots
+from orchestration.snapshots import _fsync
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -274,11 +275,3 @@ def keep_newest(root: Path, keep: int) -> list[Path]:
         if leftover.stat().st_mtime < day_ago:
             shutil.rmtree(leftover, ignore_errors=True)
     return removed
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -36,13 +36,13 @@ from orchestration.backup import (
     MANIFEST,
     BackupError,
     _conninfo,
-    _fsync,
     _last_line,
     pg_environment,
     pg_tool,
     sha256,
 )
 from orchestration.dbt_runner import INCREMENTAL_FILE, marts_path
+from orchestration.snapshots import _fsync
 
 
 @dataclass(frozen=True)

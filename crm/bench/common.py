@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ingest.settings import data_dir
 
@@ -22,6 +23,15 @@ def percentile(values: list[float], share: float) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def write_figures(out: str | None, name: str, figures: Any, **options: Any) -> Path:
+    """A benchmark's figures as JSON (`options` go to json.dumps) in `out`, by default
+    bench/<name>.json in the data directory; returns where they went."""
+    path = Path(out) if out else data_dir() / "bench" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, **options), encoding="utf-8")
+    return path
 
 
 def crm(args: list[str], env: dict[str, str]) -> None:

@@ -13,7 +13,6 @@ Targets: page query p95 ≤ 150 ms, ≥ 20× faster than the store.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import statistics
 import time
@@ -23,9 +22,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
-from crm.bench.common import AS_OF, percentile, seeded_store
+from crm.bench.common import AS_OF, percentile, seeded_store, write_figures
 from ingest.commands.base import Actor
-from ingest.settings import data_dir
 from warehouse import reader
 from warehouse.queries import (
     costs,
@@ -329,9 +327,7 @@ def run_dashboards_bench(
 
         figures["browser_first_chart_ms"] = time_to_first_chart(folder, engine)
     engine.dispose()
-    path = Path(out) if out else data_dir() / "bench" / "dashboards.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=1))
+    path = write_figures(out, "dashboards", figures, indent=1)
     lines = [
         f"{page:<10} page p50 {r['page_p50_ms']:>7.1f} ms  p95 {r['page_p95_ms']:>7.1f} ms  "
         f"slowest query p95 {max(v['p95_ms'] for v in r['queries'].values()):>7.1f} ms"

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest.settings import data_dir
+from crm.bench.common import write_figures
 
 FIGURES_ENV = "CRM_FAULTS_FIGURES"  # where each fault test appends its counts
 FAULT_TESTS = Path(__file__).resolve().parents[2] / "tests" / "faults"
@@ -62,9 +62,7 @@ def run_faults_bench(out: str | None, seed: int | None) -> tuple[list[str], bool
         "seconds": round(seconds, 1),
         "seed": seed,
     }
-    path = Path(out) if out else data_dir() / "bench" / "faults.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2))
+    path = write_figures(out, "faults", figures, indent=2)
     log = path.with_suffix(".log")  # pytest's whole report: a failure's kill seed and trace
     log.write_text(done.stdout + done.stderr)
     lines = [

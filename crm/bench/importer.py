@@ -9,7 +9,6 @@ customers and the imported file's into the store: use a bench store (or
 
 from __future__ import annotations
 
-import json
 import platform
 import tempfile
 import threading
@@ -20,11 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from crm.bench.common import percentile
+from crm.bench.common import percentile, write_figures
 from crm.bench.store import bench_reps
 from ingest.commands.customers import CustomerInput, create_customer
 from ingest.importer import import_file
-from ingest.settings import data_dir
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import User
 
@@ -166,7 +164,5 @@ def run_import_bench(
         during_ms=_stats(during),
         writer_errors=quiet_errors + errors,
     )
-    path = Path(out) if out else data_dir() / "bench" / "import.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False), encoding="utf-8")
+    write_figures(out, "import", asdict(result), indent=2, ensure_ascii=False)
     return result

@@ -25,8 +25,7 @@ from typing import Any
 
 import duckdb
 
-from crm.bench.common import AS_OF, seeded_store
-from ingest.settings import data_dir
+from crm.bench.common import AS_OF, seeded_store, write_figures
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
 STEP = re.compile(r"^(extract|build|publish)\s.*\(([\d.]+) s\)")
@@ -216,8 +215,6 @@ def run_refresh_bench(profiles: list[str], seed: int, out: str | None) -> list[s
             line += f"{result['incremental_refresh_s']} s"
         line += f", Dagster overhead ×{result['dagster_overhead']}"
         lines.append(line)
-    path = Path(out) if out else data_dir() / "bench" / "refresh.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2))
+    path = write_figures(out, "refresh", figures, indent=2)
     lines.append(f"figures written to {path}")
     return lines

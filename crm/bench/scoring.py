@@ -4,13 +4,12 @@ that matter and what scoring costs, from the published snapshot (read only)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from ingest.settings import data_dir
+from crm.bench.common import write_figures
 from orchestration import snapshots
 from scoring.attributions import effects, importance, top_signals
 from scoring.backtest import ALL_MODES, BASELINES, best_kind, model_beats_baselines, run_backtest
@@ -69,9 +68,7 @@ def _plain(row: dict) -> dict:
 
 
 def _write(figures: dict, out: str | None) -> list[str]:
-    path = Path(out) if out else data_dir() / "bench" / "scoring.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+    path = write_figures(out, "scoring", figures, indent=2, ensure_ascii=False, default=str)
     return [*summary_lines(figures), f"figures written to {path}"]
 
 

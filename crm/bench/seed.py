@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from crm.bench.common import write_figures
 from ingest.settings import data_dir
 
 AS_OF = "2026-03-31"  # fixed, so that figures from different days compare
@@ -33,20 +34,18 @@ def run_seed_bench(profiles: list[str], seed: int, out: str | None) -> list[str]
             f"{result['peak_memory_mb']:.0f} MB, {result['rows']:,} rows "
             f"({result['rows_per_second']:,.0f} rows/s, {result['loader']})"
         )
-    path = Path(out) if out else data_dir() / "bench" / "seed.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "machine": platform.platform(),
-                "cpus": os.cpu_count(),
-                "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "as_of": AS_OF,
-                "seed": seed,
-                "profiles": results,
-            },
-            indent=2,
-        )
+    path = write_figures(
+        out,
+        "seed",
+        {
+            "machine": platform.platform(),
+            "cpus": os.cpu_count(),
+            "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "as_of": AS_OF,
+            "seed": seed,
+            "profiles": results,
+        },
+        indent=2,
     )
     lines.append(f"written to {path}")
     return lines

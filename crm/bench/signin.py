@@ -9,22 +9,19 @@ in from a clean address.
 
 from __future__ import annotations
 
-import json
 import platform
 import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from crm.bench.common import percentile
+from crm.bench.common import percentile, write_figures
 from crm.bench.store import _customer, bench_reps, concurrent_writers
 from ingest.auth.signin import sign_in
 from ingest.commands.customers import create_customer
 from ingest.commands.users import UserInput, add_user
-from ingest.settings import data_dir
 from ingest.store.db import current_change_seq, get_engine, read_session
 from ingest.store.models import AuditLog, User
 
@@ -136,9 +133,7 @@ def run_signin_flood(
         throttled_attempts=after["throttled"] - before["throttled"],
         admin_signed_in=admin_in,
     )
-    path = Path(out) if out else data_dir() / "bench" / "signin.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    write_figures(out, "signin", asdict(result), indent=2, ensure_ascii=False)
     return result
 
 

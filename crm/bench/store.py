@@ -8,25 +8,22 @@ domain commands as the apps.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import platform
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from crm.bench.common import percentile
+from crm.bench.common import percentile, write_figures
 from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
 from ingest.commands.expenses import ExpenseInput, create_expense
 from ingest.commands.leads import LeadInput, create_lead
 from ingest.commands.projects import ProjectInput, create_project, move_stage
 from ingest.commands.users import UserInput, add_user
-from ingest.settings import data_dir
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import Customer, Project, User
 
@@ -267,7 +264,5 @@ def run_store_bench(
             "lost": run.submitted - (stored or 0),
         },
     )
-    path = Path(out) if out else data_dir() / "bench" / "store.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    write_figures(out, "store", asdict(result), indent=2, ensure_ascii=False)
     return result

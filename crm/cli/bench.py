@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import click
 
@@ -15,12 +17,34 @@ def bench() -> None:
     """Benchmarks that record figures to JSON (never timed asserts in tests)."""
 
 
+def _writes_json(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """What every benchmark command ends with: `--out`, the JSON file its figures go to
+    (default bench/<name>.json), and errors told the CLI's way."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        out = click.option(
+            "--out", type=click.Path(), help=f"JSON file (default: bench/{name}.json)."
+        )
+        return out(friendly_errors(fn))
+
+    return decorate
+
+
+def _echo_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def _profile_names(profiles: str) -> list[str]:
+    """`--profiles small,large` as a list (blanks dropped)."""
+    return [p.strip() for p in profiles.split(",") if p.strip()]
+
+
 @bench.command("store")
 @click.option("--ops", default=2000, show_default=True, help="Commands to time one by one.")
 @click.option("--threads", default=16, show_default=True, help="Concurrent writers.")
 @click.option("--seconds", default=5.0, show_default=True, help="Length of the concurrent run.")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/store.json).")
-@friendly_errors
+@_writes_json("store")
 def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None:
     """Command latency p50/p95 and concurrent-writer throughput on the configured store."""
     from crm.bench.store import run_store_bench
@@ -33,8 +57,7 @@ def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None
 @click.option("--attempts", default=200, show_default=True, help="Wrong-password sign-ins.")
 @click.option("--addresses", default=5, show_default=True, help="Addresses they come from.")
 @click.option("--writers", default=8, show_default=True, help="Writers working meanwhile.")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/signin.json).")
-@friendly_errors
+@_writes_json("signin")
 def bench_signin(attempts: int, addresses: int, writers: int, out: str | None) -> None:
     """Writers' latency quiet and during a flood of wrong passwords; the flood audited and
     throttled, and an admin still signing in from a clean address. Writes bench records
@@ -53,8 +76,7 @@ def bench_signin(attempts: int, addresses: int, writers: int, out: str | None) -
 @click.option("--rows", default=100_000, show_default=True, help="Customers in the file.")
 @click.option("--chunk-size", default=500, show_default=True, help="Rows per commit.")
 @click.option("--writers", default=4, show_default=True, help="Reps saving meanwhile.")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/import.json).")
-@friendly_errors
+@_writes_json("import")
 def bench_import(rows: int, chunk_size: int, writers: int, out: str | None) -> None:
     """Writers' latency quiet and during a large import (p95). Writes bench records and
     the imported customers: use a bench store (or undo the import it names)."""
@@ -67,43 +89,35 @@ def bench_import(rows: int, chunk_size: int, writers: int, out: str | None) -> N
 @bench.command("refresh")
 @click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/refresh.json).")
-@friendly_errors
+@_writes_json("refresh")
 def bench_refresh(profiles: str, seed_value: int, out: str | None) -> None:
     """Full and incremental refresh times, peak memory and the ratio to raw DuckDB time."""
     from crm.bench.refresh import run_refresh_bench
 
-    for line in run_refresh_bench(
-        [p.strip() for p in profiles.split(",") if p.strip()], seed_value, out
-    ):
-        click.echo(line)
+    _echo_lines(run_refresh_bench(_profile_names(profiles), seed_value, out))
 
 
 @bench.command("scoring")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/scoring.json).")
-@friendly_errors
+@_writes_json("scoring")
 def bench_scoring(out: str | None) -> None:
     """Deal scoring on the published snapshot: rolling backtest over the last 8 quarters,
     the model against the stage's admin probability and calibrated win rate (Brier, log
     loss, AUC, reliability), the signals that matter, and the time to train and score."""
     from crm.bench.scoring import run_scoring_bench
 
-    for line in run_scoring_bench(out):
-        click.echo(line)
+    _echo_lines(run_scoring_bench(out))
 
 
 @bench.command("faults")
 @click.option("--seed", "seed_value", type=int, help="Replay the random kill moments of a run.")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/faults.json).")
-@friendly_errors
+@_writes_json("faults")
 def bench_faults(seed_value: int | None, out: str | None) -> None:
     """Every fault test, long variants included: faults injected and survived. Exit code 1
     when a fault test fails (its whole report is kept beside the figures)."""
     from crm.bench.faults import run_faults_bench
 
     lines, passed = run_faults_bench(out, seed_value)
-    for line in lines:
-        click.echo(line)
+    _echo_lines(lines)
     if not passed:
         raise SystemExit(1)
 
@@ -111,19 +125,17 @@ def bench_faults(seed_value: int | None, out: str | None) -> None:
 @bench.command("seed")
 @click.option("--profiles", default="small,large", show_default=True, help="Comma-separated.")
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/seed.json).")
-@friendly_errors
+@_writes_json("seed")
 def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
     """Seed wall time and peak memory per profile, each in a fresh store and child process."""
     from crm.bench.seed import run_seed_bench
     from ingest.seed import PROFILES
 
-    names = [p.strip() for p in profiles.split(",") if p.strip()]
+    names = _profile_names(profiles)
     unknown = [p for p in names if p not in PROFILES]
     if unknown or not names:
         raise click.BadParameter(f"unknown profile {', '.join(unknown)}", param_hint="--profiles")
-    for line in run_seed_bench(names, seed_value, out):
-        click.echo(line)
+    _echo_lines(run_seed_bench(names, seed_value, out))
 
 
 @bench.command("dashboards")
@@ -137,16 +149,14 @@ def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
     show_default=True,
     help="Also time the first chart of each page in Chromium.",
 )
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/dashboards.json).")
-@friendly_errors
+@_writes_json("dashboards")
 def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | None) -> None:
     """Dashboard query p50/p95 per page, speed-up over the store, time to first chart."""
     from crm.bench.dashboards import run_dashboards_bench
 
     click.echo(f"preparing the {profile} store and warehouse (reused when already built) ...")
     _, lines = run_dashboards_bench(profile, seed_value, out, browser=browser)
-    for line in lines:
-        click.echo(line)
+    _echo_lines(lines)
 
 
 @bench.command("load")
@@ -156,8 +166,7 @@ def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | No
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--seconds", default=300.0, show_default=True, help="Length of the working day.")
 @click.option("--import-rows", type=int, help="Rows of the import (small 3,000, large 20,000).")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/load.json).")
-@friendly_errors
+@_writes_json("load")
 def bench_load(
     profile: str, seed_value: int, seconds: float, import_rows: int | None, out: str | None
 ) -> None:
@@ -178,8 +187,7 @@ def bench_load(
         out=path.resolve(),
         progress=click.echo,
     )
-    for line in lines(result):
-        click.echo(line)
+    _echo_lines(lines(result))
     if not result["ok"]:
         sys.exit(1)
 
@@ -191,8 +199,7 @@ def bench_load(
     help="Data directory of an already seeded store (its crm.db); default: the configured store.",
 )
 @click.option("--repeat", default=5, show_default=True, help="Repetitions per interaction.")
-@click.option("--out", type=click.Path(), help="JSON file (default: bench/entry.json).")
-@friendly_errors
+@_writes_json("entry")
 def bench_entry(data_dir: str | None, repeat: int, out: str | None) -> None:
     """Entry-app page-load and submit times (one Streamlit rerun each); target 1 s.
     Submits write real records: use a bench store."""
@@ -205,5 +212,4 @@ def bench_entry(data_dir: str | None, repeat: int, out: str | None) -> None:
     from crm.bench.entry import lines, run_entry_bench
 
     result = run_entry_bench(repeat=repeat, out=out, progress=click.echo)
-    for line in lines(result):
-        click.echo(line)
+    _echo_lines(lines(result))

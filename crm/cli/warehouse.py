@@ -148,10 +148,4 @@ def _report_actor(username: str) -> Any:
             raise click.BadParameter(
                 f"no active user named {username!r} (see `crm user list`)", param_hint="--as"
             )
-        return Actor(
-            id=user.id,
-            role=user.role,
-            department_id=user.department_id,
-            manager_id=user.manager_id,
-            username=user.username,
-        )
+        return Actor.of(user)

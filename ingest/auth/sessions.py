@@ -136,13 +136,7 @@ def _check(engine: Engine, token: str) -> SessionUser | None:
         if reason is None:
             assert user is not None
             found = SessionUser(
-                Actor(
-                    id=user.id,
-                    role=user.role,
-                    department_id=user.department_id,
-                    manager_id=user.manager_id,
-                    username=user.username,
-                ),
+                Actor.of(user),
                 user.display_name,
                 user.locale,
                 user.must_change_password,

@@ -214,10 +214,7 @@ def update_activity(
     changed = {name: value for name, value in given.items() if getattr(activity, name) != value}
     if not changed:
         return activity.id  # a resubmitted form: nothing to write
-    before = snapshot(activity)
-    for name, value in changed.items():
-        setattr(activity, name, value)
-    ctx.audit("activity.update", activity, before)
+    ctx.update("activity.update", activity, changed)
     return activity.id
 
 

@@ -113,6 +113,17 @@ class Actor:
     def is_system(self) -> bool:
         return self.id is None
 
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        """The actor a stored user acts as (the sign-in, `crm … --as`, a command's caller)."""
+        return cls(
+            id=user.id,
+            role=user.role,
+            department_id=user.department_id,
+            manager_id=user.manager_id,
+            username=user.username,
+        )
+
 
 SYSTEM = Actor(id=None, role="admin")
 
@@ -384,18 +395,14 @@ class Context:
 
     def audit(self, action: str, obj: Any, before: dict[str, Any] | None = None) -> None:
         self.session.flush()
-        self.session.add(
-            AuditLog(
-                actor_id=self.actor.id,
-                action=action,
-                entity=obj.__tablename__,
-                entity_id=obj.id,
-                before=_dump(before) if before is not None else None,
-                after=_dump(snapshot(obj)),
-                source=self.source,
-                change_seq=self.session.info["change_seq"],
-            )
-        )
+        self._log(action, obj.__tablename__, obj.id, before, snapshot(obj))
+
+    def update(self, action: str, obj: Any, values: dict[str, Any]) -> None:
+        """Set the given columns and audit the change against the row as it was."""
+        before = snapshot(obj)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        self.audit(action, obj, before)
 
     def delete(self, action: str, obj: Any) -> None:
         """Delete a row with an audit entry of its last values. Through the session, so
@@ -403,14 +410,25 @@ class Context:
         before = snapshot(obj)
         self.session.delete(obj)
         self.session.flush()
+        self._log(action, obj.__tablename__, before["id"], before, None)
+
+    def _log(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """One audit entry, in this transaction and with its change number."""
         self.session.add(
             AuditLog(
                 actor_id=self.actor.id,
                 action=action,
-                entity=obj.__tablename__,
-                entity_id=before["id"],
-                before=_dump(before),
-                after=None,
+                entity=entity,
+                entity_id=entity_id,
+                before=dump_json(before) if before is not None else None,
+                after=dump_json(after) if after is not None else None,
                 source=self.source,
                 change_seq=self.session.info["change_seq"],
             )
@@ -426,7 +444,9 @@ def snapshot(obj: Any) -> dict[str, Any]:
     }
 
 
-def _dump(values: dict[str, Any]) -> str:
+def dump_json(values: dict[str, Any]) -> str:
+    """Column values as the audit log and the imports ledger store them (sorted keys;
+    decimals and dates as text)."""
     return json.dumps(values, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
@@ -446,13 +466,7 @@ def load_actor(session: Session, actor_id: int | None) -> Actor:
         raise Forbidden.one(GENERAL, "forbidden")
     if not user.is_active:
         raise Forbidden.one(GENERAL, "account_disabled")
-    return Actor(
-        id=user.id,
-        role=user.role,
-        department_id=user.department_id,
-        manager_id=user.manager_id,
-        username=user.username,
-    )
+    return Actor.of(user)
 
 
 def command(name: str) -> Callable[[Callable[Concatenate[Context, P], R]], Callable[..., R]]:

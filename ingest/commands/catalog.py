@@ -85,10 +85,7 @@ def update_product(ctx: Context, product_id: int, data: ProductInput) -> int:
     ctx.require_role(*CATALOG_KEEPERS)
     product = ctx.get(Product, product_id, "product_id")
     fields = _product_fields(ctx, data, product.id)
-    before = snapshot(product)
-    for key, value in fields.items():
-        setattr(product, key, value)
-    ctx.audit("product.update", product, before)
+    ctx.update("product.update", product, fields)
     return product.id
 
 

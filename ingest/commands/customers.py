@@ -158,8 +158,5 @@ def update_contact(ctx: Context, contact_id: int, data: ContactInput) -> int:
     customer = ctx.get(Customer, contact.customer_id, "customer_id")
     access.require_customer(ctx.session, ctx.actor, customer)
     fields = _contact_fields(data)
-    before = snapshot(contact)
-    for key, value in fields.items():
-        setattr(contact, key, value)
-    ctx.audit("contact.update", contact, before)
+    ctx.update("contact.update", contact, fields)
     return contact.id

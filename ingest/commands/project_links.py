@@ -102,10 +102,7 @@ def _upsert_link(
         return link  # a resubmitted form: nothing to write
     if set(changed) != {"notes"}:
         refuse_if_closed(project)
-    before = snapshot(link)
-    for name, value in changed.items():
-        setattr(link, name, value)
-    ctx.audit(f"{action}.update", link, before)
+    ctx.update(f"{action}.update", link, changed)
     return link
 
 

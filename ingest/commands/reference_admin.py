@@ -117,11 +117,17 @@ def _save(ctx: Context, row: Any, values: dict[str, Any], is_new: bool) -> int:
     before = None if is_new else snapshot(row)
     for key, value in values.items():
         setattr(row, key, value)
+    return _store(ctx, row, before, is_new, "reference")
+
+
+def _store(ctx: Context, row: Any, before: dict[str, Any] | None, is_new: bool, entity: str) -> int:
+    """Add a new row or audit a changed one as `<entity>.create` / `<entity>.update`; an
+    unchanged row writes nothing."""
     if is_new:
         ctx.add(row)
-        ctx.audit("reference.create", row)
+        ctx.audit(f"{entity}.create", row)
     elif ctx.session.is_modified(row):
-        ctx.audit("reference.update", row, before)
+        ctx.audit(f"{entity}.update", row, before)
     return row.id
 
 
@@ -278,16 +284,7 @@ def upsert_stage(
         for key, value in values.items():
             setattr(stage, key, value)
         _check_stage_fits(ctx, mode, stage)  # type: ignore[arg-type]
-    return _save_stage(ctx, stage, before, is_new)
-
-
-def _save_stage(ctx: Context, stage: Stage, before: dict[str, Any] | None, is_new: bool) -> int:
-    if is_new:
-        ctx.add(stage)
-        ctx.audit("stage.create", stage)
-    elif ctx.session.is_modified(stage):
-        ctx.audit("stage.update", stage, before)
-    return stage.id
+    return _store(ctx, stage, before, is_new, "stage")
 
 
 @command("stage.deactivate")
@@ -302,7 +299,7 @@ def deactivate_stage(ctx: Context, sales_mode: str, code: str) -> int:
         raise NotFound.one("code", "invalid_choice", value=str(code)[:40])
     before = snapshot(stage)
     stage.is_active = False
-    return _save_stage(ctx, stage, before, is_new=False)
+    return _store(ctx, stage, before, False, "stage")
 
 
 @command("sales_mode.create_with_stages")

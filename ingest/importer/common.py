@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ingest.commands.activities import check_datetime
-from ingest.commands.base import Checks, CommandError, Context, snapshot
+from ingest.commands.base import Checks, CommandError, Context
 from ingest.importer.resolve import memo
 from ingest.messages import Message
 from ingest.store.models import utcnow
@@ -116,10 +116,7 @@ def apply_changes(ctx: Context, row: Any, values: dict[str, Any], action: str) -
     changed = {name: value for name, value in values.items() if getattr(row, name) != value}
     if not changed:
         return Outcome("unchanged", row.id)
-    before = snapshot(row)
-    for name, value in changed.items():
-        setattr(row, name, value)
-    ctx.audit(action, row, before)
+    ctx.update(action, row, changed)
     return Outcome("updated", row.id)
 
 

@@ -15,9 +15,10 @@ at once, by a data steward who works none of them. The checks are otherwise the 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -68,6 +69,8 @@ from ingest.store.models import (
     UserIndustry,
 )
 
+T = TypeVar("T")
+
 
 def _merged(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """An update sees the stored value of every field the mapping leaves out."""
@@ -83,15 +86,65 @@ def _refuse_if_any(checks: Checks, validate: Callable[[], object] | None = None)
         checks.done()
 
 
+def _begin(
+    ctx: Context, row: ImportRow, model: type[T]
+) -> tuple[Checks, dt.datetime | None, T | None]:
+    """What every entity import starts with: the importer's role, the row's own errors,
+    the source's creation time and the record an earlier import made (None when new)."""
+    require_importer(ctx)
+    checks = row.checks()
+    created_at = source_created_at(checks, row.values.get("created_at"))
+    return checks, created_at, load(ctx, checks, model, row.existing_id, "external_id")
+
+
+def _create_through(
+    ctx: Context,
+    checks: Checks,
+    model: type,
+    created_at: dt.datetime | None,
+    validate: Callable[[], object],
+    create: Any,
+    data: Any,
+) -> Outcome:
+    """A new record goes through the app's own create command, stamped with the source's
+    creation time, once every field error has been found."""
+    _refuse_if_any(checks, validate)
+    with stamp_created_at(ctx, model, created_at):
+        return Outcome("created", create.body(ctx, data))
+
+
+def _update(
+    ctx: Context, record: Any, fields: dict[str, Any], created_at: dt.datetime | None, action: str
+) -> Outcome:
+    """Write what differs, the source's creation time included when it gives one."""
+    if created_at is not None:
+        fields["created_at"] = created_at
+    return apply_changes(ctx, record, fields, action)
+
+
+def _add_historic(
+    ctx: Context,
+    model: type,
+    row: ImportRow,
+    fields: dict[str, Any],
+    created_at: dt.datetime | None,
+    action: str,
+) -> Outcome:
+    """A new history record (expense, activity) the app's commands cannot create for an
+    importer: added as converted, with its external id and the source's creation time."""
+    if created_at is not None:
+        fields["created_at"] = created_at
+    record = ctx.add(model(external_id=row.external_id, **fields))
+    ctx.audit(action, record)
+    return Outcome("created", record.id)
+
+
 # --- customers --------------------------------------------------------------------------
 
 
 @command("import.customer")
 def import_customer(ctx: Context, row: ImportRow) -> Outcome:
-    require_importer(ctx)
-    checks = row.checks()
-    created_at = source_created_at(checks, row.values.get("created_at"))
-    customer = load(ctx, checks, Customer, row.existing_id, "external_id")
+    checks, created_at, customer = _begin(ctx, row, Customer)
     current = {}
     if customer is not None:
         current = {
@@ -121,9 +174,15 @@ def import_customer(ctx: Context, row: ImportRow) -> Outcome:
         external_id=row.external_id,
     )
     if customer is None:
-        _refuse_if_any(checks, lambda: _customer_fields(ctx, data))
-        with stamp_created_at(ctx, Customer, created_at):
-            return Outcome("created", create_customer.body(ctx, data))
+        return _create_through(
+            ctx,
+            checks,
+            Customer,
+            created_at,
+            lambda: _customer_fields(ctx, data),
+            create_customer,
+            data,
+        )
     fields = collect(checks, lambda: _customer_fields(ctx, data))
     owner = load(ctx, checks, User, data.owner_id, "owner")
     if data.owner_id is None:
@@ -134,9 +193,7 @@ def import_customer(ctx: Context, row: ImportRow) -> Outcome:
         # Only forward: prospect → formal, which importers (stewards, admins) may do.
         raise CommandError.one("status", "already_formal")
     fields["owner_id"] = owner.id
-    if created_at is not None:
-        fields["created_at"] = created_at
-    return apply_changes(ctx, customer, fields, "customer.update")
+    return _update(ctx, customer, fields, created_at, "customer.update")
 
 
 # --- contacts ---------------------------------------------------------------------------
@@ -144,10 +201,7 @@ def import_customer(ctx: Context, row: ImportRow) -> Outcome:
 
 @command("import.contact")
 def import_contact(ctx: Context, row: ImportRow) -> Outcome:
-    require_importer(ctx)
-    checks = row.checks()
-    created_at = source_created_at(checks, row.values.get("created_at"))
-    contact = load(ctx, checks, Contact, row.existing_id, "external_id")
+    checks, created_at, contact = _begin(ctx, row, Contact)
     current = {}
     if contact is not None:
         current = {
@@ -167,17 +221,15 @@ def import_contact(ctx: Context, row: ImportRow) -> Outcome:
     if data.customer_id is None:
         checks.fail("customer", "required")
     if contact is None:
-        _refuse_if_any(checks, lambda: _contact_fields(data))
-        with stamp_created_at(ctx, Contact, created_at):
-            return Outcome("created", create_contact.body(ctx, data))
+        return _create_through(
+            ctx, checks, Contact, created_at, lambda: _contact_fields(data), create_contact, data
+        )
     fields = collect(checks, lambda: _contact_fields(data))
     customer = load(ctx, checks, Customer, data.customer_id, "customer")
     checks.done()
     assert fields is not None and customer is not None and contact is not None
     fields["customer_id"] = customer.id
-    if created_at is not None:
-        fields["created_at"] = created_at
-    return apply_changes(ctx, contact, fields, "contact.update")
+    return _update(ctx, contact, fields, created_at, "contact.update")
 
 
 # --- users ------------------------------------------------------------------------------
@@ -187,23 +239,13 @@ def import_contact(ctx: Context, row: ImportRow) -> Outcome:
 def import_user(ctx: Context, row: ImportRow) -> Outcome:
     """Users come from the old system without passwords: a new account gets a random one,
     and an admin sets a real one (`crm user set-password`) before its owner signs in."""
-    require_importer(ctx)
-    checks = row.checks()
-    created_at = source_created_at(checks, row.values.get("created_at"))
-    user = load(ctx, checks, User, row.existing_id, "external_id")
+    checks, created_at, user = _begin(ctx, row, User)
     v = row.values
     if user is None:
-        data = UserInput(
-            username=v.get("username"),
+        data = _user_input(
+            v,
             display_name=v.get("display_name") or v.get("username"),
-            role=v.get("role"),
             password=v.get("password") or secrets.token_urlsafe(24),
-            department=v.get("department"),
-            region=v.get("region"),
-            manager_id=v.get("manager"),
-            email=v.get("email"),
-            locale=v.get("locale") or "zh_CN",
-            industries=v.get("industries") or [],
             external_id=row.external_id,
         )
         _refuse_if_any(checks, lambda: _user_fields(ctx, Checks(), data, None))
@@ -225,18 +267,7 @@ def import_user(ctx: Context, row: ImportRow) -> Outcome:
         "is_active": user.is_active,
     }
     v = _merged(row.values, current)
-    data = UserInput(
-        username=v.get("username"),
-        display_name=v.get("display_name"),
-        role=v.get("role"),
-        password=None,
-        department=v.get("department"),
-        region=v.get("region"),
-        manager_id=v.get("manager"),
-        email=v.get("email"),
-        locale=v.get("locale") or "zh_CN",
-        industries=v.get("industries") or [],
-    )
+    data = _user_input(v, display_name=v.get("display_name"), password=None)
     fields, industry_ids = _user_fields(ctx, checks, data, user)
     if created_at is not None:
         fields["created_at"] = created_at
@@ -250,6 +281,26 @@ def import_user(ctx: Context, row: ImportRow) -> Outcome:
         _set_industries(ctx, user, industry_ids)
         outcome = Outcome("updated", user.id)
     return outcome
+
+
+def _user_input(
+    v: dict[str, Any], *, display_name: Any, password: Any, external_id: str | None = None
+) -> UserInput:
+    """The source's user fields; a new account and an update differ in name, password and
+    external id only."""
+    return UserInput(
+        username=v.get("username"),
+        display_name=display_name,
+        role=v.get("role"),
+        password=password,
+        department=v.get("department"),
+        region=v.get("region"),
+        manager_id=v.get("manager"),
+        email=v.get("email"),
+        locale=v.get("locale") or "zh_CN",
+        industries=v.get("industries") or [],
+        external_id=external_id,
+    )
 
 
 def _user_fields(
@@ -309,10 +360,7 @@ def _set_industries(ctx: Context, user: User, industry_ids: set[int]) -> None:
 
 @command("import.product")
 def import_product(ctx: Context, row: ImportRow) -> Outcome:
-    require_importer(ctx)
-    checks = row.checks()
-    created_at = source_created_at(checks, row.values.get("created_at"))
-    product = load(ctx, checks, Product, row.existing_id, "external_id")
+    checks, created_at, product = _begin(ctx, row, Product)
     current = {}
     if product is not None:
         current = {
@@ -331,15 +379,19 @@ def import_product(ctx: Context, row: ImportRow) -> Outcome:
     )
     product_id = product.id if product is not None else None
     if product is None:
-        _refuse_if_any(checks, lambda: _product_fields(ctx, data))
-        with stamp_created_at(ctx, Product, created_at):
-            return Outcome("created", create_product.body(ctx, data))
+        return _create_through(
+            ctx,
+            checks,
+            Product,
+            created_at,
+            lambda: _product_fields(ctx, data),
+            create_product,
+            data,
+        )
     fields = collect(checks, lambda: _product_fields(ctx, data, product_id))
     checks.done()
     assert fields is not None and product is not None
-    if created_at is not None:
-        fields["created_at"] = created_at
-    return apply_changes(ctx, product, fields, "product.update")
+    return _update(ctx, product, fields, created_at, "product.update")
 
 
 # --- expenses ---------------------------------------------------------------------------
@@ -389,14 +441,10 @@ def import_expense(ctx: Context, row: ImportRow) -> Outcome:
     fields["customer_id"] = customer.id if customer is not None else project.customer_id  # type: ignore[union-attr]
     if created_at is None and expense is None:
         created_at = earliest_time(fields["incurred_date"])
-    if created_at is not None:
-        fields["created_at"] = created_at
     if expense is None:
-        expense = ctx.add(Expense(external_id=row.external_id, **fields))
-        ctx.audit("expense.create", expense)
-        return Outcome("created", expense.id)
+        return _add_historic(ctx, Expense, row, fields, created_at, "expense.create")
     report = _require_editable(ctx, expense)
-    outcome = apply_changes(ctx, expense, fields, "expense.update")
+    outcome = _update(ctx, expense, fields, created_at, "expense.update")
     if report is not None and outcome.action == "updated":
         _refresh_total(ctx, report, "expense_report.update_total")
     return outcome
@@ -468,10 +516,6 @@ def import_activity(ctx: Context, row: ImportRow) -> Outcome:
     )
     if created_at is None and activity is None:
         created_at = earliest_time(fields.get("planned_at"), fields.get("done_at"))
-    if created_at is not None:
-        fields["created_at"] = created_at
     if activity is None:
-        activity = ctx.add(Activity(external_id=row.external_id, **fields))
-        ctx.audit("activity.create", activity)
-        return Outcome("created", activity.id)
-    return apply_changes(ctx, activity, fields, "activity.update")
+        return _add_historic(ctx, Activity, row, fields, created_at, "activity.create")
+    return _update(ctx, activity, fields, created_at, "activity.update")

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from ingest.commands.base import dump_json
 from ingest.store.db import bookkeeping_session, read_session
 from ingest.store.models import (
     ENTITY_TABLES,
@@ -205,7 +206,7 @@ def _capture(session: Session, _context: Any) -> None:
             if attr.key not in NOT_RESTORED and history.has_changes() and history.deleted:
                 before[attr.key] = history.deleted[0]
         if before:
-            changes.append((obj.__tablename__, obj.id, "updated", dump(before)))
+            changes.append((obj.__tablename__, obj.id, "updated", dump_json(before)))
     for obj in session.deleted:
         if obj.__tablename__ in MIRRORED:
             state = inspect(obj)
@@ -214,22 +215,10 @@ def _capture(session: Session, _context: Any) -> None:
                 for attr in state.mapper.column_attrs
                 if attr.key not in ("change_seq", *SECRET_COLUMNS)
             }
-            changes.append((obj.__tablename__, obj.id, "deleted", dump(values)))
+            changes.append((obj.__tablename__, obj.id, "deleted", dump_json(values)))
 
 
 # --- values as JSON -------------------------------------------------------------------------
-
-
-def dump(values: dict[str, Any]) -> str:
-    return json.dumps(values, default=_json_default, ensure_ascii=False, sort_keys=True)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def load(model: type, text: str) -> dict[str, Any]:

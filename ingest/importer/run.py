@@ -273,9 +273,7 @@ def _dry_run(
         ctx = _prepared(run, mapping, report)
         converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
         for number, cells in table.rows:
-            _row(run, converter, mapping, report, number, cells)
-            if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
-                progress(report.rows_read)
+            _row(run, converter, mapping, report, number, cells, progress)
 
 
 def _prepared(run: Batch, mapping: Mapping, report: ImportReport) -> ImportContext:
@@ -306,12 +304,16 @@ def _row(
     report: ImportReport,
     number: int,
     cells: list[Any],
+    progress: Callable[[int], None] | None,
 ) -> None:
+    """One source row, imported or skipped; `progress` hears every PROGRESS_EVERY rows."""
     if converter.skipped(cells):
         report.skipped += 1
     else:
         _import_row(run, COMMANDS[mapping.entity], converter, mapping, report, number, cells)
     report.rows_read += 1
+    if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
+        progress(report.rows_read)
 
 
 # --- the real run, in chunks ------------------------------------------------------------
@@ -374,9 +376,7 @@ def _chunked(
                         if number <= done_row:
                             converter.remember(number, cells)  # committed by the earlier run
                             continue
-                        _row(run, converter, mapping, report, number, cells)
-                        if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
-                            progress(report.rows_read)
+                        _row(run, converter, mapping, report, number, cells, progress)
                     wrote = (report.created, report.updated) != before[:2]
                     if len(report.rejected) > before[2] and not report.partial:
                         discarding = True

@@ -19,7 +19,7 @@ import time
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ingest.commands.base import GENERAL, CommandError, Context, batch, snapshot
+from ingest.commands.base import GENERAL, CommandError, Context, batch
 from ingest.commands.reference_admin import KINDS
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
@@ -181,10 +181,7 @@ def _undo_one(ctx: Context, entry: ImportChange) -> int:
     if entry.action == "updated":
         if row is None:
             return 0
-        before = snapshot(row)
-        for key, value in values.items():
-            setattr(row, key, value)
-        ctx.audit(ACTION, row, before)
+        ctx.update(ACTION, row, values)
         return 1
     if row is not None:  # "deleted", but a row of that id exists again
         return 0

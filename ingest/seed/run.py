@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -200,80 +201,59 @@ def _write(loader: Loader, tables: dict[str, pa.Table], rows: dict[str, int]) ->
     loader.commit()
 
 
+# The columns of a catalog entry in names.py (PRODUCTS, COMPETITORS, PARTNERS), in order.
+CATALOG_COLUMNS = {
+    "products": ("code", "name_zh", "name_en", "category", "list_price"),
+    "competitors": ("name", "strengths"),
+    "partners": ("name", "partner_type"),
+}
+
+
 def _org_tables(w: World, pw_hash: str, start_day: int) -> dict[str, pa.Table]:
     """Accounts and the catalog, all entered by the admin before the window opens."""
     seq, admin = w.change_seq, w.org.admin_id
     created = (start_day - 90) * DAY + 3600
+
+    def entered(name: str, columns: dict[str, Any], created_at: Any) -> pa.Table:
+        """Rows the admin entered in this run: created at `created_at` (one time or one per row)."""
+        n = len(columns["id"])
+        if np.isscalar(created_at):
+            created_at = np.full(n, created_at)
+        return build(
+            name, columns, change_seq=seq, created_at=created_at, created_by=np.full(n, admin)
+        )
+
     users = user_rows(w.org, w.ref, pw_hash, created)
-    n = len(users["id"])
     user_cols = {k: v for k, v in users.items() if k != "created_at"}
     user_cols["department_id"] = _nullable(users["department_id"])
     user_cols["manager_id"] = _nullable(users["manager_id"])
     user_cols["region_id"] = _nullable(users["region_id"])
-    tables = {
-        "users": build(
-            "users",
-            user_cols,
-            change_seq=seq,
-            created_at=np.array(users["created_at"], dtype=np.int64),
-            created_by=np.full(n, admin),
-        )
-    }
+    tables = {"users": entered("users", user_cols, np.array(users["created_at"], dtype=np.int64))}
     pairs = user_industry_rows(w.org, w.ref)
-    tables["user_industries"] = build(
+    tables["user_industries"] = entered(
         "user_industries",
         {
             "id": w.ids.take("user_industries", len(pairs)),
             "user_id": np.array([u for u, _ in pairs], dtype=np.int64),
             "industry_id": np.array([i for _, i in pairs], dtype=np.int64),
         },
-        change_seq=seq,
-        created_at=np.full(len(pairs), created + 7200),
-        created_by=np.full(len(pairs), admin),
+        created + 7200,
     )
     cat = w.catalog
-    products = [names.PRODUCTS[i] for i in cat.new_products]
-    tables["products"] = build(
-        "products",
-        {
-            "id": cat.product_ids[cat.new_products],
-            "code": [p[0] for p in products],
-            "name_zh": [p[1] for p in products],
-            "name_en": [p[2] for p in products],
-            "category": [p[3] for p in products],
-            "list_price": np.array([p[4] for p in products], dtype=np.float64),
-            "is_active": np.ones(len(products), bool),
-        },
-        change_seq=seq,
-        created_at=np.full(len(products), created + 10_800),
-        created_by=np.full(len(products), admin),
+    catalog = (
+        ("products", names.PRODUCTS, cat.product_ids, cat.new_products),
+        ("competitors", names.COMPETITORS, cat.competitor_ids, cat.new_competitors),
+        ("partners", names.PARTNERS, cat.partner_ids, cat.new_partners),
     )
-    competitors = [names.COMPETITORS[i] for i in cat.new_competitors]
-    tables["competitors"] = build(
-        "competitors",
-        {
-            "id": cat.competitor_ids[cat.new_competitors],
-            "name": [c[0] for c in competitors],
-            "strengths": [c[1] for c in competitors],
-            "is_active": np.ones(len(competitors), bool),
-        },
-        change_seq=seq,
-        created_at=np.full(len(competitors), created + 10_800),
-        created_by=np.full(len(competitors), admin),
-    )
-    partners = [names.PARTNERS[i] for i in cat.new_partners]
-    tables["partners"] = build(
-        "partners",
-        {
-            "id": cat.partner_ids[cat.new_partners],
-            "name": [p[0] for p in partners],
-            "partner_type": [p[1] for p in partners],
-            "is_active": np.ones(len(partners), bool),
-        },
-        change_seq=seq,
-        created_at=np.full(len(partners), created + 10_800),
-        created_by=np.full(len(partners), admin),
-    )
+    for table, source, ids, new in catalog:
+        entries = [source[i] for i in new]
+        values: dict[str, Any] = {"id": ids[new]}
+        for position, column in enumerate(CATALOG_COLUMNS[table]):
+            values[column] = [entry[position] for entry in entries]
+        if table == "products":
+            values["list_price"] = np.array(values["list_price"], dtype=np.float64)
+        values["is_active"] = np.ones(len(entries), bool)
+        tables[table] = entered(table, values, created + 10_800)
     return tables
 
 

@@ -205,6 +205,43 @@ class Worker:
     def marker(self, what: str) -> str:
         return f"负载{what} {self.actor.username} {uuid.uuid4().hex[:12]}"
 
+    def submit_marked(
+        self,
+        command: str,
+        create: Callable[..., Any],
+        data: Any,
+        counted: tuple[str, str, str],
+        sample: Callable[[Any], tuple[str, str, str, int] | None] | None = None,
+    ) -> Any:
+        """Submit a create command whose new row is then found by its marked text:
+        `counted` is (table, column, marker)."""
+        table, column, marker = counted
+        return self.submit(
+            command,
+            lambda key: create(self.engine, self.user_id, data, idempotency_key=key),
+            lambda _: once(command, f"select count(*) from {table} where {column} = :m", m=marker),
+            sample,
+        )
+
+    def approve(self, row: dict[str, Any], comment: str) -> None:
+        """Approve an expense report at its shown version, found again by the comment."""
+        self.submit(
+            "expense_report.approve",
+            lambda key: approve_report(
+                self.engine,
+                self.user_id,
+                row["id"],
+                comment,
+                expected_version=row["version"],
+                idempotency_key=key,
+            ),
+            lambda _: once(
+                "expense_report.approve",
+                "select count(*) from expense_approvals where comment = :m",
+                m=comment,
+            ),
+        )
+
     def step(self) -> None:
         raise NotImplementedError
 
@@ -282,19 +319,13 @@ class Rep(Worker):
     def log_visit(self) -> None:
         project_id, _ = self.rng.choice(self.projects)
         subject = self.marker("拜访")
-        self.submit(
+        self.submit_marked(
             "activity.create",
-            lambda key: create_activity(
-                self.engine,
-                self.user_id,
-                ActivityInput(
-                    activity_type="visit", subject=subject, project_id=project_id, status="done"
-                ),
-                idempotency_key=key,
+            create_activity,
+            ActivityInput(
+                activity_type="visit", subject=subject, project_id=project_id, status="done"
             ),
-            lambda _: once(
-                "activity.create", "select count(*) from activities where subject = :m", m=subject
-            ),
+            ("activities", "subject", subject),
             lambda new_id: ("activities", "fct_activities", "activity_id", new_id),
         )
 
@@ -364,17 +395,11 @@ class Rep(Worker):
 
     def capture_lead(self) -> None:
         company = self.marker("线索公司")
-        self.submit(
+        self.submit_marked(
             "lead.create",
-            lambda key: create_lead(
-                self.engine,
-                self.user_id,
-                LeadInput(company_name=company, source="phone_inquiry", phone="010-66668888"),
-                idempotency_key=key,
-            ),
-            lambda _: once(
-                "lead.create", "select count(*) from leads where company_name = :m", m=company
-            ),
+            create_lead,
+            LeadInput(company_name=company, source="phone_inquiry", phone="010-66668888"),
+            ("leads", "company_name", company),
             lambda new_id: ("leads", "fct_leads", "lead_id", new_id),
         )
 
@@ -504,23 +529,7 @@ class Manager(Worker):
                 self.qualify(self.rng.choice(queue.rows)["id"])
 
     def sign(self, row: dict[str, Any]) -> None:
-        comment = self.marker("同意")
-        self.submit(
-            "expense_report.approve",
-            lambda key: approve_report(
-                self.engine,
-                self.user_id,
-                row["id"],
-                comment,
-                expected_version=row["version"],
-                idempotency_key=key,
-            ),
-            lambda _: once(
-                "expense_report.approve",
-                "select count(*) from expense_approvals where comment = :m",
-                m=comment,
-            ),
-        )
+        self.approve(row, self.marker("同意"))
 
     def qualify(self, lead_id: int) -> None:
         name = self.marker("认定项目")
@@ -558,23 +567,7 @@ class Finance(Worker):
         row = self.rng.choice(queue.rows)
         self.load("finance: voucher", lambda s: approvals.report(s, a, row["id"]))
         if row["status"] == "manager_approved":
-            comment = self.marker("财务审核")
-            self.submit(
-                "expense_report.approve",
-                lambda key: approve_report(
-                    self.engine,
-                    self.user_id,
-                    row["id"],
-                    comment,
-                    expected_version=row["version"],
-                    idempotency_key=key,
-                ),
-                lambda _: once(
-                    "expense_report.approve",
-                    "select count(*) from expense_approvals where comment = :m",
-                    m=comment,
-                ),
-            )
+            self.approve(row, self.marker("财务审核"))
         else:
             self.submit(
                 "expense_report.pay",
@@ -604,23 +597,17 @@ class Steward(Worker):
             self.load("steward: customers (all)", lambda s: customers.customers(s, a, "zh_CN"))
             return
         name = self.marker("正式客户")
-        self.submit(
+        self.submit_marked(
             "customer.create",
-            lambda key: create_customer(
-                self.engine,
-                self.user_id,
-                CustomerInput(
-                    name=name,
-                    customer_type="end_user",
-                    industry="power",
-                    region="north_china",
-                    status="formal",
-                ),
-                idempotency_key=key,
+            create_customer,
+            CustomerInput(
+                name=name,
+                customer_type="end_user",
+                industry="power",
+                region="north_china",
+                status="formal",
             ),
-            lambda _: once(
-                "customer.create", "select count(*) from customers where name = :m", m=name
-            ),
+            ("customers", "name", name),
         )
 
 
