@@ -5,7 +5,7 @@ with CSV and Excel export. No SQL here: numbers come from warehouse.queries."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -285,12 +285,29 @@ def number(value: Any, places: int = 0) -> Figure:
     return _figure(numbers.count(value, lang, places), numbers.exact(value, lang, places=places))
 
 
+def days(value: Any) -> Figure:
+    """A number of days, to a tenth (12.5)."""
+    return number(value, 1)
+
+
 def share(part: Any, whole: Any) -> Figure:
     """Part of a whole, both counts: 869 / 961."""
     lang = language()
     text = f"{numbers.count(part, lang)} / {numbers.count(whole, lang)}"
     exact = f"{numbers.exact(part, lang, places=0)} / {numbers.exact(whole, lang, places=0)}"
     return _figure(text, exact)
+
+
+def kpi(
+    values: Mapping[str, Any],
+    key: str,
+    show: Callable[[Any], Figure] = number,
+    *,
+    metric: str | None = None,
+) -> Kpi:
+    """The card of `values[key]`, labelled by the same key: most cards show one of a
+    page's KPI figures under its own name, so the name is written once."""
+    return Kpi(key, show(values[key]), metric=metric)
 
 
 # --- charts and drill-down -------------------------------------------------------------------
@@ -376,6 +393,14 @@ def records(
         on_click="ignore",
         icon=":material/table_view:",
     )
+
+
+def query_records(
+    name: str, query: Callable[..., pd.DataFrame], *args: Any, title: str | None = None
+) -> None:
+    """`records` over a records query: `query(*args)` gives the first rows, the export
+    asks it again with the limit (its last argument) None."""
+    records(query(*args), name, title=title, everything=lambda: query(*args, None))
 
 
 WORKSPACE_COLUMN = "workspace"

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from dashboards.reports.labels import category_name, text
-from dashboards.reports.model import Column, Table, money_total
+from dashboards.reports.model import Table, money_total, report_columns
 from warehouse.queries.common import ratio
 
 
@@ -27,12 +27,7 @@ def category_table(
         if c in counts
     ]
     totals = (None, sum(counts.values()), grand, ratio(grand, grand)) if rows else None
-    columns = [
-        Column("expense_category", text("dash.report.col.expense_category", lang)),
-        Column("expense_count", text("dash.report.col.expense_count", lang), "count"),
-        Column("expense_amount", text("dash.report.col.expense_amount", lang), "money"),
-        Column("expense_share", text("dash.report.col.expense_share", lang), "rate"),
-    ]
+    columns = report_columns("expense_category expense_count expense_amount expense_share", lang)
     return Table(
         "expense_categories",
         text("dash.report.sheet.expense_categories", lang),

@@ -15,7 +15,7 @@ from typing import Any
 
 from dashboards.reports.categories import category_table
 from dashboards.reports.labels import EXPENSE_CATEGORIES, category_name, code_name, text
-from dashboards.reports.model import Column, Table, money_total
+from dashboards.reports.model import Column, Table, money_total, report_columns
 from dashboards.reports.source import Source
 from warehouse.queries.common import ratio
 from warehouse.scope import Filters, Where
@@ -141,17 +141,12 @@ def _customers(
             sum(row[-1] for row in rows),
         )
     columns = [
-        Column("customer", text("dash.report.col.customer", lang)),
-        Column("customer_type", text("dash.report.col.customer_type", lang)),
-        Column("region", text("dash.report.col.region", lang)),
-        Column("industry", text("dash.report.col.industry", lang)),
+        *report_columns("customer customer_type region industry", lang),
         *(Column(f"category.{c}", category_name(c, lang), "money") for c in categories),
-        Column("expense_amount", text("dash.report.col.expense_amount", lang), "money"),
-        Column("lost_expense_amount", text("dash.report.col.lost_expense_amount", lang), "money"),
-        Column("signed_amount", text("dash.report.col.signed_amount", lang), "money"),
-        Column("cost_ratio", text("dash.report.col.cost_ratio", lang), "rate"),
-        Column("won_count", text("dash.report.col.won_count", lang), "count"),
-        Column("lost_count", text("dash.report.col.lost_count", lang), "count"),
+        *report_columns(
+            "expense_amount lost_expense_amount signed_amount cost_ratio won_count lost_count",
+            lang,
+        ),
     ]
     return Table(
         "customers",
@@ -198,11 +193,9 @@ def _by(
         )
     columns = [
         Column(kind, text(f"dash.report.col.{kind}", lang)),
-        Column("customer_count", text("dash.report.col.customer_count", lang), "count"),
-        Column("expense_amount", text("dash.report.col.expense_amount", lang), "money"),
-        Column("signed_amount", text("dash.report.col.signed_amount", lang), "money"),
-        Column("cost_ratio", text("dash.report.col.cost_ratio", lang), "rate"),
-        Column("won_count", text("dash.report.col.won_count", lang), "count"),
-        Column("lost_count", text("dash.report.col.lost_count", lang), "count"),
+        *report_columns(
+            "customer_count expense_amount signed_amount cost_ratio won_count lost_count",
+            lang,
+        ),
     ]
     return Table(f"by_{kind}", text(f"dash.report.sheet.by_{kind}", lang), columns, rows, totals)

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.commands import expenses
 from ingest.store import reference
 from web.dashboard_strings import TEXTS
 
 LANGS = ("zh_CN", "en")
 
 # Expense categories in the order the survey lists them (fct_expenses' accepted values).
-EXPENSE_CATEGORIES = (
-    "travel",
-    "accommodation",
-    "meals",
-    "entertainment",
-    "transport",
-    "gifts",
-    "bidding",
-    "other",
-)
+EXPENSE_CATEGORIES = expenses.CATEGORIES
 # Forecast categories, the surest first (how the forecast tables order them).
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")
 

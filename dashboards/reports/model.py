@@ -11,9 +11,44 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from dashboards.reports.labels import text
+
 Kind = Literal["text", "money", "count", "rate", "month", "date"]
 
 WAN = Decimal(10_000)  # 万: money is shown in 万元 (ten thousand yuan)
+
+# What each column key holds, the same in every report (a key not named here is text).
+KINDS: dict[str, Kind] = {
+    "month": "month",
+    "expected_close_date": "date",
+    **dict.fromkeys(
+        ("project_count", "customer_count", "expense_count", "won_count", "lost_count"), "count"
+    ),
+    **dict.fromkeys(
+        ("attainment", "pipeline_coverage", "probability", "cost_ratio", "expense_share"), "rate"
+    ),
+    **dict.fromkeys(
+        (
+            "forecast_amount",
+            "weighted_amount",
+            "calibrated_weighted_amount",
+            "commit_amount",
+            "target_amount",
+            "won_amount",
+            "remaining_target",
+            "budget_amount",
+            "budget_left",
+            "period_expense_amount",
+            "total_expense_amount",
+            "expense_amount",
+            "lost_expense_amount",
+            "signed_amount",
+            "contract_amount",
+            "margin",
+        ),
+        "money",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +56,16 @@ class Column:
     key: str
     label: str
     kind: Kind = "text"
+
+
+def report_columns(keys: str, lang: str) -> list[Column]:
+    """Columns for the space-separated `keys`, labelled `dash.report.col.<key>`, each of its
+    key's kind (KINDS): the reports share their column keys, so a key's label and kind
+    are said once."""
+    return [
+        Column(key, text(f"dash.report.col.{key}", lang), KINDS.get(key, "text"))
+        for key in keys.split()
+    ]
 
 
 @dataclass

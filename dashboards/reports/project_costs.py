@@ -14,7 +14,7 @@ from typing import Any
 
 from dashboards.reports.categories import category_table
 from dashboards.reports.labels import EXPENSE_CATEGORIES, category_name, status_name, text
-from dashboards.reports.model import Column, Table, money_total
+from dashboards.reports.model import Column, Table, money_total, report_columns
 from dashboards.reports.source import Source
 from warehouse.queries.common import ratio
 from warehouse.scope import Filters, Where
@@ -95,20 +95,13 @@ def _projects(
     period_at = 5 + len(categories)
     rows.sort(key=lambda row: (-row[period_at], row[0]))
     columns = [
-        Column("project", text("dash.report.col.project", lang)),
-        Column("customer", text("dash.report.col.customer", lang)),
-        Column("owner", text("dash.report.col.owner", lang)),
-        Column("status", text("dash.report.col.status", lang)),
-        Column("budget_amount", text("dash.report.col.budget_amount", lang), "money"),
+        *report_columns("project customer owner status budget_amount", lang),
         *(Column(f"category.{c}", category_name(c, lang), "money") for c in categories),
-        Column(
-            "period_expense_amount", text("dash.report.col.period_expense_amount", lang), "money"
+        *report_columns(
+            "period_expense_amount total_expense_amount budget_left contract_amount margin "
+            "cost_ratio",
+            lang,
         ),
-        Column("total_expense_amount", text("dash.report.col.total_expense_amount", lang), "money"),
-        Column("budget_left", text("dash.report.col.budget_left", lang), "money"),
-        Column("contract_amount", text("dash.report.col.contract_amount", lang), "money"),
-        Column("margin", text("dash.report.col.margin", lang), "money"),
-        Column("cost_ratio", text("dash.report.col.cost_ratio", lang), "rate"),
     ]
     totals = None
     if rows:
@@ -149,15 +142,9 @@ def _owners(lines: list[tuple[Any, ...]], projects: list[tuple[Any, ...]], lang:
             sum(r[1] for r in rows),
             *(money_total([r[i] for r in rows]) for i in range(2, 7)),
         )
-    columns = [
-        Column("owner", text("dash.report.col.owner", lang)),
-        Column("project_count", text("dash.report.col.project_count", lang), "count"),
-        Column("budget_amount", text("dash.report.col.budget_amount", lang), "money"),
-        Column(
-            "period_expense_amount", text("dash.report.col.period_expense_amount", lang), "money"
-        ),
-        Column("total_expense_amount", text("dash.report.col.total_expense_amount", lang), "money"),
-        Column("contract_amount", text("dash.report.col.contract_amount", lang), "money"),
-        Column("margin", text("dash.report.col.margin", lang), "money"),
-    ]
+    columns = report_columns(
+        "owner project_count budget_amount period_expense_amount total_expense_amount "
+        "contract_amount margin",
+        lang,
+    )
     return Table("by_owner", text("dash.report.sheet.by_owner", lang), columns, rows, totals)

@@ -19,7 +19,7 @@ from dashboards.reports.labels import (
     forecast_category_name,
     text,
 )
-from dashboards.reports.model import Column, Table, money_total
+from dashboards.reports.model import Table, money_total, report_columns
 from dashboards.reports.source import Source
 from warehouse.queries.common import ratio
 from warehouse.scope import Filters, Where
@@ -91,10 +91,6 @@ def build(source: Source, f: Filters) -> list[Table]:
     ]
 
 
-def _col(key: str, kind: str, lang: str, label: str | None = None) -> Column:
-    return Column(key, text(label or f"dash.report.col.{key}", lang), kind)  # type: ignore[arg-type]
-
-
 def _sum(rows: list[tuple[Any, ...]], position: int) -> Decimal:
     return money_total([row[position] for row in rows])
 
@@ -121,19 +117,11 @@ def _by_month(forecast: list[tuple[Any, ...]], targets: list[tuple[Any, ...]], l
         for key, value in values.items():
             total[key] += value
     totals = _month_row(None, total) if rows else None
-    columns = [
-        _col("month", "month", lang),
-        _col("project_count", "count", lang),
-        _col("forecast_amount", "money", lang),
-        _col("weighted_amount", "money", lang),
-        _col("calibrated_weighted_amount", "money", lang),
-        _col("commit_amount", "money", lang),
-        _col("target_amount", "money", lang),
-        _col("won_amount", "money", lang),
-        _col("attainment", "rate", lang),
-        _col("remaining_target", "money", lang),
-        _col("pipeline_coverage", "rate", lang),
-    ]
+    columns = report_columns(
+        "month project_count forecast_amount weighted_amount calibrated_weighted_amount "
+        "commit_amount target_amount won_amount attainment remaining_target pipeline_coverage",
+        lang,
+    )
     return Table(
         "by_month",
         text("dash.report.sheet.by_month", lang),
@@ -174,14 +162,11 @@ def _by_category(forecast: list[tuple[Any, ...]], lang: str) -> Table:
     totals = (
         (None, None, sum(r[2] for r in rows), *(_sum(rows, i) for i in (3, 4, 5))) if rows else None
     )
-    columns = [
-        _col("month", "month", lang),
-        _col("forecast_category", "text", lang),
-        _col("project_count", "count", lang),
-        _col("forecast_amount", "money", lang),
-        _col("weighted_amount", "money", lang),
-        _col("calibrated_weighted_amount", "money", lang),
-    ]
+    columns = report_columns(
+        "month forecast_category project_count forecast_amount weighted_amount "
+        "calibrated_weighted_amount",
+        lang,
+    )
     return Table("by_category", text("dash.report.sheet.by_category", lang), columns, rows, totals)
 
 
@@ -220,16 +205,11 @@ def _by_rep(
             won,
             ratio(won, target),
         )
-    columns = [
-        _col("rep", "text", lang),
-        _col("project_count", "count", lang),
-        _col("forecast_amount", "money", lang),
-        _col("weighted_amount", "money", lang),
-        _col("commit_amount", "money", lang),
-        _col("target_amount", "money", lang),
-        _col("won_amount", "money", lang),
-        _col("attainment", "rate", lang),
-    ]
+    columns = report_columns(
+        "rep project_count forecast_amount weighted_amount commit_amount target_amount won_amount "
+        "attainment",
+        lang,
+    )
     return Table("by_rep", text("dash.report.sheet.by_rep", lang), columns, rows, totals)
 
 
@@ -263,49 +243,20 @@ def _projects(source: Source, fc: Where) -> Table:
             code_name("industry", industry, lang),
             month,
             forecast_category_name(category, lang),
-            stage_name,
-            amount,
-            probability,
-            weighted,
-            calibrated,
-            close,
+            *rest,  # stage, amount, probability, weighted, calibrated, close: as read
         )
-        for (
-            name,
-            customer,
-            owner,
-            region,
-            industry,
-            month,
-            category,
-            stage_name,
-            amount,
-            probability,
-            weighted,
-            calibrated,
-            close,
-        ) in found
+        for name, customer, owner, region, industry, month, category, *rest in found
     ]
     totals = (
         (None, *(None,) * 7, _sum(rows, 8), None, _sum(rows, 10), _sum(rows, 11), None)
         if rows
         else None
     )
-    columns = [
-        _col("project", "text", lang),
-        _col("customer", "text", lang),
-        _col("owner", "text", lang),
-        _col("region", "text", lang),
-        _col("industry", "text", lang),
-        _col("month", "month", lang),
-        _col("forecast_category", "text", lang),
-        _col("stage", "text", lang),
-        _col("forecast_amount", "money", lang),
-        _col("probability", "rate", lang),
-        _col("weighted_amount", "money", lang),
-        _col("calibrated_weighted_amount", "money", lang),
-        _col("expected_close_date", "date", lang),
-    ]
+    columns = report_columns(
+        "project customer owner region industry month forecast_category stage forecast_amount "
+        "probability weighted_amount calibrated_weighted_amount expected_close_date",
+        lang,
+    )
     return Table(
         "forecast_projects",
         text("dash.report.sheet.forecast_projects", lang),

@@ -65,13 +65,13 @@ def header(source: Source, f: Filters, actor: Actor, generated_at: dt.datetime) 
     employees = source.names("select employee_id, employee_name from dim_employees")
     named = {
         "rep": employees.get(f.rep, str(f.rep)) if f.rep is not None else None,
-        "department": _department(source, f.department),
+        "department": _dimension_name(source, f.department, "dim_employees", "department"),
         "region": code_name("region", f.region, lang) if f.region else None,
         "industry": code_name("industry", f.industry, lang) if f.industry else None,
         "customer_type": (
             code_name("customer_type", f.customer_type, lang) if f.customer_type else None
         ),
-        "sales_mode": _sales_mode(source, f.sales_mode),
+        "sales_mode": _dimension_name(source, f.sales_mode, "dim_stages", "sales_mode"),
     }
     for name in ("rep", "region", "industry"):  # always shown: the survey's three filters
         filters.append((text(f"dash.filter.{name}", lang), named[name] or everything))
@@ -95,23 +95,14 @@ def header(source: Source, f: Filters, actor: Actor, generated_at: dt.datetime) 
     return {"filters": filters, "data_line": data_line, "unit_line": text("dash.report.unit", lang)}
 
 
-def _department(source: Source, code: str | None) -> str | None:
+def _dimension_name(source: Source, code: str | None, table: str, kind: str) -> str | None:
+    """A department or sales mode in the report's language, read from the dimension that
+    names it (`<kind>_code`, `<kind>_name_en|zh`); its code when unnamed."""
     if code is None:
         return None
-    column = "department_name_en" if source.lang == "en" else "department_name_zh"
+    column = f"{kind}_name_en" if source.lang == "en" else f"{kind}_name_zh"
     found = source.rows(
-        f"select any_value({column}) from dim_employees where department_code = $code",
-        {"code": code},
-    )
-    return (found[0][0] if found and found[0][0] else None) or code
-
-
-def _sales_mode(source: Source, code: str | None) -> str | None:
-    if code is None:
-        return None
-    column = "sales_mode_name_en" if source.lang == "en" else "sales_mode_name_zh"
-    found = source.rows(
-        f"select any_value({column}) from dim_stages where sales_mode_code = $code",
+        f"select any_value({column}) from {table} where {kind}_code = $code",
         {"code": code},
     )
     return (found[0][0] if found and found[0][0] else None) or code

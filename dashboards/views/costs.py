@@ -17,11 +17,11 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 kpis = costs.cost_kpis(f, actor)
 ui.kpi_row(
     [
-        ui.Kpi("expense_amount", ui.money(kpis["expense_amount"])),
-        ui.Kpi("contract_amount", ui.money(kpis["contract_amount"])),
-        ui.Kpi("cost_to_revenue_ratio", ui.rate(kpis["cost_to_revenue_ratio"])),
-        ui.Kpi("lost_project_expense_amount", ui.money(kpis["lost_project_expense_amount"])),
-        ui.Kpi("over_budget_count", ui.number(kpis["over_budget_count"])),
+        ui.kpi(kpis, "expense_amount", ui.money),
+        ui.kpi(kpis, "contract_amount", ui.money),
+        ui.kpi(kpis, "cost_to_revenue_ratio", ui.rate),
+        ui.kpi(kpis, "lost_project_expense_amount", ui.money),
+        ui.kpi(kpis, "over_budget_count"),
     ]
 )
 st.caption(t("dash.drill.hint"))
@@ -93,11 +93,8 @@ ui.records(
     everything=lambda: costs.customer_costs(f, actor, None),
 )
 by_project = ui.drill("project_id", picked_projects)
-ui.records(
-    costs.project_costs(f, actor, by_project),
-    "project_costs",
-    title=t("dash.table.project_costs"),
-    everything=lambda: costs.project_costs(f, actor, by_project, None),
+ui.query_records(
+    "project_costs", costs.project_costs, f, actor, by_project, title=t("dash.table.project_costs")
 )
 reasons = set(picked_reasons)
 ui.records(
@@ -106,9 +103,5 @@ ui.records(
     title=t("dash.table.lost_costs"),
 )
 by_month = ui.drill("month", picked_months)
-ui.records(
-    costs.expense_records(f, actor, by_month),
-    "expenses",
-    everything=lambda: costs.expense_records(f, actor, by_month, None),
-)
+ui.query_records("expenses", costs.expense_records, f, actor, by_month)
 report_downloads(ctx, "project_costs", "customer_costs")

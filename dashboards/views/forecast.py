@@ -21,21 +21,13 @@ kpis = forecast.forecast_kpis(f, actor)
 scored = scores.score_forecast(f, actor)
 ui.kpi_row(
     [
-        ui.Kpi("forecast_amount", ui.money(kpis["forecast_amount"])),
-        ui.Kpi(
-            "forecast_weighted_amount",
-            ui.money(kpis["forecast_weighted_amount"]),
-            metric="weighted_pipeline",
-        ),
-        ui.Kpi("calibrated_weighted_amount", ui.money(kpis["calibrated_weighted_amount"])),
+        ui.kpi(kpis, "forecast_amount", ui.money),
+        ui.kpi(kpis, "forecast_weighted_amount", ui.money, metric="weighted_pipeline"),
+        ui.kpi(kpis, "calibrated_weighted_amount", ui.money),
         ui.Kpi("score_weighted_amount", ui.money(scored["forecast_weighted_amount"])),
-        ui.Kpi("target_amount", ui.money(kpis["target_amount"]), metric="target_amount"),
-        ui.Kpi("attainment", ui.rate(kpis["attainment"]), metric="attainment"),
-        ui.Kpi(
-            "remaining_target_amount",
-            ui.money(kpis["remaining_target_amount"]),
-            metric="remaining_target_amount",
-        ),
+        ui.kpi(kpis, "target_amount", ui.money, metric="target_amount"),
+        ui.kpi(kpis, "attainment", ui.rate, metric="attainment"),
+        ui.kpi(kpis, "remaining_target_amount", ui.money, metric="remaining_target_amount"),
         ui.Kpi(
             "pipeline_coverage",
             ui.number(kpis["pipeline_coverage"], 2),
@@ -120,11 +112,7 @@ with right:
     st.info(scoring.verdict_note(scores.scoring_verdict(lang), lang))
 
 chosen = ui.drill("month_category", picked) + ui.drill("stage_code", picked_stages)
-ui.records(
-    forecast.forecast_records(f, actor, lang, chosen),
-    "forecast_projects",
-    everything=lambda: forecast.forecast_records(f, actor, lang, chosen, None),
-)
+ui.query_records("forecast_projects", forecast.forecast_records, f, actor, lang, chosen)
 ui.records(targets, "forecast_targets", title=t("dash.series.target"))
 ui.records(accuracy, "forecast_accuracy", title=t("dash.chart.accuracy"))
 report_downloads(ctx, "sales_forecast")

@@ -16,11 +16,11 @@ ui.not_applicable("region", "industry", "customer_type", "sales_mode")
 kpis = leads.lead_kpis(f, actor)
 ui.kpi_row(
     [
-        ui.Kpi("lead_count", ui.number(kpis["lead_count"])),
-        ui.Kpi("qualified_count", ui.number(kpis["qualified_count"])),
-        ui.Kpi("rejected_count", ui.number(kpis["rejected_count"])),
-        ui.Kpi("conversion_rate", ui.rate(kpis["conversion_rate"])),
-        ui.Kpi("avg_days_to_qualify", ui.number(kpis["avg_days_to_qualify"], 1)),
+        ui.kpi(kpis, "lead_count"),
+        ui.kpi(kpis, "qualified_count"),
+        ui.kpi(kpis, "rejected_count"),
+        ui.kpi(kpis, "conversion_rate", ui.rate),
+        ui.kpi(kpis, "avg_days_to_qualify", ui.days),
     ]
 )
 st.caption(t("dash.drill.hint"))
@@ -30,16 +30,14 @@ sources["source"] = sources.source_code.map(lambda c: ui.code_label("source", c)
 trend = leads.lead_trend(f, actor)
 monthly = trend.groupby("month", as_index=False)[["lead_count", "qualified_count"]].sum()
 monthly["month_key"] = monthly.month.astype(str)
+counts = {"lead_count": t("dash.series.leads"), "qualified_count": t("dash.series.qualified")}
 left, right = st.columns(2)
 with left:
     picked = ui.chart(
         charts.bars(
             sources,
             "source",
-            {
-                "lead_count": t("dash.series.leads"),
-                "qualified_count": t("dash.series.qualified"),
-            },
+            counts,
             lang,
             t("dash.chart.lead_sources"),
             key="source_code",
@@ -52,10 +50,7 @@ with right:
         charts.bars(
             monthly,
             "month",
-            {
-                "lead_count": t("dash.series.leads"),
-                "qualified_count": t("dash.series.qualified"),
-            },
+            counts,
             lang,
             t("dash.chart.lead_trend"),
             key="month_key",
@@ -65,8 +60,4 @@ with right:
     )
 ui.records(sources.drop(columns=["source"]), "lead_sources", title=t("dash.chart.lead_sources"))
 chosen = ui.drill("source_code", picked) + ui.drill("month", picked_months)
-ui.records(
-    leads.lead_records(f, actor, chosen),
-    "leads",
-    everything=lambda: leads.lead_records(f, actor, chosen, None),
-)
+ui.query_records("leads", leads.lead_records, f, actor, chosen)

@@ -19,10 +19,10 @@ stuck_days = st.sidebar.number_input(
 kpis = pipeline.pipeline_kpis(f, actor, int(stuck_days))
 ui.kpi_row(
     [
-        ui.Kpi("open_count", ui.number(kpis["open_count"])),
-        ui.Kpi("open_amount", ui.money(kpis["open_amount"]), metric="open_pipeline"),
-        ui.Kpi("weighted_amount", ui.money(kpis["weighted_amount"]), metric="weighted_pipeline"),
-        ui.Kpi("overdue_count", ui.number(kpis["overdue_count"])),
+        ui.kpi(kpis, "open_count"),
+        ui.kpi(kpis, "open_amount", ui.money, metric="open_pipeline"),
+        ui.kpi(kpis, "weighted_amount", ui.money, metric="weighted_pipeline"),
+        ui.kpi(kpis, "overdue_count"),
         ui.Kpi(
             "stuck_count",
             ui.number(kpis["stuck_count"]),
@@ -74,23 +74,21 @@ with right:
 
 stuck = int(stuck_days)
 by_stage = ui.drill("stage_code", stages)
-ui.records(
-    pipeline.pipeline_records(f, actor, lang, stuck, by_stage),
-    "pipeline_open_projects",
-    everything=lambda: pipeline.pipeline_records(f, actor, lang, stuck, by_stage, None),
+ui.query_records(
+    "pipeline_open_projects", pipeline.pipeline_records, f, actor, lang, stuck, by_stage
 )
 by_change = ui.drill("change_type", changed)
-ui.records(
-    pipeline.pipeline_changes(f, actor, lang, by_change),
+ui.query_records(
     "pipeline_changes",
+    pipeline.pipeline_changes,
+    f,
+    actor,
+    lang,
+    by_change,
     title=t("dash.chart.changes"),
-    everything=lambda: pipeline.pipeline_changes(f, actor, lang, by_change, None),
 )
 for flag, title in (("is_stuck", "dash.kpi.stuck_count"), ("is_overdue", "dash.kpi.overdue_count")):
     only = ((flag, ("true",)),)
-    ui.records(
-        pipeline.pipeline_records(f, actor, lang, stuck, only),
-        f"pipeline_{flag}",
-        title=t(title),
-        everything=lambda only=only: pipeline.pipeline_records(f, actor, lang, stuck, only, None),
+    ui.query_records(
+        f"pipeline_{flag}", pipeline.pipeline_records, f, actor, lang, stuck, only, title=t(title)
     )

@@ -15,14 +15,10 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 kpis = velocity.velocity_kpis(f, actor)
 ui.kpi_row(
     [
-        ui.Kpi("finished_visit_count", ui.number(kpis["finished_visit_count"])),
-        ui.Kpi("avg_days_in_stage", ui.number(kpis["avg_days_in_stage"], 1)),
-        ui.Kpi("slipped_back_count", ui.number(kpis["slipped_back_count"])),
-        ui.Kpi(
-            "average_sales_cycle_days",
-            ui.number(kpis["average_sales_cycle_days"], 1),
-            metric="average_sales_cycle_days",
-        ),
+        ui.kpi(kpis, "finished_visit_count"),
+        ui.kpi(kpis, "avg_days_in_stage", ui.days),
+        ui.kpi(kpis, "slipped_back_count"),
+        ui.kpi(kpis, "average_sales_cycle_days", ui.days, metric="average_sales_cycle_days"),
     ]
 )
 st.caption(t("dash.drill.hint"))
@@ -62,8 +58,4 @@ with right:
     )
 ui.records(stages.drop(columns=["stage", "key"]), "velocity_stages", title=t("dash.page.velocity"))
 by_stage = ui.drill("stage_code", by_days | by_conversion)
-ui.records(
-    velocity.velocity_records(f, actor, lang, by_stage),
-    "velocity_visits",
-    everything=lambda: velocity.velocity_records(f, actor, lang, by_stage, None),
-)
+ui.query_records("velocity_visits", velocity.velocity_records, f, actor, lang, by_stage)

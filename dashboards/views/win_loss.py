@@ -17,20 +17,12 @@ f, actor, lang = ctx.filters, ctx.actor, ctx.lang
 kpis = win_loss.winloss_kpis(f, actor)
 ui.kpi_row(
     [
-        ui.Kpi("won_count", ui.number(kpis["won_count"]), metric="won_count"),
-        ui.Kpi("lost_count", ui.number(kpis["lost_count"])),
-        ui.Kpi("won_amount", ui.money(kpis["won_amount"]), metric="won_amount"),
-        ui.Kpi("win_rate_by_count", ui.rate(kpis["win_rate_by_count"]), metric="win_rate_by_count"),
-        ui.Kpi(
-            "win_rate_by_amount",
-            ui.rate(kpis["win_rate_by_amount"]),
-            metric="win_rate_by_amount",
-        ),
-        ui.Kpi(
-            "average_sales_cycle_days",
-            ui.number(kpis["average_sales_cycle_days"], 1),
-            metric="average_sales_cycle_days",
-        ),
+        ui.kpi(kpis, "won_count", metric="won_count"),
+        ui.kpi(kpis, "lost_count"),
+        ui.kpi(kpis, "won_amount", ui.money, metric="won_amount"),
+        ui.kpi(kpis, "win_rate_by_count", ui.rate, metric="win_rate_by_count"),
+        ui.kpi(kpis, "win_rate_by_amount", ui.rate, metric="win_rate_by_amount"),
+        ui.kpi(kpis, "average_sales_cycle_days", ui.days, metric="average_sales_cycle_days"),
     ]
 )
 st.caption(t("dash.drill.hint"))
@@ -130,8 +122,4 @@ picked = (
     + ui.drill(column, picked_keys)
     + ui.drill("outcome", picked_outcomes)
 )
-ui.records(
-    win_loss.winloss_records(f, actor, lang, picked),
-    "win_loss_projects",
-    everything=lambda: win_loss.winloss_records(f, actor, lang, picked, None),
-)
+ui.query_records("win_loss_projects", win_loss.winloss_records, f, actor, lang, picked)

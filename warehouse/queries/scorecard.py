@@ -21,6 +21,22 @@ from warehouse.queries.common import (
 )
 from warehouse.scope import Filters, Where
 
+# The figures each rep's row takes from the CTEs (in column order): 0 for a rep who has
+# none in the period (no target, nothing closed, no activity, no open project).
+_ZERO_WHEN_NONE = ",\n            ".join(
+    f"coalesce({cte}.{column}, 0) as {column}"
+    for cte, columns in (
+        ("targets", ("target_amount", "target_won_amount")),
+        (
+            "closed",
+            ("won_count", "lost_count", "won_amount", "lost_amount", "sales_cycle_days_total"),
+        ),
+        ("activities", ("activity_count",)),
+        ("open", ("open_count", "open_amount", "weighted_amount")),
+    )
+    for column in columns
+)
+
 
 @reader.cached
 def rep_scorecard(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
@@ -60,17 +76,7 @@ def rep_scorecard(snapshot: Snapshot, f: Filters, actor: Actor) -> pd.DataFrame:
         )
         select
             people.employee_id, people.employee_name, people.role, people.department_code,
-            coalesce(targets.target_amount, 0) as target_amount,
-            coalesce(targets.target_won_amount, 0) as target_won_amount,
-            coalesce(closed.won_count, 0) as won_count,
-            coalesce(closed.lost_count, 0) as lost_count,
-            coalesce(closed.won_amount, 0) as won_amount,
-            coalesce(closed.lost_amount, 0) as lost_amount,
-            coalesce(closed.sales_cycle_days_total, 0) as sales_cycle_days_total,
-            coalesce(activities.activity_count, 0) as activity_count,
-            coalesce(open.open_count, 0) as open_count,
-            coalesce(open.open_amount, 0) as open_amount,
-            coalesce(open.weighted_amount, 0) as weighted_amount
+            {_ZERO_WHEN_NONE}
         from people
         left join targets on targets.employee_id = people.employee_id
         left join closed on closed.employee_id = people.employee_id
