@@ -13,14 +13,8 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    competitor_options = ws.competitor_options
-    partner_options = ws.partner_options
     ui.table(
-        project["competitors"],
+        ws.project["competitors"],
         {
             "name": "ws.competitor",
             "threat_level": "ws.threat",
@@ -34,11 +28,11 @@ def show(ws: Workspace) -> None:
             "quoted_amount": ui.money,
         },
     )
-    if can_work:
-        with EntryForm(f"competitor_{project_id}") as form:
+    if ws.can_work:
+        with EntryForm(f"competitor_{ws.project_id}") as form:
             competitor_id = ui.choose(
                 "ws.competitor",
-                competitor_options,
+                ws.competitor_options,
                 key=form.key("competitor_id"),
                 allow_none=True,
             )
@@ -60,9 +54,9 @@ def show(ws: Workspace) -> None:
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 actions.link_competitor,
-                project_id,
+                ws.project_id,
                 competitor_id,
                 new_name,
                 threat_level=threat,
@@ -72,14 +66,14 @@ def show(ws: Workspace) -> None:
                 success=t("ws.competitor_saved"),
             )
     ui.table(
-        project["partners"],
+        ws.project["partners"],
         {"name": "ws.partner", "partner_role": "ws.partner_role", "notes": "common.notes"},
         formats={"partner_role": lambda v: ui.label("partner_role", v)},
     )
-    if can_work:
-        with EntryForm(f"partner_{project_id}") as form:
+    if ws.can_work:
+        with EntryForm(f"partner_{ws.project_id}") as form:
             partner_id = ui.choose(
-                "ws.partner", partner_options, key=form.key("partner_id"), allow_none=True
+                "ws.partner", ws.partner_options, key=form.key("partner_id"), allow_none=True
             )
             form.slot("partner_id")
             new_partner = st.text_input(t("ws.new_partner"), key=form.key("new_name"))
@@ -94,9 +88,9 @@ def show(ws: Workspace) -> None:
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 actions.link_partner,
-                project_id,
+                ws.project_id,
                 partner_id,
                 new_partner,
                 partner_role=partner_role,

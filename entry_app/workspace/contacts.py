@@ -14,13 +14,8 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    contact_options = ws.contact_options
     ui.table(
-        project["contacts"],
+        ws.project["contacts"],
         {
             "name": "ws.contact",
             "title": "contact.title",
@@ -33,9 +28,9 @@ def show(ws: Workspace) -> None:
             "attitude": lambda a: ui.label("attitude", a),
         },
     )
-    if can_work:
-        with EntryForm(f"contact_role_{project_id}") as form:
-            contact_id = ui.choose("ws.contact", contact_options, key=form.key("contact_id"))
+    if ws.can_work:
+        with EntryForm(f"contact_role_{ws.project_id}") as form:
+            contact_id = ui.choose("ws.contact", ws.contact_options, key=form.key("contact_id"))
             form.slot("contact_id")
             role = ui.choose(
                 "ws.decision_role",
@@ -55,9 +50,9 @@ def show(ws: Workspace) -> None:
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 set_contact_role,
-                project_id,
+                ws.project_id,
                 contact_id,
                 role,
                 attitude=attitude,

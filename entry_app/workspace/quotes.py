@@ -21,12 +21,7 @@ QUOTE_LINES = 3
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    products = ws.products
-    for quote in project["quotes"]:
+    for quote in ws.project["quotes"]:
         st.markdown(
             f"**{literal(quote['quote_no'])}** · {ui.when(quote['quote_date'])} · "
             f"{ui.label('quote_status', quote['status'])} · {ui.money(quote['total_amount'])}"
@@ -43,12 +38,12 @@ def show(ws: Workspace) -> None:
             },
             formats={"unit_price": ui.money, "line_amount": ui.money},
         )
-    if project["can_work"] and project["quotes"]:
-        with EntryForm(f"quote_status_{project_id}") as form:
+    if ws.project["can_work"] and ws.project["quotes"]:
+        with EntryForm(f"quote_status_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.quote_status')}**")
             quote_id = ui.choose(
                 "ws.quote_no",
-                [(q["id"], q["quote_no"]) for q in project["quotes"]],
+                [(q["id"], q["quote_no"]) for q in ws.project["quotes"]],
                 key=form.key("quote_id"),
             )
             form.slot("quote_id")
@@ -60,12 +55,12 @@ def show(ws: Workspace) -> None:
             form.slot("status")
             submitted = form.submit()
         if submitted:
-            form.run(actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
-    if can_work:
+            form.run(ws.actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
+    if ws.can_work:
         product_choices = [
-            (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in products
+            (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in ws.products
         ]
-        with EntryForm(f"quote_{project_id}") as form:
+        with EntryForm(f"quote_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.quote_new')}**")
             valid_until = st.date_input(
                 t("ws.valid_until"),
@@ -108,10 +103,10 @@ def show(ws: Workspace) -> None:
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 create_quote,
                 QuoteInput(
-                    project_id=project_id,
+                    project_id=ws.project_id,
                     valid_until=valid_until,
                     lines=lines,
                     notes=notes or None,

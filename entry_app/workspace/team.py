@@ -11,18 +11,14 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    people = ws.people
     ui.table(
-        project["members"],
+        ws.project["members"],
         {"name": "ws.member_user", "member_role": "ws.member_role"},
         formats={"member_role": lambda v: ui.label("member_role", v)},
     )
-    if project["can_work"]:
-        with EntryForm(f"member_{project_id}") as form:
-            user_id = ui.choose("ws.member_user", people, key=form.key("user_id"))
+    if ws.project["can_work"]:
+        with EntryForm(f"member_{ws.project_id}") as form:
+            user_id = ui.choose("ws.member_user", ws.people, key=form.key("user_id"))
             form.slot("user_id")
             member_role = ui.choose(
                 "ws.member_role",
@@ -34,9 +30,9 @@ def show(ws: Workspace) -> None:
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 add_member,
-                project_id,
+                ws.project_id,
                 user_id,
                 member_role,
                 success=t("ws.member_saved"),
