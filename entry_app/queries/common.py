@@ -12,6 +12,7 @@ Names of reference rows come back in the caller's language (`lang`), so pages on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,32 @@ def page(session: Session, query: Select[Any], limit: int = PAGE_SIZE, offset: i
     )
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     return Page(rows, min(total, COUNT_CAP), total > COUNT_CAP, limit, offset)
+
+
+def filtered_page(
+    session: Session,
+    query: Select[Any],
+    *,
+    search_in: Sequence[Any] = (),
+    search: str | None = None,
+    equal: Sequence[tuple[Any, Any]] = (),
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> Page:
+    """The steps every list takes after its SELECT and visibility rule: the search box over
+    the `search_in` columns, each `(column, value)` filter the user set (a value of None or
+    "" is a filter left unset), then one page."""
+    if search_in:
+        query = query.where(matches(list(search_in), search))
+    for column, value in equal:
+        if value is not None and value != "":
+            query = query.where(column == value)
+    return page(session, query, limit, offset)
+
+
+def as_dicts(session: Session, query: Select[Any]) -> list[dict[str, Any]]:
+    """Every row of `query` as a dict keyed by its column labels, as pages show them."""
+    return [dict(row._mapping) for row in session.execute(query)]
 
 
 def false_() -> ColumnElement[bool]:
