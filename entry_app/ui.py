@@ -146,6 +146,23 @@ def names(values: Any, prefix: str) -> Any:
     return lambda value: texts.get(value, str(value))
 
 
+def search_and_status(
+    columns: Any, list_key: str, statuses: list[str], prefix: str
+) -> tuple[str, str | None]:
+    """The search box and the status choice (None for all) above a list, in the first two
+    of `columns`, keyed `<list_key>.search` and `<list_key>.status`; `prefix` names the
+    statuses' texts."""
+    search = columns[0].text_input(t("common.search"), key=f"{list_key}.search")
+    options = [None, *statuses]
+    status = columns[1].selectbox(
+        t("common.status"),
+        options,
+        format_func=names(options, prefix),
+        key=f"{list_key}.status",
+    )
+    return search, status
+
+
 def choose(
     label_key: str,
     options: list[tuple[Any, str]],

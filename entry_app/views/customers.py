@@ -24,12 +24,8 @@ with st.expander(t("customer.new")):
 
 st.subheader(t("customer.list"))
 filters = st.columns([3, 2, 1])
-search = filters[0].text_input(t("common.search"), key="customers.search")
-status = filters[1].selectbox(
-    t("common.status"),
-    [None, "prospect", "formal"],
-    format_func=ui.names([None, "prospect", "formal"], "customer_status."),
-    key="customers.status",
+search, status = ui.search_and_status(
+    filters, "customers", ["prospect", "formal"], "customer_status."
 )
 mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")
 with ui.reading() as session:

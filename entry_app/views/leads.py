@@ -64,12 +64,8 @@ with new:
 
 st.subheader(t("lead.list"))
 filters = st.columns([3, 2, 1])
-search = filters[0].text_input(t("common.search"), key="leads.search")
-status = filters[1].selectbox(
-    t("common.status"),
-    [None, "new", "qualified", "rejected"],
-    format_func=ui.names([None, "new", "qualified", "rejected"], "lead_status."),
-    key="leads.status",
+search, status = ui.search_and_status(
+    filters, "leads", ["new", "qualified", "rejected"], "lead_status."
 )
 mine = filters[2].toggle(t("common.mine"), value=True, key="leads.mine")
 with ui.reading() as session:

@@ -17,12 +17,8 @@ lang = ui.lang()
 st.title(t("page.projects"))
 
 filters = st.columns([3, 2, 2])
-search = filters[0].text_input(t("common.search"), key="projects.search")
-status = filters[1].selectbox(
-    t("common.status"),
-    [None, "open", "won", "lost"],
-    format_func=ui.names([None, "open", "won", "lost"], "project_status."),
-    key="projects.status",
+search, status = ui.search_and_status(
+    filters, "projects", ["open", "won", "lost"], "project_status."
 )
 scopes = ["mine", "visible"] if actor.role in SELLERS else ["visible"]
 scope = filters[2].radio(
