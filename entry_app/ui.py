@@ -17,6 +17,7 @@ from entry_app.queries.common import PAGE_SIZE, Page
 from ingest.commands.base import Actor
 from ingest.store.db import read_session
 from web import numbers
+from web.forms import EntryForm
 from web.i18n import language, t
 from web.session import engine, require_sign_in
 
@@ -190,6 +191,22 @@ def choose(
         key=key,
         help=help,
     )
+
+
+def form_choice(
+    form: EntryForm,
+    field: str,
+    label_key: str,
+    options: list[tuple[Any, str]],
+    *,
+    error_field: str | None = None,
+    **choose_options: Any,
+) -> Any:
+    """`choose` inside an entry form: keyed `field`, with the slot for its error right below
+    it; `error_field` is the name the command gives the field, when that is not `field`."""
+    value = choose(label_key, options, key=form.key(field), **choose_options)
+    form.slot(error_field or field)
+    return value
 
 
 def take_from_address(

@@ -26,24 +26,22 @@ def customer_form(
     with EntryForm(name) as form:
         if formal:
             st.markdown(f"**{t('customer.new_formal')}**")
-        customer_name = st.text_input(t("customer.name"), key=form.key("name"))
-        form.slot("name")
-        customer_type = ui.choose(
-            "customer.customer_type", types, key=form.key("type"), index=0 if formal else 1
+        customer_name = form.widget(st.text_input, "name", "customer.name")
+        customer_type = ui.form_choice(
+            form,
+            "type",
+            "customer.customer_type",
+            types,
+            error_field="customer_type",
+            index=0 if formal else 1,
         )
-        form.slot("customer_type")
-        industry = ui.choose("customer.industry", industries, key=form.key("industry"))
-        form.slot("industry")
-        region = ui.choose("customer.region", regions, key=form.key("region"))
-        form.slot("region")
-        city = st.text_input(t("customer.city"), key=form.key("city"))
-        form.slot("city")
+        industry = ui.form_choice(form, "industry", "customer.industry", industries)
+        region = ui.form_choice(form, "region", "customer.region", regions)
+        city = form.widget(st.text_input, "city", "customer.city")
         address = None
         if formal:
-            address = st.text_input(t("customer.address"), key=form.key("address"))
-            form.slot("address")
-        phone = st.text_input(t("customer.phone"), key=form.key("phone"))
-        form.slot("phone")
+            address = form.widget(st.text_input, "address", "customer.address")
+        phone = form.widget(st.text_input, "phone", "customer.phone")
         submitted = form.submit()
     if submitted:
         form.run(

@@ -64,8 +64,7 @@ if planned_rows:
     with EntryForm("activity_complete") as form:
         st.markdown(f"**{t('activity.complete')}**")
         activity_id = ui.choose("activity.pick", planned_rows, key=form.key("activity_id"))
-        notes = st.text_input(t("common.notes"), key=form.key("notes"))
-        form.slot("notes")
+        notes = form.widget(st.text_input, "notes", "common.notes")
         form.slot("done_at")
         submitted = form.submit(t("activity.complete"))
     if submitted:

@@ -46,10 +46,9 @@ show_voucher(
 
 if row["status"] in ("submitted", "manager_approved"):
     with EntryForm(f"decide_{report_id}") as form:
-        comment = st.text_area(
-            t("common.comment"), key=form.key("comment"), help=t("approval.comment_help")
+        comment = form.widget(
+            st.text_area, "comment", "common.comment", help=t("approval.comment_help")
         )
-        form.slot("comment")
         buttons = st.columns(2)
         with buttons[0]:
             approve = st.form_submit_button(

@@ -79,14 +79,10 @@ ui.table(
 )
 with EntryForm(f"contact_create_{customer_id}") as form:
     st.markdown(f"**{t('contact.new')}**")
-    name = st.text_input(t("contact.name"), key=form.key("name"))
-    form.slot("name")
-    title = st.text_input(t("contact.title"), key=form.key("title"))
-    form.slot("title")
-    phone = st.text_input(t("contact.phone"), key=form.key("phone"))
-    form.slot("phone")
-    email = st.text_input(t("contact.email"), key=form.key("email"))
-    form.slot("email")
+    name = form.widget(st.text_input, "name", "contact.name")
+    title = form.widget(st.text_input, "title", "contact.title")
+    phone = form.widget(st.text_input, "phone", "contact.phone")
+    email = form.widget(st.text_input, "email", "contact.email")
     submitted = form.submit()
 if submitted:
     form.run(

@@ -26,8 +26,7 @@ choices = [
 labels = dict(choices)
 with EntryForm("report_create") as form:
     st.markdown(f"**{t('report.new')}**")
-    title = st.text_input(t("report.title"), key=form.key("title"))
-    form.slot("title")
+    title = form.widget(st.text_input, "title", "report.title")
     expense_ids = st.multiselect(
         t("report.expenses"),
         [value for value, _ in choices],

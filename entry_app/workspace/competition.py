@@ -30,27 +30,25 @@ def show(ws: Workspace) -> None:
     )
     if ws.can_work:
         with EntryForm(f"competitor_{ws.project_id}") as form:
-            competitor_id = ui.choose(
-                "ws.competitor",
-                ws.competitor_options,
-                key=form.key("competitor_id"),
-                allow_none=True,
+            competitor_id = ui.form_choice(
+                form, "competitor_id", "ws.competitor", ws.competitor_options, allow_none=True
             )
-            form.slot("competitor_id")
-            new_name = st.text_input(t("ws.new_competitor"), key=form.key("new_name"))
-            form.slot("name")
-            threat = ui.choose(
+            new_name = form.widget(
+                st.text_input, "new_name", "ws.new_competitor", error_field="name"
+            )
+            threat = ui.form_choice(
+                form,
+                "threat",
                 "ws.threat",
                 [(v, t(f"level.{v}")) for v in THREAT_LEVELS],
-                key=form.key("threat"),
+                error_field="threat_level",
                 index=1,
             )
-            form.slot("threat_level")
             primary = st.checkbox(t("ws.primary"), key=form.key("primary"))
-            quoted = st.text_input(t("ws.quoted_amount"), key=form.key("quoted"))
-            form.slot("quoted_amount")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            quoted = form.widget(
+                st.text_input, "quoted", "ws.quoted_amount", error_field="quoted_amount"
+            )
+            notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()
         if submitted:
             form.run(
@@ -72,18 +70,19 @@ def show(ws: Workspace) -> None:
     )
     if ws.can_work:
         with EntryForm(f"partner_{ws.project_id}") as form:
-            partner_id = ui.choose(
-                "ws.partner", ws.partner_options, key=form.key("partner_id"), allow_none=True
+            partner_id = ui.form_choice(
+                form, "partner_id", "ws.partner", ws.partner_options, allow_none=True
             )
-            form.slot("partner_id")
-            new_partner = st.text_input(t("ws.new_partner"), key=form.key("new_name"))
-            form.slot("name")
-            partner_role = ui.choose(
+            new_partner = form.widget(
+                st.text_input, "new_name", "ws.new_partner", error_field="name"
+            )
+            partner_role = ui.form_choice(
+                form,
+                "role",
                 "ws.partner_role",
                 [(v, t(f"partner_role.{v}")) for v in PARTNER_ROLES],
-                key=form.key("role"),
+                error_field="partner_role",
             )
-            form.slot("partner_role")
             notes = st.text_input(t("common.notes"), key=form.key("notes"))
             submitted = form.submit()
         if submitted:

@@ -30,23 +30,21 @@ def show(ws: Workspace) -> None:
     )
     if ws.can_work:
         with EntryForm(f"contact_role_{ws.project_id}") as form:
-            contact_id = ui.choose("ws.contact", ws.contact_options, key=form.key("contact_id"))
-            form.slot("contact_id")
-            role = ui.choose(
+            contact_id = ui.form_choice(form, "contact_id", "ws.contact", ws.contact_options)
+            role = ui.form_choice(
+                form,
+                "decision_role",
                 "ws.decision_role",
                 [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
-                key=form.key("decision_role"),
             )
-            form.slot("decision_role")
-            attitude = ui.choose(
+            attitude = ui.form_choice(
+                form,
+                "attitude",
                 "ws.attitude",
                 [(a, t(f"attitude.{a}")) for a in ATTITUDES],
-                key=form.key("attitude"),
                 index=1,
             )
-            form.slot("attitude")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()
         if submitted:
             form.run(

@@ -30,17 +30,11 @@ def show(ws: Workspace) -> None:
     if ws.can_work:
         with EntryForm(f"issue_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.issue_new')}**")
-            title = st.text_input(t("ws.issue_title"), key=form.key("title"))
-            form.slot("title")
-            severity = ui.choose(
-                "ws.severity",
-                [(v, t(f"level.{v}")) for v in SEVERITIES],
-                key=form.key("severity"),
-                index=1,
+            title = form.widget(st.text_input, "title", "ws.issue_title")
+            severity = ui.form_choice(
+                form, "severity", "ws.severity", [(v, t(f"level.{v}")) for v in SEVERITIES], index=1
             )
-            form.slot("severity")
-            description = st.text_area(t("common.description"), key=form.key("description"))
-            form.slot("description")
+            description = form.widget(st.text_area, "description", "common.description")
             submitted = form.submit()
         if submitted:
             form.run(
@@ -57,8 +51,7 @@ def show(ws: Workspace) -> None:
         with EntryForm(f"resolve_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.resolve')}**")
             issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
-            resolution = st.text_input(t("ws.resolution"), key=form.key("resolution"))
-            form.slot("resolution")
+            resolution = form.widget(st.text_input, "resolution", "ws.resolution")
             submitted = form.submit()
         if submitted:
             form.run(ws.actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))

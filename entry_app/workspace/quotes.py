@@ -41,18 +41,18 @@ def show(ws: Workspace) -> None:
     if ws.project["can_work"] and ws.project["quotes"]:
         with EntryForm(f"quote_status_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.quote_status')}**")
-            quote_id = ui.choose(
+            quote_id = ui.form_choice(
+                form,
+                "quote_id",
                 "ws.quote_no",
                 [(q["id"], q["quote_no"]) for q in ws.project["quotes"]],
-                key=form.key("quote_id"),
             )
-            form.slot("quote_id")
-            quote_status = ui.choose(
+            quote_status = ui.form_choice(
+                form,
+                "status",
                 "common.status",
                 [(s, t(f"quote_status.{s}")) for s in QUOTE_STATUSES],
-                key=form.key("status"),
             )
-            form.slot("status")
             submitted = form.submit()
         if submitted:
             form.run(ws.actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
@@ -62,12 +62,12 @@ def show(ws: Workspace) -> None:
         ]
         with EntryForm(f"quote_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.quote_new')}**")
-            valid_until = st.date_input(
-                t("ws.valid_until"),
+            valid_until = form.widget(
+                st.date_input,
+                "valid_until",
+                "ws.valid_until",
                 value=dt.date.today() + dt.timedelta(days=30),
-                key=form.key("valid_until"),
             )
-            form.slot("valid_until")
             lines = []
             for n in range(QUOTE_LINES):
                 columns = st.columns([4, 1, 2, 1])
@@ -98,8 +98,7 @@ def show(ws: Workspace) -> None:
                         )
                     )
             form.slot("lines")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()
         if submitted:
             form.run(

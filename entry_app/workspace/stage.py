@@ -35,24 +35,24 @@ def show(ws: Workspace) -> None:
             for q in ws.project["quotes"]
         ]
         with EntryForm(f"close_won_{ws.project_id}", border=False) as form:
-            amount = st.text_input(
-                t("ws.contract_amount"),
+            amount = form.widget(
+                st.text_input,
+                "amount",
+                "ws.contract_amount",
                 value=str(ws.project["expected_amount"]),
-                key=form.key("amount"),
             )
-            form.slot("amount")
-            signed = st.date_input(
-                t("ws.signed_date"), value=dt.date.today(), key=form.key("signed")
+            signed = form.widget(
+                st.date_input,
+                "signed",
+                "ws.signed_date",
+                error_field="signed_date",
+                value=dt.date.today(),
             )
-            form.slot("signed_date")
-            contract_no = st.text_input(t("ws.contract_no"), key=form.key("contract_no"))
-            form.slot("contract_no")
-            quote_id = ui.choose(
-                "ws.quote_for_contract", quotes, key=form.key("quote_id"), allow_none=True
+            contract_no = form.widget(st.text_input, "contract_no", "ws.contract_no")
+            quote_id = ui.form_choice(
+                form, "quote_id", "ws.quote_for_contract", quotes, allow_none=True
             )
-            form.slot("quote_id")
-            notes = st.text_area(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            notes = form.widget(st.text_area, "notes", "common.notes")
             submitted = form.submit(t("ws.close_won"))
         if submitted:
             form.run(
@@ -74,16 +74,17 @@ def show(ws: Workspace) -> None:
     @st.dialog(t("ws.close_lost"), on_dismiss=_close_dialog)
     def close_lost_dialog() -> None:
         with EntryForm(f"close_lost_{ws.project_id}", border=False) as form:
-            reason = ui.choose(
-                "ws.loss_reason", ws.reasons, key=form.key("loss_reason"), allow_none=True
+            reason = ui.form_choice(
+                form, "loss_reason", "ws.loss_reason", ws.reasons, allow_none=True
             )
-            form.slot("loss_reason")
-            note = st.text_area(t("ws.note"), key=form.key("note"))
-            form.slot("note")
-            closed = st.date_input(
-                t("ws.closed_date"), value=dt.date.today(), key=form.key("closed")
+            note = form.widget(st.text_area, "note", "ws.note")
+            closed = form.widget(
+                st.date_input,
+                "closed",
+                "ws.closed_date",
+                error_field="closed_date",
+                value=dt.date.today(),
             )
-            form.slot("closed_date")
             submitted = form.submit(t("ws.close_lost"))
         if submitted:
             form.run(
@@ -117,12 +118,10 @@ def show(ws: Workspace) -> None:
             )
             with EntryForm(f"move_stage_{ws.project_id}") as form:
                 st.markdown(f"**{t('ws.move_stage')}**")
-                stage_code = ui.choose(
-                    "ws.target_stage", targets, key=form.key("stage"), index=next_index
+                stage_code = ui.form_choice(
+                    form, "stage", "ws.target_stage", targets, index=next_index
                 )
-                form.slot("stage")
-                note = st.text_input(t("ws.note"), key=form.key("note"))
-                form.slot("note")
+                note = form.widget(st.text_input, "note", "ws.note")
                 submitted = form.submit(t("ws.move_stage"))
             if submitted:
                 names = dict(targets)
@@ -138,18 +137,20 @@ def show(ws: Workspace) -> None:
         with right:
             with EntryForm(f"forecast_{ws.project_id}") as form:
                 st.markdown(f"**{t('ws.forecast')}**")
-                amount = st.text_input(
-                    t("project.expected_amount"),
+                amount = form.widget(
+                    st.text_input,
+                    "amount",
+                    "project.expected_amount",
+                    error_field="expected_amount",
                     value=str(ws.project["expected_amount"]),
-                    key=form.key("amount"),
                 )
-                form.slot("expected_amount")
-                close_date = st.date_input(
-                    t("project.expected_close_date"),
+                close_date = form.widget(
+                    st.date_input,
+                    "close_date",
+                    "project.expected_close_date",
+                    error_field="expected_close_date",
                     value=ws.project["expected_close_date"],
-                    key=form.key("close_date"),
                 )
-                form.slot("expected_close_date")
                 submitted = form.submit()
             if submitted:
                 form.run(

@@ -18,15 +18,15 @@ def show(ws: Workspace) -> None:
     )
     if ws.project["can_work"]:
         with EntryForm(f"member_{ws.project_id}") as form:
-            user_id = ui.choose("ws.member_user", ws.people, key=form.key("user_id"))
-            form.slot("user_id")
-            member_role = ui.choose(
+            user_id = ui.form_choice(form, "user_id", "ws.member_user", ws.people)
+            member_role = ui.form_choice(
+                form,
+                "role",
                 "ws.member_role",
                 [(v, t(f"member_role.{v}")) for v in MEMBER_ROLES],
-                key=form.key("role"),
+                error_field="member_role",
                 index=1,
             )
-            form.slot("member_role")
             submitted = form.submit()
         if submitted:
             form.run(
