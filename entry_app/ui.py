@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from entry_app.queries import reference
 from entry_app.queries.common import PAGE_SIZE, Page
 from ingest.commands.base import Actor
 from ingest.store.db import read_session
@@ -154,14 +155,32 @@ def search_and_status(
     of `columns`, keyed `<list_key>.search` and `<list_key>.status`; `prefix` names the
     statuses' texts."""
     search = columns[0].text_input(t("common.search"), key=f"{list_key}.search")
+    return search, status_filter(columns[1], list_key, statuses, prefix)
+
+
+def status_filter(place: Any, list_key: str, statuses: list[str], prefix: str) -> str | None:
+    """The status choice (None for all) above a list, keyed `<list_key>.status`, drawn in
+    `place` (a column, or `st`); `prefix` names the statuses' texts."""
     options = [None, *statuses]
-    status = columns[1].selectbox(
+    return place.selectbox(
         t("common.status"),
         options,
         format_func=names(options, prefix),
         key=f"{list_key}.status",
     )
-    return search, status
+
+
+def link_options(
+    actor: Actor, list_key: str
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The projects and the customers a new record may hang on, narrowed by a search box
+    keyed `<list_key>.link_search`."""
+    search = st.text_input(t("project.customer_search"), key=f"{list_key}.link_search")
+    with reading() as session:
+        return (
+            reference.project_options(session, actor, search),
+            reference.customer_options(session, actor, search),
+        )
 
 
 def choose(
