@@ -1,5 +1,7 @@
 """ws.tab.competition: competitors and partners on the project."""
 
+from typing import Any
+
 import streamlit as st
 
 from entry_app import actions, ui
@@ -10,6 +12,16 @@ from ingest.commands.project_links import (
 )
 from web.forms import EntryForm
 from web.i18n import t
+
+
+def _existing_or_new(
+    form: EntryForm, field: str, label_key: str, new_label_key: str, options: list[Any]
+) -> tuple[int | None, str]:
+    """A competitor or partner already known, or the name of a new one (which wins when
+    typed; `actions.link_*` create it)."""
+    chosen = ui.form_choice(form, field, label_key, options, allow_none=True)
+    new_name = form.widget(st.text_input, "new_name", new_label_key, error_field="name")
+    return chosen, new_name
 
 
 def show(ws: Workspace) -> None:
@@ -30,11 +42,8 @@ def show(ws: Workspace) -> None:
     )
     if ws.can_work:
         with EntryForm(f"competitor_{ws.project_id}") as form:
-            competitor_id = ui.form_choice(
-                form, "competitor_id", "ws.competitor", ws.competitor_options, allow_none=True
-            )
-            new_name = form.widget(
-                st.text_input, "new_name", "ws.new_competitor", error_field="name"
+            competitor_id, new_name = _existing_or_new(
+                form, "competitor_id", "ws.competitor", "ws.new_competitor", ws.competitor_options
             )
             threat = ui.form_choice(
                 form,
@@ -70,11 +79,8 @@ def show(ws: Workspace) -> None:
     )
     if ws.can_work:
         with EntryForm(f"partner_{ws.project_id}") as form:
-            partner_id = ui.form_choice(
-                form, "partner_id", "ws.partner", ws.partner_options, allow_none=True
-            )
-            new_partner = form.widget(
-                st.text_input, "new_name", "ws.new_partner", error_field="name"
+            partner_id, new_partner = _existing_or_new(
+                form, "partner_id", "ws.partner", "ws.new_partner", ws.partner_options
             )
             partner_role = ui.form_choice(
                 form,
