@@ -4,8 +4,8 @@ the contacts of a customer."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms.customer import customer_form
-from entry_app.queries import customers, reference
+from entry_app.forms.customer import customer_form, customer_table
+from entry_app.queries import customers
 from ingest.commands.customers import ContactInput, create_contact
 from web.forms import EntryForm
 from web.i18n import t
@@ -14,13 +14,8 @@ actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.customers"))
 
-with ui.reading() as session:
-    types = reference.options(session, "customer_type", lang)
-    industries = reference.options(session, "industry", lang)
-    regions = reference.options(session, "region", lang)
-
 with st.expander(t("customer.new")):
-    customer_form(actor, "customer_create", types=types, industries=industries, regions=regions)
+    customer_form(actor, "customer_create")
 
 st.subheader(t("customer.list"))
 filters = st.columns([3, 2, 1])
@@ -38,21 +33,7 @@ with ui.reading() as session:
         mine=mine,
         offset=ui.page_offset("customers"),
     )
-picked = ui.table(
-    result.rows,
-    {
-        "id": "common.id",
-        "name": "customer.name",
-        "customer_type": "customer.customer_type",
-        "industry": "customer.industry",
-        "region": "customer.region",
-        "status": "common.status",
-        "owner": "common.owner",
-    },
-    formats={"status": lambda s: ui.label("customer_status", s)},
-    key="customers.table",
-    selectable=True,
-)
+picked = customer_table(result.rows, key="customers.table", with_status=True)
 ui.page_input("customers", result)
 
 choices = [(row["id"], row["name"]) for row in result.rows]
