@@ -56,23 +56,14 @@ if row["status"] in ("submitted", "manager_approved"):
             )
         with buttons[1]:
             reject = st.form_submit_button(t("approval.reject"), key=form.key("reject"))
-    if approve:
+    if approve or reject:
         form.run(
             actor,
-            approve_report,
+            approve_report if approve else reject_report,
             report_id,
             comment or None,
             expected_version=row["version"],
-            success=t("approval.approved"),
-        )
-    elif reject:
-        form.run(
-            actor,
-            reject_report,
-            report_id,
-            comment or None,
-            expected_version=row["version"],
-            success=t("approval.rejected_done"),
+            success=t("approval.approved" if approve else "approval.rejected_done"),
         )
 
 if row["status"] in PRINTABLE:
