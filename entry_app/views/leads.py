@@ -9,6 +9,28 @@ from ingest.commands.leads import LeadInput, create_lead, update_lead
 from web.forms import EntryForm
 from web.i18n import t
 
+
+def typed_lead(
+    company: str,
+    source: str,
+    contact: str,
+    phone: str,
+    industry: str | None,
+    region: str | None,
+    description: str,
+) -> LeadInput:
+    """A lead as the new and the edit form typed it: a text left empty is not given."""
+    return LeadInput(
+        company_name=company,
+        source=source,
+        contact_name=contact or None,
+        phone=phone or None,
+        industry=industry,
+        region=region,
+        description=description or None,
+    )
+
+
 actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.leads"))
@@ -43,15 +65,7 @@ with new:
         form.run(
             actor,
             create_lead,
-            LeadInput(
-                company_name=company,
-                source=source,
-                contact_name=contact or None,
-                phone=phone or None,
-                industry=industry,
-                region=region,
-                description=description or None,
-            ),
+            typed_lead(company, source, contact, phone, industry, region, description),
             success=lambda lead_id: t("lead.created", id=lead_id),
         )
 
@@ -135,14 +149,8 @@ with edit:
                 actor,
                 update_lead,
                 lead_id,
-                LeadInput(
-                    company_name=company,
-                    source=source,
-                    contact_name=contact or None,
-                    phone=phone or None,
-                    industry=industry,
-                    region=current["region_code"],
-                    description=description or None,
+                typed_lead(
+                    company, source, contact, phone, industry, current["region_code"], description
                 ),
                 success=t("lead.updated"),
             )
