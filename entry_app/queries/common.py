@@ -111,6 +111,11 @@ def visible_projects(session: Session, actor: Actor) -> ColumnElement[bool]:
     if actor.is_system or actor.role in access.SEE_ALL_PROJECTS:
         return true()
     people = access.team_ids(session, actor) if actor.role == "manager" else {actor.id}
+    return projects_of(people)
+
+
+def projects_of(people: set[int]) -> ColumnElement[bool]:
+    """Projects one of `people` owns or works on as a member."""
     owned = select(Project.id).where(Project.owner_id.in_(people))
     member = select(ProjectMember.project_id).where(ProjectMember.user_id.in_(people))
     return Project.id.in_(owned.union(member))

@@ -14,6 +14,7 @@ from entry_app.queries.common import (
     as_dicts,
     filtered_page,
     localized_name,
+    projects_of,
     visible_projects,
 )
 from entry_app.queries.reference import stage_options
@@ -82,13 +83,7 @@ def projects(
         .order_by(Project.id.desc())
     )
     if mine:
-        query = query.where(
-            Project.id.in_(
-                select(Project.id)
-                .where(Project.owner_id == actor.id)
-                .union(select(ProjectMember.project_id).where(ProjectMember.user_id == actor.id))
-            )
-        )
+        query = query.where(projects_of({actor.id}))
     else:
         query = query.where(visible_projects(session, actor))
     if department_id is not None:
