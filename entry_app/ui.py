@@ -158,6 +158,21 @@ def search_and_status(
     return search, status_filter(columns[1], list_key, statuses, prefix)
 
 
+def list_filters(list_key: str, statuses: list[str], prefix: str, *, mine: bool) -> dict[str, Any]:
+    """The search box, the status choice and the "mine" toggle (on at first when `mine`)
+    above a list, as the keyword arguments its query takes (search, status, mine), with
+    the offset of the page chosen."""
+    columns = st.columns([3, 2, 1])
+    search, status = search_and_status(columns, list_key, statuses, prefix)
+    only_mine = columns[2].toggle(t("common.mine"), value=mine, key=f"{list_key}.mine")
+    return {
+        "search": search,
+        "status": status,
+        "mine": only_mine,
+        "offset": page_offset(list_key),
+    }
+
+
 def status_filter(place: Any, list_key: str, statuses: list[str], prefix: str) -> str | None:
     """The status choice (None for all) above a list, keyed `<list_key>.status`, drawn in
     `place` (a column, or `st`); `prefix` names the statuses' texts."""

@@ -18,21 +18,11 @@ with st.expander(t("customer.new")):
     customer_form(actor, "customer_create")
 
 st.subheader(t("customer.list"))
-filters = st.columns([3, 2, 1])
-search, status = ui.search_and_status(
-    filters, "customers", ["prospect", "formal"], "customer_status."
+filters = ui.list_filters(
+    "customers", ["prospect", "formal"], "customer_status.", mine=actor.role == "rep"
 )
-mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")
 with ui.reading() as session:
-    result = customers.customers(
-        session,
-        actor,
-        lang,
-        search=search,
-        status=status,
-        mine=mine,
-        offset=ui.page_offset("customers"),
-    )
+    result = customers.customers(session, actor, lang, **filters)
 picked = customer_table(result.rows, key="customers.table", with_status=True)
 ui.page_input("customers", result)
 

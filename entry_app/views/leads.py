@@ -70,21 +70,9 @@ with new:
         )
 
 st.subheader(t("lead.list"))
-filters = st.columns([3, 2, 1])
-search, status = ui.search_and_status(
-    filters, "leads", ["new", "qualified", "rejected"], "lead_status."
-)
-mine = filters[2].toggle(t("common.mine"), value=True, key="leads.mine")
+filters = ui.list_filters("leads", ["new", "qualified", "rejected"], "lead_status.", mine=True)
 with ui.reading() as session:
-    result = leads.leads(
-        session,
-        actor,
-        lang,
-        search=search,
-        status=status,
-        mine=mine,
-        offset=ui.page_offset("leads"),
-    )
+    result = leads.leads(session, actor, lang, **filters)
 ui.table(
     result.rows,
     {
