@@ -13,10 +13,12 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from entry_app.queries import reference
 from entry_app.queries.common import PAGE_SIZE, Page
 from ingest.commands.base import Actor
 from ingest.store.db import read_session
 from web import numbers
+from web.forms import EntryForm
 from web.i18n import language, t
 from web.session import engine, require_sign_in
 
@@ -146,6 +148,56 @@ def names(values: Any, prefix: str) -> Any:
     return lambda value: texts.get(value, str(value))
 
 
+def search_and_status(
+    columns: Any, list_key: str, statuses: list[str], prefix: str
+) -> tuple[str, str | None]:
+    """The search box and the status choice (None for all) above a list, in the first two
+    of `columns`, keyed `<list_key>.search` and `<list_key>.status`; `prefix` names the
+    statuses' texts."""
+    search = columns[0].text_input(t("common.search"), key=f"{list_key}.search")
+    return search, status_filter(columns[1], list_key, statuses, prefix)
+
+
+def list_filters(list_key: str, statuses: list[str], prefix: str, *, mine: bool) -> dict[str, Any]:
+    """The search box, the status choice and the "mine" toggle (on at first when `mine`)
+    above a list, as the keyword arguments its query takes (search, status, mine), with
+    the offset of the page chosen."""
+    columns = st.columns([3, 2, 1])
+    search, status = search_and_status(columns, list_key, statuses, prefix)
+    only_mine = columns[2].toggle(t("common.mine"), value=mine, key=f"{list_key}.mine")
+    return {
+        "search": search,
+        "status": status,
+        "mine": only_mine,
+        "offset": page_offset(list_key),
+    }
+
+
+def status_filter(place: Any, list_key: str, statuses: list[str], prefix: str) -> str | None:
+    """The status choice (None for all) above a list, keyed `<list_key>.status`, drawn in
+    `place` (a column, or `st`); `prefix` names the statuses' texts."""
+    options = [None, *statuses]
+    return place.selectbox(
+        t("common.status"),
+        options,
+        format_func=names(options, prefix),
+        key=f"{list_key}.status",
+    )
+
+
+def link_options(
+    actor: Actor, list_key: str
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The projects and the customers a new record may hang on, narrowed by a search box
+    keyed `<list_key>.link_search`."""
+    search = st.text_input(t("project.customer_search"), key=f"{list_key}.link_search")
+    with reading() as session:
+        return (
+            reference.project_options(session, actor, search),
+            reference.customer_options(session, actor, search),
+        )
+
+
 def choose(
     label_key: str,
     options: list[tuple[Any, str]],
@@ -173,6 +225,22 @@ def choose(
         key=key,
         help=help,
     )
+
+
+def form_choice(
+    form: EntryForm,
+    field: str,
+    label_key: str,
+    options: list[tuple[Any, str]],
+    *,
+    error_field: str | None = None,
+    **choose_options: Any,
+) -> Any:
+    """`choose` inside an entry form: keyed `field`, with the slot for its error right below
+    it; `error_field` is the name the command gives the field, when that is not `field`."""
+    value = choose(label_key, options, key=form.key(field), **choose_options)
+    form.slot(error_field or field)
+    return value
 
 
 def take_from_address(

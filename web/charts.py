@@ -190,6 +190,12 @@ def _layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
     return fig
 
 
+def _customdata(*columns: Any) -> list[tuple[Any, ...]]:
+    """One tuple a point of the columns a hover template (`%{customdata[i]}`) or a click
+    reads, the columns of equal length."""
+    return list(zip(*columns, strict=True))
+
+
 def _hover_money(values: pd.Series, lang: str) -> list[str]:
     return [hover_money(v, lang) for v in values]
 
@@ -214,13 +220,10 @@ def funnel(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
                 orientation="h",
                 name=labels["open_amount"],
                 marker_color=CATEGORY_COLOURS["open_amount"],
-                customdata=list(
-                    zip(
-                        rows.stage_code,
-                        rows.project_count,
-                        _hover_money(rows.open_amount, lang),
-                        strict=True,
-                    )
+                customdata=_customdata(
+                    rows.stage_code,
+                    rows.project_count,
+                    _hover_money(rows.open_amount, lang),
                 ),
                 hovertemplate="%{y}<br>%{customdata[2]} · %{customdata[1]}<extra></extra>",
                 text=[money_text(v, lang) for v in rows.open_amount],
@@ -257,7 +260,7 @@ def lines(
                 name=label,
                 line={"color": colour},
                 marker={"color": colour},
-                customdata=list(zip(frame[key or x].astype(str), text, strict=True)),
+                customdata=_customdata(frame[key or x].astype(str), text),
                 hovertemplate="%{x}<br>" + plain(label) + ": %{customdata[1]}<extra></extra>",
             )
         )
@@ -298,7 +301,7 @@ def bars(
                 orientation="h" if horizontal else "v",
                 name=label,
                 marker_color=colour,
-                customdata=list(zip(frame[key].astype(str), text, strict=True)),
+                customdata=_customdata(frame[key].astype(str), text),
                 hovertemplate=("%{y}" if horizontal else "%{x}")
                 + "<br>"
                 + plain(label)
@@ -343,13 +346,10 @@ def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
             orientation="h",
             name=labels["lost_count"],
             marker_color=bar_colour,
-            customdata=list(
-                zip(
-                    frame.loss_reason_code,
-                    frame.loss_reason_category,
-                    _hover_money(frame.lost_amount, lang),
-                    strict=True,
-                )
+            customdata=_customdata(
+                frame.loss_reason_code,
+                frame.loss_reason_category,
+                _hover_money(frame.lost_amount, lang),
             ),
             hovertemplate="%{y} (%{customdata[1]})<br>%{x} · %{customdata[2]}<extra></extra>",
         )
@@ -363,7 +363,7 @@ def pareto(frame: pd.DataFrame, lang: str, title: str, labels: dict[str, str]) -
             mode="lines+markers",
             line={"color": line_colour},
             marker={"color": line_colour},
-            customdata=list(zip(frame.loss_reason_code, strict=True)),
+            customdata=_customdata(frame.loss_reason_code),
             hovertemplate="%{y}<br>%{x:.1%}<extra></extra>",
         )
     )
@@ -403,12 +403,9 @@ def target_bars(
                 y=rows.weighted_amount.astype(float),
                 name=category_labels.get(category, category),
                 marker_color=CATEGORY_COLOURS[category],
-                customdata=list(
-                    zip(
-                        [f"{m}|{category}" for m in rows.forecast_month.astype(str)],
-                        _hover_money(rows.weighted_amount, lang),
-                        strict=True,
-                    )
+                customdata=_customdata(
+                    [f"{m}|{category}" for m in rows.forecast_month.astype(str)],
+                    _hover_money(rows.weighted_amount, lang),
                 ),
                 hovertemplate="%{x|%Y-%m}<br>%{customdata[1]}<extra></extra>",
             )
@@ -422,12 +419,9 @@ def target_bars(
                 mode="lines+markers",
                 line={"dash": "dash", "color": TARGET_COLOUR},
                 marker={"color": TARGET_COLOUR},
-                customdata=list(
-                    zip(
-                        targets.period_month.astype(str),
-                        _hover_money(targets.target_amount, lang),
-                        strict=True,
-                    )
+                customdata=_customdata(
+                    targets.period_month.astype(str),
+                    _hover_money(targets.target_amount, lang),
                 ),
                 hovertemplate="%{x|%Y-%m}<br>%{customdata[1]}<extra></extra>",
             )
@@ -506,12 +500,9 @@ def reliability(
                 name=plain(label),
                 line={"color": colour},
                 marker={"color": colour, "size": 7},
-                customdata=list(
-                    zip(
-                        [method] * len(rows),
-                        [f"{int(n):,}" for n in rows["deals"]],
-                        strict=True,
-                    )
+                customdata=_customdata(
+                    [method] * len(rows),
+                    [f"{int(n):,}" for n in rows["deals"]],
                 ),
                 hovertemplate=(
                     plain(label) + "<br>%{x:.0%} → %{y:.0%} (%{customdata[1]})<extra></extra>"

@@ -94,6 +94,22 @@ class EntryForm:
         """Where the error of `field` appears: right below its widget."""
         self.slots[field] = st.empty()
 
+    def widget(
+        self,
+        draw: Callable[..., Any],
+        field: str,
+        label_key: str,
+        *,
+        error_field: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """`draw` (st.text_input, st.date_input, ...) labelled with the text of `label_key`
+        and keyed `field`, with the slot for its error right below it; `error_field` is the
+        name the command gives the field, when that is not `field`."""
+        value = draw(t(label_key), key=self.key(field), **options)
+        self.slot(error_field or field)
+        return value
+
     def submit(self, label: str | None = None) -> bool:
         return st.form_submit_button(
             label or t("common.save"), type="primary", key=self.key("submit")

@@ -30,24 +30,22 @@ def activity_form(
     customer_id = None
     with EntryForm(name) as form:
         st.markdown(f"**{t(title)}**")
-        kind = ui.choose(
+        kind = ui.form_choice(
+            form,
+            "type",
             "activity.type",
             [(v, t(f"activity_type.{v}")) for v in ACTIVITY_TYPES],
-            key=form.key("type"),
+            error_field="activity_type",
             index=1,
         )
-        form.slot("activity_type")
-        subject = st.text_input(t("activity.subject"), key=form.key("subject"))
-        form.slot("subject")
+        subject = form.widget(st.text_input, "subject", "activity.subject")
         if picking:
-            project_id = ui.choose(
-                "activity.project", projects or [], key=form.key("project_id"), allow_none=True
+            project_id = ui.form_choice(
+                form, "project_id", "activity.project", projects or [], allow_none=True
             )
-            form.slot("project_id")
-            customer_id = ui.choose(
-                "activity.customer", customers or [], key=form.key("customer_id"), allow_none=True
+            customer_id = ui.form_choice(
+                form, "customer_id", "activity.customer", customers or [], allow_none=True
             )
-            form.slot("customer_id")
             day = st.date_input(
                 t("activity.planned_date"),
                 value=dt.date.today() + dt.timedelta(days=1),
@@ -57,12 +55,12 @@ def activity_form(
                 t("activity.planned_time"), value=dt.time(9, 0), key=form.key("time")
             )
             form.slot("planned_at")
-            done = st.checkbox(t("activity.already_done"), key=form.key("done"))
-            form.slot("done_at")
+            done = form.widget(st.checkbox, "done", "activity.already_done", error_field="done_at")
         else:
             done = st.checkbox(t("activity.already_done"), value=True, key=form.key("done"))
-            day = st.date_input(t("activity.planned_date"), key=form.key("day"))
-            form.slot("planned_at")
+            day = form.widget(
+                st.date_input, "day", "activity.planned_date", error_field="planned_at"
+            )
             time = dt.time(9)
         submitted = form.submit()
     if not submitted:

@@ -3,47 +3,71 @@ the data stewards' page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from entry_app import ui
+from entry_app.queries import reference
 from ingest.commands.base import Actor
 from ingest.commands.customers import CustomerInput, create_customer
 from web.forms import EntryForm
 from web.i18n import t
 
 
+def customer_table(rows: list[dict[str, Any]], *, key: str, with_status: bool) -> int | None:
+    """A page of customers to pick one from (the id picked, or None); the stewards' list
+    holds only prospects, so it leaves out the status (`with_status`)."""
+    status = {"status": "common.status"} if with_status else {}
+    return ui.table(
+        rows,
+        {
+            "id": "common.id",
+            "name": "customer.name",
+            "customer_type": "customer.customer_type",
+            "industry": "customer.industry",
+            "region": "customer.region",
+            **status,
+            "owner": "common.owner",
+        },
+        formats={"status": lambda s: ui.label("customer_status", s)},
+        key=key,
+        selectable=True,
+    )
+
+
 def customer_form(
     actor: Actor,
     name: str,
     *,
-    types: list[tuple[str, str]],
-    industries: list[tuple[str, str]],
-    regions: list[tuple[str, str]],
     formal: bool = False,
 ) -> None:
     """A prospect, or with `formal` a formal customer: titled, with an address, the first
     type preselected instead of the second."""
+    lang = ui.lang()
+    with ui.reading() as session:
+        types = reference.options(session, "customer_type", lang)
+        industries = reference.options(session, "industry", lang)
+        regions = reference.options(session, "region", lang)
     with EntryForm(name) as form:
         if formal:
             st.markdown(f"**{t('customer.new_formal')}**")
-        customer_name = st.text_input(t("customer.name"), key=form.key("name"))
-        form.slot("name")
-        customer_type = ui.choose(
-            "customer.customer_type", types, key=form.key("type"), index=0 if formal else 1
+        customer_name = form.widget(st.text_input, "name", "customer.name")
+        customer_type = ui.form_choice(
+            form,
+            "type",
+            "customer.customer_type",
+            types,
+            error_field="customer_type",
+            index=0 if formal else 1,
         )
-        form.slot("customer_type")
-        industry = ui.choose("customer.industry", industries, key=form.key("industry"))
-        form.slot("industry")
-        region = ui.choose("customer.region", regions, key=form.key("region"))
-        form.slot("region")
-        city = st.text_input(t("customer.city"), key=form.key("city"))
-        form.slot("city")
+        industry = ui.form_choice(form, "industry", "customer.industry", industries)
+        region = ui.form_choice(form, "region", "customer.region", regions)
+        city = form.widget(st.text_input, "city", "customer.city")
         address = None
         if formal:
-            address = st.text_input(t("customer.address"), key=form.key("address"))
-            form.slot("address")
-        phone = st.text_input(t("customer.phone"), key=form.key("phone"))
-        form.slot("phone")
+            address = form.widget(st.text_input, "address", "customer.address")
+        phone = form.widget(st.text_input, "phone", "customer.phone")
         submitted = form.submit()
     if submitted:
         form.run(

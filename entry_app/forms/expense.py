@@ -29,29 +29,25 @@ def expense_form(
     customer_id = None
     with EntryForm(name) as form:
         st.markdown(f"**{t(title)}**")
-        category = ui.choose(
+        category = ui.form_choice(
+            form,
+            "category",
             "expense.category",
             [(c, t(f"expense_category_{c}")) for c in CATEGORIES],
-            key=form.key("category"),
         )
-        form.slot("category")
-        amount = st.text_input(t("common.amount"), key=form.key("amount"))
-        form.slot("amount")
+        amount = form.widget(st.text_input, "amount", "common.amount")
         incurred = st.date_input(
             t("expense.incurred_date"), value=dt.date.today(), key=form.key(date_key)
         )
         form.slot("incurred_date")
         if projects is not None:
-            project_id = ui.choose(
-                "expense.project", projects, key=form.key("project_id"), allow_none=True
+            project_id = ui.form_choice(
+                form, "project_id", "expense.project", projects, allow_none=True
             )
-            form.slot("project_id")
-            customer_id = ui.choose(
-                "expense.customer", customers or [], key=form.key("customer_id"), allow_none=True
+            customer_id = ui.form_choice(
+                form, "customer_id", "expense.customer", customers or [], allow_none=True
             )
-            form.slot("customer_id")
-        description = st.text_input(t("common.description"), key=form.key("description"))
-        form.slot("description")
+        description = form.widget(st.text_input, "description", "common.description")
         submitted = form.submit()
     if submitted:
         form.run(

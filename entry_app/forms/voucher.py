@@ -8,6 +8,8 @@ from typing import Any
 import streamlit as st
 
 from entry_app import ui
+from entry_app.queries import approvals
+from ingest.commands.base import Actor
 from web.i18n import t
 
 TRAIL_COLUMNS = {
@@ -17,6 +19,42 @@ TRAIL_COLUMNS = {
     "acted_at": "ws.when",
     "comment": "common.comment",
 }
+
+
+def report_table(rows: list[dict[str, Any]], *, with_owner: bool) -> None:
+    """A page of reimbursement forms: the approval queue names each form's owner
+    (`with_owner`), the owner's own list does not."""
+    owner = {"owner": "common.owner"} if with_owner else {}
+    ui.table(
+        rows,
+        {
+            "report_no": "report.no",
+            **owner,
+            "title": "report.title",
+            "status": "common.status",
+            "total_amount": "report.total",
+            "submitted_at": "report.submitted_at",
+        },
+        formats={
+            "status": lambda s: t(f"report_status_{s}"),
+            "total_amount": ui.money,
+            "submitted_at": ui.when,
+        },
+    )
+
+
+def pick_report(
+    actor: Actor, rows: list[dict[str, Any]], choices: list[tuple[int, str]], *, key: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form chosen (in the widget `key`) among `rows`, and its voucher data; the page
+    stops here when there is none to choose."""
+    report_id = ui.choose("report.pick", choices, key=key, index=0 if choices else None)
+    if report_id is None:
+        st.stop()
+    row = next(r for r in rows if r["id"] == report_id)
+    with ui.reading() as session:
+        voucher = approvals.report(session, actor, report_id)
+    return row, voucher
 
 
 def show_voucher(

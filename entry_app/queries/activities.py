@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import PAGE_SIZE, Page, page
+from entry_app.queries.common import PAGE_SIZE, Page, filtered_page
 from ingest.commands.base import Actor
 from ingest.store.models import (
     Activity,
@@ -39,6 +39,6 @@ def activities(
         .where(Activity.owner_id == actor.id)
         .order_by(Activity.id.desc())
     )
-    if status:
-        query = query.where(Activity.status == status)
-    return page(session, query, limit, offset)
+    return filtered_page(
+        session, query, equal=[(Activity.status, status)], limit=limit, offset=offset
+    )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import like, visible_projects
+from entry_app.queries.common import as_dicts, like, visible_projects
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.store.models import (
@@ -49,7 +49,8 @@ def due_activities(
 ) -> list[dict[str, Any]]:
     """The actor's own planned activities due before `until` (naive UTC, like the store):
     today's and the overdue ones, the oldest first."""
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(
             Activity.id,
             Activity.activity_type,
@@ -67,9 +68,8 @@ def due_activities(
             Activity.planned_at < until,
         )
         .order_by(Activity.planned_at, Activity.id)
-        .limit(limit)
+        .limit(limit),
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def count_due_activities(session: Session, actor: Actor, until: dt.datetime) -> int:
@@ -117,7 +117,8 @@ def people_of(session: Session, actor: Actor) -> set[int]:
 
 
 def recent_imports(session: Session, *, limit: int = 5) -> list[dict[str, Any]]:
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(
             ImportRun.id,
             ImportRun.file_name,
@@ -127,9 +128,8 @@ def recent_imports(session: Session, *, limit: int = 5) -> list[dict[str, Any]]:
             ImportRun.started_at,
         )
         .order_by(ImportRun.id.desc())
-        .limit(limit)
+        .limit(limit),
     )
-    return [dict(row._mapping) for row in rows]
 
 
 # --- finding a project -------------------------------------------------------------------
@@ -157,7 +157,7 @@ def find_projects(
                 Project.id == (int(number) if number.isdigit() and len(number) < 19 else -1),
             )
         )
-    return [dict(row._mapping) for row in session.execute(query)]
+    return as_dicts(session, query)
 
 
 def recent_projects(

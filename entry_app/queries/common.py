@@ -12,6 +12,7 @@ Names of reference rows come back in the caller's language (`lang`), so pages on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,32 @@ def page(session: Session, query: Select[Any], limit: int = PAGE_SIZE, offset: i
     return Page(rows, min(total, COUNT_CAP), total > COUNT_CAP, limit, offset)
 
 
+def filtered_page(
+    session: Session,
+    query: Select[Any],
+    *,
+    search_in: Sequence[Any] = (),
+    search: str | None = None,
+    equal: Sequence[tuple[Any, Any]] = (),
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> Page:
+    """The steps every list takes after its SELECT and visibility rule: the search box over
+    the `search_in` columns, each `(column, value)` filter the user set (a value of None or
+    "" is a filter left unset), then one page."""
+    if search_in:
+        query = query.where(matches(list(search_in), search))
+    for column, value in equal:
+        if value is not None and value != "":
+            query = query.where(column == value)
+    return page(session, query, limit, offset)
+
+
+def as_dicts(session: Session, query: Select[Any]) -> list[dict[str, Any]]:
+    """Every row of `query` as a dict keyed by its column labels, as pages show them."""
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
 def false_() -> ColumnElement[bool]:
     return literal(False)  # type: ignore[return-value]
 
@@ -84,6 +111,11 @@ def visible_projects(session: Session, actor: Actor) -> ColumnElement[bool]:
     if actor.is_system or actor.role in access.SEE_ALL_PROJECTS:
         return true()
     people = access.team_ids(session, actor) if actor.role == "manager" else {actor.id}
+    return projects_of(people)
+
+
+def projects_of(people: set[int]) -> ColumnElement[bool]:
+    """Projects one of `people` owns or works on as a member."""
     owned = select(Project.id).where(Project.owner_id.in_(people))
     member = select(ProjectMember.project_id).where(ProjectMember.user_id.in_(people))
     return Project.id.in_(owned.union(member))

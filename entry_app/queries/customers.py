@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import PAGE_SIZE, Page, localized_name, matches, page
+from entry_app.queries.common import PAGE_SIZE, Page, as_dicts, filtered_page, localized_name
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.store.models import (
@@ -51,24 +51,28 @@ def customers(
         .join(Industry, Industry.id == Customer.industry_id)
         .join(Region, Region.id == Customer.region_id)
         .join(owner, owner.id == Customer.owner_id)
-        .where(access.visible_customers(session, actor), matches([Customer.name], search))
+        .where(access.visible_customers(session, actor))
         .order_by(Customer.id.desc())
     )
-    if status:
-        query = query.where(Customer.status == status)
-    if mine:
-        query = query.where(Customer.owner_id == actor.id)
-    return page(session, query, limit, offset)
+    return filtered_page(
+        session,
+        query,
+        search_in=[Customer.name],
+        search=search,
+        equal=[(Customer.status, status), (Customer.owner_id, actor.id if mine else None)],
+        limit=limit,
+        offset=offset,
+    )
 
 
 def contacts(session: Session, actor: Actor, customer_id: int) -> list[dict[str, Any]]:
     customer = session.get(Customer, customer_id)
     if customer is None or not access.can_see_customer(session, actor, customer):
         raise NotFound.one("customer_id", "not_found")
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(Contact.id, Contact.name, Contact.title, Contact.phone, Contact.email)
         .where(Contact.customer_id == customer_id)
         .order_by(Contact.id.desc())
-        .limit(200)
+        .limit(200),
     )
-    return [dict(row._mapping) for row in rows]

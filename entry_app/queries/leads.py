@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import PAGE_SIZE, Page, false_, localized_name, matches, page
+from entry_app.queries.common import PAGE_SIZE, Page, false_, filtered_page, localized_name, page
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.commands.leads import visible_leads
@@ -61,14 +61,15 @@ def leads(
     limit: int = PAGE_SIZE,
     offset: int = 0,
 ) -> Page:
-    query = _lead_query(session, actor, lang).where(
-        matches([Lead.company_name, Lead.contact_name, Lead.phone], search)
+    return filtered_page(
+        session,
+        _lead_query(session, actor, lang),
+        search_in=[Lead.company_name, Lead.contact_name, Lead.phone],
+        search=search,
+        equal=[(Lead.status, status), (Lead.owner_id, actor.id if mine else None)],
+        limit=limit,
+        offset=offset,
     )
-    if status:
-        query = query.where(Lead.status == status)
-    if mine:
-        query = query.where(Lead.owner_id == actor.id)
-    return page(session, query, limit, offset)
 
 
 def lead_queue(

@@ -11,9 +11,10 @@ from entry_app.queries.common import (
     DETAIL_ROWS,
     PAGE_SIZE,
     Page,
+    as_dicts,
+    filtered_page,
     localized_name,
-    matches,
-    page,
+    projects_of,
     visible_projects,
 )
 from entry_app.queries.reference import stage_options
@@ -79,30 +80,29 @@ def projects(
         .join(SalesMode, SalesMode.id == Project.sales_mode_id)
         .join(Stage, Stage.id == Project.stage_id)
         .join(owner, owner.id == Project.owner_id)
-        .where(matches([Project.name], search))
         .order_by(Project.id.desc())
     )
     if mine:
-        query = query.where(
-            Project.id.in_(
-                select(Project.id)
-                .where(Project.owner_id == actor.id)
-                .union(select(ProjectMember.project_id).where(ProjectMember.user_id == actor.id))
-            )
-        )
+        query = query.where(projects_of({actor.id}))
     else:
         query = query.where(visible_projects(session, actor))
-    if status:
-        query = query.where(Project.status == status)
-    if owner_id is not None:
-        query = query.where(Project.owner_id == owner_id)
-    if sales_mode:
-        query = query.where(SalesMode.code == sales_mode)
     if department_id is not None:
         query = query.where(
             Project.department_id.in_(access.department_ids(session, department_id))
         )
-    return page(session, query, limit, offset)
+    return filtered_page(
+        session,
+        query,
+        search_in=[Project.name],
+        search=search,
+        equal=[
+            (Project.status, status),
+            (Project.owner_id, owner_id),
+            (SalesMode.code, sales_mode),
+        ],
+        limit=limit,
+        offset=offset,
+    )
 
 
 def project(session: Session, actor: Actor, project_id: int, lang: str) -> dict[str, Any]:
@@ -138,9 +138,7 @@ def project(session: Session, actor: Actor, project_id: int, lang: str) -> dict[
         "can_work": access.can_work_project(session, actor, found),
         "stages": stage_options(session, found.sales_mode_id, lang),
         "history": _history(session, project_id, lang),
-        "contacts": _project_contacts(session, project_id),
-        "competitors": _project_competitors(session, project_id),
-        "partners": _project_partners(session, project_id),
+        **{name: _linked(session, project_id, *link) for name, link in _LINKS.items()},
         "quotes": _quotes(session, project_id, lang),
         "activities": _project_rows(session, Activity, project_id),
         "expenses": _project_rows(session, Expense, project_id),
@@ -158,7 +156,8 @@ def _pick(row: Any, lang: str) -> str:
 
 def _history(session: Session, project_id: int, lang: str) -> list[dict[str, Any]]:
     to_stage, from_stage = aliased(Stage), aliased(Stage)
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(
             ProjectStageHistory.changed_at,
             ProjectStageHistory.change_type,
@@ -175,93 +174,92 @@ def _history(session: Session, project_id: int, lang: str) -> list[dict[str, Any
         .outerjoin(User, User.id == ProjectStageHistory.changed_by)
         .where(ProjectStageHistory.project_id == project_id)
         .order_by(ProjectStageHistory.changed_at.desc(), ProjectStageHistory.id.desc())
-        .limit(200)
+        .limit(200),
     )
-    return [dict(row._mapping) for row in rows]
 
 
-def _project_contacts(session: Session, project_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(
-            ProjectContact.contact_id,
-            Contact.name,
+# What the workspace shows of each table linking a project to other rows: the link table,
+# its key to the linked row, the linked table (whose name is shown), the further columns.
+_LINKS: dict[str, tuple[Any, Any, Any, tuple[Any, ...]]] = {
+    "contacts": (
+        ProjectContact,
+        ProjectContact.contact_id,
+        Contact,
+        (
             Contact.title,
             ProjectContact.decision_role,
             ProjectContact.attitude,
             ProjectContact.notes,
-        )
-        .join(Contact, Contact.id == ProjectContact.contact_id)
-        .where(ProjectContact.project_id == project_id)
-        .order_by(ProjectContact.id)
-    )
-    return [dict(row._mapping) for row in rows]
-
-
-def _project_competitors(session: Session, project_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(
-            ProjectCompetitor.competitor_id,
-            Competitor.name,
+        ),
+    ),
+    "competitors": (
+        ProjectCompetitor,
+        ProjectCompetitor.competitor_id,
+        Competitor,
+        (
             ProjectCompetitor.threat_level,
             ProjectCompetitor.is_primary,
             ProjectCompetitor.quoted_amount,
             ProjectCompetitor.notes,
-        )
-        .join(Competitor, Competitor.id == ProjectCompetitor.competitor_id)
-        .where(ProjectCompetitor.project_id == project_id)
-        .order_by(ProjectCompetitor.id)
-    )
-    return [dict(row._mapping) for row in rows]
+        ),
+    ),
+    "partners": (
+        ProjectPartner,
+        ProjectPartner.partner_id,
+        Partner,
+        (ProjectPartner.partner_role, ProjectPartner.notes),
+    ),
+}
 
 
-def _project_partners(session: Session, project_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(
-            ProjectPartner.partner_id,
-            Partner.name,
-            ProjectPartner.partner_role,
-            ProjectPartner.notes,
-        )
-        .join(Partner, Partner.id == ProjectPartner.partner_id)
-        .where(ProjectPartner.project_id == project_id)
-        .order_by(ProjectPartner.id)
+def _linked(
+    session: Session,
+    project_id: int,
+    link: Any,
+    target_id: Any,
+    target: Any,
+    columns: tuple[Any, ...],
+) -> list[dict[str, Any]]:
+    """The rows a project links to through the table `link` (its contacts, competitors,
+    partners): the linked row's id and name, then `columns`, in the order they were linked."""
+    return as_dicts(
+        session,
+        select(target_id, target.name, *columns)
+        .join(target, target.id == target_id)
+        .where(link.project_id == project_id)
+        .order_by(link.id),
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _quotes(session: Session, project_id: int, lang: str) -> list[dict[str, Any]]:
-    quotes = [
-        dict(row._mapping)
-        for row in session.execute(
-            select(
-                Quote.id,
-                Quote.quote_no,
-                Quote.quote_date,
-                Quote.valid_until,
-                Quote.status,
-                Quote.total_amount,
-            )
-            .where(Quote.project_id == project_id)
-            .order_by(Quote.id.desc())
+    quotes = as_dicts(
+        session,
+        select(
+            Quote.id,
+            Quote.quote_no,
+            Quote.quote_date,
+            Quote.valid_until,
+            Quote.status,
+            Quote.total_amount,
         )
-    ]
+        .where(Quote.project_id == project_id)
+        .order_by(Quote.id.desc()),
+    )
     for quote in quotes:
-        quote["lines"] = [
-            dict(row._mapping)
-            for row in session.execute(
-                select(
-                    Product.code,
-                    localized_name(Product, lang).label("product"),
-                    QuoteLine.quantity,
-                    QuoteLine.unit_price,
-                    QuoteLine.discount_rate,
-                    QuoteLine.line_amount,
-                )
-                .join(Product, Product.id == QuoteLine.product_id)
-                .where(QuoteLine.quote_id == quote["id"])
-                .order_by(QuoteLine.id)
+        quote["lines"] = as_dicts(
+            session,
+            select(
+                Product.code,
+                localized_name(Product, lang).label("product"),
+                QuoteLine.quantity,
+                QuoteLine.unit_price,
+                QuoteLine.discount_rate,
+                QuoteLine.line_amount,
             )
-        ]
+            .join(Product, Product.id == QuoteLine.product_id)
+            .where(QuoteLine.quote_id == quote["id"])
+            .order_by(QuoteLine.id),
+        )
     return quotes
 
 
@@ -274,22 +272,22 @@ _PROJECT_COLUMNS: dict[Any, tuple[str, ...]] = {
 
 def _project_rows(session: Session, model: Any, project_id: int) -> list[dict[str, Any]]:
     columns = [getattr(model, name) for name in _PROJECT_COLUMNS[model]]
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(*columns)
         .where(model.project_id == project_id)
         .order_by(model.id.desc())
-        .limit(DETAIL_ROWS)
+        .limit(DETAIL_ROWS),
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _members(session: Session, project_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(ProjectMember.user_id, User.display_name.label("name"), ProjectMember.member_role)
         .join(User, User.id == ProjectMember.user_id)
-        .where(ProjectMember.project_id == project_id)
+        .where(ProjectMember.project_id == project_id),
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def _contract(session: Session, project_id: int) -> dict[str, Any] | None:

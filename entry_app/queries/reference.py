@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import localized_name, matches, visible_projects
+from entry_app.queries.common import as_dicts, localized_name, matches, visible_projects
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.commands.leads import suggest_owner
@@ -56,7 +56,8 @@ def options(session: Session, kind: str, lang: str) -> list[tuple[str, str]]:
 
 def stage_options(session: Session, sales_mode_id: int, lang: str) -> list[dict[str, Any]]:
     """A mode's active stages in order (the won stage last)."""
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(
             Stage.id,
             Stage.code,
@@ -66,9 +67,8 @@ def stage_options(session: Session, sales_mode_id: int, lang: str) -> list[dict[
             Stage.is_won_stage,
         )
         .where(Stage.sales_mode_id == sales_mode_id, Stage.is_active.is_(True))
-        .order_by(Stage.stage_order, Stage.id)
+        .order_by(Stage.stage_order, Stage.id),
     )
-    return [dict(row._mapping) for row in rows]
 
 
 def named_options(session: Session, model: Any) -> list[tuple[int, str]]:
@@ -167,12 +167,12 @@ def reference_rows(session: Session, kind: str) -> list[dict[str, Any]]:
     columns = [model.code, model.name_zh, model.name_en, model.is_active]
     if kind == "loss_reason":
         columns.append(LossReason.category)
-    rows = session.execute(select(*columns).order_by(model.id))
-    return [dict(row._mapping) for row in rows]
+    return as_dicts(session, select(*columns).order_by(model.id))
 
 
 def stages_of(session: Session, sales_mode_code: str) -> list[dict[str, Any]]:
-    rows = session.execute(
+    return as_dicts(
+        session,
         select(
             Stage.code,
             Stage.name_zh,
@@ -185,6 +185,5 @@ def stages_of(session: Session, sales_mode_code: str) -> list[dict[str, Any]]:
         )
         .join(SalesMode, SalesMode.id == Stage.sales_mode_id)
         .where(SalesMode.code == sales_mode_code)
-        .order_by(Stage.stage_order, Stage.id)
+        .order_by(Stage.stage_order, Stage.id),
     )
-    return [dict(row._mapping) for row in rows]

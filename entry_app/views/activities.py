@@ -5,7 +5,7 @@ import streamlit as st
 
 from entry_app import ui
 from entry_app.forms.activity import activity_form
-from entry_app.queries import activities, reference
+from entry_app.queries import activities
 from ingest.commands.activities import (
     complete_activity,
 )
@@ -15,22 +15,14 @@ from web.i18n import t
 actor = ui.actor()
 st.title(t("page.activities"))
 
-search = st.text_input(t("project.customer_search"), key="activities.link_search")
-with ui.reading() as session:
-    projects = reference.project_options(session, actor, search)
-    customers = reference.customer_options(session, actor, search)
+projects, customers = ui.link_options(actor, "activities")
 
 activity_form(
     actor, "activity_create", title="activity.new", projects=projects, customers=customers
 )
 
 st.subheader(t("activity.list"))
-status = st.selectbox(
-    t("common.status"),
-    [None, "planned", "done"],
-    format_func=ui.names([None, "planned", "done"], "activity_status."),
-    key="activities.status",
-)
+status = ui.status_filter(st, "activities", ["planned", "done"], "activity_status.")
 with ui.reading() as session:
     result = activities.activities(
         session, actor, status=status, offset=ui.page_offset("activities")
@@ -64,8 +56,7 @@ if planned_rows:
     with EntryForm("activity_complete") as form:
         st.markdown(f"**{t('activity.complete')}**")
         activity_id = ui.choose("activity.pick", planned_rows, key=form.key("activity_id"))
-        notes = st.text_input(t("common.notes"), key=form.key("notes"))
-        form.slot("notes")
+        notes = form.widget(st.text_input, "notes", "common.notes")
         form.slot("done_at")
         submitted = form.submit(t("activity.complete"))
     if submitted:

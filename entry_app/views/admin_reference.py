@@ -49,26 +49,29 @@ with modes_tab:
         )
         with EntryForm(f"stage_{mode}") as form:
             st.markdown(f"**{t('admin.stage_upsert')}**")
-            code = st.text_input(t("common.code"), key=form.key("code"))
-            form.slot("code")
-            name_zh = st.text_input(t("common.name_zh"), key=form.key("name_zh"))
-            form.slot("name_zh")
-            name_en = st.text_input(t("common.name_en"), key=form.key("name_en"))
-            form.slot("name_en")
-            order = st.number_input(
-                t("admin.stage_order"), min_value=1, max_value=99, step=1, key=form.key("order")
+            code = form.widget(st.text_input, "code", "common.code")
+            name_zh = form.widget(st.text_input, "name_zh", "common.name_zh")
+            name_en = form.widget(st.text_input, "name_en", "common.name_en")
+            order = form.widget(
+                st.number_input,
+                "order",
+                "admin.stage_order",
+                error_field="stage_order",
+                min_value=1,
+                max_value=99,
+                step=1,
             )
-            form.slot("stage_order")
-            probability = st.text_input(t("admin.probability"), key=form.key("probability"))
-            form.slot("default_probability")
-            category = ui.choose(
+            probability = form.widget(
+                st.text_input, "probability", "admin.probability", error_field="default_probability"
+            )
+            category = ui.form_choice(
+                form,
+                "category",
                 "admin.forecast_category",
                 [(c, t(f"forecast.{c}")) for c in FORECAST_CATEGORIES],
-                key=form.key("category"),
+                error_field="forecast_category",
             )
-            form.slot("forecast_category")
-            won = st.checkbox(t("admin.is_won_stage"), key=form.key("won"))
-            form.slot("is_won_stage")
+            won = form.widget(st.checkbox, "won", "admin.is_won_stage", error_field="is_won_stage")
             active = st.checkbox(t("common.active"), value=True, key=form.key("active"))
             submitted = form.submit()
         if submitted:
@@ -88,14 +91,10 @@ with modes_tab:
             )
     with st.expander(t("admin.new_mode")):
         with EntryForm("mode_create") as form:
-            code = st.text_input(t("common.code"), key=form.key("code"))
-            form.slot("code")
-            name_zh = st.text_input(t("common.name_zh"), key=form.key("name_zh"))
-            form.slot("name_zh")
-            name_en = st.text_input(t("common.name_en"), key=form.key("name_en"))
-            form.slot("name_en")
-            text = st.text_area(t("admin.mode_stages"), key=form.key("stages"), height=160)
-            form.slot("stages")
+            code = form.widget(st.text_input, "code", "common.code")
+            name_zh = form.widget(st.text_input, "name_zh", "common.name_zh")
+            name_en = form.widget(st.text_input, "name_en", "common.name_en")
+            text = form.widget(st.text_area, "stages", "admin.mode_stages", height=160)
             submitted = form.submit()
         if submitted:
             rows = [line.split(",") for line in text.splitlines() if line.strip()]
@@ -141,23 +140,20 @@ with lookups_tab:
     )
     with EntryForm(f"lookup_{kind}") as form:
         st.markdown(f"**{t('admin.upsert')}**")
-        code = st.text_input(t("common.code"), key=form.key("code"))
-        form.slot("code")
-        name_zh = st.text_input(t("common.name_zh"), key=form.key("name_zh"))
-        form.slot("name_zh")
-        name_en = st.text_input(t("common.name_en"), key=form.key("name_en"))
-        form.slot("name_en")
+        code = form.widget(st.text_input, "code", "common.code")
+        name_zh = form.widget(st.text_input, "name_zh", "common.name_zh")
+        name_en = form.widget(st.text_input, "name_en", "common.name_en")
         extra = {}
         if kind == "loss_reason":
-            extra["category"] = ui.choose(
+            extra["category"] = ui.form_choice(
+                form,
+                "category",
                 "admin.category",
                 [
                     (c, names[0] if lang == "zh_CN" else names[1])
                     for c, names in LOSS_CATEGORIES.items()
                 ],
-                key=form.key("category"),
             )
-            form.slot("category")
         active = st.checkbox(t("common.active"), value=True, key=form.key("active"))
         submitted = form.submit()
     if submitted:

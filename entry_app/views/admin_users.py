@@ -23,20 +23,16 @@ with ui.reading() as session:
 
 with st.expander(t("admin.new_user")):
     with EntryForm("user_create") as form:
-        username = st.text_input(t("admin.username"), key=form.key("username"))
-        form.slot("username")
-        display_name = st.text_input(t("admin.display_name"), key=form.key("display_name"))
-        form.slot("display_name")
-        role = ui.choose("admin.role", [(r, t(f"role.{r}")) for r in ROLES], key=form.key("role"))
-        form.slot("role")
-        department = ui.choose(
-            "admin.department", departments, key=form.key("department"), allow_none=True
+        username = form.widget(st.text_input, "username", "admin.username")
+        display_name = form.widget(st.text_input, "display_name", "admin.display_name")
+        role = ui.form_choice(form, "role", "admin.role", [(r, t(f"role.{r}")) for r in ROLES])
+        department = ui.form_choice(
+            form, "department", "admin.department", departments, allow_none=True
         )
-        form.slot("department")
-        region = ui.choose("lead.region", regions, key=form.key("region"), allow_none=True)
-        form.slot("region")
-        manager_id = ui.choose("admin.manager", managers, key=form.key("manager"), allow_none=True)
-        form.slot("manager_id")
+        region = ui.form_choice(form, "region", "lead.region", regions, allow_none=True)
+        manager_id = ui.form_choice(
+            form, "manager", "admin.manager", managers, error_field="manager_id", allow_none=True
+        )
         covered = st.multiselect(
             t("admin.industries"),
             [code for code, _ in industries],
@@ -47,8 +43,7 @@ with st.expander(t("admin.new_user")):
         locale = st.radio(
             t("admin.locale"), ["zh_CN", "en"], key=form.key("locale"), horizontal=True
         )
-        password = st.text_input(t("admin.password"), type="password", key=form.key("password"))
-        form.slot("password")
+        password = form.widget(st.text_input, "password", "admin.password", type="password")
         submitted = form.submit()
     if submitted:
         form.run(

@@ -4,7 +4,7 @@ signature, then payment); finance downloads the voucher PDF of an approved form.
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms.voucher import show_voucher
+from entry_app.forms.voucher import pick_report, report_table, show_voucher
 from entry_app.queries import approvals
 from ingest.commands.expenses import approve_report, mark_paid, reject_report
 from web.forms import EntryForm, run_action, show_flash
@@ -20,33 +20,14 @@ ui.take_from_address("report", "approvals.pick", pager="approvals")
 with ui.reading() as session:
     queue = approvals.approval_queue(session, actor, offset=ui.page_offset("approvals"))
 st.subheader(t("approval.queue"))
-ui.table(
-    queue.rows,
-    {
-        "report_no": "report.no",
-        "owner": "common.owner",
-        "title": "report.title",
-        "status": "common.status",
-        "total_amount": "report.total",
-        "submitted_at": "report.submitted_at",
-    },
-    formats={
-        "status": lambda s: t(f"report_status_{s}"),
-        "total_amount": ui.money,
-        "submitted_at": ui.when,
-    },
-)
+report_table(queue.rows, with_owner=True)
 ui.page_input("approvals", queue)
 
 choices = [
     (row["id"], f"{row['report_no']} · {row['owner']} · {row['title']}") for row in queue.rows
 ]
-report_id = ui.choose("report.pick", choices, key="approvals.pick", index=0 if choices else None)
-if report_id is None:
-    st.stop()
-row = next(r for r in queue.rows if r["id"] == report_id)
-with ui.reading() as session:
-    voucher = approvals.report(session, actor, report_id)
+row, voucher = pick_report(actor, queue.rows, choices, key="approvals.pick")
+report_id = row["id"]
 show_voucher(
     voucher,
     f"**{literal(row['report_no'])}** · {literal(row['owner'])} · "
@@ -65,10 +46,9 @@ show_voucher(
 
 if row["status"] in ("submitted", "manager_approved"):
     with EntryForm(f"decide_{report_id}") as form:
-        comment = st.text_area(
-            t("common.comment"), key=form.key("comment"), help=t("approval.comment_help")
+        comment = form.widget(
+            st.text_area, "comment", "common.comment", help=t("approval.comment_help")
         )
-        form.slot("comment")
         buttons = st.columns(2)
         with buttons[0]:
             approve = st.form_submit_button(
@@ -76,23 +56,14 @@ if row["status"] in ("submitted", "manager_approved"):
             )
         with buttons[1]:
             reject = st.form_submit_button(t("approval.reject"), key=form.key("reject"))
-    if approve:
+    if approve or reject:
         form.run(
             actor,
-            approve_report,
+            approve_report if approve else reject_report,
             report_id,
             comment or None,
             expected_version=row["version"],
-            success=t("approval.approved"),
-        )
-    elif reject:
-        form.run(
-            actor,
-            reject_report,
-            report_id,
-            comment or None,
-            expected_version=row["version"],
-            success=t("approval.rejected_done"),
+            success=t("approval.approved" if approve else "approval.rejected_done"),
         )
 
 if row["status"] in PRINTABLE:

@@ -4,8 +4,8 @@ the contacts of a customer."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms.customer import customer_form
-from entry_app.queries import customers, reference
+from entry_app.forms.customer import customer_form, customer_table
+from entry_app.queries import customers
 from ingest.commands.customers import ContactInput, create_contact
 from web.forms import EntryForm
 from web.i18n import t
@@ -14,49 +14,16 @@ actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.customers"))
 
-with ui.reading() as session:
-    types = reference.options(session, "customer_type", lang)
-    industries = reference.options(session, "industry", lang)
-    regions = reference.options(session, "region", lang)
-
 with st.expander(t("customer.new")):
-    customer_form(actor, "customer_create", types=types, industries=industries, regions=regions)
+    customer_form(actor, "customer_create")
 
 st.subheader(t("customer.list"))
-filters = st.columns([3, 2, 1])
-search = filters[0].text_input(t("common.search"), key="customers.search")
-status = filters[1].selectbox(
-    t("common.status"),
-    [None, "prospect", "formal"],
-    format_func=ui.names([None, "prospect", "formal"], "customer_status."),
-    key="customers.status",
+filters = ui.list_filters(
+    "customers", ["prospect", "formal"], "customer_status.", mine=actor.role == "rep"
 )
-mine = filters[2].toggle(t("common.mine"), value=actor.role == "rep", key="customers.mine")
 with ui.reading() as session:
-    result = customers.customers(
-        session,
-        actor,
-        lang,
-        search=search,
-        status=status,
-        mine=mine,
-        offset=ui.page_offset("customers"),
-    )
-picked = ui.table(
-    result.rows,
-    {
-        "id": "common.id",
-        "name": "customer.name",
-        "customer_type": "customer.customer_type",
-        "industry": "customer.industry",
-        "region": "customer.region",
-        "status": "common.status",
-        "owner": "common.owner",
-    },
-    formats={"status": lambda s: ui.label("customer_status", s)},
-    key="customers.table",
-    selectable=True,
-)
+    result = customers.customers(session, actor, lang, **filters)
+picked = customer_table(result.rows, key="customers.table", with_status=True)
 ui.page_input("customers", result)
 
 choices = [(row["id"], row["name"]) for row in result.rows]
@@ -83,14 +50,10 @@ ui.table(
 )
 with EntryForm(f"contact_create_{customer_id}") as form:
     st.markdown(f"**{t('contact.new')}**")
-    name = st.text_input(t("contact.name"), key=form.key("name"))
-    form.slot("name")
-    title = st.text_input(t("contact.title"), key=form.key("title"))
-    form.slot("title")
-    phone = st.text_input(t("contact.phone"), key=form.key("phone"))
-    form.slot("phone")
-    email = st.text_input(t("contact.email"), key=form.key("email"))
-    form.slot("email")
+    name = form.widget(st.text_input, "name", "contact.name")
+    title = form.widget(st.text_input, "title", "contact.title")
+    phone = form.widget(st.text_input, "phone", "contact.phone")
+    email = form.widget(st.text_input, "email", "contact.email")
     submitted = form.submit()
 if submitted:
     form.run(

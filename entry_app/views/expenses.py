@@ -5,16 +5,13 @@ import streamlit as st
 
 from entry_app import ui
 from entry_app.forms.expense import expense_form
-from entry_app.queries import expenses, reference
+from entry_app.queries import expenses
 from web.i18n import t
 
 actor = ui.actor()
 st.title(t("page.expenses"))
 
-search = st.text_input(t("project.customer_search"), key="expenses.link_search")
-with ui.reading() as session:
-    projects = reference.project_options(session, actor, search)
-    customers = reference.customer_options(session, actor, search)
+projects, customers = ui.link_options(actor, "expenses")
 
 expense_form(
     actor,

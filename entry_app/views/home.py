@@ -12,11 +12,13 @@ entry_app.queries (the cockpit and the lists); flags and KPIs from the published
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from entry_app import ui
 from entry_app.queries import approvals, cockpit, customers, leads
+from entry_app.queries.common import Page
 from ingest.commands.activities import complete_activity
 from ingest.commands.base import Actor
 from ingest.store.models import utcnow
@@ -57,6 +59,23 @@ def see_all(page: str, total: int, shown: int) -> None:
     """The cockpit shows the first items of a list; its page has them all."""
     if total > shown:
         st.page_link(page, label=t("home.see_all", count=f"{total:,}"), icon=":material/list:")
+
+
+def linked_rows(
+    key: str,
+    page: str,
+    result: Page,
+    label: Callable[[dict[str, Any]], str],
+    address: Callable[[dict[str, Any]], dict[str, str]],
+) -> None:
+    """A section of the first rows of a list, each a link to the list's `page` with the row
+    named in the address (`address`), and a link to all of them when there are more."""
+    section(key, result.total)
+    if not result.rows:
+        st.caption(t("home.none"))
+    for row in result.rows:
+        st.page_link(page, label=label(row), query_params=address(row))
+    see_all(page, result.total, len(result.rows))
 
 
 def grid(*parts: Callable[[], None]) -> None:
@@ -185,53 +204,44 @@ def leads_waiting(actor: Actor) -> None:
         waiting = leads.leads(
             session, actor, ui.lang(), status="new", mine=True, limit=cockpit.ITEMS
         )
-    section("home.leads", waiting.total)
-    if not waiting.rows:
-        st.caption(t("home.none"))
-    for row in waiting.rows:
-        st.page_link(
-            "views/leads.py",
-            label=f"{literal(row['company_name'])} · {literal(row['contact_name'] or '')}",
-            query_params={"lead": str(row["id"])},
-        )
-    see_all("views/leads.py", waiting.total, len(waiting.rows))
+    linked_rows(
+        "home.leads",
+        "views/leads.py",
+        waiting,
+        lambda row: f"{literal(row['company_name'])} · {literal(row['contact_name'] or '')}",
+        lambda row: {"lead": str(row["id"])},
+    )
 
 
 def leads_to_qualify(actor: Actor) -> None:
     with ui.reading() as session:
         queue = leads.lead_queue(session, actor, ui.lang(), limit=cockpit.ITEMS)
-    section("home.to_qualify", queue.total)
-    if not queue.rows:
-        st.caption(t("home.none"))
-    for row in queue.rows:
-        st.page_link(
-            "views/qualify.py",
-            label=f"{literal(row['company_name'])} · {literal(row['owner'])}",
-            query_params={"lead": str(row["id"])},
-        )
-    see_all("views/qualify.py", queue.total, len(queue.rows))
+    linked_rows(
+        "home.to_qualify",
+        "views/qualify.py",
+        queue,
+        lambda row: f"{literal(row['company_name'])} · {literal(row['owner'])}",
+        lambda row: {"lead": str(row["id"])},
+    )
 
 
 def reports_waiting(actor: Actor, key: str, status: str | None = None) -> None:
     with ui.reading() as session:
         queue = approvals.approval_queue(session, actor, status=status, limit=cockpit.ITEMS)
-    section(key, queue.total)
-    if not queue.rows:
-        st.caption(t("home.none"))
-    for row in queue.rows:
-        st.page_link(
-            "views/approvals.py",
-            label=" · ".join(
-                (
-                    literal(row["report_no"]),
-                    literal(row["owner"]),
-                    literal(row["title"]),
-                    ui.money(row["total_amount"]),
-                )
-            ),
-            query_params={"report": str(row["id"])},
-        )
-    see_all("views/approvals.py", queue.total, len(queue.rows))
+    linked_rows(
+        key,
+        "views/approvals.py",
+        queue,
+        lambda row: " · ".join(
+            (
+                literal(row["report_no"]),
+                literal(row["owner"]),
+                literal(row["title"]),
+                ui.money(row["total_amount"]),
+            )
+        ),
+        lambda row: {"report": str(row["id"])},
+    )
 
 
 def headline_kpis(actor: Actor) -> None:
@@ -278,16 +288,13 @@ def prospects(actor: Actor) -> None:
         waiting = customers.customers(
             session, actor, ui.lang(), status="prospect", limit=cockpit.ITEMS
         )
-    section("home.prospects", waiting.total)
-    if not waiting.rows:
-        st.caption(t("home.none"))
-    for row in waiting.rows:
-        st.page_link(
-            "views/steward.py",
-            label=f"{literal(row['name'])} · {literal(row['owner'])}",
-            query_params={"search": row["name"]},
-        )
-    see_all("views/steward.py", waiting.total, len(waiting.rows))
+    linked_rows(
+        "home.prospects",
+        "views/steward.py",
+        waiting,
+        lambda row: f"{literal(row['name'])} · {literal(row['owner'])}",
+        lambda row: {"search": row["name"]},
+    )
 
 
 def last_imports() -> None:

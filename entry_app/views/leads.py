@@ -9,6 +9,28 @@ from ingest.commands.leads import LeadInput, create_lead, update_lead
 from web.forms import EntryForm
 from web.i18n import t
 
+
+def typed_lead(
+    company: str,
+    source: str,
+    contact: str,
+    phone: str,
+    industry: str | None,
+    region: str | None,
+    description: str,
+) -> LeadInput:
+    """A lead as the new and the edit form typed it: a text left empty is not given."""
+    return LeadInput(
+        company_name=company,
+        source=source,
+        contact_name=contact or None,
+        phone=phone or None,
+        industry=industry,
+        region=region,
+        description=description or None,
+    )
+
+
 actor = ui.actor()
 lang = ui.lang()
 st.title(t("page.leads"))
@@ -28,60 +50,29 @@ new, edit = st.tabs([t("lead.new"), t("lead.edit")], default=t("lead.edit") if c
 
 with new:
     with EntryForm("lead_create") as form:
-        company = st.text_input(t("lead.company_name"), key=form.key("company_name"))
-        form.slot("company_name")
-        contact = st.text_input(t("lead.contact_name"), key=form.key("contact_name"))
-        form.slot("contact_name")
-        phone = st.text_input(t("lead.phone"), key=form.key("phone"))
-        form.slot("phone")
-        source = ui.choose("lead.source", sources, key=form.key("source"))
-        form.slot("source")
+        company = form.widget(st.text_input, "company_name", "lead.company_name")
+        contact = form.widget(st.text_input, "contact_name", "lead.contact_name")
+        phone = form.widget(st.text_input, "phone", "lead.phone")
+        source = ui.form_choice(form, "source", "lead.source", sources)
         with st.expander(t("lead.more")):
-            industry = ui.choose(
-                "lead.industry", industries, key=form.key("industry"), allow_none=True
+            industry = ui.form_choice(
+                form, "industry", "lead.industry", industries, allow_none=True
             )
-            form.slot("industry")
-            region = ui.choose("lead.region", regions, key=form.key("region"), allow_none=True)
-            form.slot("region")
-            description = st.text_area(t("lead.description"), key=form.key("description"))
-            form.slot("description")
+            region = ui.form_choice(form, "region", "lead.region", regions, allow_none=True)
+            description = form.widget(st.text_area, "description", "lead.description")
         submitted = form.submit()
     if submitted:
         form.run(
             actor,
             create_lead,
-            LeadInput(
-                company_name=company,
-                source=source,
-                contact_name=contact or None,
-                phone=phone or None,
-                industry=industry,
-                region=region,
-                description=description or None,
-            ),
+            typed_lead(company, source, contact, phone, industry, region, description),
             success=lambda lead_id: t("lead.created", id=lead_id),
         )
 
 st.subheader(t("lead.list"))
-filters = st.columns([3, 2, 1])
-search = filters[0].text_input(t("common.search"), key="leads.search")
-status = filters[1].selectbox(
-    t("common.status"),
-    [None, "new", "qualified", "rejected"],
-    format_func=ui.names([None, "new", "qualified", "rejected"], "lead_status."),
-    key="leads.status",
-)
-mine = filters[2].toggle(t("common.mine"), value=True, key="leads.mine")
+filters = ui.list_filters("leads", ["new", "qualified", "rejected"], "lead_status.", mine=True)
 with ui.reading() as session:
-    result = leads.leads(
-        session,
-        actor,
-        lang,
-        search=search,
-        status=status,
-        mine=mine,
-        offset=ui.page_offset("leads"),
-    )
+    result = leads.leads(session, actor, lang, **filters)
 ui.table(
     result.rows,
     {
@@ -108,59 +99,46 @@ with edit:
         with ui.reading() as session:
             current = leads.lead(session, actor, lead_id, lang)
         with EntryForm(f"lead_edit_{lead_id}") as form:
-            company = st.text_input(
-                t("lead.company_name"), value=current["company_name"], key=form.key("company_name")
+            company = form.widget(
+                st.text_input, "company_name", "lead.company_name", value=current["company_name"]
             )
-            form.slot("company_name")
-            contact = st.text_input(
-                t("lead.contact_name"),
+            contact = form.widget(
+                st.text_input,
+                "contact_name",
+                "lead.contact_name",
                 value=current["contact_name"] or "",
-                key=form.key("contact_name"),
             )
-            form.slot("contact_name")
-            phone = st.text_input(
-                t("lead.phone"), value=current["phone"] or "", key=form.key("phone")
-            )
-            form.slot("phone")
+            phone = form.widget(st.text_input, "phone", "lead.phone", value=current["phone"] or "")
             codes = [code for code, _ in sources]
-            source = ui.choose(
+            source = ui.form_choice(
+                form,
+                "source",
                 "lead.source",
                 sources,
-                key=form.key("source"),
                 index=codes.index(current["source_code"]) if current["source_code"] in codes else 0,
             )
-            form.slot("source")
             industry_codes = [None, *[code for code, _ in industries]]
-            industry = ui.choose(
+            industry = ui.form_choice(
+                form,
+                "industry",
                 "lead.industry",
                 industries,
-                key=form.key("industry"),
                 allow_none=True,
                 index=industry_codes.index(current["industry_code"])
                 if current["industry_code"] in industry_codes
                 else 0,
             )
-            form.slot("industry")
-            description = st.text_area(
-                t("lead.description"),
-                value=current["description"] or "",
-                key=form.key("description"),
+            description = form.widget(
+                st.text_area, "description", "lead.description", value=current["description"] or ""
             )
-            form.slot("description")
             submitted = form.submit()
         if submitted:
             form.run(
                 actor,
                 update_lead,
                 lead_id,
-                LeadInput(
-                    company_name=company,
-                    source=source,
-                    contact_name=contact or None,
-                    phone=phone or None,
-                    industry=industry,
-                    region=current["region_code"],
-                    description=description or None,
+                typed_lead(
+                    company, source, contact, phone, industry, current["region_code"], description
                 ),
                 success=t("lead.updated"),
             )

@@ -17,12 +17,8 @@ lang = ui.lang()
 st.title(t("page.projects"))
 
 filters = st.columns([3, 2, 2])
-search = filters[0].text_input(t("common.search"), key="projects.search")
-status = filters[1].selectbox(
-    t("common.status"),
-    [None, "open", "won", "lost"],
-    format_func=ui.names([None, "open", "won", "lost"], "project_status."),
-    key="projects.status",
+search, status = ui.search_and_status(
+    filters, "projects", ["open", "won", "lost"], "project_status."
 )
 scopes = ["mine", "visible"] if actor.role in SELLERS else ["visible"]
 scope = filters[2].radio(
@@ -76,24 +72,19 @@ if actor.role in SELLERS:
             modes = reference.options(session, "sales_mode", lang)
             industries = reference.options(session, "industry", lang)
         with EntryForm("project_create") as form:
-            customer_id = ui.choose("project.customer", customers, key=form.key("customer_id"))
-            form.slot("customer_id")
-            name = st.text_input(t("project.name"), key=form.key("name"))
-            form.slot("name")
-            mode = ui.choose("project.sales_mode", modes, key=form.key("sales_mode"))
-            form.slot("sales_mode")
-            amount = st.text_input(t("project.expected_amount"), key=form.key("expected_amount"))
-            form.slot("expected_amount")
-            close_date = st.date_input(
-                t("project.expected_close_date"),
+            customer_id = ui.form_choice(form, "customer_id", "project.customer", customers)
+            name = form.widget(st.text_input, "name", "project.name")
+            mode = ui.form_choice(form, "sales_mode", "project.sales_mode", modes)
+            amount = form.widget(st.text_input, "expected_amount", "project.expected_amount")
+            close_date = form.widget(
+                st.date_input,
+                "expected_close_date",
+                "project.expected_close_date",
                 value=dt.date.today() + dt.timedelta(days=90),
-                key=form.key("expected_close_date"),
             )
-            form.slot("expected_close_date")
-            industry = ui.choose(
-                "project.industry", industries, key=form.key("industry"), allow_none=True
+            industry = ui.form_choice(
+                form, "industry", "project.industry", industries, allow_none=True
             )
-            form.slot("industry")
             submitted = form.submit()
         if submitted:
             form.run(
@@ -116,16 +107,14 @@ if actor.role in DECIDERS:
         with ui.reading() as session:
             owners = reference.assignable_owners(session, actor)
         with EntryForm("project_reassign") as form:
-            project_id = ui.choose(
+            project_id = ui.form_choice(
+                form,
+                "project_id",
                 "project.name",
                 [(row["id"], f"{row['id']} · {row['name']} · {row['owner']}") for row in open_rows],
-                key=form.key("project_id"),
             )
-            form.slot("project_id")
-            owner_id = ui.choose("project.new_owner", owners, key=form.key("owner_id"))
-            form.slot("owner_id")
-            note = st.text_input(t("ws.note"), key=form.key("note"))
-            form.slot("note")
+            owner_id = ui.form_choice(form, "owner_id", "project.new_owner", owners)
+            note = form.widget(st.text_input, "note", "ws.note")
             submitted = form.submit()
         if submitted:
             versions = {row["id"]: row["version"] for row in open_rows}

@@ -53,42 +53,42 @@ left, right = st.columns([3, 2])
 with left:
     with EntryForm(f"qualify_{lead_id}") as form:
         st.markdown(f"**{t('qualify.heading')}**")
-        name = st.text_input(t("project.name"), value=lead["company_name"], key=form.key("name"))
-        form.slot("name")
-        mode = ui.choose("project.sales_mode", modes, key=form.key("sales_mode"))
-        form.slot("sales_mode")
-        amount = st.text_input(t("project.expected_amount"), key=form.key("amount"))
-        form.slot("expected_amount")
-        close_date = st.date_input(
-            t("project.expected_close_date"),
-            value=dt.date.today() + dt.timedelta(days=90),
-            key=form.key("close_date"),
+        name = form.widget(st.text_input, "name", "project.name", value=lead["company_name"])
+        mode = ui.form_choice(form, "sales_mode", "project.sales_mode", modes)
+        amount = form.widget(
+            st.text_input, "amount", "project.expected_amount", error_field="expected_amount"
         )
-        form.slot("expected_close_date")
+        close_date = form.widget(
+            st.date_input,
+            "close_date",
+            "project.expected_close_date",
+            error_field="expected_close_date",
+            value=dt.date.today() + dt.timedelta(days=90),
+        )
         industry_codes = [code for code, _ in industries]
-        industry = ui.choose(
+        industry = ui.form_choice(
+            form,
+            "industry",
             "project.industry",
             industries,
-            key=form.key("industry"),
             index=industry_codes.index(lead["industry_code"])
             if lead["industry_code"] in industry_codes
             else 0,
         )
-        form.slot("industry")
-        owner_id = ui.choose(
+        owner_id = ui.form_choice(
+            form,
+            "owner",
             "qualify.owner",
             owners,
-            key=form.key("owner"),
+            error_field="owner_id",
             index=owner_ids.index(suggested)
             if suggested in owner_ids
             else (owner_ids.index(lead["owner_id"]) if lead["owner_id"] in owner_ids else 0),
             help=t("qualify.owner_help"),
         )
-        form.slot("owner_id")
-        customer_type = ui.choose(
-            "qualify.customer_type", customer_types, key=form.key("customer_type"), index=1
+        customer_type = ui.form_choice(
+            form, "customer_type", "qualify.customer_type", customer_types, index=1
         )
-        form.slot("customer_type")
         form.slot("region")
         submitted = form.submit(t("qualify.submit"))
     if submitted:
@@ -110,8 +110,7 @@ with left:
 with right:
     with EntryForm(f"reject_{lead_id}") as form:
         st.markdown(f"**{t('qualify.reject_heading')}**")
-        reason = st.text_area(t("lead.reject_reason"), key=form.key("reason"))
-        form.slot("reason")
+        reason = form.widget(st.text_area, "reason", "lead.reject_reason")
         submitted = form.submit(t("qualify.reject"))
     if submitted:
         form.run(actor, reject_lead, lead_id, reason, success=t("qualify.rejected"))

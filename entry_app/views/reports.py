@@ -3,7 +3,7 @@
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms.voucher import show_voucher
+from entry_app.forms.voucher import pick_report, report_table, show_voucher
 from entry_app.queries import approvals, expenses
 from ingest.commands.expenses import create_report, submit_report
 from web.forms import EntryForm, run_action, show_flash
@@ -26,8 +26,7 @@ choices = [
 labels = dict(choices)
 with EntryForm("report_create") as form:
     st.markdown(f"**{t('report.new')}**")
-    title = st.text_input(t("report.title"), key=form.key("title"))
-    form.slot("title")
+    title = form.widget(st.text_input, "title", "report.title")
     expense_ids = st.multiselect(
         t("report.expenses"),
         [value for value, _ in choices],
@@ -58,30 +57,12 @@ st.subheader(t("report.list"))
 show_flash("report_submit")
 with ui.reading() as session:
     result = approvals.reports(session, actor, offset=ui.page_offset("reports"))
-ui.table(
-    result.rows,
-    {
-        "report_no": "report.no",
-        "title": "report.title",
-        "status": "common.status",
-        "total_amount": "report.total",
-        "submitted_at": "report.submitted_at",
-    },
-    formats={
-        "status": lambda s: t(f"report_status_{s}"),
-        "total_amount": ui.money,
-        "submitted_at": ui.when,
-    },
-)
+report_table(result.rows, with_owner=False)
 ui.page_input("reports", result)
 
 forms = [(row["id"], f"{row['report_no']} · {row['title']}") for row in result.rows]
-report_id = ui.choose("report.pick", forms, key="reports.pick", index=0 if forms else None)
-if report_id is None:
-    st.stop()
-row = next(r for r in result.rows if r["id"] == report_id)
-with ui.reading() as session:
-    voucher = approvals.report(session, actor, report_id)
+row, voucher = pick_report(actor, result.rows, forms, key="reports.pick")
+report_id = row["id"]
 show_voucher(
     voucher,
     f"**{literal(voucher['report']['report_no'])}** · {t('report_status_' + row['status'])} · "

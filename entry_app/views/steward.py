@@ -4,8 +4,8 @@ real are promoted here."""
 import streamlit as st
 
 from entry_app import ui
-from entry_app.forms.customer import customer_form
-from entry_app.queries import customers, reference
+from entry_app.forms.customer import customer_form, customer_table
+from entry_app.queries import customers
 from ingest.commands.customers import promote_customer
 from web.forms import run_action, show_flash
 from web.i18n import t
@@ -15,19 +15,7 @@ lang = ui.lang()
 st.title(t("page.steward"))
 ui.take_from_address("search", "steward.search", number=False, pager="steward")
 
-with ui.reading() as session:
-    types = reference.options(session, "customer_type", lang)
-    industries = reference.options(session, "industry", lang)
-    regions = reference.options(session, "region", lang)
-
-customer_form(
-    actor,
-    "formal_create",
-    types=types,
-    industries=industries,
-    regions=regions,
-    formal=True,
-)
+customer_form(actor, "formal_create", formal=True)
 
 st.subheader(t("customer.prospects"))
 show_flash("promote")
@@ -36,19 +24,7 @@ with ui.reading() as session:
     result = customers.customers(
         session, actor, lang, search=search, status="prospect", offset=ui.page_offset("steward")
     )
-picked = ui.table(
-    result.rows,
-    {
-        "id": "common.id",
-        "name": "customer.name",
-        "customer_type": "customer.customer_type",
-        "industry": "customer.industry",
-        "region": "customer.region",
-        "owner": "common.owner",
-    },
-    key="steward.table",
-    selectable=True,
-)
+picked = customer_table(result.rows, key="steward.table", with_status=False)
 ui.page_input("steward", result)
 if (
     picked is not None

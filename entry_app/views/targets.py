@@ -28,8 +28,13 @@ scope = st.radio(
 today = dt.date.today()
 with EntryForm("target_set") as form:
     st.markdown(f"**{t('target.new')}**")
-    month = st.date_input(t("target.month"), value=today.replace(day=1), key=form.key("month"))
-    form.slot("period_month")
+    month = form.widget(
+        st.date_input,
+        "month",
+        "target.month",
+        error_field="period_month",
+        value=today.replace(day=1),
+    )
     if scope == "user":
         user_id = ui.choose("target.user", reps, key=form.key("user_id"))
         department = None
@@ -38,8 +43,7 @@ with EntryForm("target_set") as form:
         department = ui.choose("target.department", departments, key=form.key("department"))
     form.slot("user_id")
     form.slot("department")
-    amount = st.text_input(t("target.amount"), key=form.key("amount"))
-    form.slot("amount")
+    amount = form.widget(st.text_input, "amount", "target.amount")
     submitted = form.submit()
 if submitted:
     form.run(

@@ -6,11 +6,8 @@ from entry_app.workspace.context import Workspace
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
     ui.table(
-        project["activities"],
+        ws.project["activities"],
         {
             "activity_type": "activity.type",
             "subject": "activity.subject",
@@ -25,7 +22,10 @@ def show(ws: Workspace) -> None:
             "status": lambda v: ui.label("activity_status", v),
         },
     )
-    if project["can_work"]:
+    if ws.project["can_work"]:
         activity_form(
-            actor, f"ws_activity_{project_id}", title="ws.activity_new", project_id=project_id
+            ws.actor,
+            f"ws_activity_{ws.project_id}",
+            title="ws.activity_new",
+            project_id=ws.project_id,
         )

@@ -1,5 +1,7 @@
 """ws.tab.competition: competitors and partners on the project."""
 
+from typing import Any
+
 import streamlit as st
 
 from entry_app import actions, ui
@@ -12,15 +14,19 @@ from web.forms import EntryForm
 from web.i18n import t
 
 
+def _existing_or_new(
+    form: EntryForm, field: str, label_key: str, new_label_key: str, options: list[Any]
+) -> tuple[int | None, str]:
+    """A competitor or partner already known, or the name of a new one (which wins when
+    typed; `actions.link_*` create it)."""
+    chosen = ui.form_choice(form, field, label_key, options, allow_none=True)
+    new_name = form.widget(st.text_input, "new_name", new_label_key, error_field="name")
+    return chosen, new_name
+
+
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    competitor_options = ws.competitor_options
-    partner_options = ws.partner_options
     ui.table(
-        project["competitors"],
+        ws.project["competitors"],
         {
             "name": "ws.competitor",
             "threat_level": "ws.threat",
@@ -34,35 +40,30 @@ def show(ws: Workspace) -> None:
             "quoted_amount": ui.money,
         },
     )
-    if can_work:
-        with EntryForm(f"competitor_{project_id}") as form:
-            competitor_id = ui.choose(
-                "ws.competitor",
-                competitor_options,
-                key=form.key("competitor_id"),
-                allow_none=True,
+    if ws.can_work:
+        with EntryForm(f"competitor_{ws.project_id}") as form:
+            competitor_id, new_name = _existing_or_new(
+                form, "competitor_id", "ws.competitor", "ws.new_competitor", ws.competitor_options
             )
-            form.slot("competitor_id")
-            new_name = st.text_input(t("ws.new_competitor"), key=form.key("new_name"))
-            form.slot("name")
-            threat = ui.choose(
+            threat = ui.form_choice(
+                form,
+                "threat",
                 "ws.threat",
                 [(v, t(f"level.{v}")) for v in THREAT_LEVELS],
-                key=form.key("threat"),
+                error_field="threat_level",
                 index=1,
             )
-            form.slot("threat_level")
             primary = st.checkbox(t("ws.primary"), key=form.key("primary"))
-            quoted = st.text_input(t("ws.quoted_amount"), key=form.key("quoted"))
-            form.slot("quoted_amount")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            quoted = form.widget(
+                st.text_input, "quoted", "ws.quoted_amount", error_field="quoted_amount"
+            )
+            notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 actions.link_competitor,
-                project_id,
+                ws.project_id,
                 competitor_id,
                 new_name,
                 threat_level=threat,
@@ -72,31 +73,29 @@ def show(ws: Workspace) -> None:
                 success=t("ws.competitor_saved"),
             )
     ui.table(
-        project["partners"],
+        ws.project["partners"],
         {"name": "ws.partner", "partner_role": "ws.partner_role", "notes": "common.notes"},
         formats={"partner_role": lambda v: ui.label("partner_role", v)},
     )
-    if can_work:
-        with EntryForm(f"partner_{project_id}") as form:
-            partner_id = ui.choose(
-                "ws.partner", partner_options, key=form.key("partner_id"), allow_none=True
+    if ws.can_work:
+        with EntryForm(f"partner_{ws.project_id}") as form:
+            partner_id, new_partner = _existing_or_new(
+                form, "partner_id", "ws.partner", "ws.new_partner", ws.partner_options
             )
-            form.slot("partner_id")
-            new_partner = st.text_input(t("ws.new_partner"), key=form.key("new_name"))
-            form.slot("name")
-            partner_role = ui.choose(
+            partner_role = ui.form_choice(
+                form,
+                "role",
                 "ws.partner_role",
                 [(v, t(f"partner_role.{v}")) for v in PARTNER_ROLES],
-                key=form.key("role"),
+                error_field="partner_role",
             )
-            form.slot("partner_role")
             notes = st.text_input(t("common.notes"), key=form.key("notes"))
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 actions.link_partner,
-                project_id,
+                ws.project_id,
                 partner_id,
                 new_partner,
                 partner_role=partner_role,

@@ -14,13 +14,8 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    contact_options = ws.contact_options
     ui.table(
-        project["contacts"],
+        ws.project["contacts"],
         {
             "name": "ws.contact",
             "title": "contact.title",
@@ -33,31 +28,29 @@ def show(ws: Workspace) -> None:
             "attitude": lambda a: ui.label("attitude", a),
         },
     )
-    if can_work:
-        with EntryForm(f"contact_role_{project_id}") as form:
-            contact_id = ui.choose("ws.contact", contact_options, key=form.key("contact_id"))
-            form.slot("contact_id")
-            role = ui.choose(
+    if ws.can_work:
+        with EntryForm(f"contact_role_{ws.project_id}") as form:
+            contact_id = ui.form_choice(form, "contact_id", "ws.contact", ws.contact_options)
+            role = ui.form_choice(
+                form,
+                "decision_role",
                 "ws.decision_role",
                 [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
-                key=form.key("decision_role"),
             )
-            form.slot("decision_role")
-            attitude = ui.choose(
+            attitude = ui.form_choice(
+                form,
+                "attitude",
                 "ws.attitude",
                 [(a, t(f"attitude.{a}")) for a in ATTITUDES],
-                key=form.key("attitude"),
                 index=1,
             )
-            form.slot("attitude")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 set_contact_role,
-                project_id,
+                ws.project_id,
                 contact_id,
                 role,
                 attitude=attitude,

@@ -7,11 +7,8 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
     ui.table(
-        project["expenses"],
+        ws.project["expenses"],
         {
             "incurred_date": "expense.incurred_date",
             "category": "expense.category",
@@ -24,11 +21,11 @@ def show(ws: Workspace) -> None:
             "amount": ui.money,
         },
     )
-    if project["can_work"]:
+    if ws.project["can_work"]:
         expense_form(
-            actor,
-            f"ws_expense_{project_id}",
+            ws.actor,
+            f"ws_expense_{ws.project_id}",
             title="ws.expense_new",
             date_key="date",
-            project_id=project_id,
+            project_id=ws.project_id,
         )

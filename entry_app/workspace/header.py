@@ -28,41 +28,39 @@ def show_score(actor: Actor, project_id: int) -> None:
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    is_open = ws.is_open
-    st.subheader(f"#{project['id']} {literal(project['name'])}")
+    st.subheader(f"#{ws.project['id']} {literal(ws.project['name'])}")
     facts = st.columns(4)  # a metric's value is Markdown too
-    facts[0].metric(t("project.customer"), literal(project["customer"]))
-    ui.money_card(facts[1], t("project.expected_amount"), project["expected_amount"])
-    facts[2].metric(t("project.expected_close_date"), ui.when(project["expected_close_date"]))
-    facts[3].metric(t("common.owner"), literal(project["owner"]))
+    facts[0].metric(t("project.customer"), literal(ws.project["customer"]))
+    ui.money_card(facts[1], t("project.expected_amount"), ws.project["expected_amount"])
+    facts[2].metric(t("project.expected_close_date"), ui.when(ws.project["expected_close_date"]))
+    facts[3].metric(t("common.owner"), literal(ws.project["owner"]))
 
-    stages = project["stages"]
-    current_index = ws.stage_index
-    st.caption(f"{t('project.sales_mode')}: {literal(project['sales_mode'])} · {t('ws.progress')}")
+    stages = ws.project["stages"]
+    st.caption(
+        f"{t('project.sales_mode')}: {literal(ws.project['sales_mode'])} · {t('ws.progress')}"
+    )
     marks = []
     for i, stage in enumerate(stages):
-        if i < current_index or (project["status"] == "won" and i <= current_index):
+        if i < ws.stage_index or (ws.project["status"] == "won" and i <= ws.stage_index):
             marks.append(f"✓ {literal(stage['name'])}")
-        elif i == current_index:
+        elif i == ws.stage_index:
             marks.append(f"**▶ {literal(stage['name'])}**")
         else:
             marks.append(f"○ {literal(stage['name'])}")
     st.markdown(" → ".join(marks))
-    st.progress((current_index + 1) / max(len(stages), 1))
-    if is_open:
-        show_score(actor, project["id"])
+    st.progress((ws.stage_index + 1) / max(len(stages), 1))
+    if ws.is_open:
+        show_score(ws.actor, ws.project["id"])
 
-    if not is_open:
-        status_text = ui.label("project_status", project["status"])
-        if project["status"] == "lost":
-            status_text += f" · {literal(project['loss_reason'])}"
-            if project["loss_note"]:
-                status_text += f" · {literal(project['loss_note'])}"
+    if not ws.is_open:
+        status_text = ui.label("project_status", ws.project["status"])
+        if ws.project["status"] == "lost":
+            status_text += f" · {literal(ws.project['loss_reason'])}"
+            if ws.project["loss_note"]:
+                status_text += f" · {literal(ws.project['loss_note'])}"
         st.info(t("ws.closed", status=status_text))
-    if project["contract"]:
-        contract = project["contract"]
+    if ws.project["contract"]:
+        contract = ws.project["contract"]
         st.success(
             t(
                 "ws.contract",
@@ -71,5 +69,5 @@ def show(ws: Workspace) -> None:
                 amount=ui.money(contract["amount"]),
             )
         )
-    if is_open and not project["can_work"]:
+    if ws.is_open and not ws.project["can_work"]:
         st.caption(t("ws.read_only"))

@@ -5,9 +5,8 @@ from entry_app.workspace.context import Workspace
 
 
 def show(ws: Workspace) -> None:
-    project = ws.project
     ui.table(
-        project["history"],
+        ws.project["history"],
         {
             "changed_at": "ws.when",
             "change_type": "ws.change",

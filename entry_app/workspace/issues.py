@@ -14,12 +14,8 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
     ui.table(
-        project["issues"],
+        ws.project["issues"],
         {
             "title": "ws.issue_title",
             "severity": "ws.severity",
@@ -31,38 +27,31 @@ def show(ws: Workspace) -> None:
             "status": lambda v: ui.label("issue_status", v),
         },
     )
-    if can_work:
-        with EntryForm(f"issue_{project_id}") as form:
+    if ws.can_work:
+        with EntryForm(f"issue_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.issue_new')}**")
-            title = st.text_input(t("ws.issue_title"), key=form.key("title"))
-            form.slot("title")
-            severity = ui.choose(
-                "ws.severity",
-                [(v, t(f"level.{v}")) for v in SEVERITIES],
-                key=form.key("severity"),
-                index=1,
+            title = form.widget(st.text_input, "title", "ws.issue_title")
+            severity = ui.form_choice(
+                form, "severity", "ws.severity", [(v, t(f"level.{v}")) for v in SEVERITIES], index=1
             )
-            form.slot("severity")
-            description = st.text_area(t("common.description"), key=form.key("description"))
-            form.slot("description")
+            description = form.widget(st.text_area, "description", "common.description")
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 create_issue,
-                project_id,
+                ws.project_id,
                 title,
                 description=description or None,
                 severity=severity,
                 success=t("ws.issue_saved"),
             )
-    open_issues = [(i["id"], i["title"]) for i in project["issues"] if i["status"] == "open"]
-    if project["can_work"] and open_issues:
-        with EntryForm(f"resolve_{project_id}") as form:
+    open_issues = [(i["id"], i["title"]) for i in ws.project["issues"] if i["status"] == "open"]
+    if ws.project["can_work"] and open_issues:
+        with EntryForm(f"resolve_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.resolve')}**")
             issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
-            resolution = st.text_input(t("ws.resolution"), key=form.key("resolution"))
-            form.slot("resolution")
+            resolution = form.widget(st.text_input, "resolution", "ws.resolution")
             submitted = form.submit()
         if submitted:
-            form.run(actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))
+            form.run(ws.actor, resolve_issue, issue_id, resolution, success=t("ws.resolved"))

@@ -21,12 +21,7 @@ QUOTE_LINES = 3
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    products = ws.products
-    for quote in project["quotes"]:
+    for quote in ws.project["quotes"]:
         st.markdown(
             f"**{literal(quote['quote_no'])}** · {ui.when(quote['quote_date'])} · "
             f"{ui.label('quote_status', quote['status'])} · {ui.money(quote['total_amount'])}"
@@ -43,36 +38,36 @@ def show(ws: Workspace) -> None:
             },
             formats={"unit_price": ui.money, "line_amount": ui.money},
         )
-    if project["can_work"] and project["quotes"]:
-        with EntryForm(f"quote_status_{project_id}") as form:
+    if ws.project["can_work"] and ws.project["quotes"]:
+        with EntryForm(f"quote_status_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.quote_status')}**")
-            quote_id = ui.choose(
+            quote_id = ui.form_choice(
+                form,
+                "quote_id",
                 "ws.quote_no",
-                [(q["id"], q["quote_no"]) for q in project["quotes"]],
-                key=form.key("quote_id"),
+                [(q["id"], q["quote_no"]) for q in ws.project["quotes"]],
             )
-            form.slot("quote_id")
-            quote_status = ui.choose(
+            quote_status = ui.form_choice(
+                form,
+                "status",
                 "common.status",
                 [(s, t(f"quote_status.{s}")) for s in QUOTE_STATUSES],
-                key=form.key("status"),
             )
-            form.slot("status")
             submitted = form.submit()
         if submitted:
-            form.run(actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
-    if can_work:
+            form.run(ws.actor, set_quote_status, quote_id, quote_status, success=t("common.saved"))
+    if ws.can_work:
         product_choices = [
-            (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in products
+            (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in ws.products
         ]
-        with EntryForm(f"quote_{project_id}") as form:
+        with EntryForm(f"quote_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.quote_new')}**")
-            valid_until = st.date_input(
-                t("ws.valid_until"),
+            valid_until = form.widget(
+                st.date_input,
+                "valid_until",
+                "ws.valid_until",
                 value=dt.date.today() + dt.timedelta(days=30),
-                key=form.key("valid_until"),
             )
-            form.slot("valid_until")
             lines = []
             for n in range(QUOTE_LINES):
                 columns = st.columns([4, 1, 2, 1])
@@ -103,15 +98,14 @@ def show(ws: Workspace) -> None:
                         )
                     )
             form.slot("lines")
-            notes = st.text_input(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 create_quote,
                 QuoteInput(
-                    project_id=project_id,
+                    project_id=ws.project_id,
                     valid_until=valid_until,
                     lines=lines,
                     notes=notes or None,

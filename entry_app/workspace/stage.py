@@ -27,45 +27,38 @@ def _close_dialog(*_: object) -> None:
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    can_work = ws.can_work
-    version = ws.version
-    reasons = ws.reasons
-    stages = ws.project["stages"]
-    current_index = ws.stage_index
 
     @st.dialog(t("ws.close_won"), on_dismiss=_close_dialog)
     def close_won_dialog() -> None:
         quotes = [
-            (q["id"], f"{q['quote_no']} · {ui.money(q['total_amount'])}") for q in project["quotes"]
+            (q["id"], f"{q['quote_no']} · {ui.money(q['total_amount'])}")
+            for q in ws.project["quotes"]
         ]
-        with EntryForm(f"close_won_{project_id}", border=False) as form:
-            amount = st.text_input(
-                t("ws.contract_amount"),
-                value=str(project["expected_amount"]),
-                key=form.key("amount"),
+        with EntryForm(f"close_won_{ws.project_id}", border=False) as form:
+            amount = form.widget(
+                st.text_input,
+                "amount",
+                "ws.contract_amount",
+                value=str(ws.project["expected_amount"]),
             )
-            form.slot("amount")
-            signed = st.date_input(
-                t("ws.signed_date"), value=dt.date.today(), key=form.key("signed")
+            signed = form.widget(
+                st.date_input,
+                "signed",
+                "ws.signed_date",
+                error_field="signed_date",
+                value=dt.date.today(),
             )
-            form.slot("signed_date")
-            contract_no = st.text_input(t("ws.contract_no"), key=form.key("contract_no"))
-            form.slot("contract_no")
-            quote_id = ui.choose(
-                "ws.quote_for_contract", quotes, key=form.key("quote_id"), allow_none=True
+            contract_no = form.widget(st.text_input, "contract_no", "ws.contract_no")
+            quote_id = ui.form_choice(
+                form, "quote_id", "ws.quote_for_contract", quotes, allow_none=True
             )
-            form.slot("quote_id")
-            notes = st.text_area(t("common.notes"), key=form.key("notes"))
-            form.slot("notes")
+            notes = form.widget(st.text_area, "notes", "common.notes")
             submitted = form.submit(t("ws.close_won"))
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 close_won,
-                project_id,
+                ws.project_id,
                 CloseWonInput(
                     amount=amount,
                     signed_date=signed,
@@ -73,106 +66,108 @@ def show(ws: Workspace) -> None:
                     quote_id=quote_id,
                     notes=notes or None,
                 ),
-                expected_version=version,
+                expected_version=ws.version,
                 success=t("ws.won"),
                 on_success=_close_dialog,
             )
 
     @st.dialog(t("ws.close_lost"), on_dismiss=_close_dialog)
     def close_lost_dialog() -> None:
-        with EntryForm(f"close_lost_{project_id}", border=False) as form:
-            reason = ui.choose(
-                "ws.loss_reason", reasons, key=form.key("loss_reason"), allow_none=True
+        with EntryForm(f"close_lost_{ws.project_id}", border=False) as form:
+            reason = ui.form_choice(
+                form, "loss_reason", "ws.loss_reason", ws.reasons, allow_none=True
             )
-            form.slot("loss_reason")
-            note = st.text_area(t("ws.note"), key=form.key("note"))
-            form.slot("note")
-            closed = st.date_input(
-                t("ws.closed_date"), value=dt.date.today(), key=form.key("closed")
+            note = form.widget(st.text_area, "note", "ws.note")
+            closed = form.widget(
+                st.date_input,
+                "closed",
+                "ws.closed_date",
+                error_field="closed_date",
+                value=dt.date.today(),
             )
-            form.slot("closed_date")
             submitted = form.submit(t("ws.close_lost"))
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 close_lost,
-                project_id,
+                ws.project_id,
                 reason,
                 note=note or None,
                 closed_date=closed,
-                expected_version=version,
+                expected_version=ws.version,
                 success=t("ws.lost"),
                 on_success=_close_dialog,
             )
 
-    if can_work:
+    if ws.can_work:
         left, right = st.columns(2)
         with left:
+            stages = ws.project["stages"]
             targets = [
                 (stage["code"], stage["name"])
                 for stage in stages
-                if stage["id"] != project["stage_id"] and not stage["is_won_stage"]
+                if stage["id"] != ws.project["stage_id"] and not stage["is_won_stage"]
             ]
             next_index = next(
                 (
                     i
                     for i, (code, _) in enumerate(targets)
-                    if stages[min(current_index + 1, len(stages) - 1)]["code"] == code
+                    if stages[min(ws.stage_index + 1, len(stages) - 1)]["code"] == code
                 ),
                 0,
             )
-            with EntryForm(f"move_stage_{project_id}") as form:
+            with EntryForm(f"move_stage_{ws.project_id}") as form:
                 st.markdown(f"**{t('ws.move_stage')}**")
-                stage_code = ui.choose(
-                    "ws.target_stage", targets, key=form.key("stage"), index=next_index
+                stage_code = ui.form_choice(
+                    form, "stage", "ws.target_stage", targets, index=next_index
                 )
-                form.slot("stage")
-                note = st.text_input(t("ws.note"), key=form.key("note"))
-                form.slot("note")
+                note = form.widget(st.text_input, "note", "ws.note")
                 submitted = form.submit(t("ws.move_stage"))
             if submitted:
                 names = dict(targets)
                 form.run(
-                    actor,
+                    ws.actor,
                     move_stage,
-                    project_id,
+                    ws.project_id,
                     stage_code,
-                    expected_version=version,
+                    expected_version=ws.version,
                     note=note or None,
                     success=t("ws.moved", stage=names.get(stage_code, "")),
                 )
         with right:
-            with EntryForm(f"forecast_{project_id}") as form:
+            with EntryForm(f"forecast_{ws.project_id}") as form:
                 st.markdown(f"**{t('ws.forecast')}**")
-                amount = st.text_input(
-                    t("project.expected_amount"),
-                    value=str(project["expected_amount"]),
-                    key=form.key("amount"),
+                amount = form.widget(
+                    st.text_input,
+                    "amount",
+                    "project.expected_amount",
+                    error_field="expected_amount",
+                    value=str(ws.project["expected_amount"]),
                 )
-                form.slot("expected_amount")
-                close_date = st.date_input(
-                    t("project.expected_close_date"),
-                    value=project["expected_close_date"],
-                    key=form.key("close_date"),
+                close_date = form.widget(
+                    st.date_input,
+                    "close_date",
+                    "project.expected_close_date",
+                    error_field="expected_close_date",
+                    value=ws.project["expected_close_date"],
                 )
-                form.slot("expected_close_date")
                 submitted = form.submit()
             if submitted:
                 form.run(
-                    actor,
+                    ws.actor,
                     change_forecast,
-                    project_id,
+                    ws.project_id,
                     expected_amount=amount,
                     expected_close_date=close_date,
-                    expected_version=version,
+                    expected_version=ws.version,
                     success=t("ws.forecast_saved"),
                 )
         buttons = st.columns(2)
         if buttons[0].button(t("ws.close_won"), key="ws.open_won", icon=":material/handshake:"):
-            st.session_state[DIALOG] = ("won", project_id)
+            st.session_state[DIALOG] = ("won", ws.project_id)
         if buttons[1].button(t("ws.close_lost"), key="ws.open_lost", icon=":material/block:"):
-            st.session_state[DIALOG] = ("lost", project_id)
-        if st.session_state.get(DIALOG) == ("won", project_id):
+            st.session_state[DIALOG] = ("lost", ws.project_id)
+        if st.session_state.get(DIALOG) == ("won", ws.project_id):
             close_won_dialog()
-        elif st.session_state.get(DIALOG) == ("lost", project_id):
+        elif st.session_state.get(DIALOG) == ("lost", ws.project_id):
             close_lost_dialog()

@@ -11,32 +11,28 @@ from web.i18n import t
 
 
 def show(ws: Workspace) -> None:
-    actor = ws.actor
-    project = ws.project
-    project_id = ws.project_id
-    people = ws.people
     ui.table(
-        project["members"],
+        ws.project["members"],
         {"name": "ws.member_user", "member_role": "ws.member_role"},
         formats={"member_role": lambda v: ui.label("member_role", v)},
     )
-    if project["can_work"]:
-        with EntryForm(f"member_{project_id}") as form:
-            user_id = ui.choose("ws.member_user", people, key=form.key("user_id"))
-            form.slot("user_id")
-            member_role = ui.choose(
+    if ws.project["can_work"]:
+        with EntryForm(f"member_{ws.project_id}") as form:
+            user_id = ui.form_choice(form, "user_id", "ws.member_user", ws.people)
+            member_role = ui.form_choice(
+                form,
+                "role",
                 "ws.member_role",
                 [(v, t(f"member_role.{v}")) for v in MEMBER_ROLES],
-                key=form.key("role"),
+                error_field="member_role",
                 index=1,
             )
-            form.slot("member_role")
             submitted = form.submit()
         if submitted:
             form.run(
-                actor,
+                ws.actor,
                 add_member,
-                project_id,
+                ws.project_id,
                 user_id,
                 member_role,
                 success=t("ws.member_saved"),
