@@ -1,6 +1,7 @@
 """Two-step entries a form offers as one: link a competitor or partner that the rep types
-in for the first time (DESIGN §2a: record it on the spot). Each step is a command with its
-own idempotency key derived from the form's, so a resubmit repeats neither."""
+in for the first time (docs/architecture.md §2.4: record it on the spot). Each step is a
+command with its own idempotency key derived from the form's, so a resubmit repeats
+neither."""
 
 from __future__ import annotations
 
