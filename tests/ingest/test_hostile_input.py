@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
@@ -115,7 +115,7 @@ from ingest.commands.users import UserInput, add_user, disable_user, set_locale,
 from ingest.store.db import get_engine
 from tests.support.factories import add_member as add_member_row
 from tests.support.factories import make_contact, make_customer, make_project
-from tests.support.hostile import EXAMPLES, Kind, check_outcome, fingerprint, hostile
+from tests.support.hostile import EXAMPLES, Kind, check_outcome, fingerprint, hostile, repeatable
 from tests.support.org import Org, make_org
 from tests.support.stores import _reset_postgres
 
@@ -1016,13 +1016,7 @@ def run_example(
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
-@settings(
-    max_examples=EXAMPLES_PER_SPEC,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(EXAMPLES_PER_SPEC)
 @given(data=st.data())
 def test_hostile_input_is_refused_or_stored_as_given(
     hostile_store: HostileStore, spec: Spec, data: st.DataObject
@@ -1092,13 +1086,7 @@ def pg_scene(pg_url: str) -> tuple[Engine, Scene]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("spec", PG_SPECS, ids=[s.id for s in PG_SPECS])
-@settings(
-    max_examples=PG_EXAMPLES_PER_SPEC,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(PG_EXAMPLES_PER_SPEC)
 @given(data=st.data())
 def test_hostile_input_on_postgres(
     pg_scene: tuple[Engine, Scene], spec: Spec, data: st.DataObject
