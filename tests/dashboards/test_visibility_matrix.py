@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,12 +23,17 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from ingest.commands.base import ROLES
-from ingest.store.db import get_engine, read_session
+from ingest.store.db import read_session
 from ingest.store.models import Project
 from orchestration.refresh import run_refresh
-from tests.support.marked_world import TEAM_DEPARTMENT, World, build_world
+from tests.support.marked_world import (
+    TEAM_DEPARTMENT,
+    World,
+    app_session,
+    covered_reps,
+    world_store,
+)
 from tests.support.rendered import run
-from tests.support.signin import signed_in
 from warehouse import reader
 from warehouse.scope import PAGES, pages_for
 from web.dashboard_strings import TEXTS
@@ -56,16 +60,6 @@ VISIBILITY = {
 # ¹ with their customers, expenses and contracts (every figure built from them)
 # ² reps and managers by name: scorecard rows, the rep filter, owner columns
 
-SIGNED_IN = {
-    "rep": "R1",
-    "manager": "M1",
-    "department_head": "H1",
-    "executive": "E",
-    "finance": "F",
-    "data_steward": "S",
-    "admin": "A",
-}
-
 # which of a rep's records each dashboard lists (its records tables and charts)
 SHOWS = {
     "pipeline": ("open", "cust", "person"),
@@ -82,20 +76,12 @@ FAMILY = {"open": 0, "won": 0, "cust": 0, "exp": 0, "lead": 1, "person": 2}
 Record = tuple[int, str]  # (rep number, kind); kind "person" is the rep themselves
 
 
-def reps_of(world: World, role: str, words: str) -> set[int]:
-    if words == "all":
-        return set(world.reps)
-    if words == "team" and role == "manager":
-        return world.team_of(SIGNED_IN[role])
-    if words == "own" and role == "rep":
-        return {int(SIGNED_IN[role][1:])}
-    return set()
-
-
 def visible(world: World, role: str) -> set[Record]:
     rules = VISIBILITY[role]
     return {
-        (n, kind) for kind, family in FAMILY.items() for n in reps_of(world, role, rules[family])
+        (n, kind)
+        for kind, family in FAMILY.items()
+        for n in covered_reps(world, role, rules[family])
     }
 
 
@@ -116,7 +102,7 @@ def world_names(world: World) -> dict[int, str]:
 
 def managers_seen(world: World, role: str) -> set[str]:
     """Managers appear by name (scorecard, rep filter) to whoever sees their team."""
-    shown = reps_of(world, role, VISIBILITY[role][2])
+    shown = covered_reps(world, role, VISIBILITY[role][2])
     return {
         f"N-D{(team + 1) // 2}-T{team}-MGR"
         for team in range(1, 5)
@@ -151,31 +137,22 @@ def missing(world: World, records: set[Record], text: str) -> set[str]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("dash_matrix")
-    shutil.copy(sqlite_template, folder / "crm.db")
-    url = f"sqlite:///{folder / 'crm.db'}"
     (folder / "warehouse").mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CRM_DATA_DIR", str(folder))
-        patch.setenv("CRM_STORE_URL", url)
+    with world_store(folder, sqlite_template) as (built, patch):
         patch.setenv("DAGSTER_HOME", str(folder / "dagster"))
-        engine = get_engine(url)
-        built = build_world(engine)
         run_refresh(
             full=True,
             as_of=str(dt.date.today()),
-            engine=engine,
+            engine=built.engine,
             warehouse=folder / "warehouse" / "build.duckdb",
         )
         reader.clear()
         yield built
         reader.clear()
-        engine.dispose()
 
 
 def session(world: World, role: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["i18n.language"] = "en"
-    return signed_in(at, world.users[SIGNED_IN[role]], world.engine)
+    return app_session(world, role, APP, timeout=120)
 
 
 def at_address(at: AppTest, page: str, params: dict[str, str]) -> AppTest:
@@ -230,7 +207,7 @@ def test_a_direct_address_naming_another_departments_rep(world: World, role: str
     """?rep=R5: who may see R5 gets R5's records; for the others the filter is dropped (R5
     is not among their choices) and they get their own view, never R5's."""
     at = session(world, role)
-    r5_visible = 5 in reps_of(world, role, VISIBILITY[role][0])
+    r5_visible = 5 in covered_reps(world, role, VISIBILITY[role][0])
     problems = []
     for page in PAGES:
         at_address(at, page, {"rep": str(world.users["R5"])})
@@ -272,7 +249,7 @@ def test_a_colleagues_link(world: World, executives_link, role: str) -> None:
     """The receiver sees the linked view through their own rights: R2's records in north
     when they may choose R2, else their own records in north."""
     at = session(world, role)
-    choosable = reps_of(world, role, VISIBILITY[role][2])
+    choosable = covered_reps(world, role, VISIBILITY[role][2])
     north = {n for n, rep in world.reps.items() if TEAM_DEPARTMENT[rep.team] == "north"}
     reps = {2} if 2 in choosable else north
     problems = []
@@ -340,9 +317,8 @@ def test_the_entry_apps_home_page(world: World, role: str) -> None:
     """The cockpit over the published snapshot: no record the role may not see, and what
     the snapshot feeds it is there (every open deal of this world is flagged: none has a
     decision maker)."""
-    at = AppTest.from_file(ENTRY_APP, default_timeout=120)
-    at.session_state["i18n.language"] = "en"
-    text = run(signed_in(at, world.users[SIGNED_IN[role]], world.engine))
+    at = app_session(world, role, ENTRY_APP, timeout=120)
+    text = run(at)
     assert at.title[0].value == CATALOG["page.home"]["en"]
     assert not (leaked := home_leaks(world, role, text)), sorted(leaked)
     assert CATALOG["home.no_snapshot"]["en"] not in text

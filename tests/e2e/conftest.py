@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from crm import serve_dashboards as serve
 from ingest.demo_accounts import ensure_demo_accounts
 from ingest.store.db import get_engine
+from tests.support.company import Company, reading, seeded_company
 from tests.support.streamlit_server import streamlit_server
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -35,6 +37,24 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     ensure_demo_accounts(engine)
     with streamlit_server("entry_app/server.py", data_dir, url) as base:
         yield Server(base, engine, data_dir)
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
+    """The small demo company, seeded and published for the module's browser tests."""
+    with reading(seeded_company(tmp_path_factory)) as built:
+        yield built
+
+
+@pytest.fixture(scope="module")
+def site(company: Company) -> Iterator[str]:
+    """The dashboards as `crm serve` launches them (crm.serve_dashboards.command)."""
+    port = serve.free_port()
+    process = serve.start(company.root, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        serve.stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -12,41 +12,23 @@ import csv
 import io
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from crm import serve_dashboards as serve
 from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
 from ingest.store.db import read_session
 from ingest.store.models import Project
 from orchestration.refresh import run_refresh
-from tests.support.company import AS_OF, Company, reading, seeded_company
+from tests.support.company import AS_OF, Company
 from warehouse.queries import pipeline, win_loss
 from warehouse.scope import PAGES, Filters
 from web import charts
 from web.routes import SESSION_COOKIE
-
-
-@pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
-    with reading(seeded_company(tmp_path_factory)) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def site(company: Company) -> Iterator[str]:
-    port = serve.free_port()
-    process = serve.start(company.root, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        serve.stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,16 @@ full-page screenshot per page, language and width is kept under tests/e2e/artifa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from crm import serve_dashboards as serve
 from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.users import set_locale
-from tests.support.company import Company, reading, seeded_company
+from tests.support.company import Company
 from tests.support.streamlit_server import developer_items
 from warehouse.queries import pipeline
 from warehouse.scope import PAGES, Filters
@@ -47,23 +45,6 @@ MEASURE_KPIS = """
   };
 })
 """
-
-
-@pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
-    with reading(seeded_company(tmp_path_factory)) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def site(company: Company) -> Iterator[str]:
-    """The dashboards as `crm serve` launches them (crm.serve_dashboards.command)."""
-    port = serve.free_port()
-    process = serve.start(company.root, port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        serve.stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -28,6 +29,16 @@ from ingest.store.models import (
 from tests.support.app_widgets import count, errors, fill, one, submit, successes, widget
 from tests.support.org import Org
 from tests.support.scenery import build
+
+
+def rep_in_workspace(app: Any, store: Engine, company: Org) -> tuple[Any, int]:
+    """The rep on the workspace of the scenery's project, run once: the session and the
+    project's id."""
+    pid = build(store, company).project_id
+    at = app(company.rep)
+    at.session_state["workspace.project_id"] = pid
+    at.switch_page("views/project.py").run()
+    return at, pid
 
 
 def test_lead_capture_refusal_keeps_input_then_saves_once(app, store: Engine, company: Org) -> None:
@@ -98,11 +109,7 @@ def test_manager_rejects_a_lead_only_with_a_reason(app, store: Engine, company: 
 def test_workspace_stage_forecast_competitor_expense_issue(
     app, store: Engine, company: Org
 ) -> None:
-    scenery = build(store, company)
-    pid = scenery.project_id
-    at = app(company.rep)
-    at.session_state["workspace.project_id"] = pid
-    at.switch_page("views/project.py").run()
+    at, pid = rep_in_workspace(app, store, company)
     assert not at.exception
 
     fill(at, f"move_stage_{pid}", stage="si_proposal_delivered", note="方案已提交")
@@ -149,11 +156,7 @@ def test_workspace_stage_forecast_competitor_expense_issue(
 
 
 def test_close_lost_needs_a_reason(app, store: Engine, company: Org) -> None:
-    scenery = build(store, company)
-    pid = scenery.project_id
-    at = app(company.rep)
-    at.session_state["workspace.project_id"] = pid
-    at.switch_page("views/project.py").run()
+    at, pid = rep_in_workspace(app, store, company)
     at.button(key="ws.open_lost").click().run()
     submit(at, f"close_lost_{pid}")
     assert any("This field is required" in text for text in errors(at))
@@ -170,11 +173,7 @@ def test_close_lost_needs_a_reason(app, store: Engine, company: Org) -> None:
 
 
 def test_close_won_generates_the_contract(app, store: Engine, company: Org) -> None:
-    scenery = build(store, company)
-    pid = scenery.project_id
-    at = app(company.rep)
-    at.session_state["workspace.project_id"] = pid
-    at.switch_page("views/project.py").run()
+    at, pid = rep_in_workspace(app, store, company)
     at.button(key="ws.open_won").click().run()
     fill(at, f"close_won_{pid}", amount="0")
     submit(at, f"close_won_{pid}")

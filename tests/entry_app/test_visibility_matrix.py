@@ -11,7 +11,6 @@ open project.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +20,17 @@ from streamlit.util import calc_hash
 
 from entry_app.navigation import PAGES, pages_for
 from ingest.commands.base import ROLES
-from ingest.store.db import get_engine
-from tests.support.marked_world import KINDS, ON_OPEN, ON_WON, World, build_world
+from tests.support.marked_world import (
+    KINDS,
+    ON_OPEN,
+    ON_WON,
+    SIGNED_IN,
+    World,
+    app_session,
+    covered_reps,
+    world_store,
+)
 from tests.support.rendered import run
-from tests.support.signin import signed_in
 from web.i18n import CATALOG
 
 APP = str(Path(__file__).resolve().parents[2] / "entry_app" / "app.py")
@@ -48,48 +54,26 @@ VISIBILITY = {
 # ¹ with their quotes, contracts, activities, expenses and problems  ² with their contacts
 # ³ reimbursement forms (费用报销单)
 
-# the signed-in user of each role (world.users)
-SIGNED_IN = {
-    "rep": "R1",
-    "manager": "M1",
-    "department_head": "H1",
-    "executive": "E",
-    "finance": "F",
-    "data_steward": "S",
-    "admin": "A",
-}
-
 Record = tuple[int, str]  # (rep number, kind) — see tests/support/marked_world.py
-
-
-def people(world: World, role: str, words: str) -> set[int]:
-    """The reps whose records a rule's words cover."""
-    if "all" in words:
-        return set(world.reps)
-    if "team" in words and role == "manager":
-        return world.team_of(SIGNED_IN[role])
-    if "own" in words and role == "rep":
-        return {int(SIGNED_IN[role][1:])}
-    return set()
 
 
 def visible(world: World, role: str) -> set[Record]:
     """Every marked record the role's user may see, by the VISIBILITY table."""
     projects, customers, leads, forms, targets = VISIBILITY[role]
-    owners = people(world, role, projects)
+    owners = covered_reps(world, role, projects)
     seen_projects = {(n, "open") for n in owners} | {(n, "won") for n in owners}
-    if "member" in projects and 1 in people(world, role, projects.replace("member", "")):
+    if "member" in projects and 1 in covered_reps(world, role, projects.replace("member", "")):
         seen_projects.add((8, "open"))  # R1 works on R8's open project
     records = set(seen_projects)
     for n, kind in seen_projects:
         records |= {(n, k) for k in (ON_OPEN if kind == "open" else ON_WON)}
-    customer_owners = people(world, role, customers)
+    customer_owners = covered_reps(world, role, customers)
     if "of-projects" in customers:
         customer_owners |= {n for n, _ in seen_projects}
     records |= {(n, k) for n in customer_owners for k in ("cust", "cont")}
-    records |= {(n, "lead") for n in people(world, role, leads)}
-    records |= {(n, "rpt") for n in people(world, role, forms)}
-    records |= {(n, "target") for n in people(world, role, targets)}
+    records |= {(n, "lead") for n in covered_reps(world, role, leads)}
+    records |= {(n, "rpt") for n in covered_reps(world, role, forms)}
+    records |= {(n, "target") for n in covered_reps(world, role, targets)}
     return records
 
 
@@ -122,22 +106,12 @@ def missing(world: World, expected: set[Record], text: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
-    folder = tmp_path_factory.mktemp("entry_matrix")
-    shutil.copy(sqlite_template, folder / "crm.db")
-    url = f"sqlite:///{folder / 'crm.db'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CRM_STORE_URL", url)
-        patch.setenv("CRM_DATA_DIR", str(folder))
-        engine = get_engine(url)
-        built = build_world(engine)
+    with world_store(tmp_path_factory.mktemp("entry_matrix"), sqlite_template) as (built, _):
         yield built
-        engine.dispose()
 
 
 def session(world: World, role: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["i18n.language"] = "en"
-    return signed_in(at, world.users[SIGNED_IN[role]], world.engine)
+    return app_session(world, role, APP, timeout=30)
 
 
 def title_of(path: str) -> str:

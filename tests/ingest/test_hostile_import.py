@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import Engine, select, text
@@ -44,6 +44,7 @@ from tests.support.hostile import (
     fingerprint,
     hostile_text,
     renders,
+    repeatable,
 )
 
 FILES = Path(__file__).parent / "import_files"
@@ -211,13 +212,7 @@ def check_stored_as_given(
 
 
 @pytest.mark.parametrize("entity", ORDER)
-@settings(
-    max_examples=EXAMPLES_PER_ENTITY,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(EXAMPLES_PER_ENTITY)
 @given(data=st.data())
 def test_hostile_rows_are_reported_and_never_half_written(
     example_store: ExampleStore, entity: str, data: st.DataObject, tmp_path_factory: Any
@@ -274,13 +269,7 @@ TYPED_CELLS: list[Any] = [
 
 
 @pytest.mark.parametrize("entity", ["customers", "projects", "expenses", "activities"])
-@settings(
-    max_examples=4,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(4)
 @given(data=st.data())
 def test_hostile_excel_cells_are_reported(
     example_store: ExampleStore, entity: str, data: st.DataObject, tmp_path_factory: Any
@@ -376,13 +365,7 @@ def check_problem_report(report: ImportReport) -> None:
         assert report.text(locale)
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(30)
 @given(
     places=st.lists(st.sampled_from(MAPPING_PLACES), min_size=1, max_size=3, unique=True),
     data=st.data(),

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
@@ -115,7 +115,7 @@ from ingest.commands.users import UserInput, add_user, disable_user, set_locale,
 from ingest.store.db import get_engine
 from tests.support.factories import add_member as add_member_row
 from tests.support.factories import make_contact, make_customer, make_project
-from tests.support.hostile import EXAMPLES, Kind, check_outcome, fingerprint, hostile
+from tests.support.hostile import EXAMPLES, Kind, check_outcome, fingerprint, hostile, repeatable
 from tests.support.org import Org, make_org
 from tests.support.stores import _reset_postgres
 
@@ -251,12 +251,18 @@ def with_input(form: type, before: tuple[str, ...] = (), after: tuple[str, ...] 
     return call
 
 
+# A field's kind (what hostile values it gets: a Kind, a strategy built on the scene, or
+# FIXED, none: it keeps its valid value) and its value in the valid call.
+FieldKind = Kind | Callable[[Scene], st.SearchStrategy[Any]] | None
+Field = tuple[FieldKind, Any]
+FIXED = None
+
+
 @dataclass(frozen=True)
 class Spec:
     command: Callable[..., Any]
     actor: str  # the Org attribute of who calls it
-    kinds: dict[str, Kind | Callable[[Scene], st.SearchStrategy[Any]]]
-    valid: Callable[[Scene], dict[str, Any]]
+    form: Callable[[Scene], dict[str, Field]]  # every field once: its kind and valid value
     call: Call = keywords
     label: str = ""
     columns: dict[str, str] = field(default_factory=dict)  # field → column it is stored in
@@ -266,8 +272,16 @@ class Spec:
     def id(self) -> str:
         return self.label or self.command.command_name  # type: ignore[attr-defined]
 
-    def known_fields(self) -> set[str]:
-        names = set(self.kinds) | set(self.fields_named)
+    def valid(self, scene: Scene) -> dict[str, Any]:
+        """The valid call on the scene."""
+        return {name: value for name, (_, value) in self.form(scene).items()}
+
+    def kinds(self, scene: Scene) -> dict[str, FieldKind]:
+        """The kind of every field a hostile value may replace."""
+        return {name: kind for name, (kind, _) in self.form(scene).items() if kind is not FIXED}
+
+    def known_fields(self, scene: Scene) -> set[str]:
+        names = set(self.kinds(scene)) | set(self.fields_named)
         for parameter in inspect.signature(self.command.body).parameters.values():  # type: ignore[attr-defined]
             names.add(parameter.name)
             if is_dataclass(parameter.annotation):
@@ -275,142 +289,78 @@ class Spec:
         return names
 
 
-def without_key(values: dict[str, Any], *also: str) -> dict[str, Any]:
+def without_key(values: dict[str, Field]) -> dict[str, Field]:
     """The form fields an update ignores: `external_id` of customers, contacts and products
-    (the import key is set when an import creates the row and no form changes it), and a
-    contact's customer (a contact stays with the customer it was created for)."""
-    return {name: value for name, value in values.items() if name not in ("external_id", *also)}
+    (the import key is set when an import creates the row and no form changes it)."""
+    return {name: value for name, value in values.items() if name != "external_id"}
 
 
-CUSTOMER_KINDS: dict[str, Any] = {
-    "name": K.TEXT,
-    "customer_type": K.CODE,
-    "industry": K.CODE,
-    "region": K.CODE,
-    "status": K.CODE,
-    "owner_id": K.ID,
-    "city": K.TEXT,
-    "address": K.TEXT,
-    "phone": K.TEXT,
-    "notes": K.TEXT,
-    "external_id": K.TEXT,
-}
+def customer_fields(s: Scene) -> dict[str, Field]:
+    return {
+        "name": (K.TEXT, "华北电力设计院"),
+        "customer_type": (K.CODE, "end_user"),
+        "industry": (K.CODE, "power"),
+        "region": (K.CODE, "north_china"),
+        "status": (K.CODE, "prospect"),
+        "owner_id": (K.ID, None),
+        "city": (K.TEXT, "北京"),
+        "address": (K.TEXT, "西城区南礼士路"),
+        "phone": (K.TEXT, "010-6841 2233"),
+        "notes": (K.TEXT, "老客户"),
+        "external_id": (K.TEXT, None),
+    }
 
 
-def customer_form(s: Scene) -> dict[str, Any]:
-    return dict(
-        name="华北电力设计院",
-        customer_type="end_user",
-        industry="power",
-        region="north_china",
-        status="prospect",
-        owner_id=None,
-        city="北京",
-        address="西城区南礼士路",
-        phone="010-6841 2233",
-        notes="老客户",
-        external_id=None,
-    )
+def contact_fields(s: Scene) -> dict[str, Field]:
+    return {
+        "customer_id": (K.ID, s.customer),
+        "name": (K.TEXT, "赵工"),
+        "title": (K.TEXT, "总工"),
+        "phone": (K.TEXT, "138 0000 1111"),
+        "email": (K.TEXT, "zhao@example.com"),
+        "notes": (K.TEXT, None),
+        "external_id": (K.TEXT, None),
+    }
 
 
-CONTACT_KINDS: dict[str, Any] = {
-    "customer_id": K.ID,
-    "name": K.TEXT,
-    "title": K.TEXT,
-    "phone": K.TEXT,
-    "email": K.TEXT,
-    "notes": K.TEXT,
-    "external_id": K.TEXT,
-}
+def product_fields(s: Scene) -> dict[str, Field]:
+    return {
+        "code": (K.TEXT, "FT-4900"),
+        "name_zh": (K.TEXT, "容错服务器 4900"),
+        "name_en": (K.TEXT, "ftServer 4900"),
+        "category": (K.CODE, "server"),
+        "list_price": (K.AMOUNT, "350,000.00"),
+        "is_active": (K.FLAG, True),
+        "external_id": (K.TEXT, None),
+    }
 
 
-def contact_form(s: Scene) -> dict[str, Any]:
-    return dict(
-        customer_id=s.customer,
-        name="赵工",
-        title="总工",
-        phone="138 0000 1111",
-        email="zhao@example.com",
-        notes=None,
-        external_id=None,
-    )
+def lead_fields(s: Scene) -> dict[str, Field]:
+    return {
+        "company_name": (K.TEXT, "沧州石化"),
+        "source": (K.CODE, "industry_news"),
+        "contact_name": (K.TEXT, "孙工"),
+        "phone": (K.TEXT, "0317-1234567"),
+        "industry": (K.CODE, "petrochemical"),
+        "region": (K.CODE, "north_china"),
+        "customer_id": (K.ID, None),
+        "description": (K.TEXT, "扩建项目"),
+        "owner_id": (K.ID, None),
+        "external_id": (K.TEXT, None),
+    }
 
 
-PRODUCT_KINDS: dict[str, Any] = {
-    "code": K.TEXT,
-    "name_zh": K.TEXT,
-    "name_en": K.TEXT,
-    "category": K.CODE,
-    "list_price": K.AMOUNT,
-    "is_active": K.FLAG,
-    "external_id": K.TEXT,
-}
-
-
-def product_form(s: Scene) -> dict[str, Any]:
-    return dict(
-        code="FT-4900",
-        name_zh="容错服务器 4900",
-        name_en="ftServer 4900",
-        category="server",
-        list_price="350,000.00",
-        is_active=True,
-        external_id=None,
-    )
-
-
-LEAD_KINDS: dict[str, Any] = {
-    "company_name": K.TEXT,
-    "source": K.CODE,
-    "contact_name": K.TEXT,
-    "phone": K.TEXT,
-    "industry": K.CODE,
-    "region": K.CODE,
-    "customer_id": K.ID,
-    "description": K.TEXT,
-    "owner_id": K.ID,
-    "external_id": K.TEXT,
-}
-
-
-def lead_form(s: Scene) -> dict[str, Any]:
-    return dict(
-        company_name="沧州石化",
-        source="industry_news",
-        contact_name="孙工",
-        phone="0317-1234567",
-        industry="petrochemical",
-        region="north_china",
-        customer_id=None,
-        description="扩建项目",
-        owner_id=None,
-        external_id=None,
-    )
-
-
-EXPENSE_KINDS: dict[str, Any] = {
-    "category": K.CODE,
-    "amount": K.AMOUNT,
-    "incurred_date": K.DATE,
-    "project_id": K.ID,
-    "customer_id": K.ID,
-    "description": K.TEXT,
-    "external_id": K.TEXT,
-    "owner_id": K.ID,
-}
-
-
-def expense_form(s: Scene) -> dict[str, Any]:
-    return dict(
-        category="meals",
-        amount="88.00",
-        incurred_date=TODAY,
-        project_id=s.project,
-        customer_id=None,
-        description="客户午餐",
-        external_id=None,
-        owner_id=None,
-    )
+def expense_fields(s: Scene) -> dict[str, Field]:
+    return {
+        "category": (K.CODE, "meals"),
+        "amount": (K.AMOUNT, "88.00"),
+        "incurred_date": (K.DATE, TODAY),
+        "project_id": (K.ID, s.project),
+        "customer_id": (K.ID, None),
+        "description": (K.TEXT, "客户午餐"),
+        "external_id": (K.TEXT, None),
+        "owner_id": (K.ID, None),
+    }
 
 
 def quote_lines(s: Scene) -> st.SearchStrategy[Any]:
@@ -453,590 +403,480 @@ def stage_list(s: Scene) -> st.SearchStrategy[Any]:
 
 SPECS: list[Spec] = [
     # --- customers and contacts ---
-    Spec(create_customer, "rep", CUSTOMER_KINDS, customer_form, with_input(CustomerInput)),
+    Spec(create_customer, "rep", customer_fields, with_input(CustomerInput)),
     Spec(
         update_customer,
         "rep",
-        {"customer_id": K.ID, "expected_version": K.VERSION, **without_key(CUSTOMER_KINDS)},
-        lambda s: dict(
-            customer_id=s.customer, expected_version=None, **without_key(customer_form(s))
-        ),
+        lambda s: {
+            "customer_id": (K.ID, s.customer),
+            "expected_version": (K.VERSION, None),
+            **without_key(customer_fields(s)),
+        },
         with_input(CustomerInput, ("customer_id",), ("expected_version",)),
     ),
-    Spec(
-        promote_customer, "steward", {"customer_id": K.ID}, lambda s: dict(customer_id=s.customer)
-    ),
-    Spec(create_contact, "rep", CONTACT_KINDS, contact_form, with_input(ContactInput)),
+    Spec(promote_customer, "steward", lambda s: {"customer_id": (K.ID, s.customer)}),
+    Spec(create_contact, "rep", contact_fields, with_input(ContactInput)),
     Spec(
         update_contact,
         "rep",
-        {"contact_id": K.ID, **without_key(CONTACT_KINDS, "customer_id")},
-        lambda s: dict(contact_id=s.contact, **without_key(contact_form(s))),
+        lambda s: {
+            "contact_id": (K.ID, s.contact),
+            **without_key(contact_fields(s)),
+            # a contact stays with the customer it was created for
+            "customer_id": (FIXED, s.customer),
+        },
         with_input(ContactInput, ("contact_id",)),
     ),
     # --- users ---
     Spec(
         add_user,
         "admin",
-        {
-            "username": K.TEXT,
-            "display_name": K.TEXT,
-            "role": K.CODE,
-            "password": K.SECRET,
-            "department": K.CODE,
-            "region": K.CODE,
-            "manager_id": K.ID,
-            "email": K.TEXT,
-            "locale": K.CODE,
-            "industries": K.LIST,
-            "external_id": K.TEXT,
+        lambda s: {
+            "username": (K.TEXT, "xiaoli"),
+            "display_name": (K.TEXT, "李小利"),
+            "role": (K.CODE, "rep"),
+            "password": (K.SECRET, "long-password"),
+            "department": (K.CODE, "north"),
+            "region": (K.CODE, "north_china"),
+            "manager_id": (K.ID, s.org.manager),
+            "email": (K.TEXT, "xiaoli@example.com"),
+            "locale": (K.CODE, "zh_CN"),
+            "industries": (K.LIST, ["power"]),
+            "external_id": (K.TEXT, None),
         },
-        lambda s: dict(
-            username="xiaoli",
-            display_name="李小利",
-            role="rep",
-            password="long-password",
-            department="north",
-            region="north_china",
-            manager_id=s.org.manager,
-            email="xiaoli@example.com",
-            locale="zh_CN",
-            industries=["power"],
-            external_id=None,
-        ),
         with_input(UserInput),
     ),
-    Spec(disable_user, "admin", {"user_id": K.ID}, lambda s: dict(user_id=s.org.rep2)),
+    Spec(disable_user, "admin", lambda s: {"user_id": (K.ID, s.org.rep2)}),
     Spec(
         set_password,
         "rep",
-        {"user_id": K.ID, "password": K.SECRET},
-        lambda s: dict(user_id=s.org.rep, password="another-long-password"),
+        lambda s: {"user_id": (K.ID, s.org.rep), "password": (K.SECRET, "another-long-password")},
     ),
     Spec(
         set_locale,
         "rep",
-        {"user_id": K.ID, "locale": K.CODE},
-        lambda s: dict(user_id=s.org.rep, locale="en"),
+        lambda s: {"user_id": (K.ID, s.org.rep), "locale": (K.CODE, "en")},
     ),
     Spec(
         set_target,
         "manager",
-        {"period_month": K.DATE, "amount": K.AMOUNT, "user_id": K.ID, "department": K.CODE},
-        lambda s: dict(period_month=SOON, amount="500000", user_id=s.org.rep, department=None),
+        lambda s: {
+            "period_month": (K.DATE, SOON),
+            "amount": (K.AMOUNT, "500000"),
+            "user_id": (K.ID, s.org.rep),
+            "department": (K.CODE, None),
+        },
     ),
     # --- products, competitors, partners ---
-    Spec(create_product, "steward", PRODUCT_KINDS, product_form, with_input(ProductInput)),
+    Spec(create_product, "steward", product_fields, with_input(ProductInput)),
     Spec(
         update_product,
         "steward",
-        {"product_id": K.ID, **without_key(PRODUCT_KINDS)},
-        lambda s: dict(product_id=s.product, **without_key(product_form(s))),
+        lambda s: {"product_id": (K.ID, s.product), **without_key(product_fields(s))},
         with_input(ProductInput, ("product_id",)),
     ),
     Spec(
         create_competitor,
         "rep",
-        {"name": K.TEXT, "strengths": K.TEXT},
-        lambda s: dict(name="Honeywell", strengths="DCS 市场占有率高"),
+        lambda s: {"name": (K.TEXT, "Honeywell"), "strengths": (K.TEXT, "DCS 市场占有率高")},
     ),
     Spec(
         create_partner,
         "rep",
-        {"name": K.TEXT, "partner_type": K.CODE},
-        lambda s: dict(name="华南设计院", partner_type="design_institute"),
+        lambda s: {"name": (K.TEXT, "华南设计院"), "partner_type": (K.CODE, "design_institute")},
     ),
     Spec(
         deactivate_competitor,
         "admin",
-        {"competitor_id": K.ID},
-        lambda s: dict(competitor_id=s.competitor_free),
+        lambda s: {"competitor_id": (K.ID, s.competitor_free)},
     ),
-    Spec(deactivate_partner, "admin", {"partner_id": K.ID}, lambda s: dict(partner_id=s.partner)),
+    Spec(deactivate_partner, "admin", lambda s: {"partner_id": (K.ID, s.partner)}),
     # --- leads ---
-    Spec(create_lead, "rep", LEAD_KINDS, lead_form, with_input(LeadInput)),
+    Spec(create_lead, "rep", lead_fields, with_input(LeadInput)),
     Spec(
         update_lead,
         "rep",
-        {"lead_id": K.ID, **LEAD_KINDS},
-        lambda s: dict(lead_id=s.lead, **lead_form(s)),
+        lambda s: {"lead_id": (K.ID, s.lead), **lead_fields(s)},
         with_input(LeadInput, ("lead_id",)),
     ),
     Spec(
         qualify_lead,
         "manager",
-        {
-            "lead_id": K.ID,
-            "name": K.TEXT,
-            "sales_mode": K.CODE,
-            "expected_amount": K.AMOUNT,
-            "expected_close_date": K.DATE,
-            "industry": K.CODE,
-            "owner_id": K.ID,
-            "customer_type": K.CODE,
-            "region": K.CODE,
-            "budget_amount": K.AMOUNT,
-            "description": K.TEXT,
+        lambda s: {
+            "lead_id": (K.ID, s.lead),
+            "name": (K.TEXT, "宏泰电厂改造"),
+            "sales_mode": (K.CODE, "si_supply"),
+            "expected_amount": (K.AMOUNT, "800000"),
+            "expected_close_date": (K.DATE, SOON),
+            "industry": (K.CODE, "power"),
+            "owner_id": (K.ID, None),
+            "customer_type": (K.CODE, "end_user"),
+            "region": (K.CODE, None),
+            "budget_amount": (K.AMOUNT, None),
+            "description": (K.TEXT, "预算已批"),
         },
-        lambda s: dict(
-            lead_id=s.lead,
-            name="宏泰电厂改造",
-            sales_mode="si_supply",
-            expected_amount="800000",
-            expected_close_date=SOON,
-            industry="power",
-            owner_id=None,
-            customer_type="end_user",
-            region=None,
-            budget_amount=None,
-            description="预算已批",
-        ),
         with_input(QualifyInput, ("lead_id",)),
     ),
     Spec(
         reject_lead,
         "manager",
-        {"lead_id": K.ID, "reason": K.TEXT},
-        lambda s: dict(lead_id=s.lead, reason="重复线索"),
+        lambda s: {"lead_id": (K.ID, s.lead), "reason": (K.TEXT, "重复线索")},
         columns={"reason": "reject_reason"},
     ),
     # --- activities and issues ---
     Spec(
         create_activity,
         "rep",
-        {
-            "activity_type": K.CODE,
-            "subject": K.TEXT,
-            "planned_at": K.DATETIME,
-            "project_id": K.ID,
-            "customer_id": K.ID,
-            "contact_id": K.ID,
-            "status": K.CODE,
-            "done_at": K.DATETIME,
-            "notes": K.TEXT,
-            "external_id": K.TEXT,
+        lambda s: {
+            "activity_type": (K.CODE, "visit"),
+            "subject": (K.TEXT, "技术交流"),
+            "planned_at": (K.DATETIME, TOMORROW_9),
+            "project_id": (K.ID, s.project),
+            "customer_id": (K.ID, None),
+            "contact_id": (K.ID, s.contact),
+            "status": (K.CODE, "planned"),
+            "done_at": (K.DATETIME, None),
+            "notes": (K.TEXT, "带样机"),
+            "external_id": (K.TEXT, None),
         },
-        lambda s: dict(
-            activity_type="visit",
-            subject="技术交流",
-            planned_at=TOMORROW_9,
-            project_id=s.project,
-            customer_id=None,
-            contact_id=s.contact,
-            status="planned",
-            done_at=None,
-            notes="带样机",
-            external_id=None,
-        ),
         with_input(ActivityInput),
     ),
     Spec(
         complete_activity,
         "rep",
-        {"activity_id": K.ID, "done_at": K.DATETIME, "notes": K.TEXT},
-        lambda s: dict(activity_id=s.activity, done_at=None, notes="客户有意向"),
+        lambda s: {
+            "activity_id": (K.ID, s.activity),
+            "done_at": (K.DATETIME, None),
+            "notes": (K.TEXT, "客户有意向"),
+        },
     ),
     Spec(
         update_activity,
         "rep",
-        {"activity_id": K.ID, "planned_at": K.DATETIME, "subject": K.TEXT, "notes": K.TEXT},
-        lambda s: dict(activity_id=s.activity, planned_at=None, subject="改期", notes=None),
+        lambda s: {
+            "activity_id": (K.ID, s.activity),
+            "planned_at": (K.DATETIME, None),
+            "subject": (K.TEXT, "改期"),
+            "notes": (K.TEXT, None),
+        },
     ),
     Spec(
         create_issue,
         "rep",
-        {"project_id": K.ID, "title": K.TEXT, "description": K.TEXT, "severity": K.CODE},
-        lambda s: dict(project_id=s.project, title="资质", description="缺证书", severity="high"),
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "title": (K.TEXT, "资质"),
+            "description": (K.TEXT, "缺证书"),
+            "severity": (K.CODE, "high"),
+        },
     ),
     Spec(
         resolve_issue,
         "rep",
-        {"issue_id": K.ID, "resolution": K.TEXT},
-        lambda s: dict(issue_id=s.issue, resolution="已协调"),
+        lambda s: {"issue_id": (K.ID, s.issue), "resolution": (K.TEXT, "已协调")},
     ),
     # --- project links and quotes ---
     Spec(
         set_contact_role,
         "rep",
-        {
-            "project_id": K.ID,
-            "contact_id": K.ID,
-            "decision_role": K.CODE,
-            "attitude": K.CODE,
-            "notes": K.TEXT,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "contact_id": (K.ID, s.contact),
+            "decision_role": (K.CODE, "influencer"),
+            "attitude": (K.CODE, "supportive"),
+            "notes": (K.TEXT, "技术负责人"),
         },
-        lambda s: dict(
-            project_id=s.project,
-            contact_id=s.contact,
-            decision_role="influencer",
-            attitude="supportive",
-            notes="技术负责人",
-        ),
     ),
     Spec(
         remove_contact_role,
         "rep",
-        {"project_id": K.ID, "contact_id": K.ID},
-        lambda s: dict(project_id=s.project, contact_id=s.contact),
+        lambda s: {"project_id": (K.ID, s.project), "contact_id": (K.ID, s.contact)},
     ),
     Spec(
         add_competitor,
         "rep",
-        {
-            "project_id": K.ID,
-            "competitor_id": K.ID,
-            "threat_level": K.CODE,
-            "is_primary": K.FLAG,
-            "quoted_amount": K.AMOUNT,
-            "notes": K.TEXT,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "competitor_id": (K.ID, s.competitor_free),
+            "threat_level": (K.CODE, "low"),
+            "is_primary": (K.FLAG, True),
+            "quoted_amount": (K.AMOUNT, "750000"),
+            "notes": (K.TEXT, "报价低"),
         },
-        lambda s: dict(
-            project_id=s.project,
-            competitor_id=s.competitor_free,
-            threat_level="low",
-            is_primary=True,
-            quoted_amount="750000",
-            notes="报价低",
-        ),
     ),
     Spec(
         remove_competitor,
         "rep",
-        {"project_id": K.ID, "competitor_id": K.ID},
-        lambda s: dict(project_id=s.project, competitor_id=s.competitor),
+        lambda s: {"project_id": (K.ID, s.project), "competitor_id": (K.ID, s.competitor)},
     ),
     Spec(
         add_partner,
         "rep",
-        {"project_id": K.ID, "partner_id": K.ID, "partner_role": K.CODE, "notes": K.TEXT},
-        lambda s: dict(
-            project_id=s.project, partner_id=s.partner, partner_role="consultant", notes="总包"
-        ),
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "partner_id": (K.ID, s.partner),
+            "partner_role": (K.CODE, "consultant"),
+            "notes": (K.TEXT, "总包"),
+        },
     ),
     Spec(
         remove_partner,
         "rep",
-        {"project_id": K.ID, "partner_id": K.ID},
-        lambda s: dict(project_id=s.project, partner_id=s.partner),
+        lambda s: {"project_id": (K.ID, s.project), "partner_id": (K.ID, s.partner)},
     ),
     Spec(
         create_quote,
         "rep",
-        {
-            "project_id": K.ID,
-            "quote_date": K.DATE,
-            "valid_until": K.DATE,
-            "lines": quote_lines,
-            "notes": K.TEXT,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "quote_date": (K.DATE, TODAY),
+            "valid_until": (K.DATE, SOON),
+            "lines": (quote_lines, [QuoteLineInput("FT-2900", 2, None, "0.05")]),
+            "notes": (K.TEXT, "含三年维保"),
         },
-        lambda s: dict(
-            project_id=s.project,
-            quote_date=TODAY,
-            valid_until=SOON,
-            lines=[QuoteLineInput("FT-2900", 2, None, "0.05")],
-            notes="含三年维保",
-        ),
         with_input(QuoteInput),
     ),
     Spec(
         set_quote_status,
         "rep",
-        {"quote_id": K.ID, "status": K.CODE},
-        lambda s: dict(quote_id=s.quote, status="sent"),
+        lambda s: {"quote_id": (K.ID, s.quote), "status": (K.CODE, "sent")},
     ),
     # --- projects ---
     Spec(
         create_project,
         "rep",
-        {
-            "name": K.TEXT,
-            "customer_id": K.ID,
-            "sales_mode": K.CODE,
-            "expected_amount": K.AMOUNT,
-            "expected_close_date": K.DATE,
-            "industry": K.CODE,
-            "budget_amount": K.AMOUNT,
-            "description": K.TEXT,
-            "owner_id": K.ID,
-            "external_id": K.TEXT,
+        lambda s: {
+            "name": (K.TEXT, "电厂DCS改造二期"),
+            "customer_id": (K.ID, s.customer),
+            "sales_mode": (K.CODE, "project_type"),
+            "expected_amount": (K.AMOUNT, "1,200,000"),
+            "expected_close_date": (K.DATE, SOON),
+            "industry": (K.CODE, None),
+            "budget_amount": (K.AMOUNT, "1500000"),
+            "description": (K.TEXT, "二期工程"),
+            "owner_id": (K.ID, None),
+            "external_id": (K.TEXT, None),
         },
-        lambda s: dict(
-            name="电厂DCS改造二期",
-            customer_id=s.customer,
-            sales_mode="project_type",
-            expected_amount="1,200,000",
-            expected_close_date=SOON,
-            industry=None,
-            budget_amount="1500000",
-            description="二期工程",
-            owner_id=None,
-            external_id=None,
-        ),
         with_input(ProjectInput),
     ),
     Spec(
         assign_owner,
         "manager",
-        {
-            "project_id": K.ID,
-            "new_owner_id": K.ID,
-            "expected_version": K.VERSION,
-            "note": K.TEXT,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "new_owner_id": (K.ID, s.org.rep2),
+            "expected_version": (K.VERSION, None),
+            "note": (K.TEXT, "调整分工"),
         },
-        lambda s: dict(
-            project_id=s.project, new_owner_id=s.org.rep2, expected_version=None, note="调整分工"
-        ),
         fields_named=("owner_id",),
     ),
     Spec(
         move_stage,
         "rep",
-        {"project_id": K.ID, "stage_code": K.CODE, "expected_version": K.VERSION, "note": K.TEXT},
-        lambda s: dict(
-            project_id=s.project,
-            stage_code="si_presales_proposal",
-            expected_version=None,
-            note="方案已提交",
-        ),
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "stage_code": (K.CODE, "si_presales_proposal"),
+            "expected_version": (K.VERSION, None),
+            "note": (K.TEXT, "方案已提交"),
+        },
         fields_named=("stage",),
     ),
     Spec(
         change_forecast,
         "rep",
-        {
-            "project_id": K.ID,
-            "expected_amount": K.AMOUNT,
-            "expected_close_date": K.DATE,
-            "expected_version": K.VERSION,
-            "note": K.TEXT,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "expected_amount": (K.AMOUNT, "900000"),
+            "expected_close_date": (K.DATE, SOON),
+            "expected_version": (K.VERSION, None),
+            "note": (K.TEXT, "客户压价"),
         },
-        lambda s: dict(
-            project_id=s.project,
-            expected_amount="900000",
-            expected_close_date=SOON,
-            expected_version=None,
-            note="客户压价",
-        ),
     ),
     Spec(
         close_won,
         "rep",
-        {
-            "project_id": K.ID,
-            "amount": K.AMOUNT,
-            "signed_date": K.DATE,
-            "contract_no": K.TEXT,
-            "quote_id": K.ID,
-            "lines": contract_lines,
-            "notes": K.TEXT,
-            "expected_version": K.VERSION,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "amount": (K.AMOUNT, "980000"),
+            "signed_date": (K.DATE, TODAY),
+            "contract_no": (K.TEXT, "HT-2026-001"),
+            "quote_id": (K.ID, None),
+            "lines": (contract_lines, [LineInput(s.product, 2, "490000")]),
+            "notes": (K.TEXT, "首付30%"),
+            "expected_version": (K.VERSION, None),
         },
-        lambda s: dict(
-            project_id=s.project,
-            amount="980000",
-            signed_date=TODAY,
-            contract_no="HT-2026-001",
-            quote_id=None,
-            lines=[LineInput(s.product, 2, "490000")],
-            notes="首付30%",
-            expected_version=None,
-        ),
         with_input(CloseWonInput, ("project_id",), ("expected_version",)),
     ),
     Spec(
         close_lost,
         "rep",
-        {
-            "project_id": K.ID,
-            "loss_reason": K.CODE,
-            "note": K.TEXT,
-            "closed_date": K.DATE,
-            "expected_version": K.VERSION,
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "loss_reason": (K.CODE, "other"),
+            "note": (K.TEXT, "客户转向国产"),
+            "closed_date": (K.DATE, TODAY),
+            "expected_version": (K.VERSION, None),
         },
-        lambda s: dict(
-            project_id=s.project,
-            loss_reason="other",
-            note="客户转向国产",
-            closed_date=TODAY,
-            expected_version=None,
-        ),
     ),
     Spec(
         reopen,
         "manager",
-        {"project_id": K.ID, "note": K.TEXT, "expected_version": K.VERSION},
-        lambda s: dict(project_id=s.project_lost, note="客户重启招标", expected_version=None),
+        lambda s: {
+            "project_id": (K.ID, s.project_lost),
+            "note": (K.TEXT, "客户重启招标"),
+            "expected_version": (K.VERSION, None),
+        },
     ),
     Spec(
         add_member,
         "rep",
-        {"project_id": K.ID, "user_id": K.ID, "member_role": K.CODE},
-        lambda s: dict(project_id=s.project, user_id=s.org.manager, member_role="project_manager"),
+        lambda s: {
+            "project_id": (K.ID, s.project),
+            "user_id": (K.ID, s.org.manager),
+            "member_role": (K.CODE, "project_manager"),
+        },
     ),
     Spec(
         remove_member,
         "rep",
-        {"project_id": K.ID, "user_id": K.ID},
-        lambda s: dict(project_id=s.project, user_id=s.org.rep2),
+        lambda s: {"project_id": (K.ID, s.project), "user_id": (K.ID, s.org.rep2)},
     ),
     # --- reference data ---
     Spec(
         upsert_lookup,
         "admin",
-        {
-            "kind": K.CODE,
-            "code": K.CODE,
-            "name_zh": K.TEXT,
-            "name_en": K.TEXT,
-            "is_active": K.FLAG,
-            "parent": K.CODE,
+        lambda s: {
+            "kind": (K.CODE, "department"),
+            "code": (K.CODE, "east"),
+            "name_zh": (K.TEXT, "华东区"),
+            "name_en": (K.TEXT, "East Region"),
+            "is_active": (K.FLAG, True),
+            "parent": (K.CODE, "industrial_it"),
         },
-        lambda s: dict(
-            kind="department",
-            code="east",
-            name_zh="华东区",
-            name_en="East Region",
-            is_active=True,
-            parent="industrial_it",
-        ),
     ),
     Spec(
         upsert_lookup,
         "admin",
-        {
-            "kind": K.CODE,
-            "code": K.CODE,
-            "name_zh": K.TEXT,
-            "name_en": K.TEXT,
-            "category": K.CODE,
+        lambda s: {
+            "kind": (K.CODE, "loss_reason"),
+            "code": (K.CODE, "price_too_high"),
+            "name_zh": (K.TEXT, "价格太高"),
+            "name_en": (K.TEXT, "Price far too high"),
+            "category": (K.CODE, "price"),
         },
-        lambda s: dict(
-            kind="loss_reason",
-            code="price_too_high",
-            name_zh="价格太高",
-            name_en="Price far too high",
-            category="price",
-        ),
         label="reference.upsert:loss_reason",
     ),
     Spec(
         deactivate_lookup,
         "admin",
-        {"kind": K.CODE, "code": K.CODE},
-        lambda s: dict(kind="industry", code="education"),
+        lambda s: {"kind": (K.CODE, "industry"), "code": (K.CODE, "education")},
     ),
     Spec(
         upsert_stage,
         "admin",
-        {
-            "sales_mode": K.CODE,
-            "code": K.CODE,
-            "name_zh": K.TEXT,
-            "name_en": K.TEXT,
-            "stage_order": K.INT,
-            "default_probability": K.AMOUNT,
-            "forecast_category": K.CODE,
-            "is_won_stage": K.FLAG,
-            "is_active": K.FLAG,
+        lambda s: {
+            "sales_mode": (K.CODE, "si_supply"),
+            "code": (K.CODE, "si_negotiation"),
+            "name_zh": (K.TEXT, "商务洽谈"),
+            "name_en": (K.TEXT, "Negotiation"),
+            "stage_order": (K.INT, 5),
+            "default_probability": (K.AMOUNT, "0.85"),
+            "forecast_category": (K.CODE, "commit"),
+            "is_won_stage": (K.FLAG, False),
+            "is_active": (K.FLAG, True),
         },
-        lambda s: dict(
-            sales_mode="si_supply",
-            code="si_negotiation",
-            name_zh="商务洽谈",
-            name_en="Negotiation",
-            stage_order=5,
-            default_probability="0.85",
-            forecast_category="commit",
-            is_won_stage=False,
-            is_active=True,
-        ),
     ),
     Spec(
         deactivate_stage,
         "admin",
-        {"sales_mode": K.CODE, "code": K.CODE},
-        lambda s: dict(sales_mode="si_supply", code="si_presales_proposal"),
+        lambda s: {"sales_mode": (K.CODE, "si_supply"), "code": (K.CODE, "si_presales_proposal")},
     ),
     Spec(
         create_sales_mode_with_stages,
         "admin",
-        {"code": K.CODE, "name_zh": K.TEXT, "name_en": K.TEXT, "stages": stage_list},
-        lambda s: dict(
-            code="tender",
-            name_zh="招投标",
-            name_en="Tender",
-            stages=[
-                StageInput("t_bid", "投标", "Bid", "0.3", "pipeline"),
-                StageInput("t_won", "中标", "Won", "1", "closed", True),
-            ],
-        ),
+        lambda s: {
+            "code": (K.CODE, "tender"),
+            "name_zh": (K.TEXT, "招投标"),
+            "name_en": (K.TEXT, "Tender"),
+            "stages": (
+                stage_list,
+                [
+                    StageInput("t_bid", "投标", "Bid", "0.3", "pipeline"),
+                    StageInput("t_won", "中标", "Won", "1", "closed", True),
+                ],
+            ),
+        },
     ),
     # --- expenses and reports ---
-    Spec(create_expense, "rep", EXPENSE_KINDS, expense_form, with_input(ExpenseInput)),
+    Spec(create_expense, "rep", expense_fields, with_input(ExpenseInput)),
     Spec(
         update_expense,
         "rep",
-        {"expense_id": K.ID, **EXPENSE_KINDS},
-        lambda s: dict(expense_id=s.expense, **expense_form(s)),
+        lambda s: {"expense_id": (K.ID, s.expense), **expense_fields(s)},
         with_input(ExpenseInput, ("expense_id",)),
     ),
-    Spec(delete_expense, "rep", {"expense_id": K.ID}, lambda s: dict(expense_id=s.expense)),
+    Spec(delete_expense, "rep", lambda s: {"expense_id": (K.ID, s.expense)}),
     Spec(
         create_report,
         "rep",
-        {"title": K.TEXT, "expense_ids": K.IDS},
-        lambda s: dict(title="六月差旅", expense_ids=[s.expense]),
+        lambda s: {"title": (K.TEXT, "六月差旅"), "expense_ids": (K.IDS, [s.expense])},
     ),
     Spec(
         add_to_report,
         "rep",
-        {"report_id": K.ID, "expense_ids": K.IDS, "expected_version": K.VERSION},
-        lambda s: dict(report_id=s.report_draft, expense_ids=[s.expense], expected_version=None),
+        lambda s: {
+            "report_id": (K.ID, s.report_draft),
+            "expense_ids": (K.IDS, [s.expense]),
+            "expected_version": (K.VERSION, None),
+        },
     ),
     Spec(
         remove_from_report,
         "rep",
-        {"report_id": K.ID, "expense_ids": K.IDS, "expected_version": K.VERSION},
-        lambda s: dict(
-            report_id=s.report_draft, expense_ids=[s.expense_in_draft], expected_version=None
-        ),
+        lambda s: {
+            "report_id": (K.ID, s.report_draft),
+            "expense_ids": (K.IDS, [s.expense_in_draft]),
+            "expected_version": (K.VERSION, None),
+        },
     ),
     Spec(
         delete_report,
         "rep",
-        {"report_id": K.ID, "expected_version": K.VERSION},
-        lambda s: dict(report_id=s.report_draft, expected_version=None),
+        lambda s: {"report_id": (K.ID, s.report_draft), "expected_version": (K.VERSION, None)},
     ),
     Spec(
         submit_report,
         "rep",
-        {"report_id": K.ID, "expected_version": K.VERSION},
-        lambda s: dict(report_id=s.report_draft, expected_version=None),
+        lambda s: {"report_id": (K.ID, s.report_draft), "expected_version": (K.VERSION, None)},
     ),
     Spec(
         approve_report,
         "manager",
-        {"report_id": K.ID, "comment": K.TEXT, "expected_version": K.VERSION},
-        lambda s: dict(report_id=s.report_submitted, comment="同意", expected_version=None),
+        lambda s: {
+            "report_id": (K.ID, s.report_submitted),
+            "comment": (K.TEXT, "同意"),
+            "expected_version": (K.VERSION, None),
+        },
     ),
     Spec(
         reject_report,
         "manager",
-        {"report_id": K.ID, "comment": K.TEXT, "expected_version": K.VERSION},
-        lambda s: dict(report_id=s.report_submitted, comment="缺发票", expected_version=None),
+        lambda s: {
+            "report_id": (K.ID, s.report_submitted),
+            "comment": (K.TEXT, "缺发票"),
+            "expected_version": (K.VERSION, None),
+        },
     ),
     Spec(
         mark_paid,
         "finance",
-        {"report_id": K.ID, "expected_version": K.VERSION},
-        lambda s: dict(report_id=s.report_approved, expected_version=None),
+        lambda s: {"report_id": (K.ID, s.report_approved), "expected_version": (K.VERSION, None)},
     ),
     # The submission token every form sends: not a field, but input all the same.
     Spec(
         create_competitor,
         "rep",
-        {"name": K.TEXT, "idempotency_key": K.SECRET},
-        lambda s: dict(name="Emerson", idempotency_key="form-1"),
+        lambda s: {"name": (K.TEXT, "Emerson"), "idempotency_key": (K.SECRET, "form-1")},
         label="idempotency_key",
     ),
 ]
@@ -1135,16 +975,21 @@ def draw_call(
     """The valid call with one or two fields replaced by hostile values: the values of the
     call, and the kind and value of every field the spec describes."""
     values = spec.valid(scene)
-    names = data.draw(st.lists(st.sampled_from(list(spec.kinds)), min_size=1, max_size=2))
+    kinds = spec.kinds(scene)
+    names = data.draw(st.lists(st.sampled_from(list(kinds)), min_size=1, max_size=2))
     for name in dict.fromkeys(names):
-        kind = spec.kinds[name]
+        kind = kinds[name]
         strategy = hostile(kind, scene.ids()) if isinstance(kind, Kind) else kind(scene)
         values[name] = data.draw(strategy, label=name)
-    given = {
+    return values, given_values(spec, scene, values)
+
+
+def given_values(spec: Spec, scene: Scene, values: dict[str, Any]) -> dict[str, tuple[Kind, Any]]:
+    """The kind and value of every field the spec describes (a list of sub-forms: FORMS)."""
+    return {
         name: (kind if isinstance(kind, Kind) else Kind.FORMS, values[name])
-        for name, kind in spec.kinds.items()
+        for name, kind in spec.kinds(scene).items()
     }
-    return values, given
 
 
 def make_call(
@@ -1153,7 +998,7 @@ def make_call(
     actor = getattr(scene.org, spec.actor)
 
     def call() -> Any:
-        if "idempotency_key" in spec.kinds:
+        if "idempotency_key" in spec.kinds(scene):
             return spec.command(engine, actor, **values)
         return spec.call(spec.command, engine, actor, dict(values))
 
@@ -1166,18 +1011,12 @@ def run_example(
     values, given = drawn
     call = make_call(engine, spec, scene, values)
     return check_outcome(
-        engine, call, given=given, known_fields=spec.known_fields(), columns=spec.columns
+        engine, call, given=given, known_fields=spec.known_fields(scene), columns=spec.columns
     )
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
-@settings(
-    max_examples=EXAMPLES_PER_SPEC,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(EXAMPLES_PER_SPEC)
 @given(data=st.data())
 def test_hostile_input_is_refused_or_stored_as_given(
     hostile_store: HostileStore, spec: Spec, data: st.DataObject
@@ -1208,14 +1047,10 @@ WORST: dict[Kind, list[Any]] = {
 def test_every_field_takes_the_worst(hostile_store: HostileStore, spec: Spec) -> None:
     """Each field of the valid call in turn gets each of the worst values of its kind."""
     scene = hostile_store.scene
-    for name, kind in spec.kinds.items():
+    for name, kind in spec.kinds(scene).items():
         for value in WORST.get(kind, []) if isinstance(kind, Kind) else [None, "x", [None]]:
             values = {**spec.valid(scene), name: value}
-            given = {
-                n: (k if isinstance(k, Kind) else Kind.FORMS, values[n])
-                for n, k in spec.kinds.items()
-            }
-            hostile_store.run(spec, (values, given))
+            hostile_store.run(spec, (values, given_values(spec, scene, values)))
             EXAMPLES[f"worst:{spec.id}"] += 1
 
 
@@ -1251,13 +1086,7 @@ def pg_scene(pg_url: str) -> tuple[Engine, Scene]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("spec", PG_SPECS, ids=[s.id for s in PG_SPECS])
-@settings(
-    max_examples=PG_EXAMPLES_PER_SPEC,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(PG_EXAMPLES_PER_SPEC)
 @given(data=st.data())
 def test_hostile_input_on_postgres(
     pg_scene: tuple[Engine, Scene], spec: Spec, data: st.DataObject

@@ -70,6 +70,24 @@ def by_external_id(session: Any, model: Any, external_id: str) -> Any:
     return session.scalars(select(model).where(model.external_id == external_id)).one()
 
 
+def stage_path(session: Any, project_id: int) -> list[tuple[Any, ...]]:
+    """A project's stage history in time order: (change, from stage, to stage, when)."""
+    rows = session.scalars(
+        select(ProjectStageHistory)
+        .where(ProjectStageHistory.project_id == project_id)
+        .order_by(ProjectStageHistory.changed_at, ProjectStageHistory.id)
+    )
+    return [
+        (
+            h.change_type,
+            stage_code(session, h.from_stage_id),
+            stage_code(session, h.to_stage_id),
+            h.changed_at,
+        )
+        for h in rows
+    ]
+
+
 def stage_code(session: Any, stage_id: int | None) -> str | None:
     return session.get(Stage, stage_id).code if stage_id is not None else None
 
@@ -171,30 +189,14 @@ def test_worked_example_imports_every_entity(engine) -> None:
 
         # History in the pipeline's own stages at the source's times: the warehouse's
         # stage durations are real.
-        def path(project: Project) -> list[tuple[Any, ...]]:
-            rows = s.scalars(
-                select(ProjectStageHistory)
-                .where(ProjectStageHistory.project_id == project.id)
-                .order_by(ProjectStageHistory.changed_at, ProjectStageHistory.id)
-            )
-            return [
-                (
-                    h.change_type,
-                    stage_code(s, h.from_stage_id),
-                    stage_code(s, h.to_stage_id),
-                    h.changed_at,
-                )
-                for h in rows
-            ]
-
-        assert path(won) == [
+        assert stage_path(s, won.id) == [
             ("created", None, "oc_qualify", dt.datetime(2023, 1, 10)),
             ("stage", "oc_qualify", "oc_qualify", dt.datetime(2023, 1, 10, 9, 30)),
             ("stage", "oc_qualify", "oc_proposal", dt.datetime(2023, 2, 20, 14, 0)),
             ("stage", "oc_proposal", "oc_negotiation", dt.datetime(2023, 5, 8, 10, 15)),
             ("won", "oc_negotiation", "oc_won", dt.datetime(2023, 6, 18, 16, 40)),
         ]
-        assert path(lost)[-1] == (
+        assert stage_path(s, lost.id)[-1] == (
             "lost",
             "oc_proposal",
             "oc_proposal",
@@ -496,21 +498,7 @@ def test_historic_projects_keep_the_apps_rules(sqlite_engine, tmp_path) -> None:
 
 def history_path(engine: Engine, external_id: str) -> list[tuple[Any, ...]]:
     with read_session(engine) as s:
-        project = by_external_id(s, Project, external_id)
-        rows = s.scalars(
-            select(ProjectStageHistory)
-            .where(ProjectStageHistory.project_id == project.id)
-            .order_by(ProjectStageHistory.changed_at, ProjectStageHistory.id)
-        )
-        return [
-            (
-                h.change_type,
-                stage_code(s, h.from_stage_id),
-                stage_code(s, h.to_stage_id),
-                h.changed_at,
-            )
-            for h in rows
-        ]
+        return stage_path(s, by_external_id(s, Project, external_id).id)
 
 
 def test_stage_history_in_any_order_makes_one_path(sqlite_engine, tmp_path) -> None:

@@ -259,6 +259,13 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
         "CRM_IMPORT_CHUNK_SIZE": "60",
     }
     crm = [sys.executable, "-m", "crm.cli"]
+
+    def run_crm(*args: str) -> subprocess.CompletedProcess[str]:
+        """`crm` with the test's store and chunk size, run to its end."""
+        return subprocess.run(
+            [*crm, *args], env=env, cwd=REPO, capture_output=True, text=True, check=False
+        )
+
     child = subprocess.Popen(
         [*crm, "import", str(data), "--mapping", str(mapping), "--lang", "en"],
         env=env,
@@ -278,14 +285,7 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
     assert run.status == "running" and 3 <= run.last_chunk < 10
     assert len(customers(engine)) == run.rows_committed
 
-    rerun = subprocess.run(
-        [*crm, "import", str(data), "--mapping", str(mapping), "--lang", "en"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    rerun = run_crm("import", str(data), "--mapping", str(mapping), "--lang", "en")
 
     assert rerun.returncode == 0, rerun.stderr
     assert f"Import {run.id}: resumed from row {run.last_row + 1}" in rerun.stdout
@@ -295,14 +295,7 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
     warehouse = tmp_path / "build.duckdb"
     extract(engine, warehouse)
     seq_before_undo = _seq(engine)
-    undone = subprocess.run(
-        [*crm, "import", "--undo", str(run.id), "--lang", "en", "--chunk-size", "250"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    undone = run_crm("import", "--undo", str(run.id), "--lang", "en", "--chunk-size", "250")
 
     assert undone.returncode == 0, undone.stderr
     assert f"Import {run.id} ({data.name}) undone: 600 rows" in undone.stdout
@@ -318,9 +311,7 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         raw = sorted(con.execute("select external_id, name from raw.customers").fetchall())
     assert raw == sorted((e, n) for e, n, _, _ in before)
-    again = subprocess.run(
-        [*crm, "import", "--undo", str(run.id)], env=env, cwd=REPO, capture_output=True, text=True
-    )
+    again = run_crm("import", "--undo", str(run.id))
     assert again.returncode == 2 and "already undone" in again.stderr
 
 

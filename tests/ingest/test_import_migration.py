@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
@@ -42,7 +42,7 @@ from ingest.store.models import (
     UserIndustry,
 )
 from tests.support.factories import make_customer
-from tests.support.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text
+from tests.support.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text, repeatable
 from tests.support.import_files import (
     EXAMPLE,
     FILES,
@@ -476,13 +476,7 @@ def hubspot_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: 
     return path
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    database=None,
-)
+@repeatable(30)
 @given(data=st.data())
 def test_a_hostile_value_to_create_is_refused_by_its_column_or_created_as_given(
     hubspot_template: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject

@@ -21,9 +21,8 @@ from ingest.commands.leads import (
     visible_leads,
 )
 from ingest.commands.projects import ProjectInput, create_project
-from ingest.store.db import current_change_seq, read_session, write_session
+from ingest.store.db import read_session, write_session
 from ingest.store.models import (
-    ENTITY_TABLES,
     AuditLog,
     Contact,
     Customer,
@@ -36,6 +35,7 @@ from ingest.store.models import (
     Stage,
     UserIndustry,
 )
+from tests.support.factories import ACTORS, OK, get, permission_outcome, refused
 
 NEXT_MONTH = dt.date.today() + dt.timedelta(days=30)
 
@@ -61,33 +61,9 @@ def terms(**overrides: Any) -> QualifyInput:
     return QualifyInput(**values)
 
 
-def fingerprint(engine: Engine) -> tuple[int, int, tuple[int, ...]]:
-    """Change counter, audit rows and every table's row count: a refusal changes none."""
-    with read_session(engine) as s:
-        counts = tuple(
-            s.scalar(select(func.count()).select_from(table)) or 0 for table in ENTITY_TABLES
-        )
-        audits = s.scalar(select(func.count()).select_from(AuditLog)) or 0
-        return current_change_seq(s), audits, counts
-
-
-def refused(engine: Engine, call: Callable[[], Any], kind: type = CommandError) -> dict[str, str]:
-    """Run a call that must be refused; check it wrote nothing and return the codes."""
-    before = fingerprint(engine)
-    with pytest.raises(kind) as error:
-        call()
-    assert fingerprint(engine) == before
-    return error.value.codes
-
-
 def code_id(engine: Engine, model: type, code: str) -> int:
     with read_session(engine) as s:
         return s.scalar(select(model.id).where(model.code == code))  # type: ignore[attr-defined]
-
-
-def get(engine: Engine, model: type, row_id: int) -> Any:
-    with read_session(engine) as s:
-        return s.get(model, row_id)
 
 
 # --- capture -----------------------------------------------------------------------------
@@ -427,9 +403,6 @@ def test_a_qualified_lead_cannot_be_decided_again(engine, org) -> None:
 
 # --- the permission matrix ---------------------------------------------------------------
 
-ACTORS = ("rep", "rep2", "manager", "manager_b", "head", "executive", "finance", "steward", "admin")
-OK = "ok"
-
 
 def _create_for_rep(engine: Engine, org: Any) -> Callable[[int], Any]:
     return lambda actor: create_lead(engine, actor, quick_lead(owner_id=org.rep))
@@ -474,13 +447,7 @@ def test_permission_matrix(engine, org, action, expected) -> None:
     outcomes = {}
     for name in ACTORS:
         call = action(engine, org)  # a fresh lead of rep's for every actor
-        before = fingerprint(engine)
-        try:
-            call(getattr(org, name))
-            outcomes[name] = OK
-        except Forbidden as error:
-            outcomes[name] = next(iter(error.codes.values()))
-            assert fingerprint(engine) == before
+        outcomes[name] = permission_outcome(engine, call, getattr(org, name))
     assert outcomes == expected
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from ingest.commands.base import CommandError, Conflict, Forbidden
+from ingest.commands.base import Conflict, Forbidden
 from ingest.commands.customers import CustomerInput, create_customer
 from ingest.commands.projects import (
     CloseWonInput,
@@ -25,9 +25,8 @@ from ingest.commands.projects import (
     remove_member,
     reopen,
 )
-from ingest.store.db import current_change_seq, read_session, write_session
+from ingest.store.db import read_session, write_session
 from ingest.store.models import (
-    ENTITY_TABLES,
     AuditLog,
     Contract,
     ContractLine,
@@ -43,36 +42,13 @@ from ingest.store.models import (
     QuoteLine,
     Stage,
 )
+from tests.support.factories import ACTORS, OK, get, permission_outcome, refused
 
 TODAY = dt.date.today()
 NEXT_MONTH = TODAY + dt.timedelta(days=30)
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def fingerprint(engine: Engine) -> tuple[int, int, tuple[int, ...]]:
-    """Change counter, audit rows and every table's row count: a refusal changes none."""
-    with read_session(engine) as s:
-        counts = tuple(
-            s.scalar(select(func.count()).select_from(table)) or 0 for table in ENTITY_TABLES
-        )
-        audits = s.scalar(select(func.count()).select_from(AuditLog)) or 0
-        return current_change_seq(s), audits, counts
-
-
-def refused(engine: Engine, call: Callable[[], Any], kind: type = CommandError) -> dict[str, str]:
-    """Run a call that must be refused; check it wrote nothing and return the codes."""
-    before = fingerprint(engine)
-    with pytest.raises(kind) as error:
-        call()
-    assert fingerprint(engine) == before
-    return error.value.codes
-
-
-def get(engine: Engine, model: type, row_id: int) -> Any:
-    with read_session(engine) as s:
-        return s.get(model, row_id)
 
 
 def stage_code(engine: Engine, project_id: int) -> str:
@@ -726,8 +702,6 @@ def test_members_join_work_and_leave_the_project(engine, org) -> None:
 
 # --- the permission matrix ---------------------------------------------------------------
 
-ACTORS = ("rep", "rep2", "manager", "manager_b", "head", "executive", "finance", "steward", "admin")
-OK = "ok"
 WORK = dict(
     rep=OK, rep2="not_visible", manager=OK, manager_b="not_visible", head="forbidden",
     executive="forbidden", finance="forbidden", steward="not_visible", admin=OK,
@@ -772,11 +746,5 @@ def test_permission_matrix(engine, org, verb, setup, expected) -> None:
         # a fresh project of rep's for every actor
         project_id = create_project(engine, org.rep, project_input(customer_id))
         call = setup(engine, org, project_id)
-        before = fingerprint(engine)
-        try:
-            call(getattr(org, name))
-            outcomes[name] = OK
-        except Forbidden as error:
-            outcomes[name] = next(iter(error.codes.values()))
-            assert fingerprint(engine) == before, (verb, name)
+        outcomes[name] = permission_outcome(engine, call, getattr(org, name), verb, name)
     assert outcomes == expected

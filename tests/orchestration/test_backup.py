@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -202,6 +204,23 @@ def _restore_cli(env: dict[str, str], folder: Path, *extra: str) -> subprocess.C
     )
 
 
+@contextmanager
+def holding(opens: str, path: Path) -> Iterator[subprocess.Popen]:
+    """Another process that has opened `path` (Python code `opens`, given the path as
+    sys.argv[1]) and holds it until the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", f"{opens}; print('ready', flush=True); sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        yield process
+    finally:
+        process.communicate("")
+
+
 def test_restore_refuses_newer_data_a_running_installation_and_a_damaged_backup(
     story, warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,49 +249,22 @@ def test_restore_refuses_newer_data_a_running_installation_and_a_damaged_backup(
     ]
 
     # in use by another process (an app, the daemon's sensor): refused
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-            "c.execute('select value from change_counter').fetchall(); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(database),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    opens_store = (
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+        "c.execute('select value from change_counter').fetchall()"
     )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding(opens_store, database) as holder:
         refused = _restore_cli(env, folder, "--force")
         assert refused.returncode == 1
         [line] = refused.stderr.strip().splitlines()
         assert line.startswith(f"Error: the store is open in another process (pid {holder.pid}")
-    finally:
-        holder.communicate("")
 
     # a refresh holding the warehouse: refused
-    locker = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(warehouse),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert locker.stdout.readline().strip() == "ready"
+    with holding("import duckdb,sys; c=duckdb.connect(sys.argv[1])", warehouse):
         refused = _restore_cli(env, folder, "--force")
         assert refused.stderr.strip().splitlines() == [
             "Error: a refresh holds the warehouse; wait for it or stop it, then restore"
         ]
-    finally:
-        locker.communicate("")
 
     # a Dagster run in progress (a schedule's refresh between two steps): refused
     from dagster import DagsterInstance, DagsterRun, DagsterRunStatus

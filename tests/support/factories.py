@@ -11,10 +11,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from ingest.commands.base import CommandError
+from ingest.commands.base import CommandError, Forbidden
 from ingest.store.db import read_session, write_session
 from ingest.store.models import (
     AuditLog,
@@ -32,6 +33,7 @@ from ingest.store.models import (
     Stage,
     User,
 )
+from tests.support.hostile import fingerprint
 
 
 def _lookup_id(session: Session, model: Any, code: str) -> int:
@@ -156,6 +158,39 @@ def store_counts(engine: Engine, *models: Any) -> dict[str, int]:
             model.__tablename__: s.scalar(select(func.count()).select_from(model)) or 0
             for model in (*models, AuditLog, DeletedRow)
         }
+
+
+def refused(engine: Engine, call: Callable[[], Any], kind: type = CommandError) -> dict[str, str]:
+    """Run a call that must be refused; check it wrote nothing and return the codes."""
+    before = fingerprint(engine)
+    with pytest.raises(kind) as error:
+        call()
+    assert fingerprint(engine) == before
+    return error.value.codes
+
+
+def get(engine: Engine, model: type, row_id: int) -> Any:
+    with read_session(engine) as s:
+        return s.get(model, row_id)
+
+
+# The actors of a permission matrix: every Org role but the other team's rep.
+ACTORS = ("rep", "rep2", "manager", "manager_b", "head", "executive", "finance", "steward", "admin")
+OK = "ok"
+
+
+def permission_outcome(
+    engine: Engine, call: Callable[[int], Any], actor: int, *context: Any
+) -> str:
+    """OK when `actor` may make the call, else the code of its `Forbidden` refusal, which
+    must have written nothing (`context` names the case in that assertion)."""
+    before = fingerprint(engine)
+    try:
+        call(actor)
+    except Forbidden as error:
+        assert fingerprint(engine) == before, context or None
+        return next(iter(error.codes.values()))
+    return OK
 
 
 def refusal(call: Callable[[], object]) -> str | None:

@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from sqlalchemy import Engine, text
@@ -311,6 +312,19 @@ def hostile(kind: Kind, real_ids: Iterable[int] = (1,)) -> st.SearchStrategy[Any
         Kind.ID: lambda: hostile_id(real_ids),
         Kind.IDS: lambda: hostile_ids(real_ids),
     }[kind]()
+
+
+def repeatable(max_examples: int) -> settings:
+    """The Hypothesis settings of every hostile property: the same examples on every run
+    (derandomized, no example database), no deadline, and fixtures shared by the examples
+    on purpose (each example resets the store itself)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
 
 
 # --- the store, before and after --------------------------------------------------------

@@ -587,7 +587,20 @@ def activities_done(store: Store, actor: Actor, f: Filters) -> dict[int, int]:
     return a.groupby("owner_id").size().to_dict()
 
 
-def health_flags(store: Store, actor: Actor, f: Filters, inactive_days: int) -> dict[str, int]:
+HEALTH_FLAGS = (
+    "no_recent_activity",
+    "close_date_passed",
+    "stuck_in_stage",
+    "has_competitor",
+    "no_decision_maker",
+)
+
+
+def open_project_flags(
+    store: Store, actor: Actor, f: Filters, inactive_days: int
+) -> list[tuple[int, set[str], Any]]:
+    """Every open project in view with the deal-health flags it raises and its amount: the
+    one place the flags are worked out, for the health counts and the flagged list."""
     open_ = keep_projects(store.projects[store.projects.status == "open"], store, actor, f)
     done = store.activities[
         store.activities.is_done
@@ -599,27 +612,28 @@ def health_flags(store: Store, actor: Actor, f: Filters, inactive_days: int) -> 
     usual = finished.groupby(["sales_mode_code", "stage_code"]).days.median()
     current = store.visits[store.visits.is_current].set_index("project_id")
     with_competitor = set(store.competitors.project_id)
-    counts = dict.fromkeys(
-        (
-            "no_recent_activity",
-            "close_date_passed",
-            "stuck_in_stage",
-            "has_competitor",
-            "no_decision_maker",
-        ),
-        0,
-    )
+    rows = []
     for project in open_.itertuples():
         seen_at = last.get(project.project_id)
-        counts["no_recent_activity"] += seen_at is None or (
-            (store.as_of - seen_at).days >= inactive_days
-        )
-        counts["close_date_passed"] += project.expected_close_date < store.as_of
         stay = current.loc[project.project_id]
         median = usual.get((project.sales_mode_code, stay.stage_code))
-        counts["stuck_in_stage"] += median is not None and stay.days > median
-        counts["has_competitor"] += project.project_id in with_competitor
-        counts["no_decision_maker"] += project.decision_maker_count == 0
+        raised = {
+            "no_recent_activity": seen_at is None or (store.as_of - seen_at).days >= inactive_days,
+            "close_date_passed": project.expected_close_date < store.as_of,
+            "stuck_in_stage": median is not None and stay.days > median,
+            "has_competitor": project.project_id in with_competitor,
+            "no_decision_maker": project.decision_maker_count == 0,
+        }
+        flags = {flag for flag, up in raised.items() if up}
+        rows.append((int(project.project_id), flags, project.expected_amount))
+    return rows
+
+
+def health_flags(store: Store, actor: Actor, f: Filters, inactive_days: int) -> dict[str, int]:
+    counts = dict.fromkeys(HEALTH_FLAGS, 0)
+    for _, flags, _ in open_project_flags(store, actor, f, inactive_days):
+        for flag in flags:
+            counts[flag] += 1
     return counts
 
 
@@ -628,38 +642,11 @@ def flagged_projects(
 ) -> list[tuple[int, set[str]]]:
     """The open projects raising any deal-health flag with the flags they raise, in the
     health table's order (most flags, then the largest amount, then the number)."""
-    open_ = keep_projects(store.projects[store.projects.status == "open"], store, actor, f)
-    done = store.activities[
-        store.activities.is_done
-        & store.activities.project_id.notna()
-        & (store.activities.activity_date <= store.as_of)
+    found = [
+        (project_id, flags, Decimal(str(amount)))
+        for project_id, flags, amount in open_project_flags(store, actor, f, inactive_days)
+        if flags
     ]
-    last = done.groupby(done.project_id.astype(int)).activity_date.max()
-    finished = store.visits[~store.visits.is_current & ~store.visits.is_won_stage]
-    usual = finished.groupby(["sales_mode_code", "stage_code"]).days.median()
-    current = store.visits[store.visits.is_current].set_index("project_id")
-    with_competitor = set(store.competitors.project_id)
-    found = []
-    for project in open_.itertuples():
-        seen_at = last.get(project.project_id)
-        stay = current.loc[project.project_id]
-        median = usual.get((project.sales_mode_code, stay.stage_code))
-        flags = {
-            flag
-            for flag, raised in (
-                (
-                    "no_recent_activity",
-                    seen_at is None or (store.as_of - seen_at).days >= inactive_days,
-                ),
-                ("close_date_passed", project.expected_close_date < store.as_of),
-                ("stuck_in_stage", median is not None and stay.days > median),
-                ("has_competitor", project.project_id in with_competitor),
-                ("no_decision_maker", project.decision_maker_count == 0),
-            )
-            if raised
-        }
-        if flags:
-            found.append((int(project.project_id), flags, Decimal(str(project.expected_amount))))
     found.sort(key=lambda row: (-len(row[1]), -row[2], row[0]))
     return [(project_id, flags) for project_id, flags, _ in found]
 

@@ -22,9 +22,15 @@ them, so their marker is that number. Made through the domain commands, as the a
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from ingest.commands.activities import ActivityInput, create_activity, create_issue
 from ingest.commands.catalog import ProductInput, create_product
@@ -47,8 +53,9 @@ from ingest.commands.projects import (
 )
 from ingest.commands.targets import set_target
 from ingest.commands.users import UserInput, add_user
-from ingest.store.db import read_session
+from ingest.store.db import get_engine, read_session
 from ingest.store.models import Quote
+from tests.support.signin import signed_in
 
 PASSWORD = "secret-pass-1"
 # kinds of record a rep owns; each one's marker is M-D?-T?-R?-<kind>
@@ -235,3 +242,52 @@ def _rep_records(world: World, rep: Rep) -> None:
         ),
     )
     set_target(engine, rep.manager_id, world.target_month, target_amount(rep.number), user_id=me)
+
+
+# --- what both matrices share: the store, who is signed in, whose records a rule covers ----
+
+# the signed-in user of each role (World.users), in D1/T1 where the role has a team
+SIGNED_IN = {
+    "rep": "R1",
+    "manager": "M1",
+    "department_head": "H1",
+    "executive": "E",
+    "finance": "F",
+    "data_steward": "S",
+    "admin": "A",
+}
+
+
+@contextmanager
+def world_store(folder: Path, sqlite_template: Path) -> Iterator[tuple[World, pytest.MonkeyPatch]]:
+    """The world built in a copy of the empty store in `folder`, which CRM_STORE_URL and
+    CRM_DATA_DIR name while the block runs (the patch can name more)."""
+    shutil.copy(sqlite_template, folder / "crm.db")
+    url = f"sqlite:///{folder / 'crm.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_STORE_URL", url)
+        patch.setenv("CRM_DATA_DIR", str(folder))
+        engine = get_engine(url)
+        try:
+            yield build_world(engine), patch
+        finally:
+            engine.dispose()
+
+
+def covered_reps(world: World, role: str, words: str) -> set[int]:
+    """The reps whose records a visibility rule's words cover ("all", "team", "own", ...)
+    for the role's signed-in user."""
+    if "all" in words:
+        return set(world.reps)
+    if "team" in words and role == "manager":
+        return world.team_of(SIGNED_IN[role])
+    if "own" in words and role == "rep":
+        return {int(SIGNED_IN[role][1:])}
+    return set()
+
+
+def app_session(world: World, role: str, app: str, timeout: int) -> AppTest:
+    """An AppTest of `app` in English, signed in as the role's user (not yet run)."""
+    at = AppTest.from_file(app, default_timeout=timeout)
+    at.session_state["i18n.language"] = "en"
+    return signed_in(at, world.users[SIGNED_IN[role]], world.engine)
