@@ -243,6 +243,14 @@ def form_choice(
     return value
 
 
+def form_code_choice(
+    form: EntryForm, field: str, label_key: str, codes: Any, prefix: str, **options: Any
+) -> Any:
+    """`form_choice` over fixed codes (threat levels, roles, statuses) shown as the texts
+    `<prefix>.<code>`, as `label` shows them in tables; `options` go to `form_choice`."""
+    return form_choice(form, field, label_key, [(c, t(f"{prefix}.{c}")) for c in codes], **options)
+
+
 def take_from_address(
     param: str, key: str, *, number: bool = True, pager: str | None = None
 ) -> bool:

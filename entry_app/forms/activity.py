@@ -30,11 +30,12 @@ def activity_form(
     customer_id = None
     with EntryForm(name) as form:
         st.markdown(f"**{t(title)}**")
-        kind = ui.form_choice(
+        kind = ui.form_code_choice(
             form,
             "type",
             "activity.type",
-            [(v, t(f"activity_type.{v}")) for v in ACTIVITY_TYPES],
+            ACTIVITY_TYPES,
+            "activity_type",
             error_field="activity_type",
             index=1,
         )

@@ -64,11 +64,12 @@ with modes_tab:
             probability = form.widget(
                 st.text_input, "probability", "admin.probability", error_field="default_probability"
             )
-            category = ui.form_choice(
+            category = ui.form_code_choice(
                 form,
                 "category",
                 "admin.forecast_category",
-                [(c, t(f"forecast.{c}")) for c in FORECAST_CATEGORIES],
+                FORECAST_CATEGORIES,
+                "forecast",
                 error_field="forecast_category",
             )
             won = form.widget(st.checkbox, "won", "admin.is_won_stage", error_field="is_won_stage")

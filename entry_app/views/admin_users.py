@@ -25,7 +25,7 @@ with st.expander(t("admin.new_user")):
     with EntryForm("user_create") as form:
         username = form.widget(st.text_input, "username", "admin.username")
         display_name = form.widget(st.text_input, "display_name", "admin.display_name")
-        role = ui.form_choice(form, "role", "admin.role", [(r, t(f"role.{r}")) for r in ROLES])
+        role = ui.form_code_choice(form, "role", "admin.role", ROLES, "role")
         department = ui.form_choice(
             form, "department", "admin.department", departments, allow_none=True
         )

@@ -45,11 +45,12 @@ def show(ws: Workspace) -> None:
             competitor_id, new_name = _existing_or_new(
                 form, "competitor_id", "ws.competitor", "ws.new_competitor", ws.competitor_options
             )
-            threat = ui.form_choice(
+            threat = ui.form_code_choice(
                 form,
                 "threat",
                 "ws.threat",
-                [(v, t(f"level.{v}")) for v in THREAT_LEVELS],
+                THREAT_LEVELS,
+                "level",
                 error_field="threat_level",
                 index=1,
             )
@@ -82,11 +83,12 @@ def show(ws: Workspace) -> None:
             partner_id, new_partner = _existing_or_new(
                 form, "partner_id", "ws.partner", "ws.new_partner", ws.partner_options
             )
-            partner_role = ui.form_choice(
+            partner_role = ui.form_code_choice(
                 form,
                 "role",
                 "ws.partner_role",
-                [(v, t(f"partner_role.{v}")) for v in PARTNER_ROLES],
+                PARTNER_ROLES,
+                "partner_role",
                 error_field="partner_role",
             )
             notes = st.text_input(t("common.notes"), key=form.key("notes"))

@@ -31,18 +31,11 @@ def show(ws: Workspace) -> None:
     if ws.can_work:
         with EntryForm(f"contact_role_{ws.project_id}") as form:
             contact_id = ui.form_choice(form, "contact_id", "ws.contact", ws.contact_options)
-            role = ui.form_choice(
-                form,
-                "decision_role",
-                "ws.decision_role",
-                [(r, t(f"decision_role.{r}")) for r in DECISION_ROLES],
+            role = ui.form_code_choice(
+                form, "decision_role", "ws.decision_role", DECISION_ROLES, "decision_role"
             )
-            attitude = ui.form_choice(
-                form,
-                "attitude",
-                "ws.attitude",
-                [(a, t(f"attitude.{a}")) for a in ATTITUDES],
-                index=1,
+            attitude = ui.form_code_choice(
+                form, "attitude", "ws.attitude", ATTITUDES, "attitude", index=1
             )
             notes = form.widget(st.text_input, "notes", "common.notes")
             submitted = form.submit()

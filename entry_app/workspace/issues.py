@@ -31,8 +31,8 @@ def show(ws: Workspace) -> None:
         with EntryForm(f"issue_{ws.project_id}") as form:
             st.markdown(f"**{t('ws.issue_new')}**")
             title = form.widget(st.text_input, "title", "ws.issue_title")
-            severity = ui.form_choice(
-                form, "severity", "ws.severity", [(v, t(f"level.{v}")) for v in SEVERITIES], index=1
+            severity = ui.form_code_choice(
+                form, "severity", "ws.severity", SEVERITIES, "level", index=1
             )
             description = form.widget(st.text_area, "description", "common.description")
             submitted = form.submit()

@@ -47,11 +47,8 @@ def show(ws: Workspace) -> None:
                 "ws.quote_no",
                 [(q["id"], q["quote_no"]) for q in ws.project["quotes"]],
             )
-            quote_status = ui.form_choice(
-                form,
-                "status",
-                "common.status",
-                [(s, t(f"quote_status.{s}")) for s in QUOTE_STATUSES],
+            quote_status = ui.form_code_choice(
+                form, "status", "common.status", QUOTE_STATUSES, "quote_status"
             )
             submitted = form.submit()
         if submitted:

@@ -19,11 +19,12 @@ def show(ws: Workspace) -> None:
     if ws.project["can_work"]:
         with EntryForm(f"member_{ws.project_id}") as form:
             user_id = ui.form_choice(form, "user_id", "ws.member_user", ws.people)
-            member_role = ui.form_choice(
+            member_role = ui.form_code_choice(
                 form,
                 "role",
                 "ws.member_role",
-                [(v, t(f"member_role.{v}")) for v in MEMBER_ROLES],
+                MEMBER_ROLES,
+                "member_role",
                 error_field="member_role",
                 index=1,
             )
