@@ -12,10 +12,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import as_dicts, like, visible_projects
+from entry_app.queries.common import as_dicts, like, own_activities, visible_projects
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.store.models import (
@@ -44,6 +44,11 @@ def quarter(today: dt.date) -> tuple[dt.date, dt.date]:
     return start, following - dt.timedelta(days=1)
 
 
+def _due(until: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """Planned activities due before `until`: the due list and its count say the same."""
+    return (Activity.status == "planned", Activity.planned_at < until)
+
+
 def due_activities(
     session: Session, actor: Actor, until: dt.datetime, *, limit: int = ITEMS
 ) -> list[dict[str, Any]]:
@@ -51,22 +56,8 @@ def due_activities(
     today's and the overdue ones, the oldest first."""
     return as_dicts(
         session,
-        select(
-            Activity.id,
-            Activity.activity_type,
-            Activity.subject,
-            Activity.planned_at,
-            Activity.project_id,
-            Project.name.label("project"),
-            Customer.name.label("customer"),
-        )
-        .outerjoin(Project, Project.id == Activity.project_id)
-        .outerjoin(Customer, Customer.id == Activity.customer_id)
-        .where(
-            Activity.owner_id == actor.id,
-            Activity.status == "planned",
-            Activity.planned_at < until,
-        )
+        own_activities(actor, Activity.project_id)
+        .where(*_due(until))
         .order_by(Activity.planned_at, Activity.id)
         .limit(limit),
     )
@@ -77,11 +68,7 @@ def count_due_activities(session: Session, actor: Actor, until: dt.datetime) -> 
         session.scalar(
             select(func.count())
             .select_from(Activity)
-            .where(
-                Activity.owner_id == actor.id,
-                Activity.status == "planned",
-                Activity.planned_at < until,
-            )
+            .where(Activity.owner_id == actor.id, *_due(until))
         )
         or 0
     )

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.store.models import (
+    Activity,
+    Customer,
     Project,
     ProjectMember,
 )
@@ -119,3 +121,23 @@ def projects_of(people: set[int]) -> ColumnElement[bool]:
     owned = select(Project.id).where(Project.owner_id.in_(people))
     member = select(ProjectMember.project_id).where(ProjectMember.user_id.in_(people))
     return Project.id.in_(owned.union(member))
+
+
+def own_activities(actor: Actor, *columns: Any) -> Select[Any]:
+    """The actor's own activities with the names of the project and the customer each hangs
+    on: what the activity list and the cockpit's due list both start from. `columns` come
+    after the planned time, before the names."""
+    return (
+        select(
+            Activity.id,
+            Activity.activity_type,
+            Activity.subject,
+            Activity.planned_at,
+            *columns,
+            Project.name.label("project"),
+            Customer.name.label("customer"),
+        )
+        .outerjoin(Project, Project.id == Activity.project_id)
+        .outerjoin(Customer, Customer.id == Activity.customer_id)
+        .where(Activity.owner_id == actor.id)
+    )
