@@ -141,6 +141,16 @@ def page_input(key: str, result: Page) -> None:
     pager(key, result)
 
 
+def paged_table(
+    list_key: str, result: Page, columns: dict[str, str], **table_options: Any
+) -> int | None:
+    """One page of a list as a `table`, with its pager (`page_input` keyed `list_key`) below;
+    what `table` returns (the picked id, with `selectable`)."""
+    picked = table(result.rows, columns, **table_options)
+    page_input(list_key, result)
+    return picked
+
+
 def names(values: Any, prefix: str) -> Any:
     """A format_func for codes: the texts are looked up now, in this run's language (a
     lambda calling t() later may run outside the session, e.g. under AppTest)."""

@@ -27,8 +27,9 @@ with ui.reading() as session:
     result = activities.activities(
         session, actor, status=status, offset=ui.page_offset("activities")
     )
-ui.table(
-    result.rows,
+ui.paged_table(
+    "activities",
+    result,
     {
         "activity_type": "activity.type",
         "subject": "activity.subject",
@@ -45,7 +46,6 @@ ui.table(
         "status": lambda v: ui.label("activity_status", v),
     },
 )
-ui.page_input("activities", result)
 
 planned_rows = [
     (r["id"], f"{ui.when(r['planned_at'])} · {r['subject']}")

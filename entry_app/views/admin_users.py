@@ -68,8 +68,9 @@ show_flash("user_disable")
 search = st.text_input(t("common.search"), key="users.search")
 with ui.reading() as session:
     result = users.users(session, lang, search=search, offset=ui.page_offset("users"))
-picked = ui.table(
-    result.rows,
+picked = ui.paged_table(
+    "users",
+    result,
     {
         "id": "common.id",
         "username": "admin.username",
@@ -88,7 +89,6 @@ picked = ui.table(
     key="users.table",
     selectable=True,
 )
-ui.page_input("users", result)
 if (
     picked is not None
     and st.button(t("admin.disable"), key="users.disable")

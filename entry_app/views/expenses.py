@@ -28,8 +28,9 @@ with ui.reading() as session:
     result = expenses.expenses(
         session, actor, unclaimed=unclaimed, offset=ui.page_offset("expenses")
     )
-ui.table(
-    result.rows,
+ui.paged_table(
+    "expenses",
+    result,
     {
         "id": "common.id",
         "incurred_date": "expense.incurred_date",
@@ -46,4 +47,3 @@ ui.table(
         "amount": ui.money,
     },
 )
-ui.page_input("expenses", result)

@@ -73,8 +73,9 @@ st.subheader(t("lead.list"))
 filters = ui.list_filters("leads", ["new", "qualified", "rejected"], "lead_status.", mine=True)
 with ui.reading() as session:
     result = leads.leads(session, actor, lang, **filters)
-ui.table(
-    result.rows,
+ui.paged_table(
+    "leads",
+    result,
     {
         "id": "common.id",
         "company_name": "lead.company_name",
@@ -87,7 +88,6 @@ ui.table(
     },
     formats={"status": lambda s: ui.label("lead_status", s), "created_at": ui.when},
 )
-ui.page_input("leads", result)
 
 with edit:
     editable = [(row["id"], f"{row['id']} · {row['company_name']}") for row in result.rows]

@@ -39,8 +39,9 @@ with ui.reading() as session:
         offset=ui.page_offset("projects"),
     )
 st.caption(t("project.pick_hint"))
-picked = ui.table(
-    result.rows,
+picked = ui.paged_table(
+    "projects",
+    result,
     {
         "id": "common.id",
         "name": "project.name",
@@ -60,7 +61,6 @@ picked = ui.table(
     key="projects.table",
     selectable=True,
 )
-ui.page_input("projects", result)
 if picked is not None and st.button(t("project.open_selected"), key="projects.open"):
     ui.open_project(picked)
 

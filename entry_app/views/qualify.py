@@ -19,8 +19,9 @@ ui.take_from_address("lead", "qualify.lead", pager="queue")
 with ui.reading() as session:
     queue = leads.lead_queue(session, actor, lang, offset=ui.page_offset("queue"))
 st.subheader(t("qualify.queue"))
-ui.table(
-    queue.rows,
+ui.paged_table(
+    "queue",
+    queue,
     {
         "id": "common.id",
         "company_name": "lead.company_name",
@@ -33,7 +34,6 @@ ui.table(
     },
     formats={"created_at": ui.when},
 )
-ui.page_input("queue", queue)
 
 choices = [(row["id"], f"{row['id']} · {row['company_name']}") for row in queue.rows]
 lead_id = ui.choose("qualify.pick", choices, key="qualify.lead", index=0 if choices else None)

@@ -59,8 +59,9 @@ if submitted:
 st.subheader(t("target.list"))
 with ui.reading() as session:
     result = targets.targets(session, actor, lang, offset=ui.page_offset("targets"))
-ui.table(
-    result.rows,
+ui.paged_table(
+    "targets",
+    result,
     {
         "period_month": "target.month",
         "user": "target.user",
@@ -69,4 +70,3 @@ ui.table(
     },
     formats={"period_month": lambda d: d.strftime("%Y-%m"), "amount": ui.money},
 )
-ui.page_input("targets", result)
