@@ -261,6 +261,21 @@ def form_code_choice(
     return form_choice(form, field, label_key, [(c, t(f"{prefix}.{c}")) for c in codes], **options)
 
 
+def form_links(
+    form: EntryForm,
+    projects: list[tuple[int, str]],
+    customers: list[tuple[int, str]] | None,
+    prefix: str,
+) -> tuple[int | None, int | None]:
+    """The project and the customer a new record hangs on (either may be none), chosen in an
+    entry form from `link_options`; labelled `<prefix>.project` and `<prefix>.customer`."""
+    project_id = form_choice(form, "project_id", f"{prefix}.project", projects, allow_none=True)
+    customer_id = form_choice(
+        form, "customer_id", f"{prefix}.customer", customers or [], allow_none=True
+    )
+    return project_id, customer_id
+
+
 def take_from_address(
     param: str, key: str, *, number: bool = True, pager: str | None = None
 ) -> bool:

@@ -41,12 +41,7 @@ def activity_form(
         )
         subject = form.widget(st.text_input, "subject", "activity.subject")
         if picking:
-            project_id = ui.form_choice(
-                form, "project_id", "activity.project", projects or [], allow_none=True
-            )
-            customer_id = ui.form_choice(
-                form, "customer_id", "activity.customer", customers or [], allow_none=True
-            )
+            project_id, customer_id = ui.form_links(form, projects or [], customers, "activity")
             day = st.date_input(
                 t("activity.planned_date"),
                 value=dt.date.today() + dt.timedelta(days=1),

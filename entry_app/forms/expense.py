@@ -41,12 +41,7 @@ def expense_form(
         )
         form.slot("incurred_date")
         if projects is not None:
-            project_id = ui.form_choice(
-                form, "project_id", "expense.project", projects, allow_none=True
-            )
-            customer_id = ui.form_choice(
-                form, "customer_id", "expense.customer", customers or [], allow_none=True
-            )
+            project_id, customer_id = ui.form_links(form, projects, customers, "expense")
         description = form.widget(st.text_input, "description", "common.description")
         submitted = form.submit()
     if submitted:
