@@ -237,6 +237,16 @@ def choose(
     )
 
 
+def position(options: list[tuple[Any, str]], *preferred: Any, allow_none: bool = False) -> int:
+    """The `index` for `choose` that preselects the first of `preferred` found among the
+    options' values (the record's current value, a suggestion), else the first option;
+    `allow_none` as given to `choose`, which puts "none" first."""
+    values = [value for value, _ in options]
+    if allow_none:
+        values = [None, *values]
+    return next((values.index(value) for value in preferred if value in values), 0)
+
+
 def form_choice(
     form: EntryForm,
     field: str,

@@ -109,24 +109,20 @@ with edit:
                 value=current["contact_name"] or "",
             )
             phone = form.widget(st.text_input, "phone", "lead.phone", value=current["phone"] or "")
-            codes = [code for code, _ in sources]
             source = ui.form_choice(
                 form,
                 "source",
                 "lead.source",
                 sources,
-                index=codes.index(current["source_code"]) if current["source_code"] in codes else 0,
+                index=ui.position(sources, current["source_code"]),
             )
-            industry_codes = [None, *[code for code, _ in industries]]
             industry = ui.form_choice(
                 form,
                 "industry",
                 "lead.industry",
                 industries,
                 allow_none=True,
-                index=industry_codes.index(current["industry_code"])
-                if current["industry_code"] in industry_codes
-                else 0,
+                index=ui.position(industries, current["industry_code"], allow_none=True),
             )
             description = form.widget(
                 st.text_area, "description", "lead.description", value=current["description"] or ""

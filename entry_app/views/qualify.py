@@ -48,7 +48,6 @@ with ui.reading() as session:
     owners = reference.assignable_owners(session, actor)
     suggested = reference.suggested_owner(session, actor, lead["industry_code"])
 
-owner_ids = [owner_id for owner_id, _ in owners]
 left, right = st.columns([3, 2])
 with left:
     with EntryForm(f"qualify_{lead_id}") as form:
@@ -65,15 +64,12 @@ with left:
             error_field="expected_close_date",
             value=dt.date.today() + dt.timedelta(days=90),
         )
-        industry_codes = [code for code, _ in industries]
         industry = ui.form_choice(
             form,
             "industry",
             "project.industry",
             industries,
-            index=industry_codes.index(lead["industry_code"])
-            if lead["industry_code"] in industry_codes
-            else 0,
+            index=ui.position(industries, lead["industry_code"]),
         )
         owner_id = ui.form_choice(
             form,
@@ -81,9 +77,7 @@ with left:
             "qualify.owner",
             owners,
             error_field="owner_id",
-            index=owner_ids.index(suggested)
-            if suggested in owner_ids
-            else (owner_ids.index(lead["owner_id"]) if lead["owner_id"] in owner_ids else 0),
+            index=ui.position(owners, suggested, lead["owner_id"]),
             help=t("qualify.owner_help"),
         )
         customer_type = ui.form_choice(
