@@ -13,25 +13,18 @@ projects as (
 
 customers as (
 
-    select * from {{ ref('stg_store__customers') }}
-
-),
-
-customer_types as (
-
-    select * from {{ ref('stg_store__customer_types') }}
+    select
+        customers.customer_id,
+        customer_types.customer_type_code as customer_type,
+        regions.region_code
+    from {{ ref('stg_store__customers') }} as customers
+    {{ join_customer_codes('customers') }}
 
 ),
 
 industries as (
 
     select * from {{ ref('stg_store__industries') }}
-
-),
-
-regions as (
-
-    select * from {{ ref('stg_store__regions') }}
 
 ),
 
@@ -118,9 +111,9 @@ final as (
         projects.customer_id,
         projects.owner_id,
         departments.department_code,
-        regions.region_code,
+        customers.region_code,
         industries.industry_code,
-        customer_types.customer_type_code as customer_type,
+        customers.customer_type,
         sales_modes.sales_mode_code,
         projects.stage_id as current_stage_id,
         stages.stage_code as current_stage_code,
@@ -146,10 +139,6 @@ final as (
     from projects
     inner join customers
         on projects.customer_id = customers.customer_id
-    inner join customer_types
-        on customers.customer_type_id = customer_types.customer_type_id
-    inner join regions
-        on customers.region_id = regions.region_id
     inner join industries
         on projects.industry_id = industries.industry_id
     inner join stages
