@@ -3,11 +3,18 @@
 
 -- Projects with the codes of everything they point to, their won contract, expenses,
 -- primary competitor and decision makers mapped: the base of the opportunity, win/loss and forecast facts.
+-- Lookups it only joins to are referenced in the joins (stages, a keyword, stays a CTE).
 with
 
 projects as (
 
     select * from {{ ref('stg_store__projects') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('stg_store__stages') }}
 
 ),
 
@@ -19,42 +26,6 @@ customers as (
         regions.region_code
     from {{ ref('stg_store__customers') }} as customers
     {{ join_customer_codes('customers') }}
-
-),
-
-industries as (
-
-    select * from {{ ref('stg_store__industries') }}
-
-),
-
-departments as (
-
-    select * from {{ ref('stg_store__departments') }}
-
-),
-
-stages as (
-
-    select * from {{ ref('stg_store__stages') }}
-
-),
-
-sales_modes as (
-
-    select * from {{ ref('stg_store__sales_modes') }}
-
-),
-
-loss_reasons as (
-
-    select * from {{ ref('stg_store__loss_reasons') }}
-
-),
-
-contracts as (
-
-    select * from {{ ref('stg_store__contracts') }}
 
 ),
 
@@ -83,12 +54,6 @@ primary_competitors as (
             case threat_level when 'high' then 3 when 'medium' then 2 else 1 end desc,
             project_competitor_id
     ) = 1
-
-),
-
-decision_trees as (
-
-    select * from {{ ref('int_decision_trees_summarised') }}
 
 ),
 
@@ -139,17 +104,17 @@ final as (
     from projects
     inner join customers
         on projects.customer_id = customers.customer_id
-    inner join industries
+    inner join {{ ref('stg_store__industries') }} as industries
         on projects.industry_id = industries.industry_id
     inner join stages
         on projects.stage_id = stages.stage_id
-    inner join sales_modes
+    inner join {{ ref('stg_store__sales_modes') }} as sales_modes
         on projects.sales_mode_id = sales_modes.sales_mode_id
-    left join departments
+    left join {{ ref('stg_store__departments') }} as departments
         on projects.department_id = departments.department_id
-    left join loss_reasons
+    left join {{ ref('stg_store__loss_reasons') }} as loss_reasons
         on projects.loss_reason_id = loss_reasons.loss_reason_id
-    left join contracts
+    left join {{ ref('stg_store__contracts') }} as contracts
         on
             projects.project_id = contracts.project_id
             and projects.status = 'won'
@@ -159,7 +124,7 @@ final as (
         on projects.project_id = primary_competitors.project_id
     left join first_changes
         on projects.project_id = first_changes.project_id
-    left join decision_trees
+    left join {{ ref('int_decision_trees_summarised') }} as decision_trees
         on projects.project_id = decision_trees.project_id
 
 )
