@@ -3,41 +3,12 @@
 
 -- Projects with the codes of everything they point to, their won contract, expenses,
 -- primary competitor and decision makers mapped: the base of the opportunity, win/loss and forecast facts.
+-- Lookups it only joins to are referenced in the joins (stages, a keyword, stays a CTE).
 with
 
 projects as (
 
     select * from {{ ref('stg_store__projects') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('stg_store__customers') }}
-
-),
-
-customer_types as (
-
-    select * from {{ ref('stg_store__customer_types') }}
-
-),
-
-industries as (
-
-    select * from {{ ref('stg_store__industries') }}
-
-),
-
-regions as (
-
-    select * from {{ ref('stg_store__regions') }}
-
-),
-
-departments as (
-
-    select * from {{ ref('stg_store__departments') }}
 
 ),
 
@@ -47,21 +18,14 @@ stages as (
 
 ),
 
-sales_modes as (
+customers as (
 
-    select * from {{ ref('stg_store__sales_modes') }}
-
-),
-
-loss_reasons as (
-
-    select * from {{ ref('stg_store__loss_reasons') }}
-
-),
-
-contracts as (
-
-    select * from {{ ref('stg_store__contracts') }}
+    select
+        customers.customer_id,
+        customer_types.customer_type_code as customer_type,
+        regions.region_code
+    from {{ ref('stg_store__customers') }} as customers
+    {{ join_customer_codes('customers') }}
 
 ),
 
@@ -93,12 +57,6 @@ primary_competitors as (
 
 ),
 
-decision_trees as (
-
-    select * from {{ ref('int_decision_trees_summarised') }}
-
-),
-
 first_changes as (
 
     -- a project's life starts at its 'created' history row (imports may backdate it)
@@ -118,9 +76,9 @@ final as (
         projects.customer_id,
         projects.owner_id,
         departments.department_code,
-        regions.region_code,
+        customers.region_code,
         industries.industry_code,
-        customer_types.customer_type_code as customer_type,
+        customers.customer_type,
         sales_modes.sales_mode_code,
         projects.stage_id as current_stage_id,
         stages.stage_code as current_stage_code,
@@ -146,21 +104,17 @@ final as (
     from projects
     inner join customers
         on projects.customer_id = customers.customer_id
-    inner join customer_types
-        on customers.customer_type_id = customer_types.customer_type_id
-    inner join regions
-        on customers.region_id = regions.region_id
-    inner join industries
+    inner join {{ ref('stg_store__industries') }} as industries
         on projects.industry_id = industries.industry_id
     inner join stages
         on projects.stage_id = stages.stage_id
-    inner join sales_modes
+    inner join {{ ref('stg_store__sales_modes') }} as sales_modes
         on projects.sales_mode_id = sales_modes.sales_mode_id
-    left join departments
+    left join {{ ref('stg_store__departments') }} as departments
         on projects.department_id = departments.department_id
-    left join loss_reasons
+    left join {{ ref('stg_store__loss_reasons') }} as loss_reasons
         on projects.loss_reason_id = loss_reasons.loss_reason_id
-    left join contracts
+    left join {{ ref('stg_store__contracts') }} as contracts
         on
             projects.project_id = contracts.project_id
             and projects.status = 'won'
@@ -170,7 +124,7 @@ final as (
         on projects.project_id = primary_competitors.project_id
     left join first_changes
         on projects.project_id = first_changes.project_id
-    left join decision_trees
+    left join {{ ref('int_decision_trees_summarised') }} as decision_trees
         on projects.project_id = decision_trees.project_id
 
 )

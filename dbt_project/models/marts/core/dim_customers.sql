@@ -8,24 +8,6 @@ versions as (
 
 ),
 
-customer_types as (
-
-    select * from {{ ref('stg_store__customer_types') }}
-
-),
-
-industries as (
-
-    select * from {{ ref('stg_store__industries') }}
-
-),
-
-regions as (
-
-    select * from {{ ref('stg_store__regions') }}
-
-),
-
 final as (
 
     select
@@ -49,12 +31,7 @@ final as (
         versions.dbt_valid_to as valid_to,
         versions.dbt_valid_to is null as is_current
     from versions
-    inner join customer_types
-        on versions.customer_type_id = customer_types.customer_type_id
-    inner join industries
-        on versions.industry_id = industries.industry_id
-    inner join regions
-        on versions.region_id = regions.region_id
+    {{ join_customer_codes('versions') }}
 
 )
 

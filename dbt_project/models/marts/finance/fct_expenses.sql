@@ -41,12 +41,7 @@ customers as (
         customer_types.customer_type_code as customer_type,
         customers.change_seq
     from {{ ref('stg_store__customers') }} as customers
-    inner join {{ ref('stg_store__regions') }} as regions
-        on customers.region_id = regions.region_id
-    inner join {{ ref('stg_store__industries') }} as industries
-        on customers.industry_id = industries.industry_id
-    inner join {{ ref('stg_store__customer_types') }} as customer_types
-        on customers.customer_type_id = customer_types.customer_type_id
+    {{ join_customer_codes('customers') }}
 
 ),
 

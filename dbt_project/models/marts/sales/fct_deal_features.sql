@@ -455,31 +455,19 @@ final as (
     inner join projects
         on observations.project_id = projects.project_id
     inner join stages
-        on
-            observations.sales_mode_code = stages.sales_mode_code
-            and observations.stage_code = stages.stage_code
+        on {{ keys_match('observations', 'stages', ['sales_mode_code', 'stage_code']) }}
     left join history_as_of
-        on
-            observations.project_id = history_as_of.project_id
-            and observations.observed_on = history_as_of.observed_on
+        on {{ keys_match('observations', 'history_as_of', ['project_id', 'observed_on']) }}
     left join typical_amounts
         on observations.project_id = typical_amounts.project_id
     left join activities_as_of
-        on
-            observations.project_id = activities_as_of.project_id
-            and observations.observed_on = activities_as_of.observed_on
+        on {{ keys_match('observations', 'activities_as_of', ['project_id', 'observed_on']) }}
     left join contacts_as_of
-        on
-            observations.project_id = contacts_as_of.project_id
-            and observations.observed_on = contacts_as_of.observed_on
+        on {{ keys_match('observations', 'contacts_as_of', ['project_id', 'observed_on']) }}
     left join competitors_as_of
-        on
-            observations.project_id = competitors_as_of.project_id
-            and observations.observed_on = competitors_as_of.observed_on
+        on {{ keys_match('observations', 'competitors_as_of', ['project_id', 'observed_on']) }}
     left join track_records
-        on
-            observations.project_id = track_records.project_id
-            and observations.observed_on = track_records.observed_on
+        on {{ keys_match('observations', 'track_records', ['project_id', 'observed_on']) }}
     left join source_seqs
         on observations.project_id = source_seqs.project_id
 

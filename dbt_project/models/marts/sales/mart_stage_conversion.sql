@@ -69,13 +69,9 @@ final as (
         win_rates.closed_count
     from win_rates
     left join conversion
-        on
-            win_rates.sales_mode_code = conversion.sales_mode_code
-            and win_rates.stage_code = conversion.stage_code
+        on {{ keys_match('win_rates', 'conversion', ['sales_mode_code', 'stage_code']) }}
     left join durations
-        on
-            win_rates.sales_mode_code = durations.sales_mode_code
-            and win_rates.stage_code = durations.stage_code
+        on {{ keys_match('win_rates', 'durations', ['sales_mode_code', 'stage_code']) }}
 
 )
 
