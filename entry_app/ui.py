@@ -14,7 +14,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from entry_app.queries import reference
-from entry_app.queries.common import PAGE_SIZE, Page
+from entry_app.queries.common import PAGE_SIZE, ListRequest, Page
 from ingest.commands.base import Actor
 from ingest.store.db import read_session
 from web import numbers
@@ -120,10 +120,11 @@ def pager(key: str, result: Page) -> None:
     )
 
 
-def page_offset(key: str) -> int:
-    """Read the page number chosen for list `key` (1-based) as an offset."""
-    number = int(st.session_state.get(f"{key}.page", 1) or 1)
-    return (max(number, 1) - 1) * PAGE_SIZE
+def list_request(list_key: str, **filters: Any) -> ListRequest:
+    """The page number chosen for list `list_key` (1-based, see `page_input`) with `filters`
+    (search, status, mine), as the list's query takes them."""
+    number = int(st.session_state.get(f"{list_key}.page", 1) or 1)
+    return ListRequest(offset=(max(number, 1) - 1) * PAGE_SIZE, **filters)
 
 
 def page_input(key: str, result: Page) -> None:
@@ -168,19 +169,13 @@ def search_and_status(
     return search, status_filter(columns[1], list_key, statuses, prefix)
 
 
-def list_filters(list_key: str, statuses: list[str], prefix: str, *, mine: bool) -> dict[str, Any]:
+def list_filters(list_key: str, statuses: list[str], prefix: str, *, mine: bool) -> ListRequest:
     """The search box, the status choice and the "mine" toggle (on at first when `mine`)
-    above a list, as the keyword arguments its query takes (search, status, mine), with
-    the offset of the page chosen."""
+    above a list, with the page chosen, as the request its query takes."""
     columns = st.columns([3, 2, 1])
     search, status = search_and_status(columns, list_key, statuses, prefix)
     only_mine = columns[2].toggle(t("common.mine"), value=mine, key=f"{list_key}.mine")
-    return {
-        "search": search,
-        "status": status,
-        "mine": only_mine,
-        "offset": page_offset(list_key),
-    }
+    return list_request(list_key, search=search, status=status, mine=only_mine)
 
 
 def status_filter(place: Any, list_key: str, statuses: list[str], prefix: str) -> str | None:

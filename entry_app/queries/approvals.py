@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import PAGE_SIZE, Page, page
+from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, filtered_page, page
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.commands.expenses import FALLBACK_APPROVERS, voucher_data
@@ -35,8 +35,8 @@ def _report_query() -> Select[Any]:
     )
 
 
-def reports(session: Session, actor: Actor, *, limit: int = PAGE_SIZE, offset: int = 0) -> Page:
-    return page(session, _report_query().where(ExpenseReport.owner_id == actor.id), limit, offset)
+def reports(session: Session, actor: Actor, asked: ListRequest = FIRST_PAGE) -> Page:
+    return page(session, _report_query().where(ExpenseReport.owner_id == actor.id), asked)
 
 
 def report_number(session: Session, report_id: int) -> str:
@@ -45,20 +45,11 @@ def report_number(session: Session, report_id: int) -> str:
     )
 
 
-def approval_queue(
-    session: Session,
-    actor: Actor,
-    *,
-    status: str | None = None,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-) -> Page:
+def approval_queue(session: Session, actor: Actor, asked: ListRequest = FIRST_PAGE) -> Page:
     """Forms waiting for the actor: a manager's first signature, or finance's approval and
-    payment (`status` keeps one of the two). The same rules as `expenses._approver_step`,
-    as a filter."""
+    payment (`asked.status` keeps one of the two). The same rules as
+    `expenses._approver_step`, as a filter."""
     query = _report_query().where(ExpenseReport.owner_id != actor.id)
-    if status is not None:
-        query = query.where(ExpenseReport.status == status)
     if actor.role == "finance":
         query = query.where(ExpenseReport.status.in_(("manager_approved", "approved")))
     else:
@@ -73,7 +64,7 @@ def approval_queue(
             )
             conditions.append(no_manager)
         query = query.where(ExpenseReport.status == "submitted", or_(*conditions))
-    return page(session, query, limit, offset)
+    return filtered_page(session, query, asked, equal=[(ExpenseReport.status, asked.status)])
 
 
 def report(session: Session, actor: Actor, report_id: int) -> dict[str, Any]:

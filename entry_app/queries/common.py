@@ -62,10 +62,27 @@ def matches(columns: list[Any], text: str | None) -> ColumnElement[bool]:
     return or_(*(column.like(pattern, escape="\\") for column in columns))
 
 
-def page(session: Session, query: Select[Any], limit: int = PAGE_SIZE, offset: int = 0) -> Page:
+@dataclass(frozen=True)
+class ListRequest:
+    """What a page asks of a list: the search box, the status chosen (None or "" for all),
+    only the actor's own rows, and which page. Every list query takes this one value
+    rather than the same keyword arguments each; a list applies the parts it offers (its
+    search columns, its status, its owner) and has no use for the rest."""
+
+    search: str | None = None
+    status: str | None = None
+    mine: bool = False
+    limit: int = PAGE_SIZE
+    offset: int = 0
+
+
+FIRST_PAGE = ListRequest()  # no filter, the first page
+
+
+def page(session: Session, query: Select[Any], asked: ListRequest = FIRST_PAGE) -> Page:
     """One page of `query` and its count, capped."""
-    limit = max(1, min(limit, 200))
-    offset = max(0, offset)
+    limit = max(1, min(asked.limit, 200))
+    offset = max(0, asked.offset)
     rows = [dict(row._mapping) for row in session.execute(query.limit(limit).offset(offset))]
     counted = (
         query.with_only_columns(literal(1), maintain_column_froms=True)
@@ -80,22 +97,20 @@ def page(session: Session, query: Select[Any], limit: int = PAGE_SIZE, offset: i
 def filtered_page(
     session: Session,
     query: Select[Any],
+    asked: ListRequest,
     *,
     search_in: Sequence[Any] = (),
-    search: str | None = None,
     equal: Sequence[tuple[Any, Any]] = (),
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
 ) -> Page:
     """The steps every list takes after its SELECT and visibility rule: the search box over
     the `search_in` columns, each `(column, value)` filter the user set (a value of None or
-    "" is a filter left unset), then one page."""
+    "" is a filter left unset), then the page `asked`."""
     if search_in:
-        query = query.where(matches(list(search_in), search))
+        query = query.where(matches(list(search_in), asked.search))
     for column, value in equal:
         if value is not None and value != "":
             query = query.where(column == value)
-    return page(session, query, limit, offset)
+    return page(session, query, asked)
 
 
 def as_dicts(session: Session, query: Select[Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import PAGE_SIZE, Page, as_dicts, filtered_page, localized_name
+from entry_app.queries.common import (
+    FIRST_PAGE,
+    ListRequest,
+    Page,
+    as_dicts,
+    filtered_page,
+    localized_name,
+)
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.store.models import (
@@ -20,17 +27,7 @@ from ingest.store.models import (
 )
 
 
-def customers(
-    session: Session,
-    actor: Actor,
-    lang: str,
-    *,
-    search: str | None = None,
-    status: str | None = None,
-    mine: bool = False,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-) -> Page:
+def customers(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
     owner = aliased(User)
     query = (
         select(
@@ -57,11 +54,12 @@ def customers(
     return filtered_page(
         session,
         query,
+        asked,
         search_in=[Customer.name],
-        search=search,
-        equal=[(Customer.status, status), (Customer.owner_id, actor.id if mine else None)],
-        limit=limit,
-        offset=offset,
+        equal=[
+            (Customer.status, asked.status),
+            (Customer.owner_id, actor.id if asked.mine else None),
+        ],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import PAGE_SIZE, Page, page
+from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, page
 from ingest.commands.base import Actor
 from ingest.store.models import (
     Customer,
@@ -16,12 +16,7 @@ from ingest.store.models import (
 
 
 def expenses(
-    session: Session,
-    actor: Actor,
-    *,
-    unclaimed: bool = False,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
+    session: Session, actor: Actor, asked: ListRequest = FIRST_PAGE, *, unclaimed: bool = False
 ) -> Page:
     query = (
         select(
@@ -42,4 +37,4 @@ def expenses(
     )
     if unclaimed:
         query = query.where(Expense.report_id.is_(None))
-    return page(session, query, limit, offset)
+    return page(session, query, asked)

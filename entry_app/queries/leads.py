@@ -7,7 +7,15 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import PAGE_SIZE, Page, false_, filtered_page, localized_name, page
+from entry_app.queries.common import (
+    FIRST_PAGE,
+    ListRequest,
+    Page,
+    false_,
+    filtered_page,
+    localized_name,
+    page,
+)
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.commands.leads import visible_leads
@@ -50,38 +58,24 @@ def _lead_query(session: Session, actor: Actor, lang: str) -> Select[Any]:
     )
 
 
-def leads(
-    session: Session,
-    actor: Actor,
-    lang: str,
-    *,
-    search: str | None = None,
-    status: str | None = None,
-    mine: bool = False,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-) -> Page:
+def leads(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
     return filtered_page(
         session,
         _lead_query(session, actor, lang),
+        asked,
         search_in=[Lead.company_name, Lead.contact_name, Lead.phone],
-        search=search,
-        equal=[(Lead.status, status), (Lead.owner_id, actor.id if mine else None)],
-        limit=limit,
-        offset=offset,
+        equal=[(Lead.status, asked.status), (Lead.owner_id, actor.id if asked.mine else None)],
     )
 
 
-def lead_queue(
-    session: Session, actor: Actor, lang: str, *, limit: int = PAGE_SIZE, offset: int = 0
-) -> Page:
+def lead_queue(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
     """New leads the actor decides: a manager's team's, everyone's for heads and above."""
     query = _lead_query(session, actor, lang).where(Lead.status == "new")
     if actor.role == "manager":
         query = query.where(Lead.owner_id.in_(access.team_ids(session, actor)))
     elif actor.role not in ("department_head", "executive", "admin"):
         query = query.where(false_())
-    return page(session, query, limit, offset)
+    return page(session, query, asked)
 
 
 def lead(session: Session, actor: Actor, lead_id: int, lang: str) -> dict[str, Any]:

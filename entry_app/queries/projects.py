@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, aliased
 
 from entry_app.queries.common import (
     DETAIL_ROWS,
-    PAGE_SIZE,
+    FIRST_PAGE,
+    ListRequest,
     Page,
     as_dicts,
     filtered_page,
@@ -49,16 +50,14 @@ def projects(
     session: Session,
     actor: Actor,
     lang: str,
+    asked: ListRequest = FIRST_PAGE,
     *,
-    search: str | None = None,
-    status: str | None = None,
-    mine: bool = False,
     owner_id: int | None = None,
     sales_mode: str | None = None,
     department_id: int | None = None,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
 ) -> Page:
+    """The projects the actor sees (`asked.mine`: owns or works on), narrowed further by
+    `owner_id`, `sales_mode` (a code) and `department_id` (with its sub-departments)."""
     owner = aliased(User)
     query = (
         select(
@@ -82,7 +81,7 @@ def projects(
         .join(owner, owner.id == Project.owner_id)
         .order_by(Project.id.desc())
     )
-    if mine:
+    if asked.mine:
         query = query.where(projects_of({actor.id}))
     else:
         query = query.where(visible_projects(session, actor))
@@ -93,15 +92,13 @@ def projects(
     return filtered_page(
         session,
         query,
+        asked,
         search_in=[Project.name],
-        search=search,
         equal=[
-            (Project.status, status),
+            (Project.status, asked.status),
             (Project.owner_id, owner_id),
             (SalesMode.code, sales_mode),
         ],
-        limit=limit,
-        offset=offset,
     )
 
 

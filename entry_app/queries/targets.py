@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import PAGE_SIZE, Page, localized_name, page
+from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, localized_name, page
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.store.models import (
@@ -21,10 +21,9 @@ def targets(
     session: Session,
     actor: Actor,
     lang: str,
+    asked: ListRequest = FIRST_PAGE,
     *,
     month: dt.date | None = None,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
 ) -> Page:
     """Targets the actor may see: a manager their team's and their department's (as the
     dashboards scope them), heads, executives and admins every one."""
@@ -51,4 +50,4 @@ def targets(
                 Target.user_id.is_(None) & Target.department_id.in_(departments),
             )
         )
-    return page(session, query, limit, offset)
+    return page(session, query, asked)

@@ -5,21 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import PAGE_SIZE, Page, localized_name, matches, page
+from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, filtered_page, localized_name
 from ingest.store.models import (
     Department,
     User,
 )
 
 
-def users(
-    session: Session,
-    lang: str,
-    *,
-    search: str | None = None,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-) -> Page:
+def users(session: Session, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
     manager = aliased(User)
     query = (
         select(
@@ -35,7 +28,6 @@ def users(
         )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(manager, manager.id == User.manager_id)
-        .where(matches([User.username, User.display_name], search))
         .order_by(User.id.desc())
     )
-    return page(session, query, limit, offset)
+    return filtered_page(session, query, asked, search_in=[User.username, User.display_name])

@@ -24,9 +24,7 @@ activity_form(
 st.subheader(t("activity.list"))
 status = ui.status_filter(st, "activities", ["planned", "done"], "activity_status.")
 with ui.reading() as session:
-    result = activities.activities(
-        session, actor, status=status, offset=ui.page_offset("activities")
-    )
+    result = activities.activities(session, actor, ui.list_request("activities", status=status))
 ui.paged_table(
     "activities",
     result,

@@ -67,7 +67,7 @@ st.subheader(t("admin.users"))
 show_flash("user_disable")
 search = st.text_input(t("common.search"), key="users.search")
 with ui.reading() as session:
-    result = users.users(session, lang, search=search, offset=ui.page_offset("users"))
+    result = users.users(session, lang, ui.list_request("users", search=search))
 picked = ui.paged_table(
     "users",
     result,

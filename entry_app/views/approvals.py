@@ -18,7 +18,7 @@ show_flash("approval_pay")
 ui.take_from_address("report", "approvals.pick", pager="approvals")
 
 with ui.reading() as session:
-    queue = approvals.approval_queue(session, actor, offset=ui.page_offset("approvals"))
+    queue = approvals.approval_queue(session, actor, ui.list_request("approvals"))
 st.subheader(t("approval.queue"))
 report_table(queue.rows, with_owner=True)
 ui.page_input("approvals", queue)

@@ -22,7 +22,7 @@ filters = ui.list_filters(
     "customers", ["prospect", "formal"], "customer_status.", mine=actor.role == "rep"
 )
 with ui.reading() as session:
-    result = customers.customers(session, actor, lang, **filters)
+    result = customers.customers(session, actor, lang, filters)
 picked = customer_table(result.rows, key="customers.table", with_status=True)
 ui.page_input("customers", result)
 

@@ -25,9 +25,7 @@ expense_form(
 st.subheader(t("expense.list"))
 unclaimed = st.toggle(t("expense.unclaimed"), key="expenses.unclaimed")
 with ui.reading() as session:
-    result = expenses.expenses(
-        session, actor, unclaimed=unclaimed, offset=ui.page_offset("expenses")
-    )
+    result = expenses.expenses(session, actor, ui.list_request("expenses"), unclaimed=unclaimed)
 ui.paged_table(
     "expenses",
     result,

@@ -18,7 +18,7 @@ import streamlit as st
 
 from entry_app import ui
 from entry_app.queries import approvals, cockpit, customers, leads
-from entry_app.queries.common import Page
+from entry_app.queries.common import ListRequest, Page
 from ingest.commands.activities import complete_activity
 from ingest.commands.base import Actor
 from ingest.store.models import utcnow
@@ -202,7 +202,7 @@ def pipeline(actor: Actor, key: str) -> None:
 def leads_waiting(actor: Actor) -> None:
     with ui.reading() as session:
         waiting = leads.leads(
-            session, actor, ui.lang(), status="new", mine=True, limit=cockpit.ITEMS
+            session, actor, ui.lang(), ListRequest(status="new", mine=True, limit=cockpit.ITEMS)
         )
     linked_rows(
         "home.leads",
@@ -215,7 +215,7 @@ def leads_waiting(actor: Actor) -> None:
 
 def leads_to_qualify(actor: Actor) -> None:
     with ui.reading() as session:
-        queue = leads.lead_queue(session, actor, ui.lang(), limit=cockpit.ITEMS)
+        queue = leads.lead_queue(session, actor, ui.lang(), ListRequest(limit=cockpit.ITEMS))
     linked_rows(
         "home.to_qualify",
         "views/qualify.py",
@@ -227,7 +227,9 @@ def leads_to_qualify(actor: Actor) -> None:
 
 def reports_waiting(actor: Actor, key: str, status: str | None = None) -> None:
     with ui.reading() as session:
-        queue = approvals.approval_queue(session, actor, status=status, limit=cockpit.ITEMS)
+        queue = approvals.approval_queue(
+            session, actor, ListRequest(status=status, limit=cockpit.ITEMS)
+        )
     linked_rows(
         key,
         "views/approvals.py",
@@ -286,7 +288,7 @@ def headline_kpis(actor: Actor) -> None:
 def prospects(actor: Actor) -> None:
     with ui.reading() as session:
         waiting = customers.customers(
-            session, actor, ui.lang(), status="prospect", limit=cockpit.ITEMS
+            session, actor, ui.lang(), ListRequest(status="prospect", limit=cockpit.ITEMS)
         )
     linked_rows(
         "home.prospects",

@@ -72,7 +72,7 @@ with new:
 st.subheader(t("lead.list"))
 filters = ui.list_filters("leads", ["new", "qualified", "rejected"], "lead_status.", mine=True)
 with ui.reading() as session:
-    result = leads.leads(session, actor, lang, **filters)
+    result = leads.leads(session, actor, lang, filters)
 ui.paged_table(
     "leads",
     result,

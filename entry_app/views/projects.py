@@ -33,10 +33,7 @@ with ui.reading() as session:
         session,
         actor,
         lang,
-        search=search,
-        status=status,
-        mine=scope == "mine",
-        offset=ui.page_offset("projects"),
+        ui.list_request("projects", search=search, status=status, mine=scope == "mine"),
     )
 st.caption(t("project.pick_hint"))
 picked = ui.paged_table(

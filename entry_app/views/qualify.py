@@ -17,7 +17,7 @@ st.title(t("page.qualify"))
 ui.take_from_address("lead", "qualify.lead", pager="queue")
 
 with ui.reading() as session:
-    queue = leads.lead_queue(session, actor, lang, offset=ui.page_offset("queue"))
+    queue = leads.lead_queue(session, actor, lang, ui.list_request("queue"))
 st.subheader(t("qualify.queue"))
 ui.paged_table(
     "queue",

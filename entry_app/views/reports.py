@@ -5,6 +5,7 @@ import streamlit as st
 from entry_app import ui
 from entry_app.forms.voucher import pick_report, report_table, show_voucher
 from entry_app.queries import approvals, expenses
+from entry_app.queries.common import ListRequest
 from ingest.commands.expenses import create_report, submit_report
 from web.forms import EntryForm, run_action, show_flash
 from web.i18n import t
@@ -14,7 +15,7 @@ actor = ui.actor()
 st.title(t("page.reports"))
 
 with ui.reading() as session:
-    unclaimed = expenses.expenses(session, actor, unclaimed=True, limit=200)
+    unclaimed = expenses.expenses(session, actor, ListRequest(limit=200), unclaimed=True)
 choices = [
     (
         row["id"],
@@ -56,7 +57,7 @@ if submitted:
 st.subheader(t("report.list"))
 show_flash("report_submit")
 with ui.reading() as session:
-    result = approvals.reports(session, actor, offset=ui.page_offset("reports"))
+    result = approvals.reports(session, actor, ui.list_request("reports"))
 report_table(result.rows, with_owner=False)
 ui.page_input("reports", result)
 

@@ -22,7 +22,7 @@ show_flash("promote")
 search = st.text_input(t("common.search"), key="steward.search")
 with ui.reading() as session:
     result = customers.customers(
-        session, actor, lang, search=search, status="prospect", offset=ui.page_offset("steward")
+        session, actor, lang, ui.list_request("steward", search=search, status="prospect")
     )
 picked = customer_table(result.rows, key="steward.table", with_status=False)
 ui.page_input("steward", result)

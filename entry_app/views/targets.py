@@ -58,7 +58,7 @@ if submitted:
 
 st.subheader(t("target.list"))
 with ui.reading() as session:
-    result = targets.targets(session, actor, lang, offset=ui.page_offset("targets"))
+    result = targets.targets(session, actor, lang, ui.list_request("targets"))
 ui.paged_table(
     "targets",
     result,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from crm.bench.load.ledger import Ledger, Sample, Success
 from entry_app.queries import activities, approvals, cockpit, customers, expenses, leads, projects
+from entry_app.queries.common import ListRequest
 from ingest.auth.sessions import benchmark_session, session_user
 from ingest.commands.activities import ActivityInput, create_activity
 from ingest.commands.base import Actor, load_actor
@@ -303,7 +304,7 @@ class Rep(Worker):
         project_id = self.rng.choice(self.projects)[0] if self.projects else None
         pages: list[tuple[str, Callable[[Session], Any]]] = [
             ("rep: home", lambda s: cockpit.due_activities(s, a, utcnow())),
-            ("rep: projects", lambda s: projects.projects(s, a, "zh_CN", mine=True)),
+            ("rep: projects", lambda s: projects.projects(s, a, "zh_CN", ListRequest(mine=True))),
             ("rep: leads", lambda s: leads.leads(s, a, "zh_CN")),
             ("rep: customers", lambda s: customers.customers(s, a, "zh_CN")),
             ("rep: activities", lambda s: activities.activities(s, a)),
