@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, filtered_page, page
+from entry_app.queries.common import ListRequest, Page, filtered_page, page
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.commands.expenses import FALLBACK_APPROVERS, voucher_data
@@ -35,7 +35,7 @@ def _report_query() -> Select[Any]:
     )
 
 
-def reports(session: Session, actor: Actor, asked: ListRequest = FIRST_PAGE) -> Page:
+def reports(session: Session, actor: Actor, asked: ListRequest = ListRequest()) -> Page:
     return page(session, _report_query().where(ExpenseReport.owner_id == actor.id), asked)
 
 
@@ -45,7 +45,7 @@ def report_number(session: Session, report_id: int) -> str:
     )
 
 
-def approval_queue(session: Session, actor: Actor, asked: ListRequest = FIRST_PAGE) -> Page:
+def approval_queue(session: Session, actor: Actor, asked: ListRequest = ListRequest()) -> Page:
     """Forms waiting for the actor: a manager's first signature, or finance's approval and
     payment (`asked.status` keeps one of the two). The same rules as
     `expenses._approver_step`, as a filter."""

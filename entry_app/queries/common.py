@@ -76,10 +76,7 @@ class ListRequest:
     offset: int = 0
 
 
-FIRST_PAGE = ListRequest()  # no filter, the first page
-
-
-def page(session: Session, query: Select[Any], asked: ListRequest = FIRST_PAGE) -> Page:
+def page(session: Session, query: Select[Any], asked: ListRequest = ListRequest()) -> Page:
     """One page of `query` and its count, capped."""
     limit = max(1, min(asked.limit, 200))
     offset = max(0, asked.offset)

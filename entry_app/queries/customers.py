@@ -7,14 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import (
-    FIRST_PAGE,
-    ListRequest,
-    Page,
-    as_dicts,
-    filtered_page,
-    localized_name,
-)
+from entry_app.queries.common import ListRequest, Page, as_dicts, filtered_page, localized_name
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.store.models import (
@@ -27,7 +20,9 @@ from ingest.store.models import (
 )
 
 
-def customers(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
+def customers(
+    session: Session, actor: Actor, lang: str, asked: ListRequest = ListRequest()
+) -> Page:
     owner = aliased(User)
     query = (
         select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, page
+from entry_app.queries.common import ListRequest, Page, page
 from ingest.commands.base import Actor
 from ingest.store.models import (
     Customer,
@@ -16,7 +16,7 @@ from ingest.store.models import (
 
 
 def expenses(
-    session: Session, actor: Actor, asked: ListRequest = FIRST_PAGE, *, unclaimed: bool = False
+    session: Session, actor: Actor, asked: ListRequest = ListRequest(), *, unclaimed: bool = False
 ) -> Page:
     query = (
         select(

@@ -7,15 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import (
-    FIRST_PAGE,
-    ListRequest,
-    Page,
-    false_,
-    filtered_page,
-    localized_name,
-    page,
-)
+from entry_app.queries.common import ListRequest, Page, false_, filtered_page, localized_name, page
 from ingest.commands import access
 from ingest.commands.base import Actor, NotFound
 from ingest.commands.leads import visible_leads
@@ -58,7 +50,7 @@ def _lead_query(session: Session, actor: Actor, lang: str) -> Select[Any]:
     )
 
 
-def leads(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
+def leads(session: Session, actor: Actor, lang: str, asked: ListRequest = ListRequest()) -> Page:
     return filtered_page(
         session,
         _lead_query(session, actor, lang),
@@ -68,7 +60,9 @@ def leads(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_
     )
 
 
-def lead_queue(session: Session, actor: Actor, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
+def lead_queue(
+    session: Session, actor: Actor, lang: str, asked: ListRequest = ListRequest()
+) -> Page:
     """New leads the actor decides: a manager's team's, everyone's for heads and above."""
     query = _lead_query(session, actor, lang).where(Lead.status == "new")
     if actor.role == "manager":

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, aliased
 
 from entry_app.queries.common import (
     DETAIL_ROWS,
-    FIRST_PAGE,
     ListRequest,
     Page,
     as_dicts,
@@ -50,7 +49,7 @@ def projects(
     session: Session,
     actor: Actor,
     lang: str,
-    asked: ListRequest = FIRST_PAGE,
+    asked: ListRequest = ListRequest(),
     *,
     owner_id: int | None = None,
     sales_mode: str | None = None,

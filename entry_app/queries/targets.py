@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, localized_name, page
+from entry_app.queries.common import ListRequest, Page, localized_name, page
 from ingest.commands import access
 from ingest.commands.base import Actor
 from ingest.store.models import (
@@ -21,7 +21,7 @@ def targets(
     session: Session,
     actor: Actor,
     lang: str,
-    asked: ListRequest = FIRST_PAGE,
+    asked: ListRequest = ListRequest(),
     *,
     month: dt.date | None = None,
 ) -> Page:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from entry_app.queries.common import FIRST_PAGE, ListRequest, Page, filtered_page, localized_name
+from entry_app.queries.common import ListRequest, Page, filtered_page, localized_name
 from ingest.store.models import (
     Department,
     User,
 )
 
 
-def users(session: Session, lang: str, asked: ListRequest = FIRST_PAGE) -> Page:
+def users(session: Session, lang: str, asked: ListRequest = ListRequest()) -> Page:
     manager = aliased(User)
     query = (
         select(
