@@ -25,9 +25,8 @@ import streamlit as st  # noqa: E402
 from dashboards import ui  # noqa: E402,F401  (registers the dashboards' strings)
 from warehouse.scope import pages_for  # noqa: E402
 from web import links  # noqa: E402
-from web.i18n import language_switcher, t  # noqa: E402
-from web.markdown import literal  # noqa: E402
-from web.session import require_sign_in, sign_out  # noqa: E402
+from web.i18n import t  # noqa: E402
+from web.session import account_sidebar, require_sign_in  # noqa: E402
 
 ICONS = {
     "pipeline": ":material/filter_alt:",
@@ -49,12 +48,6 @@ pages = [
 ]
 current = st.navigation({t("dash.section"): pages})
 
-with st.sidebar:
-    st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
-    language_switcher()
-    # One product: the entry app, on the same sign-in (web.links).
-    st.page_link(links.entry_url(), label=t("nav.entry"), icon=":material/handshake:")
-    if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
-        sign_out()
+account_sidebar(actor, links.entry_url(), t("nav.entry"), ":material/handshake:")
 
 current.run()

@@ -21,20 +21,13 @@ import streamlit as st  # noqa: E402
 
 from entry_app.navigation import pages_for  # noqa: E402
 from web import links  # noqa: E402
-from web.i18n import language_switcher, t  # noqa: E402
-from web.markdown import literal  # noqa: E402
-from web.session import require_sign_in, sign_out  # noqa: E402
+from web.i18n import t  # noqa: E402
+from web.session import account_sidebar, require_sign_in  # noqa: E402
 
 actor = require_sign_in()  # first: it sets the user's language, which names the tab
 st.set_page_config(page_title=t("app.title"), page_icon=":material/handshake:", layout="wide")
 
-with st.sidebar:
-    st.caption(t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}")))
-    language_switcher()
-    # One product: the dashboards, on the same sign-in (web.links).
-    st.page_link(links.dashboards_url(), label=t("nav.dashboards"), icon=":material/insights:")
-    if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
-        sign_out()
+account_sidebar(actor, links.dashboards_url(), t("nav.dashboards"), ":material/insights:")
 
 sections: dict[str, list[st.Page]] = {}
 for spec in pages_for(actor.role):

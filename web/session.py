@@ -22,7 +22,7 @@ from ingest.auth.sessions import SessionUser, end_session, session_user
 from ingest.commands.base import Actor, CommandError
 from ingest.commands.users import set_locale
 from ingest.store.db import get_engine
-from web.i18n import LANGUAGES, set_language, t
+from web.i18n import LANGUAGES, language_switcher, set_language, t
 from web.markdown import literal
 from web.routes import SESSION_COOKIE, safe_next, signin_url
 
@@ -113,6 +113,19 @@ def sign_out() -> None:
     """End the session in the store (every process, both apps) and leave."""
     end_session(_token(), "signed_out", engine())
     _to_signin_page(t("login.signed_out"))
+
+
+def account_sidebar(actor: Actor, other_app: str, label: str, icon: str) -> None:
+    """The sidebar both apps draw: who is signed in, the language, a link to the other app
+    (`other_app`, its address from web.links; one product on the same sign-in), signing out."""
+    with st.sidebar:
+        st.caption(
+            t("nav.signed_in_as", name=literal(actor.username), role=t(f"role.{actor.role}"))
+        )
+        language_switcher()
+        st.page_link(other_app, label=label, icon=icon)
+        if st.button(t("nav.sign_out"), key="nav.sign_out", icon=":material/logout:"):
+            sign_out()
 
 
 def save_locale(lang: str) -> None:
