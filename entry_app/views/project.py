@@ -5,7 +5,7 @@ its workspace — the header, the stage and close actions, and the tabs (history
 import streamlit as st
 
 from entry_app import ui
-from entry_app.queries import cockpit, projects, reference
+from entry_app.queries import cockpit
 from entry_app.workspace import (
     activities,
     competition,
@@ -18,9 +18,8 @@ from entry_app.workspace import (
     stage,
     team,
 )
-from entry_app.workspace.context import Workspace
+from entry_app.workspace.context import open_workspace
 from ingest.commands.base import CommandError
-from ingest.store.models import Competitor, Partner
 from web.i18n import t
 from web.markdown import literal
 
@@ -103,13 +102,7 @@ st.query_params["project"] = str(project_id)
 
 try:
     with ui.reading() as session:
-        project = projects.project(session, actor, project_id, lang)
-        competitor_options = reference.named_options(session, Competitor)
-        partner_options = reference.named_options(session, Partner)
-        products = reference.product_options(session, lang)
-        reasons = reference.options(session, "loss_reason", lang)
-        contact_options = reference.contact_options(session, project["customer_id"])
-        people = reference.user_options(session)
+        workspace = open_workspace(session, actor, project_id, lang)
 except CommandError:
     show_recent()
     st.error(t("ws.not_found"))
@@ -118,16 +111,6 @@ opened = [project_id, *(p for p in st.session_state.get(RECENT_KEY, []) if p != 
 st.session_state[RECENT_KEY] = opened[: cockpit.RECENT_PROJECTS]
 show_recent()
 
-workspace = Workspace(
-    actor=actor,
-    project=project,
-    competitor_options=competitor_options,
-    partner_options=partner_options,
-    products=products,
-    reasons=reasons,
-    contact_options=contact_options,
-    people=people,
-)
 header.show(workspace)
 stage.show(workspace)
 
