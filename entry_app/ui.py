@@ -5,9 +5,10 @@ headers, a pager, money and status labels. No SQL here; lists come from
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -74,6 +75,17 @@ def label(prefix: str, value: Any) -> str:
     if value is None or value == "":
         return ""
     return t(f"{prefix}.{value}")
+
+
+def labelled(prefix: str) -> Callable[[Any], str]:
+    """`label` as a table's format for a column of codes: `formats={"status":
+    labelled("project_status")}`."""
+    return partial(label, prefix)
+
+
+def yes_no(value: Any) -> str:
+    """A flag as a table shows it: Yes or No in the user's language."""
+    return t("common.yes") if value else t("common.no")
 
 
 def table(
@@ -210,9 +222,14 @@ def choose(
     key: str,
     allow_none: bool = False,
     index: int | None = 0,
+    preferred: Sequence[Any] = (),
     help: str | None = None,
 ) -> Any:
-    """A selectbox over (value, label) pairs that returns the value."""
+    """A selectbox over (value, label) pairs that returns the value. With `preferred` (the
+    record's current value, a suggestion), the first of them found among the values is
+    chosen at first instead of the option at `index`."""
+    if preferred:
+        index = position(options, *preferred, allow_none=allow_none)
     values = [value for value, _ in options]
     names = dict(options)
     if allow_none:
@@ -234,8 +251,8 @@ def choose(
 
 def position(options: list[tuple[Any, str]], *preferred: Any, allow_none: bool = False) -> int:
     """The `index` for `choose` that preselects the first of `preferred` found among the
-    options' values (the record's current value, a suggestion), else the first option;
-    `allow_none` as given to `choose`, which puts "none" first."""
+    options' values, else the first option; `allow_none` as given to `choose`, which puts
+    "none" first."""
     values = [value for value, _ in options]
     if allow_none:
         values = [None, *values]

@@ -64,11 +64,13 @@ def _already_used(key: str) -> bool:
 
 class EntryForm:
     """`with EntryForm("lead_create") as form:` draws an st.form; inside, give every widget
-    `key=form.key("field")` and call `form.slot("field")` right below it."""
+    `key=form.key("field")` and call `form.slot("field")` right below it. `heading`, the
+    key of a text, is shown in bold at the top, below where general errors appear."""
 
-    def __init__(self, name: str, *, border: bool = True) -> None:
+    def __init__(self, name: str, *, border: bool = True, heading: str | None = None) -> None:
         self.name = name
         self.border = border
+        self.heading = heading
         self.slots: dict[str, Any] = {}
         self._form: Any = None
 
@@ -85,6 +87,8 @@ class EntryForm:
         self._form = st.form(f"{self.name}.{generation(self.name)}", border=self.border)
         self._form.__enter__()
         self.slots[GENERAL] = st.empty()
+        if self.heading is not None:
+            st.markdown(f"**{t(self.heading)}**")
         return self
 
     def __exit__(self, *exc: Any) -> None:

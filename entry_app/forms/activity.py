@@ -28,8 +28,7 @@ def activity_form(
     it hangs on `project_id`."""
     picking = projects is not None
     customer_id = None
-    with EntryForm(name) as form:
-        st.markdown(f"**{t(title)}**")
+    with EntryForm(name, heading=title) as form:
         kind = ui.form_code_choice(
             form,
             "type",

@@ -30,7 +30,7 @@ def customer_table(rows: list[dict[str, Any]], *, key: str, with_status: bool) -
             **status,
             "owner": "common.owner",
         },
-        formats={"status": lambda s: ui.label("customer_status", s)},
+        formats={"status": ui.labelled("customer_status")},
         key=key,
         selectable=True,
     )
@@ -49,9 +49,7 @@ def customer_form(
         types = reference.options(session, "customer_type", lang)
         industries = reference.options(session, "industry", lang)
         regions = reference.options(session, "region", lang)
-    with EntryForm(name) as form:
-        if formal:
-            st.markdown(f"**{t('customer.new_formal')}**")
+    with EntryForm(name, heading="customer.new_formal" if formal else None) as form:
         customer_name = form.widget(st.text_input, "name", "customer.name")
         customer_type = ui.form_choice(
             form,

@@ -27,8 +27,7 @@ def expense_form(
     """With `projects` (and `customers`) the rep picks what the expense hangs on; without,
     it hangs on `project_id`. `date_key` names the date's widget (each place keeps its own)."""
     customer_id = None
-    with EntryForm(name) as form:
-        st.markdown(f"**{t(title)}**")
+    with EntryForm(name, heading=title) as form:
         category = ui.form_choice(
             form,
             "category",

@@ -71,8 +71,8 @@ def show_voucher(
         voucher["approvals"],
         TRAIL_COLUMNS,
         formats={
-            "step": lambda v: ui.label("step", v),
-            "decision": lambda v: ui.label("decision", v),
+            "step": ui.labelled("step"),
+            "decision": ui.labelled("decision"),
             "acted_at": lambda v: (v or "")[:16].replace("T", " "),
         },
     )

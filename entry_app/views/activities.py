@@ -38,10 +38,10 @@ ui.paged_table(
         "customer": "project.customer",
     },
     formats={
-        "activity_type": lambda v: ui.label("activity_type", v),
+        "activity_type": ui.labelled("activity_type"),
         "planned_at": ui.when,
         "done_at": ui.when,
-        "status": lambda v: ui.label("activity_status", v),
+        "status": ui.labelled("activity_status"),
     },
 )
 
@@ -51,8 +51,7 @@ planned_rows = [
     if r["status"] == "planned"
 ]
 if planned_rows:
-    with EntryForm("activity_complete") as form:
-        st.markdown(f"**{t('activity.complete')}**")
+    with EntryForm("activity_complete", heading="activity.complete") as form:
         activity_id = ui.choose("activity.pick", planned_rows, key=form.key("activity_id"))
         notes = form.widget(st.text_input, "notes", "common.notes")
         form.slot("done_at")

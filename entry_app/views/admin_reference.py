@@ -42,13 +42,12 @@ with modes_tab:
                 "is_active": "common.active",
             },
             formats={
-                "forecast_category": lambda v: ui.label("forecast", v),
-                "is_won_stage": lambda v: t("common.yes") if v else t("common.no"),
-                "is_active": lambda v: t("common.yes") if v else t("common.no"),
+                "forecast_category": ui.labelled("forecast"),
+                "is_won_stage": ui.yes_no,
+                "is_active": ui.yes_no,
             },
         )
-        with EntryForm(f"stage_{mode}") as form:
-            st.markdown(f"**{t('admin.stage_upsert')}**")
+        with EntryForm(f"stage_{mode}", heading="admin.stage_upsert") as form:
             code = form.widget(st.text_input, "code", "common.code")
             name_zh = form.widget(st.text_input, "name_zh", "common.name_zh")
             name_en = form.widget(st.text_input, "name_en", "common.name_en")
@@ -137,10 +136,9 @@ with lookups_tab:
     ui.table(
         rows,
         columns,
-        formats={"is_active": lambda v: t("common.yes") if v else t("common.no")},
+        formats={"is_active": ui.yes_no},
     )
-    with EntryForm(f"lookup_{kind}") as form:
-        st.markdown(f"**{t('admin.upsert')}**")
+    with EntryForm(f"lookup_{kind}", heading="admin.upsert") as form:
         code = form.widget(st.text_input, "code", "common.code")
         name_zh = form.widget(st.text_input, "name_zh", "common.name_zh")
         name_en = form.widget(st.text_input, "name_en", "common.name_en")

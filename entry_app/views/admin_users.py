@@ -83,8 +83,8 @@ picked = ui.paged_table(
     },
     formats={
         "role": lambda r: t(f"role.{r}"),
-        "is_active": lambda v: t("common.yes") if v else t("common.no"),
-        "must_change_password": lambda v: t("common.yes") if v else t("common.no"),
+        "is_active": ui.yes_no,
+        "must_change_password": ui.yes_no,
     },
     key="users.table",
     selectable=True,

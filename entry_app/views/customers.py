@@ -48,8 +48,7 @@ ui.table(
         "email": "contact.email",
     },
 )
-with EntryForm(f"contact_create_{customer_id}") as form:
-    st.markdown(f"**{t('contact.new')}**")
+with EntryForm(f"contact_create_{customer_id}", heading="contact.new") as form:
     name = form.widget(st.text_input, "name", "contact.name")
     title = form.widget(st.text_input, "title", "contact.title")
     phone = form.widget(st.text_input, "phone", "contact.phone")

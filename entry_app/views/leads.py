@@ -86,7 +86,7 @@ ui.paged_table(
         "owner": "common.owner",
         "created_at": "common.created_at",
     },
-    formats={"status": lambda s: ui.label("lead_status", s), "created_at": ui.when},
+    formats={"status": ui.labelled("lead_status"), "created_at": ui.when},
 )
 
 with edit:
@@ -110,11 +110,7 @@ with edit:
             )
             phone = form.widget(st.text_input, "phone", "lead.phone", value=current["phone"] or "")
             source = ui.form_choice(
-                form,
-                "source",
-                "lead.source",
-                sources,
-                index=ui.position(sources, current["source_code"]),
+                form, "source", "lead.source", sources, preferred=[current["source_code"]]
             )
             industry = ui.form_choice(
                 form,
@@ -122,7 +118,7 @@ with edit:
                 "lead.industry",
                 industries,
                 allow_none=True,
-                index=ui.position(industries, current["industry_code"], allow_none=True),
+                preferred=[current["industry_code"]],
             )
             description = form.widget(
                 st.text_area, "description", "lead.description", value=current["description"] or ""

@@ -51,7 +51,7 @@ picked = ui.paged_table(
         "owner": "common.owner",
     },
     formats={
-        "status": lambda s: ui.label("project_status", s),
+        "status": ui.labelled("project_status"),
         "expected_amount": ui.money,
         "expected_close_date": ui.when,
     },

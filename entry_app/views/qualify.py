@@ -50,8 +50,7 @@ with ui.reading() as session:
 
 left, right = st.columns([3, 2])
 with left:
-    with EntryForm(f"qualify_{lead_id}") as form:
-        st.markdown(f"**{t('qualify.heading')}**")
+    with EntryForm(f"qualify_{lead_id}", heading="qualify.heading") as form:
         name = form.widget(st.text_input, "name", "project.name", value=lead["company_name"])
         mode = ui.form_choice(form, "sales_mode", "project.sales_mode", modes)
         amount = form.widget(
@@ -65,11 +64,7 @@ with left:
             value=dt.date.today() + dt.timedelta(days=90),
         )
         industry = ui.form_choice(
-            form,
-            "industry",
-            "project.industry",
-            industries,
-            index=ui.position(industries, lead["industry_code"]),
+            form, "industry", "project.industry", industries, preferred=[lead["industry_code"]]
         )
         owner_id = ui.form_choice(
             form,
@@ -77,7 +72,7 @@ with left:
             "qualify.owner",
             owners,
             error_field="owner_id",
-            index=ui.position(owners, suggested, lead["owner_id"]),
+            preferred=[suggested, lead["owner_id"]],
             help=t("qualify.owner_help"),
         )
         customer_type = ui.form_choice(
@@ -102,8 +97,7 @@ with left:
             success=lambda result: t("qualify.done", project_id=result["project_id"]),
         )
 with right:
-    with EntryForm(f"reject_{lead_id}") as form:
-        st.markdown(f"**{t('qualify.reject_heading')}**")
+    with EntryForm(f"reject_{lead_id}", heading="qualify.reject_heading") as form:
         reason = form.widget(st.text_area, "reason", "lead.reject_reason")
         submitted = form.submit(t("qualify.reject"))
     if submitted:

@@ -25,8 +25,7 @@ choices = [
     for row in unclaimed.rows
 ]
 labels = dict(choices)
-with EntryForm("report_create") as form:
-    st.markdown(f"**{t('report.new')}**")
+with EntryForm("report_create", heading="report.new") as form:
     title = form.widget(st.text_input, "title", "report.title")
     expense_ids = st.multiselect(
         t("report.expenses"),

@@ -26,8 +26,7 @@ scope = st.radio(
     horizontal=True,
 )
 today = dt.date.today()
-with EntryForm("target_set") as form:
-    st.markdown(f"**{t('target.new')}**")
+with EntryForm("target_set", heading="target.new") as form:
     month = form.widget(
         st.date_input,
         "month",

@@ -16,10 +16,10 @@ def show(ws: Workspace) -> None:
             "status": "common.status",
         },
         formats={
-            "activity_type": lambda v: ui.label("activity_type", v),
+            "activity_type": ui.labelled("activity_type"),
             "planned_at": ui.when,
             "done_at": ui.when,
-            "status": lambda v: ui.label("activity_status", v),
+            "status": ui.labelled("activity_status"),
         },
     )
     if ws.project["can_work"]:

@@ -35,8 +35,8 @@ def show(ws: Workspace) -> None:
             "notes": "common.notes",
         },
         formats={
-            "threat_level": lambda v: ui.label("level", v),
-            "is_primary": lambda v: t("common.yes") if v else t("common.no"),
+            "threat_level": ui.labelled("level"),
+            "is_primary": ui.yes_no,
             "quoted_amount": ui.money,
         },
     )
@@ -76,7 +76,7 @@ def show(ws: Workspace) -> None:
     ui.table(
         ws.project["partners"],
         {"name": "ws.partner", "partner_role": "ws.partner_role", "notes": "common.notes"},
-        formats={"partner_role": lambda v: ui.label("partner_role", v)},
+        formats={"partner_role": ui.labelled("partner_role")},
     )
     if ws.can_work:
         with EntryForm(f"partner_{ws.project_id}") as form:

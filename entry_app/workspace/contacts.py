@@ -24,8 +24,8 @@ def show(ws: Workspace) -> None:
             "notes": "common.notes",
         },
         formats={
-            "decision_role": lambda r: ui.label("decision_role", r),
-            "attitude": lambda a: ui.label("attitude", a),
+            "decision_role": ui.labelled("decision_role"),
+            "attitude": ui.labelled("attitude"),
         },
     )
     if ws.can_work:

@@ -19,7 +19,7 @@ def show(ws: Workspace) -> None:
         },
         formats={
             "changed_at": ui.when,
-            "change_type": lambda c: ui.label("change_type", c),
+            "change_type": ui.labelled("change_type"),
             "amount": ui.money,
             "expected_close_date": ui.when,
         },

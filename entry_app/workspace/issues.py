@@ -23,13 +23,12 @@ def show(ws: Workspace) -> None:
             "resolution": "ws.resolution",
         },
         formats={
-            "severity": lambda v: ui.label("level", v),
-            "status": lambda v: ui.label("issue_status", v),
+            "severity": ui.labelled("level"),
+            "status": ui.labelled("issue_status"),
         },
     )
     if ws.can_work:
-        with EntryForm(f"issue_{ws.project_id}") as form:
-            st.markdown(f"**{t('ws.issue_new')}**")
+        with EntryForm(f"issue_{ws.project_id}", heading="ws.issue_new") as form:
             title = form.widget(st.text_input, "title", "ws.issue_title")
             severity = ui.form_code_choice(
                 form, "severity", "ws.severity", SEVERITIES, "level", index=1
@@ -48,8 +47,7 @@ def show(ws: Workspace) -> None:
             )
     open_issues = [(i["id"], i["title"]) for i in ws.project["issues"] if i["status"] == "open"]
     if ws.project["can_work"] and open_issues:
-        with EntryForm(f"resolve_{ws.project_id}") as form:
-            st.markdown(f"**{t('ws.resolve')}**")
+        with EntryForm(f"resolve_{ws.project_id}", heading="ws.resolve") as form:
             issue_id = ui.choose("ws.issue_title", open_issues, key=form.key("issue_id"))
             resolution = form.widget(st.text_input, "resolution", "ws.resolution")
             submitted = form.submit()

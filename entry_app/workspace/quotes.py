@@ -39,8 +39,7 @@ def show(ws: Workspace) -> None:
             formats={"unit_price": ui.money, "line_amount": ui.money},
         )
     if ws.project["can_work"] and ws.project["quotes"]:
-        with EntryForm(f"quote_status_{ws.project_id}") as form:
-            st.markdown(f"**{t('ws.quote_status')}**")
+        with EntryForm(f"quote_status_{ws.project_id}", heading="ws.quote_status") as form:
             quote_id = ui.form_choice(
                 form,
                 "quote_id",
@@ -57,8 +56,7 @@ def show(ws: Workspace) -> None:
         product_choices = [
             (code, f"{code} · {name} · {ui.money(price)}") for code, name, price in ws.products
         ]
-        with EntryForm(f"quote_{ws.project_id}") as form:
-            st.markdown(f"**{t('ws.quote_new')}**")
+        with EntryForm(f"quote_{ws.project_id}", heading="ws.quote_new") as form:
             valid_until = form.widget(
                 st.date_input,
                 "valid_until",

@@ -116,8 +116,7 @@ def show(ws: Workspace) -> None:
                 ),
                 0,
             )
-            with EntryForm(f"move_stage_{ws.project_id}") as form:
-                st.markdown(f"**{t('ws.move_stage')}**")
+            with EntryForm(f"move_stage_{ws.project_id}", heading="ws.move_stage") as form:
                 stage_code = ui.form_choice(
                     form, "stage", "ws.target_stage", targets, index=next_index
                 )
@@ -135,8 +134,7 @@ def show(ws: Workspace) -> None:
                     success=t("ws.moved", stage=names.get(stage_code, "")),
                 )
         with right:
-            with EntryForm(f"forecast_{ws.project_id}") as form:
-                st.markdown(f"**{t('ws.forecast')}**")
+            with EntryForm(f"forecast_{ws.project_id}", heading="ws.forecast") as form:
                 amount = form.widget(
                     st.text_input,
                     "amount",

@@ -14,7 +14,7 @@ def show(ws: Workspace) -> None:
     ui.table(
         ws.project["members"],
         {"name": "ws.member_user", "member_role": "ws.member_role"},
-        formats={"member_role": lambda v: ui.label("member_role", v)},
+        formats={"member_role": ui.labelled("member_role")},
     )
     if ws.project["can_work"]:
         with EntryForm(f"member_{ws.project_id}") as form:
