@@ -16,7 +16,6 @@ publish retires it meanwhile. The folder appears under its final name only when 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -31,6 +30,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from ingest.importer.run import checksum
 from ingest.store.db import get_engine
 from orchestration import snapshots
 from orchestration.snapshots import _fsync
@@ -118,16 +118,8 @@ def _describe(folder: Path, path: Path) -> dict[str, Any]:
     return {
         "path": path.relative_to(folder).as_posix(),
         "bytes": path.stat().st_size,
-        "sha256": sha256(path),
+        "sha256": checksum(path),
     }
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def backup_sqlite(

@@ -29,6 +29,7 @@ import duckdb
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from ingest.importer.run import checksum
 from ingest.settings import data_dir
 from ingest.store.db import get_engine
 from orchestration import snapshots
@@ -39,7 +40,6 @@ from orchestration.backup import (
     _last_line,
     pg_environment,
     pg_tool,
-    sha256,
 )
 from orchestration.dbt_runner import INCREMENTAL_FILE, marts_path
 from orchestration.snapshots import _fsync
@@ -82,7 +82,7 @@ def verify(folder: Path) -> dict[str, Any]:
         path = folder / entry["path"]
         if not path.is_file() or path.stat().st_size != entry["bytes"]:
             raise BackupError(f"backup damaged: {entry['path']} is missing or has another size")
-        if sha256(path) != entry["sha256"]:
+        if checksum(path) != entry["sha256"]:
             raise BackupError(f"backup damaged: {entry['path']} does not match its checksum")
     if store["file"] not in {entry["path"] for entry in files}:
         raise BackupError(f"backup damaged: the manifest does not list {store['file']}")

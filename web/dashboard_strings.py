@@ -7,10 +7,7 @@ from the dbt YAML (dashboards.metrics) so that there is one wording of each defi
 
 from __future__ import annotations
 
-
-def _s(zh: str, en: str) -> dict[str, str]:
-    return {"zh_CN": zh, "en": en}
-
+from web.strings import _s
 
 TEXTS: dict[str, dict[str, str]] = {
     # --- chrome ---

@@ -146,29 +146,26 @@ async def submit_signin(request: Request) -> Response:
     password = str(form.get("password") or "")
     expected = request.cookies.get(FORM_COOKIE)
     posted = str(form.get("form_token") or "")
-    if not expected or not secrets.compare_digest(expected, posted):
+
+    def refused(status: int, error: str) -> Response:
+        """The sign-in page again, with what was typed and why it was refused."""
         return _page(
             request,
             lang=lang,
             next_path=next_path,
             lang_chosen=lang_chosen,
-            status=400,
+            status=status,
             username=username,
-            error="login.form_expired",
+            error=error,
         )
+
+    if not expected or not secrets.compare_digest(expected, posted):
+        return refused(400, "login.form_expired")
     token = None
     if username.strip() and password and len(password) <= MAX_PASSWORD:
         token = await run_in_threadpool(sign_in, username, password, client_address(request))
     if token is None:
-        return _page(
-            request,
-            lang=lang,
-            next_path=next_path,
-            lang_chosen=lang_chosen,
-            status=401,
-            username=username,
-            error="login.failed",
-        )
+        return refused(401, "login.failed")
     if lang_chosen:
         # A language picked on the sign-in page is a choice: it follows the user from now on.
         await run_in_threadpool(_save_language, token, lang)

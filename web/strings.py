@@ -5,6 +5,8 @@ from __future__ import annotations
 
 
 def _s(zh: str, en: str) -> dict[str, str]:
+    """One string in both languages; the dashboards' strings (web.dashboard_strings) use it
+    too."""
     return {"zh_CN": zh, "en": en}
 
 

@@ -48,20 +48,17 @@ def refresh_config(*, full: bool, as_of: str | dt.date | None = None) -> dict:
     }
 
 
-# One process per run, not per step: the steps run one after another anyway (the writer
-# pool), and a process per step loaded the definitions again each time, ~5 s a step.
-full_refresh_job = define_asset_job(
-    "full_refresh_job",
-    selection=REFRESH,
-    config=refresh_config(full=True),
-    executor_def=in_process_executor,
-)
-incremental_refresh_job = define_asset_job(
-    "incremental_refresh_job",
-    selection=REFRESH,
-    config=refresh_config(full=False),
-    executor_def=in_process_executor,
-)
+def refresh_job(name: str, *, full: bool):
+    """A refresh of the whole graph in one process per run, not per step: the steps run
+    one after another anyway (the writer pool), and a process per step loaded the
+    definitions again each time, ~5 s a step."""
+    return define_asset_job(
+        name, selection=REFRESH, config=refresh_config(full=full), executor_def=in_process_executor
+    )
+
+
+full_refresh_job = refresh_job("full_refresh_job", full=True)
+incremental_refresh_job = refresh_job("incremental_refresh_job", full=False)
 
 TIMEZONE = settings.schedule_timezone()
 # Schedules and the sensor run as soon as the daemon does (`crm serve`); an operator can
@@ -71,20 +68,26 @@ SCHEDULE_STATUS = (
     DefaultScheduleStatus.RUNNING if AUTOMATION_RUNNING else DefaultScheduleStatus.STOPPED
 )
 
-incremental_schedule = ScheduleDefinition(
-    name="incremental_refresh_schedule",
-    job=incremental_refresh_job,
-    cron_schedule=settings.cron("CRM_INCREMENTAL_CRON", "*/15 8-19 * * 1-5"),
-    execution_timezone=TIMEZONE,
-    default_status=SCHEDULE_STATUS,
+
+def schedule(name: str, job, cron: str, default: str) -> ScheduleDefinition:
+    """A schedule of the automation (refresh or upkeep): its cron from the setting `cron`
+    (else `default`), in the one schedule timezone, started as CRM_AUTOMATION says."""
+    return ScheduleDefinition(
+        name=name,
+        job=job,
+        cron_schedule=settings.cron(cron, default),
+        execution_timezone=TIMEZONE,
+        default_status=SCHEDULE_STATUS,
+    )
+
+
+incremental_schedule = schedule(
+    "incremental_refresh_schedule",
+    incremental_refresh_job,
+    "CRM_INCREMENTAL_CRON",
+    "*/15 8-19 * * 1-5",
 )
-full_schedule = ScheduleDefinition(
-    name="full_refresh_schedule",
-    job=full_refresh_job,
-    cron_schedule=settings.cron("CRM_FULL_CRON", "0 2 * * *"),
-    execution_timezone=TIMEZONE,
-    default_status=SCHEDULE_STATUS,
-)
+full_schedule = schedule("full_refresh_schedule", full_refresh_job, "CRM_FULL_CRON", "0 2 * * *")
 
 
 REFRESH_JOBS = {full_refresh_job.name, incremental_refresh_job.name}

@@ -3,11 +3,10 @@
 Both are plain op jobs: they produce no asset of the lineage graph. They run at night,
 before the full refresh (02:00) and after it, in the refresh schedules' timezone."""
 
-from dagster import OpExecutionContext, ScheduleDefinition, job, op
+from dagster import OpExecutionContext, job, op
 
-from ingest import settings
 from ingest.settings import backup_dir, backup_keep
-from orchestration.defs.jobs import SCHEDULE_STATUS, TIMEZONE
+from orchestration.defs.jobs import schedule
 
 
 @op
@@ -41,20 +40,8 @@ def prune_job() -> None:
     prune_retained()
 
 
-backup_schedule = ScheduleDefinition(
-    name="backup_schedule",
-    job=backup_job,
-    cron_schedule=settings.cron("CRM_BACKUP_CRON", "30 1 * * *"),
-    execution_timezone=TIMEZONE,
-    default_status=SCHEDULE_STATUS,
-)
-prune_schedule = ScheduleDefinition(
-    name="prune_schedule",
-    job=prune_job,
-    cron_schedule=settings.cron("CRM_PRUNE_CRON", "30 3 * * *"),
-    execution_timezone=TIMEZONE,
-    default_status=SCHEDULE_STATUS,
-)
+backup_schedule = schedule("backup_schedule", backup_job, "CRM_BACKUP_CRON", "30 1 * * *")
+prune_schedule = schedule("prune_schedule", prune_job, "CRM_PRUNE_CRON", "30 3 * * *")
 
 MAINTENANCE_JOBS = [backup_job, prune_job]
 MAINTENANCE_SCHEDULES = [backup_schedule, prune_schedule]

@@ -12,17 +12,17 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from dashboards import ui
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
 from ingest.store.db import changes_after, read_session
-from ingest.store.models import Project, utcnow
+from ingest.store.models import utcnow
 from orchestration.refresh import run_refresh
 from tests.support import independent as ind
 from tests.support.company import APP, AS_OF, Company
+from tests.support.factories import first_open_project
 from tests.support.signin import signed_in
 from warehouse import reader
 from warehouse.queries import (
@@ -411,12 +411,7 @@ def test_a_new_publish_is_picked_up_by_the_next_query(company, store, actors) ->
     f = Filters()
     before = common.freshness()
     kpis_before = win_loss.winloss_kpis(f, rep)
-    with read_session(company.engine) as s:
-        project = s.scalars(
-            select(Project)
-            .where(Project.owner_id == rep.id, Project.status == "open")
-            .order_by(Project.id)
-        ).first()
+    project = first_open_project(company.engine, rep.id)
     assert "已包含全部已保存的变更" in freshness_caption(company, rep)
     saving = utcnow()
     close_won(

@@ -16,15 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 
 from ingest.auth.sessions import open_session
 from ingest.commands.base import Actor
 from ingest.commands.projects import CloseWonInput, close_won
-from ingest.store.db import read_session
-from ingest.store.models import Project
 from orchestration.refresh import run_refresh
 from tests.support.company import AS_OF, Company
+from tests.support.factories import first_open_project
 from warehouse.queries import pipeline, win_loss
 from warehouse.scope import PAGES, Filters
 from web import charts
@@ -147,12 +145,7 @@ def test_the_pages_answer_during_a_refresh_and_show_its_data_after(
     """Changes the store: a project of the rep is won, then a refresh publishes."""
     rep = people["rep"]
     before = win_loss.winloss_kpis(Filters(), rep)
-    with read_session(company.engine) as s:
-        project = s.scalars(
-            select(Project)
-            .where(Project.owner_id == rep.id, Project.status == "open")
-            .order_by(Project.id)
-        ).first()
+    project = first_open_project(company.engine, rep.id)
     close_won(
         company.engine, rep.id, project.id, CloseWonInput(amount="7654321.00", signed_date=AS_OF)
     )

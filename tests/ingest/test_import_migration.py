@@ -45,21 +45,18 @@ from tests.support.factories import make_customer
 from tests.support.hostile import EXAMPLES, PAYLOADS, fingerprint, hostile_text, repeatable
 from tests.support.import_files import (
     EXAMPLE,
+    EXPORTS,
     FILES,
+    MAPPINGS,
     codes,
     import_example,
+    import_export,
     rejections,
     store_state,
     write_csv,
 )
 
 ROOT = Path(__file__).parents[2]
-MAPPINGS = ROOT / "docs" / "import"
-DATA = Path(__file__).parent / "data"
-
-
-def run(engine: Engine, data: str, mapping: str, **options: Any) -> ImportReport:
-    return import_file(DATA / data, MAPPINGS / f"{mapping}.yaml", engine=engine, **options)
 
 
 def code(session: Any, model: Any, row_id: int | None) -> str | None:
@@ -67,7 +64,7 @@ def code(session: Any, model: Any, row_id: int | None) -> str | None:
 
 
 def source_rows(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8") as handle:
+    with (EXPORTS / name).open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -104,17 +101,17 @@ def test_the_guide_lists_every_fields_requirement_and_default_as_the_code_does()
 
 
 def test_salesforce_data_export_imports_with_the_ready_made_mappings(sqlite_engine) -> None:
-    users = run(sqlite_engine, "salesforce/User.csv", "salesforce_users")
+    users = import_export(sqlite_engine, "salesforce/User.csv", "salesforce_users")
     assert users.ok and users.created == 3, users.text("en")
     assert users.references_created == [("department", "enterprise_sales", "Enterprise Sales")]
     assert "Created department enterprise_sales (Enterprise Sales)" in users.text("en")
-    accounts = run(sqlite_engine, "salesforce/Account.csv", "salesforce_accounts")
+    accounts = import_export(sqlite_engine, "salesforce/Account.csv", "salesforce_accounts")
     assert accounts.ok and accounts.created == 3, accounts.text("en")
     assert accounts.references_created == [
         ("industry", "technology", "Technology"),
         ("region", "texas", "Texas"),
     ]
-    deals = run(sqlite_engine, "salesforce/Opportunity.csv", "salesforce_opportunities")
+    deals = import_export(sqlite_engine, "salesforce/Opportunity.csv", "salesforce_opportunities")
     assert deals.ok and deals.created == 5, deals.text("en")
     assert deals.sales_mode_created == "salesforce"
 
@@ -216,7 +213,7 @@ def test_salesforce_data_export_imports_with_the_ready_made_mappings(sqlite_engi
             dt.date(2023, 6, 18),
         )
 
-    again = run(sqlite_engine, "salesforce/Opportunity.csv", "salesforce_opportunities")
+    again = import_export(sqlite_engine, "salesforce/Opportunity.csv", "salesforce_opportunities")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
 
@@ -226,9 +223,9 @@ def test_salesforce_data_export_imports_with_the_ready_made_mappings(sqlite_engi
 def import_hubspot(engine: Engine) -> tuple[ImportReport, ImportReport]:
     add_person(engine, "lina", "Li Na")
     add_person(engine, "wangwei", "Wang Wei")
-    companies = run(engine, "hubspot/companies.csv", "hubspot_companies")
+    companies = import_export(engine, "hubspot/companies.csv", "hubspot_companies")
     assert companies.ok and companies.created == 3, companies.text("en")
-    deals = run(engine, "hubspot/deals.csv", "hubspot_deals")
+    deals = import_export(engine, "hubspot/deals.csv", "hubspot_deals")
     assert deals.ok and deals.created == 5, deals.text("en")
     return companies, deals
 
@@ -361,7 +358,9 @@ def test_creating_reference_values_needs_an_admin(sqlite_engine, tmp_path) -> No
     add_person(sqlite_engine, "wangwei", "Wang Wei")
     steward = add_person(sqlite_engine, "steward", "Steward", role="data_steward")
     before = store_state(sqlite_engine)
-    report = run(sqlite_engine, "hubspot/companies.csv", "hubspot_companies", actor_id=steward)
+    report = import_export(
+        sqlite_engine, "hubspot/companies.csv", "hubspot_companies", actor_id=steward
+    )
     assert report.exit_code == 2 and not report.written
     assert {where for where, _ in report.problems} == {
         "columns.industry.create_missing",
@@ -376,7 +375,7 @@ def test_creating_reference_values_needs_an_admin(sqlite_engine, tmp_path) -> No
     plain = tmp_path / "companies.yaml"
     plain.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
     refused = import_file(
-        DATA / "hubspot/companies.csv", plain, engine=sqlite_engine, actor_id=steward
+        EXPORTS / "hubspot/companies.csv", plain, engine=sqlite_engine, actor_id=steward
     )
     assert codes(refused) == {4: {"Industry": "unmapped_value"}}
     assert store_state(sqlite_engine) == before
@@ -411,7 +410,7 @@ def test_undo_takes_created_values_back_unless_others_use_them(engine, monkeypat
     lina = add_person(engine, "lina", "Li Na")
     add_person(engine, "wangwei", "Wang Wei")
     before = store_state(engine)
-    first = run(engine, "hubspot/companies.csv", "hubspot_companies")
+    first = import_export(engine, "hubspot/companies.csv", "hubspot_companies")
     assert first.written and first.import_id is not None
     undo_import(first.import_id, engine=engine)
     with read_session(engine) as s:
@@ -422,7 +421,7 @@ def test_undo_takes_created_values_back_unless_others_use_them(engine, monkeypat
         k: v for k, v in before.items() if k not in ("audit_log", "change_counter")
     }
 
-    second = run(engine, "hubspot/companies.csv", "hubspot_companies")
+    second = import_export(engine, "hubspot/companies.csv", "hubspot_companies")
     assert second.references_created == first.references_created
     make_customer(engine, lina, "A rep's own customer", industry="logistics_and_supply_chain")
     monkeypatch.setenv("CRM_STORE_URL", engine.url.render_as_string(hide_password=False))
@@ -457,7 +456,7 @@ def test_create_missing_is_checked_in_the_mapping_and_listed_by_a_dry_run(sqlite
     add_person(sqlite_engine, "lina", "Li Na")
     add_person(sqlite_engine, "wangwei", "Wang Wei")
     before = store_state(sqlite_engine)
-    dry = run(sqlite_engine, "hubspot/companies.csv", "hubspot_companies", dry_run=True)
+    dry = import_export(sqlite_engine, "hubspot/companies.csv", "hubspot_companies", dry_run=True)
     assert dry.ok and dry.created == 3
     assert "将新建行业 logistics_and_supply_chain（Logistics and Supply Chain）" in dry.text()
     assert store_state(sqlite_engine) == before

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -28,7 +27,6 @@ from ingest.commands.projects import (
     reopen,
 )
 from ingest.commands.users import UserInput, add_user
-from ingest.importer import import_file
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import (
     Contact,
@@ -44,11 +42,8 @@ from ingest.store.models import (
 from orchestration.reconcile import read_store, stage_visits
 from orchestration.refresh import run_refresh
 from tests.support.company import AS_OF, seeded_company
+from tests.support.import_files import import_export
 from tests.support.reconciliation import Company, compare_everything, mart
-
-ROOT = Path(__file__).parents[2]
-MAPPINGS = ROOT / "docs" / "import"
-IMPORT_DATA = ROOT / "tests" / "ingest" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +162,7 @@ def test_deals_migrated_from_salesforce_and_hubspot_reconcile(company) -> None:
         ("hubspot/companies.csv", "hubspot_companies"),
         ("hubspot/deals.csv", "hubspot_deals"),
     ):
-        report = import_file(IMPORT_DATA / data, MAPPINGS / f"{mapping}.yaml", engine=engine)
+        report = import_export(engine, data, mapping)
         assert report.ok and report.written, report.text("en")
 
     run_refresh(as_of=str(AS_OF), engine=engine, warehouse=company.warehouse)

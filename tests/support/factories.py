@@ -118,6 +118,18 @@ def add_member(engine: Engine, project_id: int, user_id: int, role: str = "presa
         return member.id
 
 
+def first_open_project(engine: Engine, owner_id: int) -> Project:
+    """The owner's open project with the lowest id: the one a test wins or changes."""
+    with read_session(engine) as s:
+        project = s.scalars(
+            select(Project)
+            .where(Project.owner_id == owner_id, Project.status == "open")
+            .order_by(Project.id)
+        ).first()
+    assert project is not None, f"user {owner_id} owns no open project"
+    return project
+
+
 def set_project_status(engine: Engine, project_id: int, status: str) -> None:
     """Close (or reopen) a project without the closing rules: scenery for frozen-link tests."""
     with write_session(engine) as s:

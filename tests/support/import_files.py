@@ -15,6 +15,9 @@ from ingest.store.db import current_change_seq, read_session
 from ingest.store.models import ENTITY_TABLES, AuditLog
 
 FILES = Path(__file__).resolve().parents[1] / "ingest" / "import_files"
+# The ready-made migration mappings (docs/import/) and the CRM exports they read.
+MAPPINGS = Path(__file__).resolve().parents[2] / "docs" / "import"
+EXPORTS = Path(__file__).resolve().parents[1] / "ingest" / "data"
 EXAMPLE = [
     "users",
     "customers",
@@ -29,6 +32,11 @@ EXAMPLE = [
 
 def run(engine: Engine, name: str, folder: Path = FILES, **options: Any) -> ImportReport:
     return import_file(folder / f"{name}.csv", FILES / f"{name}.yaml", engine=engine, **options)
+
+
+def import_export(engine: Engine, data: str, mapping: str, **options: Any) -> ImportReport:
+    """A Salesforce or HubSpot export (EXPORTS) imported with its ready-made mapping."""
+    return import_file(EXPORTS / data, MAPPINGS / f"{mapping}.yaml", engine=engine, **options)
 
 
 def import_example(engine: Engine, upto: str | None = None) -> None:

@@ -5,9 +5,11 @@ builder (`Records`: a page's record query says only its SQL, order, drills and n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
 from types import MappingProxyType
 from typing import Any
 
@@ -103,6 +105,23 @@ JOINS = {
 
 
 @dataclass(frozen=True)
+class Rows:
+    """The rows a page's record query asks for (`Records.query`): their SQL and parameters,
+    the language of the display names and any further `{keys}` of `Records.named`."""
+
+    sql: str
+    params: dict[str, Any]
+    lang: str = "en"
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+_DRILL_AND_LIMIT = (
+    inspect.Parameter("drill", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=()),
+    inspect.Parameter("limit", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=RECORDS_LIMIT),
+)
+
+
+@dataclass(frozen=True)
 class Records:
     """A page's record table: the rows of a page's query narrowed to the drill-down keys,
     sorted, first `limit` only. Each page says only what differs: the order, the columns
@@ -157,6 +176,25 @@ class Records:
             query += f" order by {order_by}"
         extra = {} if limit is None else {"limit": limit}
         return reader.frame(snapshot, query, {**params, **where.params, **extra})
+
+    def query(self, rows: Callable[..., Rows]) -> Callable[..., pd.DataFrame]:
+        """A page's cached record query from `rows(snapshot, f, actor, ...)`, which says
+        only which rows: the query takes the same arguments (less the snapshot, as every
+        `reader.cached` query), then `drill` and `limit`, by position or name."""
+        own = inspect.signature(rows)
+        signature = own.replace(parameters=[*own.parameters.values(), *_DRILL_AND_LIMIT])
+
+        @wraps(rows)
+        def records(snapshot: Snapshot, *args: Any, **kwargs: Any) -> pd.DataFrame:
+            asked = signature.bind(snapshot, *args, **kwargs)
+            asked.apply_defaults()
+            drill, limit = asked.arguments.pop("drill"), asked.arguments.pop("limit")
+            found = rows(*asked.args, **asked.kwargs)
+            return self.read(
+                snapshot, found.sql, found.params, drill, limit, lang=found.lang, **found.names
+            )
+
+        return reader.cached(records)
 
 
 def _adding(sql: str, columns: Mapping[str, str]) -> str:

@@ -13,8 +13,8 @@ from warehouse import reader
 from warehouse.queries import common
 from warehouse.queries.common import (
     RECORDS_LIMIT,
-    Drill,
     Records,
+    Rows,
     closed_where,
     money,
     one,
@@ -207,14 +207,8 @@ _PROJECT_COSTS = Records(
 )
 
 
-@reader.cached
-def project_costs(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_PROJECT_COSTS.query
+def project_costs(snapshot: Snapshot, f: Filters, actor: Actor) -> Rows:
     """项目费用报表: projects with expenses in the period — budget against spent (in the
     period and in total) against the contract amount."""
     spent_sql, spent_params = _spent_per_project(f, page_scope(actor, "costs"))
@@ -223,7 +217,7 @@ def project_costs(
         select m.*, spent.period_expense_amount
         from spent inner join mart_project_costs as m on m.project_id = spent.project_id
     """
-    return _PROJECT_COSTS.read(snapshot, sql, spent_params, drill, limit)
+    return Rows(sql, spent_params)
 
 
 @reader.cached
@@ -280,17 +274,11 @@ _EXPENSE_RECORDS = Records(
 )
 
 
-@reader.cached
-def expense_records(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_EXPENSE_RECORDS.query
+def expense_records(snapshot: Snapshot, f: Filters, actor: Actor) -> Rows:
     xw = _expense_where(f, page_scope(actor, "costs"))
     sql = f"""
         with {_EXPENSES}
         select * from x where {xw.sql()}
     """
-    return _EXPENSE_RECORDS.read(snapshot, sql, xw.params, drill, limit)
+    return Rows(sql, xw.params)

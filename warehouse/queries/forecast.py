@@ -11,9 +11,8 @@ from ingest.commands.base import Actor
 from orchestration.snapshots import Snapshot
 from warehouse import reader
 from warehouse.queries.common import (
-    RECORDS_LIMIT,
-    Drill,
     Records,
+    Rows,
     forecast_where,
     lang_suffix,
     money,
@@ -170,15 +169,8 @@ _FORECAST_RECORDS = Records(
 )
 
 
-@reader.cached
-def forecast_records(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    lang: str,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_FORECAST_RECORDS.query
+def forecast_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> Rows:
     fc = forecast_where(f, page_scope(actor, "forecast"))
     sql = f"""
         select
@@ -189,4 +181,4 @@ def forecast_records(
         from fct_forecast as fc
         where {fc.sql()}
     """
-    return _FORECAST_RECORDS.read(snapshot, sql, fc.params, drill, limit, lang=lang)
+    return Rows(sql, fc.params, lang)

@@ -12,9 +12,8 @@ from orchestration.snapshots import Snapshot
 from warehouse import reader
 from warehouse.queries.common import (
     DAYS,
-    RECORDS_LIMIT,
-    Drill,
     Records,
+    Rows,
     one,
     page_scope,
     ratio,
@@ -100,14 +99,8 @@ _LEAD_RECORDS = Records(
 )
 
 
-@reader.cached
-def lead_records(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_LEAD_RECORDS.query
+def lead_records(snapshot: Snapshot, f: Filters, actor: Actor) -> Rows:
     where = _lead_where(f, page_scope(actor, "leads"))
     sql = f"""
         select
@@ -116,4 +109,4 @@ def lead_records(
         from fct_leads as l
         where {where.sql()}
     """
-    return _LEAD_RECORDS.read(snapshot, sql, where.params, drill, limit)
+    return Rows(sql, where.params)

@@ -12,9 +12,8 @@ from ingest.commands.base import Actor
 from orchestration.snapshots import Snapshot
 from warehouse import reader
 from warehouse.queries.common import (
-    RECORDS_LIMIT,
-    Drill,
     Records,
+    Rows,
     as_of,
     lang_suffix,
     money,
@@ -228,19 +227,10 @@ _PIPELINE_CHANGES = Records(
 )
 
 
-@reader.cached
-def pipeline_changes(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    lang: str,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_PIPELINE_CHANGES.query
+def pipeline_changes(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> Rows:
     sql, params = _changes_sql(f, actor)
-    return _PIPELINE_CHANGES.read(
-        snapshot, sql, {**params, **_change_dates(snapshot, f)}, drill, limit, lang=lang
-    )
+    return Rows(sql, {**params, **_change_dates(snapshot, f)}, lang)
 
 
 _PIPELINE_RECORDS = Records(
@@ -261,16 +251,10 @@ _PIPELINE_RECORDS = Records(
 )
 
 
-@reader.cached
+@_PIPELINE_RECORDS.query
 def pipeline_records(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    lang: str,
-    stuck_days: int = 60,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+    snapshot: Snapshot, f: Filters, actor: Actor, lang: str, stuck_days: int = 60
+) -> Rows:
     """The open projects behind the pipeline page, flagged stuck and overdue."""
     cte, where = visible_projects(f, page_scope(actor, "pipeline"), status="open")
     sql = f"""
@@ -280,6 +264,4 @@ def pipeline_records(
             coalesce(p.days_in_stage >= $stuck_days, false) as is_stuck
         from p
     """
-    return _PIPELINE_RECORDS.read(
-        snapshot, sql, {**where.params, "stuck_days": stuck_days}, drill, limit, lang=lang
-    )
+    return Rows(sql, {**where.params, "stuck_days": stuck_days}, lang)

@@ -13,9 +13,8 @@ from warehouse import reader
 from warehouse.queries import common
 from warehouse.queries.common import (
     DAYS,
-    RECORDS_LIMIT,
-    Drill,
     Records,
+    Rows,
     closed_totals,
     lang_suffix,
     one,
@@ -181,21 +180,12 @@ _VELOCITY_RECORDS = Records(
 )
 
 
-@reader.cached
-def velocity_records(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    lang: str,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_VELOCITY_RECORDS.query
+def velocity_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> Rows:
     cte, where = _visits_cte(f, page_scope(actor, "velocity"))
     entered = Where().period("cast(v.entered_at as date)", f)
     sql = f"""
         with {cte}
         select v.* from v where not v.is_won_stage and {entered.sql()}
     """
-    return _VELOCITY_RECORDS.read(
-        snapshot, sql, {**where.params, **entered.params}, drill, limit, lang=lang
-    )
+    return Rows(sql, {**where.params, **entered.params}, lang)

@@ -13,9 +13,8 @@ from warehouse import reader
 from warehouse.queries.common import (
     DAYS,
     RATE_COLUMNS,
-    RECORDS_LIMIT,
-    Drill,
     Records,
+    Rows,
     closed_totals,
     closed_where,
     page_scope,
@@ -171,20 +170,11 @@ _WINLOSS_RECORDS = Records(
 )
 
 
-@reader.cached
-def winloss_records(
-    snapshot: Snapshot,
-    f: Filters,
-    actor: Actor,
-    lang: str,
-    drill: Drill = (),
-    limit: int | None = RECORDS_LIMIT,
-) -> pd.DataFrame:
+@_WINLOSS_RECORDS.query
+def winloss_records(snapshot: Snapshot, f: Filters, actor: Actor, lang: str) -> Rows:
     where = closed_where(f, page_scope(actor, "win_loss"))
     name = "lr.loss_reason_name_en" if lang == "en" else "lr.loss_reason_name"
     sql = f"""
         select w.* from fct_win_loss as w where {where.sql()}
     """
-    return _WINLOSS_RECORDS.read(
-        snapshot, sql, where.params, drill, limit, lang=lang, loss_reason_name=name
-    )
+    return Rows(sql, where.params, lang, {"loss_reason_name": name})

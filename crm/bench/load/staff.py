@@ -333,25 +333,17 @@ class Rep(Worker):
     def book_expense(self) -> None:
         project_id, _ = self.rng.choice(self.projects)
         description = self.marker("差旅")
-        new_id = self.submit(
+        new_id = self.submit_marked(
             "expense.create",
-            lambda key: create_expense(
-                self.engine,
-                self.user_id,
-                ExpenseInput(
-                    category=self.rng.choice(["travel", "meals", "transport"]),
-                    amount=f"{self.rng.randrange(50, 3000)}.{self.rng.randrange(100):02d}",
-                    incurred_date=dt.date.today(),
-                    project_id=project_id,
-                    description=description,
-                ),
-                idempotency_key=key,
+            create_expense,
+            ExpenseInput(
+                category=self.rng.choice(["travel", "meals", "transport"]),
+                amount=f"{self.rng.randrange(50, 3000)}.{self.rng.randrange(100):02d}",
+                incurred_date=dt.date.today(),
+                project_id=project_id,
+                description=description,
             ),
-            lambda _: once(
-                "expense.create",
-                "select count(*) from expenses where description = :m",
-                m=description,
-            ),
+            ("expenses", "description", description),
             lambda new_id: ("expenses", "fct_expenses", "expense_id", new_id),
         )
         if new_id is not None:
@@ -407,23 +399,17 @@ class Rep(Worker):
     def start_project(self) -> None:
         _, customer_id = self.rng.choice(self.projects)
         name = self.marker("项目")
-        new_id = self.submit(
+        new_id = self.submit_marked(
             "project.create",
-            lambda key: create_project(
-                self.engine,
-                self.user_id,
-                ProjectInput(
-                    name=name,
-                    customer_id=customer_id,
-                    sales_mode="si_supply",
-                    expected_amount=self.rng.randrange(200, 9000) * 1000,
-                    expected_close_date=dt.date.today() + dt.timedelta(days=90),
-                ),
-                idempotency_key=key,
+            create_project,
+            ProjectInput(
+                name=name,
+                customer_id=customer_id,
+                sales_mode="si_supply",
+                expected_amount=self.rng.randrange(200, 9000) * 1000,
+                expected_close_date=dt.date.today() + dt.timedelta(days=90),
             ),
-            lambda _: once(
-                "project.create", "select count(*) from projects where name = :m", m=name
-            ),
+            ("projects", "name", name),
             lambda new_id: ("projects", "fct_opportunities", "project_id", new_id),
         )
         if new_id is not None:
