@@ -8,39 +8,27 @@ visits as (
 
 ),
 
-projects as (
+closed_projects as (
 
     select
         project_id,
-        sales_mode_code,
         status
     from {{ ref('int_projects_enriched') }}
     where status in ('won', 'lost')
 
 ),
 
-stage_rows as (
-
-    select * from {{ ref('stg_store__stages') }}
-
-),
-
-sales_modes as (
-
-    select * from {{ ref('stg_store__sales_modes') }}
-
-),
-
 stages as (
 
+    -- each stage with the code of its sales mode
     select
         stage_rows.stage_id,
         stage_rows.stage_code,
         stage_rows.stage_order,
         stage_rows.default_probability,
         sales_modes.sales_mode_code
-    from stage_rows
-    inner join sales_modes
+    from {{ ref('stg_store__stages') }} as stage_rows
+    inner join {{ ref('stg_store__sales_modes') }} as sales_modes
         on stage_rows.sales_mode_id = sales_modes.sales_mode_id
 
 ),
@@ -50,10 +38,10 @@ reached as (
     select distinct
         visits.project_id,
         visits.stage_id,
-        projects.status
+        closed_projects.status
     from visits
-    inner join projects
-        on visits.project_id = projects.project_id
+    inner join closed_projects
+        on visits.project_id = closed_projects.project_id
 
 ),
 

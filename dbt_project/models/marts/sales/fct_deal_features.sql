@@ -16,20 +16,23 @@
 -- Incremental by deal: a run rebuilds the deals whose history, activities, contacts or
 -- competitors changed, and every open deal when the as-of day moved (its days in stage,
 -- activity recency and the observation days move with it). Nothing else is read.
+{#- The rows of a deal that its features read, by CTE name: each is read for the rebuilt
+    deals only, a change in any of them rebuilds the deal, and the newest change among
+    them is the deal's source_change_seq. -#}
+{%- set per_deal_inputs = {
+    'changes': 'int_stage_changes_ordered',
+    'activities': 'stg_store__activities',
+    'project_contacts': 'stg_store__project_contacts',
+    'project_competitors': 'stg_store__project_competitors',
+} %}
 with
 
 {% if is_incremental() %}
     rebuilt as (
 
         -- the deals with a row changed since the last build, in any table a feature reads
-        {% for changes in [
-            ref('int_stage_changes_ordered'),
-            ref('stg_store__activities'),
-            ref('stg_store__project_contacts'),
-            ref('stg_store__project_competitors'),
-            ref('stg_store__projects'),
-        ] -%}
-            {{ projects_changed_since_built(changes, 'source_change_seq') }}
+        {% for changes in per_deal_inputs.values() | list + ['stg_store__projects'] -%}
+            {{ projects_changed_since_built(ref(changes), 'source_change_seq') }}
             union
         {% endfor -%}
         select open_projects.project_id
@@ -72,46 +75,20 @@ all_projects as (
 
 ),
 
-states as (
-
-    select * from {{ ref('fct_project_states') }}
-    where project_id in (select projects.project_id from projects)
-
-),
-
-changes as (
-
-    select * from {{ ref('int_stage_changes_ordered') }}
-    where project_id in (select projects.project_id from projects)
-
-),
-
 stages as (
 
     select * from {{ ref('dim_stages') }}
 
 ),
 
-activities as (
+{% for name, model in [('states', 'fct_project_states')] + (per_deal_inputs.items() | list) %}
+    {{ name }} as (
 
-    select * from {{ ref('stg_store__activities') }}
-    where project_id in (select projects.project_id from projects)
+        select * from {{ ref(model) }}
+        where project_id in (select projects.project_id from projects)
 
-),
-
-project_contacts as (
-
-    select * from {{ ref('stg_store__project_contacts') }}
-    where project_id in (select projects.project_id from projects)
-
-),
-
-project_competitors as (
-
-    select * from {{ ref('stg_store__project_competitors') }}
-    where project_id in (select projects.project_id from projects)
-
-),
+    ),
+{% endfor %}
 
 quarter_starts as (
 
@@ -387,25 +364,13 @@ source_seqs as (
         project_id,
         max(change_seq) as source_change_seq
     from (
-        select
-            project_id,
-            change_seq
-        from changes
-        union all
-        select
-            project_id,
-            change_seq
-        from activities
-        union all
-        select
-            project_id,
-            change_seq
-        from project_contacts
-        union all
-        select
-            project_id,
-            change_seq
-        from project_competitors
+        {% for name in per_deal_inputs -%}
+            select
+                project_id,
+                change_seq
+            from {{ name }}
+            {{ 'union all' if not loop.last }}
+        {% endfor -%}
     ) as seqs
     group by 1
 

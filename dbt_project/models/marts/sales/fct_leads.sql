@@ -7,12 +7,6 @@ leads as (
 
 ),
 
-sources as (
-
-    select * from {{ ref('stg_store__lead_sources') }}
-
-),
-
 final as (
 
     select
@@ -31,7 +25,7 @@ final as (
                 then {{ dbt.datediff('cast(leads.created_at as date)', 'cast(leads.decided_at as date)', 'day') }}
         end as days_to_decision
     from leads
-    inner join sources
+    inner join {{ ref('stg_store__lead_sources') }} as sources
         on leads.source_id = sources.lead_source_id
 
 )

@@ -8,12 +8,6 @@ project_contacts as (
 
 ),
 
-contacts as (
-
-    select * from {{ ref('stg_store__contacts') }}
-
-),
-
 projects as (
 
     select * from {{ ref('int_projects_enriched') }}
@@ -36,7 +30,7 @@ final as (
     from project_contacts
     inner join projects
         on project_contacts.project_id = projects.project_id
-    left join contacts
+    left join {{ ref('stg_store__contacts') }} as contacts
         on project_contacts.contact_id = contacts.contact_id
 
 )

@@ -10,12 +10,6 @@ targets as (
 
 ),
 
-users as (
-
-    select * from {{ ref('stg_store__users') }}
-
-),
-
 departments as (
 
     select * from {{ ref('stg_store__departments') }}
@@ -61,7 +55,7 @@ rep_targets as (
         targets.period_month,
         'employee' as target_level,
         targets.user_id as employee_id,
-        departments.department_code,
+        employees.department_code,
         targets.amount as target_amount,
         (
             select coalesce(sum(contracts.amount), 0)
@@ -78,10 +72,9 @@ rep_targets as (
                 and forecast.forecast_month = targets.period_month
         ) as open_weighted_amount
     from targets
-    inner join users
-        on targets.user_id = users.user_id
-    left join departments
-        on users.department_id = departments.department_id
+    -- a rep's department as dim_employees joins it
+    inner join {{ ref('dim_employees') }} as employees
+        on targets.user_id = employees.employee_id
 
 ),
 
