@@ -30,6 +30,7 @@ from ingest.importer import import_file, ledger
 from ingest.importer.undo import undo_import
 from ingest.store.db import current_change_seq, read_session
 from ingest.store.models import AuditLog, Customer, ImportChunk, ImportRun
+from tests.support.factories import selected
 
 REPO = Path(__file__).resolve().parents[2]
 # The `engine` (and `org`) of the tests that run on SQLite only.
@@ -91,14 +92,10 @@ def expected(org, rows: int = ROWS, city: str = "北京") -> list[tuple]:
 
 
 def chunks(engine: Engine, import_id: int) -> list[ImportChunk]:
-    with read_session(engine) as s:
-        return list(
-            s.scalars(
-                select(ImportChunk)
-                .where(ImportChunk.import_id == import_id)
-                .order_by(ImportChunk.chunk)
-            )
-        )
+    return selected(
+        engine,
+        select(ImportChunk).where(ImportChunk.import_id == import_id).order_by(ImportChunk.chunk),
+    )
 
 
 def status(engine: Engine, import_id: int) -> ImportRun:
@@ -309,8 +306,7 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
 
 
 def _chunk_rows(engine: Engine) -> list[int]:
-    with read_session(engine) as s:
-        return list(s.scalars(select(ImportChunk.rows)))
+    return selected(engine, select(ImportChunk.rows))
 
 
 def _seq(engine: Engine) -> int:

@@ -42,7 +42,7 @@ from ingest.store.models import (
     QuoteLine,
     Stage,
 )
-from tests.support.factories import ACTORS, OK, get, permission_outcome, refused
+from tests.support.factories import ACTORS, OK, get, permission_outcome, refused, selected
 
 TODAY = dt.date.today()
 NEXT_MONTH = TODAY + dt.timedelta(days=30)
@@ -66,14 +66,12 @@ def stage_id(engine: Engine, code: str) -> int:
 
 
 def history(engine: Engine, project_id: int) -> list[ProjectStageHistory]:
-    with read_session(engine) as s:
-        return list(
-            s.scalars(
-                select(ProjectStageHistory)
-                .where(ProjectStageHistory.project_id == project_id)
-                .order_by(ProjectStageHistory.id)
-            )
-        )
+    return selected(
+        engine,
+        select(ProjectStageHistory)
+        .where(ProjectStageHistory.project_id == project_id)
+        .order_by(ProjectStageHistory.id),
+    )
 
 
 def backdate(engine: Engine, project_id: int, days: int) -> None:
