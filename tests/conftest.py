@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from ingest.store.db import get_engine
 from ingest.store.setup import init_store
 from tests.support.figures import FIGURES
 from tests.support.org import Org, make_org
-from tests.support.stores import PG_ADMIN, _reset_postgres
+from tests.support.stores import PG_ADMIN, _reset_postgres, copied_store
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -63,9 +62,7 @@ def pg_url() -> Iterator[str]:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     """A store with only the reference data, on each backend in turn."""
     if request.param == "sqlite":
-        path = tmp_path / "crm.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return get_engine(f"sqlite:///{path}")
+        return copied_store(request.getfixturevalue("sqlite_template"), tmp_path)[1]
     engine = get_engine(request.getfixturevalue("pg_url"))
     _reset_postgres(engine)
     return engine
@@ -73,9 +70,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
 
 @pytest.fixture
 def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Engine:
-    path = tmp_path / "crm.db"
-    shutil.copy(sqlite_template, path)
-    return get_engine(f"sqlite:///{path}")
+    return copied_store(sqlite_template, tmp_path)[1]
 
 
 @pytest.fixture

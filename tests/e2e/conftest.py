@@ -3,7 +3,6 @@ temporary SQLite store with the demo accounts, driven by Debian's Chromium (head
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,8 @@ from sqlalchemy import Engine
 
 from crm import serve_dashboards as serve
 from ingest.demo_accounts import ensure_demo_accounts
-from ingest.store.db import get_engine
 from tests.support.company import Company, reading, seeded_company
+from tests.support.stores import copied_store
 from tests.support.streamlit_server import streamlit_server
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -31,9 +30,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("e2e")
-    shutil.copy(sqlite_template, data_dir / "crm.db")
-    url = f"sqlite:///{data_dir / 'crm.db'}"
-    engine = get_engine(url)
+    url, engine = copied_store(sqlite_template, data_dir)
     ensure_demo_accounts(engine)
     with streamlit_server("entry_app/server.py", data_dir, url) as base:
         yield Server(base, engine, data_dir)

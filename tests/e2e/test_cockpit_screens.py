@@ -16,18 +16,12 @@ from ingest.auth.sessions import open_session
 from ingest.demo_accounts import DEMO_ACCOUNTS
 from ingest.store.db import read_session
 from ingest.store.models import User
-from tests.support.company import Company, reading, seeded_company
+from tests.support.company import Company
 from tests.support.streamlit_server import developer_items, streamlit_server
 from web.routes import SESSION_COOKIE
 
 WIDTHS = (1280, 1920)
 TITLES = {"zh_CN": ("工作台", "欢迎，{name}", "中文"), "en": ("Home", "Welcome, {name}", "English")}
-
-
-@pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
-    with reading(seeded_company(tmp_path_factory)) as built:
-        yield built
 
 
 @pytest.fixture(scope="module")

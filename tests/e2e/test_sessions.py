@@ -4,7 +4,6 @@ while its tab is open. Screenshots are kept under tests/e2e/artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,8 @@ from sqlalchemy import Engine
 
 from ingest.auth.sessions import RECHECK_SECONDS
 from ingest.commands.users import disable_user
-from ingest.store.db import get_engine
 from tests.support.org import PASSWORD, Org, make_org
+from tests.support.stores import copied_store
 from tests.support.streamlit_server import streamlit_server
 from web.routes import SESSION_COOKIE
 
@@ -34,9 +33,7 @@ class Apps:
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Apps]:
     data_dir = tmp_path_factory.mktemp("sessions")
-    shutil.copy(sqlite_template, data_dir / "crm.db")
-    url = f"sqlite:///{data_dir / 'crm.db'}"
-    engine = get_engine(url)
+    url, engine = copied_store(sqlite_template, data_dir)
     org = make_org(engine)
     with (
         streamlit_server("entry_app/server.py", data_dir, url) as entry,

@@ -281,19 +281,19 @@ def test_the_story(browser: Any, server: Any, artifacts: Path, lang: str) -> Non
         wait_for(status("submitted"))
         rep.shot("07-report-submitted")
 
+        def approve(approver: Person, reaching: str) -> None:
+            """The approver picks the form on the approvals page and approves it."""
+            approver.open("approvals")
+            approver.choose(approver.page, "report.pick", report.report_no)
+            approver.idle()
+            approver.submit(approver.page.locator('[data-testid="stForm"]'), "approval.approve")
+            wait_for(status(reaching))
+
         # 6. The manager, then finance approve; finance downloads the voucher.
-        manager.open("approvals")
-        manager.choose(manager.page, "report.pick", report.report_no)
-        manager.idle()
-        manager.submit(manager.page.locator('[data-testid="stForm"]'), "approval.approve")
-        wait_for(status("manager_approved"))
+        approve(manager, "manager_approved")
         manager.shot("08-manager-approved")
         finance.login("finance")
-        finance.open("approvals")
-        finance.choose(finance.page, "report.pick", report.report_no)
-        finance.idle()
-        finance.submit(finance.page.locator('[data-testid="stForm"]'), "approval.approve")
-        wait_for(status("approved"))
+        approve(finance, "approved")
         finance.choose(finance.page, "report.pick", report.report_no)
         finance.idle()
         with finance.page.expect_download() as download:

@@ -30,8 +30,11 @@ from ingest.importer import import_file, ledger
 from ingest.importer.undo import undo_import
 from ingest.store.db import current_change_seq, read_session
 from ingest.store.models import AuditLog, Customer, ImportChunk, ImportRun
+from tests.support.factories import selected
 
 REPO = Path(__file__).resolve().parents[2]
+# The `engine` (and `org`) of the tests that run on SQLite only.
+ON_SQLITE = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 ROWS = 5000
 CHUNK = 500
 MAPPING = """\
@@ -89,14 +92,10 @@ def expected(org, rows: int = ROWS, city: str = "北京") -> list[tuple]:
 
 
 def chunks(engine: Engine, import_id: int) -> list[ImportChunk]:
-    with read_session(engine) as s:
-        return list(
-            s.scalars(
-                select(ImportChunk)
-                .where(ImportChunk.import_id == import_id)
-                .order_by(ImportChunk.chunk)
-            )
-        )
+    return selected(
+        engine,
+        select(ImportChunk).where(ImportChunk.import_id == import_id).order_by(ImportChunk.chunk),
+    )
 
 
 def status(engine: Engine, import_id: int) -> ImportRun:
@@ -172,13 +171,10 @@ def test_writers_commit_between_the_chunks_of_a_large_import(engine, org, tmp_pa
     assert [c for c in customers(engine) if c[0]] == expected(org, rows)
 
 
+@ON_SQLITE
 def test_a_chunk_also_ends_once_it_has_held_the_write_lock_its_time(
-    sqlite_engine, tmp_path, monkeypatch
+    engine, org, tmp_path, monkeypatch
 ) -> None:
-    from tests.support.org import make_org
-
-    engine = sqlite_engine
-    org = make_org(engine)
     data, mapping = write_files(tmp_path, 12)
     seq = _seq(engine)
 
@@ -202,13 +198,10 @@ def test_a_chunk_also_ends_once_it_has_held_the_write_lock_its_time(
 # --- killed, resumed, undone ---------------------------------------------------------------
 
 
+@ON_SQLITE
 def test_an_import_failing_after_its_third_chunk_resumes_without_duplicates(
-    sqlite_engine, tmp_path, monkeypatch
+    engine, org, tmp_path, monkeypatch
 ) -> None:
-    from tests.support.org import make_org
-
-    engine = sqlite_engine
-    org = make_org(engine)
     data, mapping = write_files(tmp_path, 500)
     real_commit = ledger.commit_chunk
     calls = []
@@ -243,13 +236,10 @@ def test_an_import_failing_after_its_third_chunk_resumes_without_duplicates(
     assert "another file" in import_file(other, mapping, engine=engine, resume=run.id).text("en")
 
 
+@ON_SQLITE
 def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
-    sqlite_engine, tmp_path
+    engine, org, tmp_path
 ) -> None:
-    from tests.support.org import make_org
-
-    engine = sqlite_engine
-    org = make_org(engine)
     data, mapping = write_files(tmp_path, 600)
     before = customers(engine)
     env = {
@@ -316,8 +306,7 @@ def test_a_killed_crm_import_resumes_on_rerun_then_undo_takes_it_back(
 
 
 def _chunk_rows(engine: Engine) -> list[int]:
-    with read_session(engine) as s:
-        return list(s.scalars(select(ImportChunk.rows)))
+    return selected(engine, select(ImportChunk.rows))
 
 
 def _seq(engine: Engine) -> int:
@@ -325,11 +314,8 @@ def _seq(engine: Engine) -> int:
         return current_change_seq(s)
 
 
-def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(sqlite_engine, tmp_path) -> None:
-    from tests.support.org import make_org
-
-    engine = sqlite_engine
-    make_org(engine)
+@ON_SQLITE
+def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(engine, org, tmp_path) -> None:
     first_file, mapping = write_files(tmp_path, 200)
     first = import_file(first_file, mapping, engine=engine, chunk_size=100)
     assert first.created == 200
@@ -349,11 +335,8 @@ def test_undo_of_a_reimport_puts_back_exactly_what_it_changed(sqlite_engine, tmp
     assert refused.value.codes == {"undo": "import_already_undone"}
 
 
-def test_a_refused_row_in_a_late_chunk_undoes_the_chunks_before(sqlite_engine, tmp_path) -> None:
-    from tests.support.org import make_org
-
-    engine = sqlite_engine
-    make_org(engine)
+@ON_SQLITE
+def test_a_refused_row_in_a_late_chunk_undoes_the_chunks_before(engine, org, tmp_path) -> None:
     data, mapping = write_files(tmp_path, 40, bad_row=33)
     seq = _seq(engine)
 
@@ -425,13 +408,10 @@ def _take_the_write_lock_at_once(engine: Engine) -> None:
 # --- limits --------------------------------------------------------------------------------
 
 
+@ON_SQLITE
 def test_files_over_the_limits_are_refused_before_any_write(
-    sqlite_engine, tmp_path, monkeypatch
+    engine, org, tmp_path, monkeypatch
 ) -> None:
-    from tests.support.org import make_org
-
-    engine = sqlite_engine
-    make_org(engine)
     data, mapping = write_files(tmp_path, 30)
     seq = _seq(engine)
 
@@ -463,17 +443,15 @@ def test_import_bench_writes_its_figures(sqlite_engine, tmp_path) -> None:
     assert figures["during_ms"]["n"] > 0 and result.during_ms["p95"] > 0
 
 
-def test_undo_never_overwrites_a_row_changed_since_the_import(sqlite_engine, tmp_path) -> None:
+@ON_SQLITE
+def test_undo_never_overwrites_a_row_changed_since_the_import(engine, org, tmp_path) -> None:
     """A customer edited after the import holds someone's work: undo writes nothing and
     names it; with --keep-edited it stays as edited and the rest is taken back."""
     from click.testing import CliRunner
 
     from crm.cli import main
     from ingest.commands.customers import update_customer
-    from tests.support.org import make_org
 
-    engine = sqlite_engine
-    org = make_org(engine)
     data, mapping = write_files(tmp_path, 30)
     report = import_file(data, mapping, engine=engine, chunk_size=10)
     with read_session(engine) as s:

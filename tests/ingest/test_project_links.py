@@ -47,6 +47,7 @@ from tests.support.factories import (
     make_customer,
     make_project,
     refusal,
+    selected,
     set_project_status,
     store_counts,
 )
@@ -99,9 +100,7 @@ def quote_input(scene: Scene, **overrides: object) -> QuoteInput:
 
 
 def audits(engine: Engine, entity: str) -> list[AuditLog]:
-    with read_session(engine) as s:
-        query = select(AuditLog).where(AuditLog.entity == entity).order_by(AuditLog.id)
-        return list(s.scalars(query))
+    return selected(engine, select(AuditLog).where(AuditLog.entity == entity).order_by(AuditLog.id))
 
 
 # --- decision tree -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ingest.seed import PROFILES, SeedSummary, seed_store, store_digest
 from ingest.store.db import get_engine, read_session
 from ingest.store.models import Project
 from ingest.store.setup import init_store
+from tests.support.stores import copied_store
 
 AS_OF = dt.date(2025, 11, 20)
 CUTOFF = pd.Timestamp(AS_OF)
@@ -36,9 +37,7 @@ CUTOFF = pd.Timestamp(AS_OF)
 def small(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[Engine, SeedSummary]]:
-    path = tmp_path_factory.mktemp("seed_small") / "crm.db"
-    shutil.copy(sqlite_template, path)
-    engine = get_engine(f"sqlite:///{path}")
+    _, engine = copied_store(sqlite_template, tmp_path_factory.mktemp("seed_small"))
     summary = seed_store(engine, "small", 7, as_of=AS_OF, progress=False)
     yield engine, summary
     engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from ingest.store.db import get_engine
 from orchestration.refresh import run_refresh
 from tests.support.org import Org, make_org
+from tests.support.stores import copied_store
 from tests.support.story import make_story
 
 
@@ -34,9 +35,7 @@ def refreshed_template(
 ) -> tuple[Path, Org, dict[str, int]]:
     """The story's store and warehouse after a first refresh, built once per test process."""
     folder = tmp_path_factory.mktemp("refreshed")
-    shutil.copy(sqlite_template, folder / "crm.db")
-    url = f"sqlite:///{folder / 'crm.db'}"
-    engine = get_engine(url)
+    _, engine = copied_store(sqlite_template, folder)
     org = make_org(engine)
     projects = make_story(engine, org)
     (folder / "warehouse").mkdir()

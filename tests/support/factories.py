@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from ingest.commands.base import CommandError, Forbidden
@@ -184,6 +184,12 @@ def refused(engine: Engine, call: Callable[[], Any], kind: type = CommandError) 
 def get(engine: Engine, model: type, row_id: int) -> Any:
     with read_session(engine) as s:
         return s.get(model, row_id)
+
+
+def selected(engine: Engine, query: Select[Any]) -> list[Any]:
+    """What a query selects (rows or values), read in a session of its own."""
+    with read_session(engine) as s:
+        return list(s.scalars(query))
 
 
 # The actors of a permission matrix: every Org role but the other team's rep.

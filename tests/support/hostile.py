@@ -146,6 +146,18 @@ def hostile_text() -> st.SearchStrategy[Any]:
     )
 
 
+def refused_names(field: str) -> list[tuple[str, Any, str]]:
+    """What a required name field (a customer's, a lead's, a project's) refuses, as
+    (field, value, code) cases: the same rules hold for every form with a name."""
+    return [
+        (field, "", "required"),
+        (field, "   ", "blank"),
+        (field, "长" * 201, "too_long"),
+        (field, "好公司😀", "emoji"),
+        (field, "<script>alert(1)</script>", "markup"),
+    ]
+
+
 CODE_VALUES: list[Any] = [
     "POWER",
     " power ",

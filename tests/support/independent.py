@@ -244,14 +244,20 @@ def people(store: Store, actor: Actor) -> set[int] | None:
     return team  # type: ignore[return-value]
 
 
+def owner_kept(owner: pd.Series, store: Store, actor: Actor, f: Filters) -> pd.Series:
+    """Which rows' owners the actor sees and the rep filter keeps."""
+    seen = people(store, actor)
+    mask = pd.Series(True, index=owner.index)
+    if seen is not None:
+        mask &= owner.isin(seen)
+    if f.rep is not None:
+        mask &= owner == f.rep
+    return mask
+
+
 def keep_projects(frame: pd.DataFrame, store: Store, actor: Actor, f: Filters) -> pd.DataFrame:
     """Rows of a frame with the project columns that the actor sees and the filters keep."""
-    seen = people(store, actor)
-    mask = pd.Series(True, index=frame.index)
-    if seen is not None:
-        mask &= frame.owner_id.isin(seen)
-    if f.rep is not None:
-        mask &= frame.owner_id == f.rep
+    mask = owner_kept(frame.owner_id, store, actor, f)
     for name, column in (
         ("department", "department_code"),
         ("region", "region_code"),
@@ -262,6 +268,18 @@ def keep_projects(frame: pd.DataFrame, store: Store, actor: Actor, f: Filters) -
         value = getattr(f, name)
         if value is not None:
             mask &= frame[column] == value
+    return frame[mask]
+
+
+def keep_owned(
+    frame: pd.DataFrame, column: str, store: Store, actor: Actor, f: Filters
+) -> pd.DataFrame:
+    """Rows of a frame without the project columns (targets, leads) whose owner, in `column`,
+    the actor sees and the rep and department filters keep."""
+    owner = frame[column]
+    mask = owner_kept(owner, store, actor, f)
+    if f.department is not None:
+        mask &= owner.map(store.users.set_index("id").department_code) == f.department
     return frame[mask]
 
 
@@ -437,16 +455,9 @@ def forecast(store: Store, actor: Actor, f: Filters) -> dict[str, Any]:
     rows = rows[in_period(rows.month, f, months=True)]
 
     # rep targets of the visible (and filtered) reps in the period's months
-    users = store.users.set_index("id")
     t = store.targets[store.targets.user_id.notna()].copy()
     t["user_id"] = t.user_id.astype(int)
-    seen = people(store, actor)
-    if seen is not None:
-        t = t[t.user_id.isin(seen)]
-    if f.rep is not None:
-        t = t[t.user_id == f.rep]
-    if f.department is not None:
-        t = t[t.user_id.map(users.department_code) == f.department]
+    t = keep_owned(t, "user_id", store, actor, f)
     t = t[in_period(t.period_month, f, months=True)]
     won = store.contracts.merge(
         store.projects[store.projects.status == "won"][["project_id"]], on="project_id"
@@ -550,15 +561,7 @@ def customer_costs(store: Store, actor: Actor, f: Filters) -> dict[int, tuple]:
 
 
 def leads(store: Store, actor: Actor, f: Filters) -> pd.DataFrame:
-    leads = store.leads
-    seen = people(store, actor)
-    if seen is not None:
-        leads = leads[leads.owner_id.isin(seen)]
-    if f.rep is not None:
-        leads = leads[leads.owner_id == f.rep]
-    if f.department is not None:
-        departments = store.users.set_index("id").department_code
-        leads = leads[leads.owner_id.map(departments) == f.department]
+    leads = keep_owned(store.leads, "owner_id", store, actor, f)
     return leads[in_period(leads.created_date, f)]
 
 
