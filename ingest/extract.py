@@ -13,6 +13,13 @@ below the counter read inside the snapshot is committed and visible in it.
 Rows travel as Arrow record batches (ADBC drivers for SQLite and PostgreSQL); the SELECT
 casts every column to one type per column because SQLite's storage classes vary by row.
 
+A full load (asked for, a new warehouse, or raw ahead of the store) reads at the store's
+speed on every core: raw is dropped and created empty, then one reader per core takes the
+tables, the large ones in id ranges, each reader in a read transaction of its own that
+sees the same snapshot (PostgreSQL: the exported snapshot; SQLite: the same change counter,
+else one reader loads it all), and streams into raw; the watermarks are written last. A
+crash before them leaves raw without watermarks, which the next run loads in full again.
+
 The ADBC SQLite driver links its own copy of SQLite. Two SQLite libraries in one process
 break each other's POSIX file locks (closing one releases the other's), which shows up as
 "disk I/O error" and can corrupt the store. So SQLite extraction always runs in a child
@@ -23,13 +30,15 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
+import queue
 import re
 import sys
 import time
 import types
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +65,9 @@ from sqlalchemy.types import TypeEngine
 from ingest.store.models import ENTITY_TABLES
 
 WATERMARKS = "raw._watermarks"
+# A full load reads a large table in id ranges of about this many rows, so that the readers
+# share the work evenly and each range streams with bounded memory.
+PART_ROWS = 1_000_000
 # Credentials and sign-in state never leave the operational store.
 PRIVATE_COLUMNS = {"users": {"password_hash", "must_change_password"}}
 
@@ -123,6 +135,15 @@ def _changed_rows_query(table: Table, dialect: str) -> str:
     return f"SELECT {anchor} UNION ALL SELECT {selected} {where}"
 
 
+def _part_query(table: Table, dialect: str) -> str:
+    """Every row with an id in (low, high], the query's two parameters: a full load reads
+    the snapshot whole, so it ranges over the primary key instead of the watermark."""
+    first, second = ("?", "?") if dialect == "sqlite" else ("$1", "$2")
+    changed = _changed_rows_query(table, dialect)
+    where = changed[changed.rindex("WHERE") :]
+    return changed.replace(where, f"WHERE id > {first} AND id <= {second}")
+
+
 def raw_ddl(table: Table) -> str:
     columns = ", ".join(f'"{c.name}" {duckdb_type(c.type)}' for c in extracted_columns(table))
     return f'CREATE TABLE IF NOT EXISTS raw."{table.name}" ({columns}, PRIMARY KEY (id))'
@@ -155,8 +176,9 @@ class ExtractSummary:
 
 
 @contextmanager
-def _store_snapshot(url: URL) -> Iterator[Any]:
-    """An ADBC DB-API connection inside one read transaction of the store."""
+def _store_snapshot(url: URL, exported: str | None = None) -> Iterator[Any]:
+    """An ADBC DB-API connection inside one read transaction of the store; on PostgreSQL,
+    `exported` names the snapshot (pg_export_snapshot) the transaction is to see."""
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi as adbc
 
@@ -171,6 +193,10 @@ def _store_snapshot(url: URL) -> Iterator[Any]:
     try:
         cursor = conn.cursor()
         cursor.execute(begin)
+        if exported is not None:
+            if not re.fullmatch(r"[0-9A-F-]+", exported):
+                raise ValueError(f"not a snapshot name: {exported!r}")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{exported}'")
         yield cursor
         cursor.execute("COMMIT")
     finally:
@@ -241,14 +267,21 @@ def watermarks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def extract(
-    engine: Engine, warehouse: Path | str, *, full: bool = False, fail_before_commit: bool = False
+    engine: Engine,
+    warehouse: Path | str,
+    *,
+    full: bool = False,
+    fail_before_commit: bool = False,
+    part_rows: int = PART_ROWS,
 ) -> ExtractSummary:
-    """Bring raw up to date with the store. `fail_before_commit` exists for crash tests."""
+    """Bring raw up to date with the store. `fail_before_commit` exists for crash tests;
+    `part_rows` is the size of a full load's id ranges."""
     url = engine.url.render_as_string(hide_password=False)
+    asked = (url, str(warehouse), full, fail_before_commit, part_rows)
     if engine.dialect.name != "sqlite":
-        return _extract(url, str(warehouse), full, fail_before_commit)
+        return _extract(*asked)
     with _bare_main(), ProcessPoolExecutor(max_workers=1, mp_context=_child_processes()) as pool:
-        return pool.submit(_extract, url, str(warehouse), full, fail_before_commit).result()
+        return pool.submit(_extract, *asked).result()
 
 
 @contextmanager
@@ -292,37 +325,27 @@ def _child_processes() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _extract(url: str, warehouse: str, full: bool, fail_before_commit: bool) -> ExtractSummary:
+def _extract(
+    url: str, warehouse: str, full: bool, fail_before_commit: bool, part_rows: int
+) -> ExtractSummary:
     began = time.perf_counter()
     store = make_url(url)
     dialect = store.get_backend_name()
     with connect_for_writing(warehouse) as con:
-        if full:
-            con.execute("DROP SCHEMA IF EXISTS raw CASCADE")
         ensure_raw_schema(con)
         marks = watermarks(con)
         with _store_snapshot(store) as cursor:
-            high = int(_read(cursor, "SELECT value FROM change_counter").column(0)[0].as_py())
-            tombstones = _read(
-                cursor,
-                "SELECT table_name, row_id, change_seq FROM deleted_rows "
-                f"WHERE change_seq > {_param(dialect)}",
-                (min(marks.values(), default=0),),
-            )
+            high = _counter(cursor)
+            # raw ahead of the store: a restored backup, or another store
+            full = full or not marks or max(marks.values()) > high
+            if full:
+                marks = {}
             summary = ExtractSummary(full=full, high_watermark=high, seconds=0.0)
-            con.register("_tombstones", tombstones)
-            con.execute("BEGIN")
             try:
-                if max(marks.values(), default=0) > high:
-                    # raw holds changes the store does not have (a restored backup, or
-                    # another store): start raw afresh, in this same transaction
-                    for table in ENTITY_TABLES:
-                        con.execute(f'DELETE FROM raw."{table.name}"')
-                    marks, summary.full = {}, True
-                for table in ENTITY_TABLES:
-                    mark = marks.get(table.name, 0)
-                    if mark < high:
-                        summary.tables.append(_load_table(con, cursor, table, mark, dialect))
+                if full:
+                    summary.tables = _load_everything(con, cursor, store, high, part_rows)
+                else:
+                    summary.tables = _load_changes(con, cursor, marks, high, dialect)
                 if fail_before_commit:
                     raise RuntimeError("simulated crash before the extraction commit")
                 con.executemany(
@@ -331,7 +354,101 @@ def _extract(url: str, warehouse: str, full: bool, fail_before_commit: bool) -> 
                 )
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                with suppress(duckdb.TransactionException):  # none open when a load failed
+                    con.execute("ROLLBACK")
                 raise
     summary.seconds = time.perf_counter() - began
     return summary
+
+
+def _counter(cursor: Any) -> int:
+    return int(_read(cursor, "SELECT value FROM change_counter").column(0)[0].as_py())
+
+
+def _load_changes(
+    con: duckdb.DuckDBPyConnection, cursor: Any, marks: dict[str, int], high: int, dialect: str
+) -> list[TableLoad]:
+    """The rows changed above each table's watermark and the tombstones, in ONE DuckDB
+    transaction that the caller commits with the new watermarks."""
+    tombstones = _read(
+        cursor,
+        "SELECT table_name, row_id, change_seq FROM deleted_rows "
+        f"WHERE change_seq > {_param(dialect)}",
+        (min(marks.values(), default=0),),
+    )
+    con.register("_tombstones", tombstones)
+    con.execute("BEGIN")
+    return [
+        _load_table(con, cursor, table, marks.get(table.name, 0), dialect)
+        for table in ENTITY_TABLES
+        if marks.get(table.name, 0) < high
+    ]
+
+
+def _load_everything(
+    con: duckdb.DuckDBPyConnection, cursor: Any, store: URL, high: int, part_rows: int
+) -> list[TableLoad]:
+    """raw afresh from the store's snapshot, one reader per core (see the module's
+    docstring); leaves a transaction open for the caller to commit the watermarks."""
+    con.execute("DROP SCHEMA IF EXISTS raw CASCADE")
+    ensure_raw_schema(con)
+    parts: queue.SimpleQueue[tuple[Table, int, int]] = queue.SimpleQueue()
+    for part in sorted(_parts(cursor, part_rows), key=lambda p: p[2] - p[1], reverse=True):
+        parts.put(part)
+    dialect = store.get_backend_name()
+    with ExitStack() as stack:
+        readers = [cursor, *_more_readers(stack, cursor, store, high)]
+        writers = [stack.enter_context(con.cursor()) for _ in readers]
+        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
+            running = [
+                pool.submit(_read_parts, w, r, parts, dialect)
+                for r, w in zip(readers, writers, strict=True)
+            ]
+            for done in running:
+                done.result()
+    con.execute("BEGIN")
+    return [
+        TableLoad(t.name, con.execute(f'SELECT count(*) FROM raw."{t.name}"').fetchone()[0])
+        for t in ENTITY_TABLES
+    ]
+
+
+def _parts(cursor: Any, part_rows: int) -> Iterator[tuple[Table, int, int]]:
+    """Each table's id ranges of `part_rows` ids (about as many rows: the seed and the
+    commands number rows one after another)."""
+    for table in ENTITY_TABLES:
+        top = _read(cursor, f'SELECT max(id) FROM "{table.name}"').column(0)[0].as_py() or 0
+        for low in range(0, max(top, 1), part_rows):
+            yield table, low, min(low + part_rows, top)
+
+
+def _more_readers(stack: ExitStack, cursor: Any, store: URL, high: int) -> list[Any]:
+    """Read transactions beside `cursor`'s that see the same snapshot, one per further core;
+    none on SQLite when a write came in between (then one reader does it all)."""
+    wanted = min(os.cpu_count() or 1, 4) - 1
+    if wanted == 0:
+        return []
+    if store.get_backend_name() != "sqlite":
+        exported = _read(cursor, "SELECT pg_export_snapshot()").column(0)[0].as_py()
+        return [stack.enter_context(_store_snapshot(store, exported)) for _ in range(wanted)]
+    readers = [stack.enter_context(_store_snapshot(store)) for _ in range(wanted)]
+    return readers if all(_counter(r) == high for r in readers) else []
+
+
+def _read_parts(
+    writer: duckdb.DuckDBPyConnection,
+    cursor: Any,
+    parts: queue.SimpleQueue[tuple[Table, int, int]],
+    dialect: str,
+) -> None:
+    """Stream parts from `cursor` into raw through `writer`, a DuckDB connection of this
+    reader's own, until none is left (each insert commits; the watermarks come last)."""
+    while True:
+        try:
+            table, low, high = parts.get_nowait()
+        except queue.Empty:
+            return
+        cursor.execute(_part_query(table, dialect), (low, high))
+        writer.register("_rows", cursor.fetch_record_batch())
+        writer.execute(_insert_sql(table, "_rows"))
+        writer.unregister("_rows")
