@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -86,13 +86,8 @@ def _names(
 
 
 def _probability(checks: Checks, field: str, value: Any) -> Decimal | None:
-    if value is None or value == "":
-        checks.fail(field, "required")
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        checks.fail(field, "not_a_number")
+    number = checks.parsed(field, value, Decimal, "not_a_number")
+    if number is None:
         return None
     if not number.is_finite() or not 0 <= number <= 1:
         checks.fail(field, "out_of_range", min=0, max=1)
