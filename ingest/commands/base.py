@@ -303,17 +303,13 @@ class Checks(ErrorCollector):
         not_future: bool = False,
         not_before: dt.date | None = None,
     ) -> dt.date | None:
-        if value is None or value == "":
-            if required:
-                self.fail(field, "required")
-            return None
         if isinstance(value, dt.datetime):
             value = value.date()
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                self.fail(field, "not_a_date")
+        if value is None or isinstance(value, str):
+            value = self.parsed(
+                field, value, dt.date.fromisoformat, "not_a_date", required=required
+            )
+            if value is None:
                 return None
         if not isinstance(value, dt.date):
             self.fail(field, "not_a_date")
