@@ -26,27 +26,9 @@ from ingest.commands.base import (
     form_list,
     snapshot,
 )
-from ingest.store.models import (
-    CustomerType,
-    Department,
-    Industry,
-    LeadSource,
-    LossReason,
-    Region,
-    SalesMode,
-    Stage,
-)
-from ingest.store.reference import FORECAST_CATEGORIES, LOSS_CATEGORIES
+from ingest.store.models import Department, LossReason, SalesMode, Stage
+from ingest.store.reference import FORECAST_CATEGORIES, KINDS, LOSS_CATEGORIES
 
-KINDS: dict[str, type] = {
-    "region": Region,
-    "industry": Industry,
-    "customer_type": CustomerType,
-    "lead_source": LeadSource,
-    "department": Department,
-    "loss_reason": LossReason,
-    "sales_mode": SalesMode,
-}
 # The extra fields a kind accepts beyond code, names and is_active.
 EXTRA_FIELDS: dict[str, tuple[str, ...]] = {"department": ("parent",), "loss_reason": ("category",)}
 CODE = re.compile(r"^[a-z0-9_]{2,40}$")
