@@ -60,15 +60,11 @@ def check_datetime(
     not_future: bool = False,
 ) -> dt.datetime | None:
     """The datetime counterpart of `Checks.date`: ISO text or datetime, stored naive UTC."""
-    if value is None or value == "":
-        if required:
-            checks.fail(field, "required")
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            checks.fail(field, "not_a_datetime")
+    if value is None or isinstance(value, str):
+        value = checks.parsed(
+            field, value, dt.datetime.fromisoformat, "not_a_datetime", required=required
+        )
+        if value is None:
             return None
     elif not isinstance(value, dt.datetime) and isinstance(value, dt.date):
         value = dt.datetime.combine(value, dt.time())

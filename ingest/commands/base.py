@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -33,6 +33,7 @@ from ingest.store.turns import StoreBusyError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 GENERAL = "__all__"  # the "field" of errors that concern the whole form
 
@@ -152,8 +153,16 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
 
 
-class Checks:
-    """Collects field errors so that a form learns about every bad field at once."""
+def _decimal(text: str) -> Decimal:
+    """A number as typed, thousands separators allowed ("1,234.50")."""
+    return Decimal(text.replace(",", ""))
+
+
+class ErrorCollector:
+    """Collects errors by place (a form's field, a setting in a file) so that the user
+    learns about every mistake at once; `done` raises them together as `error_class`."""
+
+    error_class: ClassVar[type[CommandError]] = CommandError
 
     def __init__(self) -> None:
         self.errors: dict[str, Message] = {}
@@ -163,7 +172,11 @@ class Checks:
 
     def done(self) -> None:
         if self.errors:
-            raise CommandError(self.errors)
+            raise self.error_class(self.errors)
+
+
+class Checks(ErrorCollector):
+    """Collects field errors so that a form learns about every bad field at once."""
 
     def text(
         self,
@@ -223,6 +236,27 @@ class Checks:
             self.fail(field, "invalid_phone")
         return value
 
+    def parsed(
+        self,
+        field: str,
+        value: object,
+        parse: Callable[[str], T],
+        error: str,
+        *,
+        required: bool = True,
+    ) -> T | None:
+        """The value's stripped text read by `parse` (`int`, `Decimal`), or None: when it
+        is empty (an error if required) or when `parse` refuses it (the error `error`)."""
+        if value is None or value == "":
+            if required:
+                self.fail(field, "required")
+            return None
+        try:
+            return parse(str(value).strip())
+        except (ValueError, InvalidOperation):
+            self.fail(field, error)
+            return None
+
     def amount(
         self,
         field: str,
@@ -232,14 +266,8 @@ class Checks:
         allow_zero: bool = False,
         maximum: Decimal = MAX_AMOUNT,
     ) -> Decimal | None:
-        if value is None or value == "":
-            if required:
-                self.fail(field, "required")
-            return None
-        try:
-            amount = Decimal(str(value).replace(",", "").strip())
-        except InvalidOperation:
-            self.fail(field, "not_a_number")
+        amount = self.parsed(field, value, _decimal, "not_a_number", required=required)
+        if amount is None:
             return None
         if not amount.is_finite():
             self.fail(field, "not_a_number")
@@ -258,13 +286,8 @@ class Checks:
     def integer(
         self, field: str, value: int | str | None, *, minimum: int, maximum: int
     ) -> int | None:
-        if value is None or value == "":
-            self.fail(field, "required")
-            return None
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            self.fail(field, "not_an_integer")
+        number = self.parsed(field, value, int, "not_an_integer")
+        if number is None:
             return None
         if not minimum <= number <= maximum:
             self.fail(field, "out_of_range", min=minimum, max=maximum)
@@ -280,17 +303,13 @@ class Checks:
         not_future: bool = False,
         not_before: dt.date | None = None,
     ) -> dt.date | None:
-        if value is None or value == "":
-            if required:
-                self.fail(field, "required")
-            return None
         if isinstance(value, dt.datetime):
             value = value.date()
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                self.fail(field, "not_a_date")
+        if value is None or isinstance(value, str):
+            value = self.parsed(
+                field, value, dt.date.fromisoformat, "not_a_date", required=required
+            )
+            if value is None:
                 return None
         if not isinstance(value, dt.date):
             self.fail(field, "not_a_date")

@@ -97,12 +97,7 @@ def create_competitor(ctx: Context, name: str | None, strengths: str | None = No
     clean_strengths = checks.text(
         "strengths", strengths, required=False, max_len=4000, multiline=True
     )
-    if _name_taken(ctx, Competitor.name, clean_name):
-        checks.fail("name", "duplicate")
-    checks.done()
-    competitor = ctx.add(Competitor(name=clean_name, strengths=clean_strengths))
-    ctx.audit("competitor.create", competitor)
-    return competitor.id
+    return _add_named(ctx, checks, Competitor, clean_name, strengths=clean_strengths)
 
 
 @command("partner.create")
@@ -111,12 +106,23 @@ def create_partner(ctx: Context, name: str | None, partner_type: str | None = "i
     checks = Checks()
     clean_name = checks.text("name", name)
     clean_type = checks.choice("partner_type", partner_type, PARTNER_TYPES)
-    if _name_taken(ctx, Partner.name, clean_name):
+    return _add_named(ctx, checks, Partner, clean_name, partner_type=clean_type)
+
+
+def _add_named(
+    ctx: Context,
+    checks: Checks,
+    model: type[Competitor] | type[Partner],
+    name: str | None,
+    **fields: object,
+) -> int:
+    """A new competitor or partner once its checked fields pass: its name must be new."""
+    if _name_taken(ctx, model.name, name):
         checks.fail("name", "duplicate")
     checks.done()
-    partner = ctx.add(Partner(name=clean_name, partner_type=clean_type))
-    ctx.audit("partner.create", partner)
-    return partner.id
+    row = ctx.add(model(name=name, **fields))
+    ctx.audit(f"{model.__tablename__[:-1]}.create", row)
+    return row.id
 
 
 def _deactivate(ctx: Context, model: type[Competitor] | type[Partner], row_id: int) -> int:

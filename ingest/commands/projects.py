@@ -522,6 +522,26 @@ def _contract_no(
     return contract_no
 
 
+def add_contract(
+    ctx: Context, project: Project, lines: list[ContractLine], **fields: Any
+) -> Contract:
+    """The contract of a project closed won, with its lines: signed with the project's
+    customer, owned by the project's owner (closing in the app and importing a won deal)."""
+    contract = ctx.add(
+        Contract(
+            project_id=project.id,
+            customer_id=project.customer_id,
+            owner_id=project.owner_id,
+            **fields,
+        )
+    )
+    for line in lines:
+        line.contract_id = contract.id
+        ctx.session.add(line)
+    ctx.audit("contract.create", contract)
+    return contract
+
+
 @command("project.close_won")
 def close_won(
     ctx: Context, project_id: int, data: CloseWonInput, expected_version: int | None = None
@@ -539,21 +559,9 @@ def close_won(
     lines = _contract_lines(ctx, checks, project, data)
     checks.done()
     won_stage = _won_stage(ctx, project.sales_mode_id)
-    contract = ctx.add(
-        Contract(
-            project_id=project.id,
-            customer_id=project.customer_id,
-            owner_id=project.owner_id,
-            contract_no=contract_no,
-            signed_date=signed,
-            amount=amount,
-            notes=notes,
-        )
+    contract = add_contract(
+        ctx, project, lines, contract_no=contract_no, signed_date=signed, amount=amount, notes=notes
     )
-    for line in lines:
-        line.contract_id = contract.id
-        ctx.session.add(line)
-    ctx.audit("contract.create", contract)
     before = snapshot(project)
     from_stage_id = project.stage_id
     project.status, project.stage_id, project.closed_date = "won", won_stage.id, signed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -26,27 +26,9 @@ from ingest.commands.base import (
     form_list,
     snapshot,
 )
-from ingest.store.models import (
-    CustomerType,
-    Department,
-    Industry,
-    LeadSource,
-    LossReason,
-    Region,
-    SalesMode,
-    Stage,
-)
-from ingest.store.reference import FORECAST_CATEGORIES, LOSS_CATEGORIES
+from ingest.store.models import Department, LossReason, SalesMode, Stage
+from ingest.store.reference import FORECAST_CATEGORIES, KINDS, LOSS_CATEGORIES
 
-KINDS: dict[str, type] = {
-    "region": Region,
-    "industry": Industry,
-    "customer_type": CustomerType,
-    "lead_source": LeadSource,
-    "department": Department,
-    "loss_reason": LossReason,
-    "sales_mode": SalesMode,
-}
 # The extra fields a kind accepts beyond code, names and is_active.
 EXTRA_FIELDS: dict[str, tuple[str, ...]] = {"department": ("parent",), "loss_reason": ("category",)}
 CODE = re.compile(r"^[a-z0-9_]{2,40}$")
@@ -86,13 +68,8 @@ def _names(
 
 
 def _probability(checks: Checks, field: str, value: Any) -> Decimal | None:
-    if value is None or value == "":
-        checks.fail(field, "required")
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        checks.fail(field, "not_a_number")
+    number = checks.parsed(field, value, Decimal, "not_a_number")
+    if number is None:
         return None
     if not number.is_finite() or not 0 <= number <= 1:
         checks.fail(field, "out_of_range", min=0, max=1)

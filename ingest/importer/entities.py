@@ -77,6 +77,17 @@ def _merged(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     return {**current, **values}
 
 
+def _stored(record: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """The record's values of the fields the mapping names like the column (the `_FIELDS`
+    below: named alike in the store, the mapping and the app's input)."""
+    return {name: getattr(record, name) for name in names}
+
+
+def _given(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The source's values of the fields the app's input names like the mapping."""
+    return {name: values.get(name) for name in names}
+
+
 def _refuse_if_any(checks: Checks, validate: Callable[[], object] | None = None) -> None:
     """With errors already found, run the full validation too (the user learns about every
     bad field at once), then refuse."""
@@ -142,35 +153,26 @@ def _add_historic(
 # --- customers --------------------------------------------------------------------------
 
 
+_CUSTOMER_FIELDS = ("name", "city", "address", "phone", "notes")
+
+
 @command("import.customer")
 def import_customer(ctx: Context, row: ImportRow) -> Outcome:
     checks, created_at, customer = _begin(ctx, row, Customer)
     current = {}
     if customer is not None:
         current = {
-            "name": customer.name,
+            **_stored(customer, (*_CUSTOMER_FIELDS, "status")),
             "customer_type": code_of(ctx, CustomerType, customer.customer_type_id),
             "industry": code_of(ctx, Industry, customer.industry_id),
             "region": code_of(ctx, Region, customer.region_id),
-            "status": customer.status,
             "owner": customer.owner_id,
-            "city": customer.city,
-            "address": customer.address,
-            "phone": customer.phone,
-            "notes": customer.notes,
         }
     v = _merged(row.values, current)
     data = CustomerInput(
-        name=v.get("name"),
-        customer_type=v.get("customer_type"),
-        industry=v.get("industry"),
-        region=v.get("region"),
+        **_given(v, (*_CUSTOMER_FIELDS, "customer_type", "industry", "region")),
         status=v.get("status") or "prospect",
         owner_id=v.get("owner"),
-        city=v.get("city"),
-        address=v.get("address"),
-        phone=v.get("phone"),
-        notes=v.get("notes"),
         external_id=row.external_id,
     )
     if customer is None:
@@ -199,6 +201,9 @@ def import_customer(ctx: Context, row: ImportRow) -> Outcome:
 # --- contacts ---------------------------------------------------------------------------
 
 
+_CONTACT_FIELDS = ("name", "title", "phone", "email", "notes")
+
+
 @command("import.contact")
 def import_contact(ctx: Context, row: ImportRow) -> Outcome:
     checks, created_at, contact = _begin(ctx, row, Contact)
@@ -206,17 +211,11 @@ def import_contact(ctx: Context, row: ImportRow) -> Outcome:
     if contact is not None:
         current = {
             "customer": contact.customer_id,
-            **{f: getattr(contact, f) for f in ("name", "title", "phone", "email", "notes")},
+            **_stored(contact, _CONTACT_FIELDS),
         }
     v = _merged(row.values, current)
     data = ContactInput(
-        customer_id=v.get("customer"),
-        name=v.get("name"),
-        title=v.get("title"),
-        phone=v.get("phone"),
-        email=v.get("email"),
-        notes=v.get("notes"),
-        external_id=row.external_id,
+        customer_id=v.get("customer"), **_given(v, _CONTACT_FIELDS), external_id=row.external_id
     )
     if data.customer_id is None:
         checks.fail("customer", "required")
@@ -233,6 +232,9 @@ def import_contact(ctx: Context, row: ImportRow) -> Outcome:
 
 
 # --- users ------------------------------------------------------------------------------
+
+
+_USER_FIELDS = ("username", "role", "department", "region", "email")
 
 
 @command("import.user")
@@ -256,15 +258,10 @@ def import_user(ctx: Context, row: ImportRow) -> Outcome:
         return Outcome("created", user_id)
     assert user is not None
     current = {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
+        **_stored(user, ("username", "display_name", "role", "email", "locale", "is_active")),
         "department": code_of(ctx, Department, user.department_id),
         "region": code_of(ctx, Region, user.region_id),
         "manager": user.manager_id,
-        "email": user.email,
-        "locale": user.locale,
-        "is_active": user.is_active,
     }
     v = _merged(row.values, current)
     data = _user_input(v, display_name=v.get("display_name"), password=None)
@@ -289,14 +286,10 @@ def _user_input(
     """The source's user fields; a new account and an update differ in name, password and
     external id only."""
     return UserInput(
-        username=v.get("username"),
+        **_given(v, _USER_FIELDS),
         display_name=display_name,
-        role=v.get("role"),
         password=password,
-        department=v.get("department"),
-        region=v.get("region"),
         manager_id=v.get("manager"),
-        email=v.get("email"),
         locale=v.get("locale") or "zh_CN",
         industries=v.get("industries") or [],
         external_id=external_id,
@@ -358,22 +351,18 @@ def _set_industries(ctx: Context, user: User, industry_ids: set[int]) -> None:
 # --- products ---------------------------------------------------------------------------
 
 
+_PRODUCT_FIELDS = ("code", "name_zh", "name_en", "category", "list_price")
+
+
 @command("import.product")
 def import_product(ctx: Context, row: ImportRow) -> Outcome:
     checks, created_at, product = _begin(ctx, row, Product)
     current = {}
     if product is not None:
-        current = {
-            name: getattr(product, name)
-            for name in ("code", "name_zh", "name_en", "category", "list_price", "is_active")
-        }
+        current = _stored(product, (*_PRODUCT_FIELDS, "is_active"))
     v = _merged(row.values, current)
     data = ProductInput(
-        code=v.get("code"),
-        name_zh=v.get("name_zh"),
-        name_en=v.get("name_en"),
-        category=v.get("category"),
-        list_price=v.get("list_price"),
+        **_given(v, _PRODUCT_FIELDS),
         is_active=v.get("is_active") is not False,
         external_id=row.external_id,
     )
@@ -411,8 +400,7 @@ def import_expense(ctx: Context, row: ImportRow) -> Outcome:
             "project": expense.project_id,
             # With a project, the customer follows it unless the source names one.
             "customer": expense.customer_id if expense.project_id is None else None,
-            **{f: getattr(expense, f) for f in ("category", "amount", "incurred_date")},
-            "description": expense.description,
+            **_stored(expense, ("category", "amount", "incurred_date", "description")),
         }
     v = _merged(row.values, current)
     fields: dict[str, Any] = {
@@ -461,6 +449,9 @@ def _owner_of(project: Project | None, customer: Customer | None) -> int | None:
 # --- activities -------------------------------------------------------------------------
 
 
+_ACTIVITY_FIELDS = ("activity_type", "subject", "planned_at", "notes")
+
+
 @command("import.activity")
 def import_activity(ctx: Context, row: ImportRow) -> Outcome:
     """A call, visit or meeting of any rep, planned or done at its real time. The status
@@ -476,24 +467,18 @@ def import_activity(ctx: Context, row: ImportRow) -> Outcome:
             "customer": activity.customer_id if activity.project_id is None else None,
             "contact": activity.contact_id,
             "owner": activity.owner_id,
-            **{
-                f: getattr(activity, f)
-                for f in ("activity_type", "subject", "status", "planned_at", "done_at", "notes")
-            },
+            **_stored(activity, (*_ACTIVITY_FIELDS, "status", "done_at")),
         }
     v = _merged(row.values, current)
     status = v.get("status") or ("done" if v.get("done_at") else "planned")
     done_at = v.get("done_at") or (v.get("planned_at") if status == "done" else None)
     data = ActivityInput(
-        activity_type=v.get("activity_type"),
-        subject=v.get("subject"),
-        planned_at=v.get("planned_at"),
+        **_given(v, _ACTIVITY_FIELDS),
         project_id=v.get("project"),
         customer_id=v.get("customer"),
         contact_id=v.get("contact"),
         status=status,
         done_at=done_at,
-        notes=v.get("notes"),
     )
     fields = collect(checks, lambda: _activity_fields(data))
     created_at = source_created_at(checks, v.get("created_at"))

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ingest.commands.base import CommandError
+from ingest.commands.base import CommandError, ErrorCollector
 from ingest.commands.reference_admin import CODE
 from ingest.importer.fields import ENTITY_FIELDS, MATCH_BY, Kind
 from ingest.importer.references import CREATABLE
@@ -242,18 +242,10 @@ def parse_mapping(data: Any) -> Mapping:
     return mapping
 
 
-class _Problems:
+class _Problems(ErrorCollector):
     """Collects every mistake in the file, like `Checks` does for a form."""
 
-    def __init__(self) -> None:
-        self.errors: dict[str, Message] = {}
-
-    def fail(self, where: str, code: str, **params: Any) -> None:
-        self.errors.setdefault(where, Message(code, params))
-
-    def done(self) -> None:
-        if self.errors:
-            raise MappingError(self.errors)
+    error_class = MappingError
 
     def text(self, where: str, value: Any, *, required: bool = True) -> str | None:
         if value is None or value == "":

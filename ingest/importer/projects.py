@@ -47,6 +47,7 @@ from ingest.commands.projects import (
     NOTE_MAX,
     SELLER_ROLES,
     TEXT_MAX,
+    add_contract,
     lookup,
 )
 from ingest.importer.common import (
@@ -538,30 +539,24 @@ def _create(ctx: Context, row: ImportRow, t: Terms) -> Outcome:
 
 
 def _add_contract(ctx: Context, project: Project, t: Terms) -> Contract:
-    contract_no = t.contract_no or f"HT{t.closed_date:%Y%m}{project.id:06d}"
-    contract = ctx.add(
-        Contract(
-            project_id=project.id,
-            customer_id=project.customer_id,
-            owner_id=project.owner_id,
-            contract_no=contract_no,
-            signed_date=t.closed_date,
-            amount=t.won_amount,
-            created_at=_closing_time(t.closed_date, t.created_at),  # type: ignore[arg-type]
+    lines = [
+        ContractLine(
+            product_id=line.product_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            line_amount=line.amount,
         )
+        for line in t.lines or []
+    ]
+    return add_contract(
+        ctx,
+        project,
+        lines,
+        contract_no=t.contract_no or f"HT{t.closed_date:%Y%m}{project.id:06d}",
+        signed_date=t.closed_date,
+        amount=t.won_amount,
+        created_at=_closing_time(t.closed_date, t.created_at),  # type: ignore[arg-type]
     )
-    for line in t.lines or []:
-        ctx.session.add(
-            ContractLine(
-                contract_id=contract.id,
-                product_id=line.product_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                line_amount=line.amount,
-            )
-        )
-    ctx.audit("contract.create", contract)
-    return contract
 
 
 def _quote_note(external_id: str) -> str:

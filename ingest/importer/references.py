@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import select
 
 from ingest.commands.base import CommandError, Context, command
-from ingest.commands.reference_admin import CODE, KINDS, upsert_lookup
+from ingest.commands.reference_admin import CODE, upsert_lookup
 from ingest.importer.common import ImportRow, Outcome
 from ingest.importer.values import norm
+from ingest.store.reference import KINDS
 
-# Mapping field → the reference kind it names (reference_admin.KINDS).
+# Mapping field → the reference kind it names (store/reference.py KINDS).
 CREATABLE: dict[str, str] = {
     "customer_type": "customer_type",
     "industry": "industry",

@@ -144,17 +144,16 @@ def import_file(
         if table is not None:
             table.close()
         return report
+    job = _Job(path, mapping, table, positions, report, engine, actor_id, progress)
     try:
         if dry_run:
-            _dry_run(path, mapping, table, positions, report, engine, actor_id, progress)
+            _dry_run(job)
         else:
             bound = ChunkBound(
                 chunk_size or import_chunk_size(),
                 import_chunk_seconds() if chunk_seconds is None else chunk_seconds,
             )
-            _chunked(
-                path, mapping, table, positions, report, engine, actor_id, progress, bound, run
-            )
+            _chunked(job, bound, run)
     except CommandError as error:  # refused before the first row (permission, sales mode)
         report.problems = list(error.errors.items())
         report.written = False
@@ -231,6 +230,29 @@ def _resumed(
     return run
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One file's import as the dry run and the real run both carry it: the file read, its
+    columns' positions, the report being filled and who imports it where."""
+
+    path: Path
+    mapping: Mapping
+    table: Table
+    positions: dict[str, int]
+    report: ImportReport
+    engine: Engine
+    actor_id: int | None
+    progress: Callable[[int], None] | None
+
+    @property
+    def source(self) -> str:
+        """The audit log's source of what the import writes."""
+        return f"import:{self.path.name}"
+
+    def converter(self, ctx: ImportContext) -> Converter:
+        return Converter(self.mapping, self.positions, Resolver(ctx.session, self.mapping.source))
+
+
 # --- the dry run ------------------------------------------------------------------------
 
 
@@ -259,21 +281,12 @@ def _thrown_away(engine: Engine, actor_id: int | None, source: str) -> Iterator[
             yield Batch(Context(session, load_actor(session, actor_id), source))
 
 
-def _dry_run(
-    path: Path,
-    mapping: Mapping,
-    table: Table,
-    positions: dict[str, int],
-    report: ImportReport,
-    engine: Engine,
-    actor_id: int | None,
-    progress: Callable[[int], None] | None,
-) -> None:
-    with _thrown_away(engine, actor_id, f"import:{path.name}") as run:
-        ctx = _prepared(run, mapping, report)
-        converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
-        for number, cells in table.rows:
-            _row(run, converter, mapping, report, number, cells, progress)
+def _dry_run(job: _Job) -> None:
+    with _thrown_away(job.engine, job.actor_id, job.source) as run:
+        ctx = _prepared(run, job.mapping, job.report)
+        converter = job.converter(ctx)
+        for number, cells in job.table.rows:
+            _row(run, converter, job, number, cells)
 
 
 def _prepared(run: Batch, mapping: Mapping, report: ImportReport) -> ImportContext:
@@ -297,23 +310,16 @@ def _prepared(run: Batch, mapping: Mapping, report: ImportReport) -> ImportConte
     return ctx
 
 
-def _row(
-    run: Batch,
-    converter: Converter,
-    mapping: Mapping,
-    report: ImportReport,
-    number: int,
-    cells: list[Any],
-    progress: Callable[[int], None] | None,
-) -> None:
+def _row(run: Batch, converter: Converter, job: _Job, number: int, cells: list[Any]) -> None:
     """One source row, imported or skipped; `progress` hears every PROGRESS_EVERY rows."""
     if converter.skipped(cells):
-        report.skipped += 1
+        job.report.skipped += 1
     else:
-        _import_row(run, COMMANDS[mapping.entity], converter, mapping, report, number, cells)
-    report.rows_read += 1
-    if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
-        progress(report.rows_read)
+        command = COMMANDS[job.mapping.entity]
+        _import_row(run, command, converter, job.mapping, job.report, number, cells)
+    job.report.rows_read += 1
+    if job.progress is not None and job.report.rows_read % PROGRESS_EVERY == 0:
+        job.progress(job.report.rows_read)
 
 
 # --- the real run, in chunks ------------------------------------------------------------
@@ -329,19 +335,8 @@ class ChunkBound:
     seconds: float
 
 
-def _chunked(
-    path: Path,
-    mapping: Mapping,
-    table: Table,
-    positions: dict[str, int],
-    report: ImportReport,
-    engine: Engine,
-    actor_id: int | None,
-    progress: Callable[[int], None] | None,
-    bound: ChunkBound,
-    resumed: ImportRun | None,
-) -> None:
-    source = f"import:{path.name}"
+def _chunked(job: _Job, bound: ChunkBound, resumed: ImportRun | None) -> None:
+    report, engine = job.report, job.engine
     import_id = resumed.id if resumed is not None else None
     done_row = resumed.last_row if resumed is not None else 0
     chunk_no = resumed.last_chunk if resumed is not None else 0
@@ -349,7 +344,7 @@ def _chunked(
         ledger.claim(engine, resumed.id)
         report.import_id, report.resumed_from = resumed.id, done_row + 1
     converter: Converter | None = None
-    rows = iter(table.rows)
+    rows = iter(job.table.rows)
     discarding = False  # after a rejected row without --partial: check the rest only
     try:
         while True:
@@ -360,11 +355,11 @@ def _chunked(
                 for number, cells in chunk:  # committed by the earlier run: no transaction
                     converter.remember(number, cells)
                 continue
-            with _chunk_transaction(engine, actor_id, source) as run:
+            with _chunk_transaction(engine, job.actor_id, job.source) as run:
                 locked_at = time.perf_counter()  # the transaction holds the write lock now
-                ctx = _prepared(run, mapping, report) if converter is None else _reuse(run)
+                ctx = _prepared(run, job.mapping, report) if converter is None else _reuse(run)
                 if converter is None:
-                    converter = Converter(mapping, positions, Resolver(ctx.session, mapping.source))
+                    converter = job.converter(ctx)
                 converter.resolver.session = ctx.session  # this chunk's transaction
                 before = (report.created, report.updated, len(report.rejected))
                 with ledger.recording(ctx.session) as changes:
@@ -376,16 +371,14 @@ def _chunked(
                         if number <= done_row:
                             converter.remember(number, cells)  # committed by the earlier run
                             continue
-                        _row(run, converter, mapping, report, number, cells, progress)
+                        _row(run, converter, job, number, cells)
                     wrote = (report.created, report.updated) != before[:2]
                     if len(report.rejected) > before[2] and not report.partial:
                         discarding = True
                     if discarding or not (wrote or (chunk_no == 0 and report.sales_mode_created)):
                         raise _Rollback  # nothing to write: not even a change-counter tick
                     if import_id is None:
-                        import_id = _new_run(
-                            ctx.session, path, mapping, report, actor_id, bound.rows
-                        )
+                        import_id = _new_run(ctx.session, job, bound.rows)
                         report.import_id = import_id
                     chunk_no += 1
                     new = [n for n, _ in chunk if n > done_row]
@@ -405,7 +398,7 @@ def _chunked(
     if import_id is None:
         return
     if discarding:
-        undo_changes(engine, import_id, actor_id, bound.rows)  # all or nothing
+        undo_changes(engine, import_id, job.actor_id, bound.rows)  # all or nothing
         report.written = False
         report.undone = True
         ledger.set_status(engine, import_id, "undone")
@@ -429,22 +422,15 @@ def _reuse(run: Batch) -> ImportContext:
     return ctx
 
 
-def _new_run(
-    session: Session,
-    path: Path,
-    mapping: Mapping,
-    report: ImportReport,
-    actor_id: int | None,
-    chunk_size: int,
-) -> int:
+def _new_run(session: Session, job: _Job, chunk_size: int) -> int:
     """The ledger entry, created with the first chunk that writes (in its transaction):
     an import that writes nothing leaves none."""
     run = ledger.new_run(
-        file_name=path.name,
-        checksum=report.checksum or checksum(path),
-        entity=mapping.entity,
-        actor_id=actor_id,
-        partial=report.partial,
+        file_name=job.path.name,
+        checksum=job.report.checksum or checksum(job.path),
+        entity=job.mapping.entity,
+        actor_id=job.actor_id,
+        partial=job.report.partial,
         chunk_size=chunk_size,
     )
     session.add(run)

@@ -20,12 +20,12 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ingest.commands.base import GENERAL, CommandError, Context, batch
-from ingest.commands.reference_admin import KINDS
 from ingest.importer import ledger
 from ingest.importer.common import require_importer
 from ingest.settings import import_chunk_seconds, import_chunk_size
 from ingest.store.db import get_engine, read_session, yield_to_writers
 from ingest.store.models import Base, ImportChange, ImportChunk
+from ingest.store.reference import KINDS
 
 MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
 ACTION = "import.undo"

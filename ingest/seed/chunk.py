@@ -9,6 +9,7 @@ Activities, expenses and leads come from work.py and leads.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -227,6 +228,18 @@ def _links(w: World, rng: np.random.Generator, s: Story) -> dict[str, pa.Table]:
     def soon(p: np.ndarray, days: int) -> np.ndarray:
         return _within(rng, s.created_sec[p], np.minimum(life_sec[p], days * DAY))
 
+    def link_table(
+        name: str, p: np.ndarray, columns: dict[str, Any], created_at: np.ndarray
+    ) -> pa.Table:
+        """Rows hanging on the projects `p` (one row each), entered by the project's owner."""
+        return build(
+            name,
+            {"id": w.ids.take(name, len(p)), "project_id": s.pid[p], **columns},
+            change_seq=seq,
+            created_at=created_at,
+            created_by=s.owner[p],
+        )
+
     # Team: colleagues of the owner's department, never the owner, never twice.
     size = org.team_size[s.rep]
     k = np.minimum(rng.choice(3, s.n, p=[0.55, 0.33, 0.12]), size - 1)
@@ -237,63 +250,51 @@ def _links(w: World, rng: np.random.Generator, s: Story) -> dict[str, pa.Table]:
     offset = np.where(rank == 0, first[mp], second[mp])
     position = (org.rep_team_pos[s.rep[mp]] + offset) % size[mp]
     tables = {
-        "project_members": build(
+        "project_members": link_table(
             "project_members",
+            mp,
             {
-                "id": w.ids.take("project_members", len(mp)),
-                "project_id": s.pid[mp],
                 "user_id": org.team_flat[org.team_start[s.rep[mp]] + position],
                 "member_role": MEMBER_ROLES[
                     categorical(rng, np.tile([0.5, 0.2, 0.2, 0.1], (len(mp), 1)))
                 ],
             },
-            change_seq=seq,
-            created_at=soon(mp, 20),
-            created_by=s.owner[mp],
+            soon(mp, 20),
         )
     }
     tp = s.tree_project
     contact_entered = w.cust_sec[s.customer[tp]] + 480 * 60
-    tables["project_contacts"] = build(
+    tables["project_contacts"] = link_table(
         "project_contacts",
+        tp,
         {
-            "id": w.ids.take("project_contacts", len(tp)),
-            "project_id": s.pid[tp],
             "contact_id": s.tree_contact,
             "decision_role": s.tree_role,
             "attitude": ATTITUDES[s.tree_attitude],
         },
-        change_seq=seq,
-        created_at=np.maximum(soon(tp, 30), contact_entered),
-        created_by=s.owner[tp],
+        np.maximum(soon(tp, 30), contact_entered),
     )
     cp = s.comp_project
-    tables["project_competitors"] = build(
+    tables["project_competitors"] = link_table(
         "project_competitors",
+        cp,
         {
-            "id": w.ids.take("project_competitors", len(cp)),
-            "project_id": s.pid[cp],
             "competitor_id": cat.competitor_ids[s.comp_index],
             "threat_level": THREATS[s.comp_threat],
             "is_primary": s.comp_primary,
             "quoted_amount": money(s.comp_quote, ~s.comp_quote_known),
         },
-        change_seq=seq,
-        created_at=soon(cp, 45),
-        created_by=s.owner[cp],
+        soon(cp, 45),
     )
     pp = s.part_project
-    tables["project_partners"] = build(
+    tables["project_partners"] = link_table(
         "project_partners",
+        pp,
         {
-            "id": w.ids.take("project_partners", len(pp)),
-            "project_id": s.pid[pp],
             "partner_id": cat.partner_ids[s.part_index],
             "partner_role": np.array(cat.partner_types)[s.part_index],
         },
-        change_seq=seq,
-        created_at=soon(pp, 45),
-        created_by=s.owner[pp],
+        soon(pp, 45),
     )
     return tables
 

@@ -22,6 +22,17 @@ from ingest.store.models import (
     Stage,
 )
 
+# The kinds of reference row an admin edits (commands/reference_admin.py), by name.
+KINDS: dict[str, type] = {
+    "region": Region,
+    "industry": Industry,
+    "customer_type": CustomerType,
+    "lead_source": LeadSource,
+    "department": Department,
+    "loss_reason": LossReason,
+    "sales_mode": SalesMode,
+}
+
 # (code, 中文, English[, parent code])
 DEPARTMENTS = [
     ("systems", "系统部", "Systems Dept", None),
