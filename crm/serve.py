@@ -4,7 +4,8 @@ The apps bind to localhost unless CRM_BIND_ADDRESS says otherwise; the Dagster U
 dbt docs, which have no sign-in of their own, stay on localhost whatever the apps do unless
 CRM_ADMIN_BIND_ADDRESS names an address for them (README, "Running it for a team").
 Stopped by Ctrl-C or a signal at any moment, it stops every server it started (README,
-"Stopping crm serve").
+"Stopping crm serve"). `--only` starts a chosen few: one server per container in a team
+installation (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ from orchestration import snapshots
 from orchestration.dagster_refresh import prepare_instance
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
 
+# The servers `crm serve` starts, by the names `crm serve --only` takes.
+ENTRY_APP, DASHBOARDS, DAGSTER_UI, DAGSTER_DAEMON, DBT_DOCS = SERVERS = (
+    "entry-app",
+    "dashboards",
+    "dagster-ui",
+    "dagster-daemon",
+    "dbt-docs",
+)
+
 
 def entry_port() -> int:
     return settings.entry_port()
@@ -38,18 +48,20 @@ class Listener:
     host: str
     port: int
     setting: str
+    server: str
 
 
-def listeners() -> list[Listener]:
+def listeners(only: frozenset[str] = frozenset(SERVERS)) -> list[Listener]:
     from crm import serve_dashboards as dashboards
 
     apps, admin = settings.bind_address(), settings.admin_bind_address()
-    return [
-        Listener("the entry app", apps, entry_port(), "CRM_ENTRY_PORT"),
-        Listener("the dashboards", apps, dashboards.port(), "CRM_DASHBOARDS_PORT"),
-        Listener("the Dagster UI", admin, settings.dagster_port(), "CRM_DAGSTER_PORT"),
-        Listener("the dbt docs", admin, settings.docs_port(), "CRM_DOCS_PORT"),
+    every = [
+        Listener("the entry app", apps, entry_port(), "CRM_ENTRY_PORT", ENTRY_APP),
+        Listener("the dashboards", apps, dashboards.port(), "CRM_DASHBOARDS_PORT", DASHBOARDS),
+        Listener("the Dagster UI", admin, settings.dagster_port(), "CRM_DAGSTER_PORT", DAGSTER_UI),
+        Listener("the dbt docs", admin, settings.docs_port(), "CRM_DOCS_PORT", DBT_DOCS),
     ]
+    return [listener for listener in every if listener.server in only]
 
 
 def port_taken(host: str, port: int) -> bool:
@@ -66,12 +78,12 @@ def port_taken(host: str, port: int) -> bool:
     return False
 
 
-def ports_in_use() -> list[str]:
+def ports_in_use(only: frozenset[str] = frozenset(SERVERS)) -> list[str]:
     """One line per port that is taken, naming the setting that moves it."""
     return [
         f"error: port {where.port} ({where.what}, {where.host}) is already in use: "
         f"stop what listens there or set {where.setting} to a free port"
-        for where in listeners()
+        for where in listeners(only)
         if port_taken(where.host, where.port)
     ]
 
@@ -82,6 +94,7 @@ class Service:
     url: str
     command: list[str]
     cwd: Path | None = None
+    server: str = ""  # its name in SERVERS
 
 
 def generate_docs(warehouse: Path) -> Path | None:
@@ -115,11 +128,13 @@ def dagster_services(host: str) -> list[Service]:
                 "--port",
                 str(settings.dagster_port()),
             ],
+            server=DAGSTER_UI,
         ),
         Service(
             "daemon",
             "schedules and sensors (DAGSTER_HOME=" + os.environ["DAGSTER_HOME"] + ")",
             [str(bin_dir / "dagster-daemon"), "run", *definitions],
+            server=DAGSTER_DAEMON,
         ),
     ]
 
@@ -136,6 +151,7 @@ def entry_app_service(host: str) -> Service:
             *("--server.port", port, "--server.address", host, "--server.headless", "true"),
             *("--browser.gatherUsageStats", "false"),
         ],
+        server=ENTRY_APP,
     )
 
 
@@ -143,10 +159,15 @@ def dashboards_service(host: str) -> Service:
     """The decision-support dashboards, a second Streamlit app (CRM_DASHBOARDS_PORT)."""
     from crm import serve_dashboards as dashboards
 
-    return Service("dashboards", f"http://localhost:{dashboards.port()}", dashboards.command(host))
+    return Service(
+        "dashboards",
+        f"http://localhost:{dashboards.port()}",
+        dashboards.command(host),
+        server=DASHBOARDS,
+    )
 
 
-def services(docs: Path | None) -> list[Service]:
+def services(docs: Path | None, only: frozenset[str] = frozenset(SERVERS)) -> list[Service]:
     host, admin = settings.bind_address(), settings.admin_bind_address()
     found = dagster_services(admin)
     found.append(entry_app_service(host))
@@ -158,9 +179,10 @@ def services(docs: Path | None) -> list[Service]:
                 f"http://localhost:{settings.docs_port()}",
                 [sys.executable, "-m", "http.server", str(settings.docs_port()), "--bind", admin],
                 cwd=docs,
+                server=DBT_DOCS,
             )
         )
-    return found
+    return [service for service in found if service.server in only]
 
 
 def demo_password_warning() -> str | None:
@@ -188,48 +210,61 @@ def _stop_requested(*_: object) -> None:
     raise KeyboardInterrupt  # handled like Ctrl-C: every started server is stopped
 
 
-def serve() -> None:
+def serve(only: frozenset[str] = frozenset(SERVERS)) -> None:
+    """Start the servers named in `only` (all by default) and wait until one stops."""
     # From the first line on, a stop (Ctrl-C, SIGTERM from a service manager or `timeout`,
     # SIGHUP from a closed terminal) unwinds to the `finally` that stops every server.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_requested)
     if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:  # nohup keeps its meaning
         signal.signal(signal.SIGHUP, _stop_requested)
-    taken = ports_in_use()  # before anything starts: no half-started set of servers
+    taken = ports_in_use(only)  # before anything starts: no half-started set of servers
     if taken:
         print("\n".join(taken), file=sys.stderr, flush=True)
         sys.exit(2)
     running: list[subprocess.Popen] = []
+    failure = None
     try:
-        exited = _run(running)
+        exited = _run(running, only)
+        failure = f"{exited} stopped on its own; the others were stopped too"
     except KeyboardInterrupt:
-        exited = None
         print("stopping the servers...", file=sys.stderr, flush=True)
+    except NothingToServe as nothing:
+        failure = str(nothing)
     finally:
         stop_groups(running, extra=own_group_leaders())
-    if exited is not None:
-        print(f"error: {exited} stopped on its own; the others were stopped too", file=sys.stderr)
+    if failure is not None:
+        print(f"error: {failure}", file=sys.stderr)
     # Nothing is left to clean up: skip tearing down Dagster's and dbt's imports, which
     # takes seconds on a busy machine and would hold up a service manager's restart.
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0 if exited is None else 1)
+    os._exit(0 if failure is None else 1)
 
 
-def _run(running: list[subprocess.Popen]) -> str:
-    """Start every server and wait; the name of the first one that exits on its own."""
-    warning = demo_password_warning()
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    prepare_instance()  # before the UI and the daemon open it together
-    docs = generate_docs(snapshots.build_path())
+class NothingToServe(Exception):
+    """`--only dbt-docs` before the first refresh: no docs to serve, and nothing else."""
+
+
+def _run(running: list[subprocess.Popen], only: frozenset[str]) -> str:
+    """Start the servers and wait; the name of the first one that exits on its own."""
+    if only & {ENTRY_APP, DASHBOARDS}:
+        warning = demo_password_warning()
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+    if only & {DAGSTER_UI, DAGSTER_DAEMON}:
+        prepare_instance()  # before the UI and the daemon open it together
+    docs = generate_docs(snapshots.build_path()) if DBT_DOCS in only else None
+    chosen = services(docs, only)
+    if not chosen:  # only the docs were asked for, and there are none yet
+        raise NothingToServe("the dbt docs are not available yet: run `crm refresh` first")
     started = {}
-    for service in services(docs):
+    for service in chosen:
         process = subprocess.Popen(service.command, cwd=service.cwd, start_new_session=True)
         running.append(process)
         started[process.pid] = service.name
         print(f"{service.name:<12} {service.url}", flush=True)
-    if docs is None:
+    if docs is None and DBT_DOCS in only:
         print("dbt docs     not available yet: run `crm refresh` first", flush=True)
     while True:
         for process in running:

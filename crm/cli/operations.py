@@ -8,14 +8,25 @@ import click
 
 from crm.cli.base import friendly_errors, main
 
+# The names `crm serve --only` takes (crm.serve.SERVERS; not imported here, so `crm --help`
+# stays quick: tests/orchestration/test_serve.py checks the two agree).
+SERVERS = ("entry-app", "dashboards", "dagster-ui", "dagster-daemon", "dbt-docs")
+
 
 @main.command()
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(SERVERS),
+    help="Start only this server (repeat for several): one server per container "
+    "(docs/deploy.md). Default: all of them.",
+)
 @friendly_errors
-def serve() -> None:
-    """Start the apps, the Dagster UI and the dbt docs; print every URL."""
+def serve(only: tuple[str, ...]) -> None:
+    """Start the apps, the Dagster UI and daemon and the dbt docs; print every URL."""
     from crm.serve import serve as run_servers
 
-    run_servers()
+    run_servers(frozenset(only or SERVERS))
 
 
 @main.command()

@@ -1,7 +1,8 @@
 """`crm serve` prints its addresses, serves the apps, the Dagster UI (with its daemon) and
 the dbt docs; stopped at any moment it leaves no process behind; a taken port is named with
 its setting before anything starts; the Dagster UI and the dbt docs stay on loopback while
-the apps face the network."""
+the apps face the network; `--only` starts the servers named and nothing else (one server
+per container, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -62,11 +63,11 @@ def serve_env(data: Path, **settings: str) -> dict[str, str]:
     }
 
 
-def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_serve(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen:
     # In a session of its own, like a terminal's foreground job: the test's Ctrl-C reaches
     # `crm serve` and whatever runs in its group (dbt), as a terminal's would.
     return subprocess.Popen(
-        [sys.executable, "-m", "crm.cli", "serve"],
+        [sys.executable, "-m", "crm.cli", "serve", *options],
         env=env,
         stdout=subprocess.PIPE,
         stderr=log.open("w"),
@@ -242,3 +243,93 @@ def test_no_docs_and_no_empty_warehouse_before_the_first_refresh(tmp_path: Path)
 
     assert generate_docs(tmp_path / "warehouse" / "build.duckdb") is None
     assert list(tmp_path.iterdir()) == []  # dbt did not create an empty warehouse
+
+
+def test_only_starts_the_servers_named_and_checks_only_their_ports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.cli.operations import SERVERS as CLI_CHOICES
+    from crm.serve import SERVERS, listeners, services
+
+    assert CLI_CHOICES == SERVERS  # the CLI's choices are the servers crm.serve knows
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    names = {
+        server: {s.name for s in services(tmp_path, frozenset([server]))} for server in SERVERS
+    }
+    assert names == {
+        "entry-app": {"entry app"},
+        "dashboards": {"dashboards"},
+        "dagster-ui": {"dagster"},
+        "dagster-daemon": {"daemon"},
+        "dbt-docs": {"dbt docs"},
+    }
+    assert [s.name for s in services(tmp_path)] == [  # no --only: every server, as before
+        "dagster",
+        "daemon",
+        "entry app",
+        "dashboards",
+        "dbt docs",
+    ]
+    both_apps = frozenset(["entry-app", "dashboards"])
+    assert [where.setting for where in listeners(both_apps)] == [
+        "CRM_ENTRY_PORT",
+        "CRM_DASHBOARDS_PORT",
+    ]
+    assert listeners(frozenset(["dagster-daemon"])) == []  # the daemon listens on no port
+
+
+def test_only_the_entry_app_in_a_container_faces_the_network_alone(
+    prepared: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(prepared, data)
+    shutil.rmtree(data / "dagster")
+    env = serve_env(data, CRM_BIND_ADDRESS="0.0.0.0")
+    with socket.socket() as dagster:  # a taken port of a server not asked for is no matter
+        dagster.bind(("127.0.0.1", int(env["CRM_DAGSTER_PORT"])))
+        dagster.listen()
+        serve = start_serve(env, tmp_path / "serve.log", "--only", "entry-app")
+        try:
+            entry = int(env["CRM_ENTRY_PORT"])
+            assert serve.stdout.readline() == f"entry app    http://localhost:{entry}\n"
+            wait_until(lambda: answers(f"http://127.0.0.1:{entry}/_stcore/health"))
+            assert listening_addresses(entry) == {"0.0.0.0"}
+            assert not listening_addresses(int(env["CRM_DASHBOARDS_PORT"]))
+            assert not (data / "dagster").exists()  # no Dagster instance prepared for it
+            serve.send_signal(signal.SIGTERM)  # `docker stop`
+            assert serve.wait(timeout=STOPPED_WITHIN) == 0
+            others = ("dagster ", "daemon ", "dashboards ", "dbt docs ")
+            rest = serve.stdout.read().splitlines()  # Streamlit's own lines among them
+            assert [line for line in rest if line.startswith(others)] == []  # nothing else
+        finally:
+            if serve.poll() is None:
+                os.killpg(serve.pid, signal.SIGKILL)
+            for pid in with_environment(str(data)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def test_only_the_docs_before_the_first_refresh_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "crm.cli", "serve", "--only", "dbt-docs"],
+        env=serve_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "error: the dbt docs are not available yet: run `crm refresh` first"
+    )
+    assert done.stdout == ""
+    assert not (tmp_path / "dagster").exists()
+
+
+def test_only_refuses_a_server_it_does_not_know(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crm.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--only", "dagster"])
+    assert result.exit_code == 2
+    assert "'dagster' is not one of" in result.output
