@@ -3,6 +3,11 @@
 Runs against the configured store (seed it first to measure a large one). Bench accounts
 `bench_*` are created on first use; everything the bench writes goes through the same
 domain commands as the apps.
+
+Every write transaction holds the store's write lock (on PostgreSQL, the change counter's
+row lock) from drawing its change number to its commit, so writers can never together go
+faster than one over that hold time. The bench measures the hold for each count of writers
+(`--writers 16,64,256`) and reports that bound beside the throughput it reached.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, event, func, select
 
 from crm.bench.common import percentile, write_figures
 from ingest.commands.activities import ActivityInput, create_activity
@@ -203,51 +208,94 @@ def timed_commands(engine: Engine, rep_id: int, ops: int) -> dict[str, list[floa
     return timings
 
 
+# A PostgreSQL server's connections are few (100 by default): a count of writers above
+# what one process's pool holds shares this many, as app replicas behind one server would.
+MAX_CONNECTIONS = 80
+
+
 @dataclass
 class StoreBench:
     store: str
     projects_in_store: int
     customers_in_store: int
     latency_ms: dict[str, dict[str, float]]
-    concurrent: dict[str, float | int]
+    concurrent: list[dict[str, float | int]]
     machine: str = field(default_factory=platform.platform)
 
     def summary(self) -> str:
         overall = self.latency_ms["all"]
-        c = self.concurrent
-        return (
+        lines = [
             f"store bench ({self.store}, {self.projects_in_store} projects): "
             f"p50 {overall['p50']:.1f} ms, p95 {overall['p95']:.1f} ms over {overall['n']:.0f} "
-            f"commands; {c['threads']} writers: {c['throughput_per_s']:.0f} commands/s, "
-            f"{c['errors']} errors, {c['lost']} lost"
-        )
+            "commands"
+        ]
+        lines += [
+            f"{c['writers']:>4} writers: {c['throughput_per_s']:.0f} commands/s "
+            f"(p95 {c['latency_p95_ms']:.0f} ms), write lock held p50 "
+            f"{c['lock_held_p50_ms']:.2f} ms, p95 {c['lock_held_p95_ms']:.2f} ms: at most "
+            f"{c['lock_bound_per_s']:.0f} commands/s; {c['errors']} errors, {c['lost']} lost"
+            for c in self.concurrent
+        ]
+        return "\n".join(lines)
+
+
+def lock_holds(engine: Engine) -> tuple[list[float], Callable[[], None]]:
+    """Seconds each write transaction on `engine` held the write lock, from drawing its
+    change number to returning its connection after the commit; and a function that stops
+    the watching."""
+    holds: list[float] = []
+
+    def taken(conn, cursor, statement, *_: object) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().startswith("UPDATE change_counter"):
+            conn.info["lock_taken"] = time.perf_counter()
+
+    def released(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        began = record.info.pop("lock_taken", None)
+        if began is not None:
+            holds.append(time.perf_counter() - began)
+
+    event.listen(engine, "after_cursor_execute", taken)
+    event.listen(engine.pool, "checkin", released)
+
+    def stop() -> None:
+        event.remove(engine, "after_cursor_execute", taken)
+        event.remove(engine.pool, "checkin", released)
+
+    return holds, stop
+
+
+def writers_engine(engine: Engine, writers: int) -> Engine:
+    """`engine`, or on PostgreSQL, when `writers` outnumber its pool, an engine whose pool
+    gives each writer a connection, up to MAX_CONNECTIONS (dispose of it after)."""
+    if engine.dialect.name == "sqlite" or writers <= engine.pool.size():
+        return engine
+    return create_engine(
+        engine.url, pool_size=min(writers, MAX_CONNECTIONS), max_overflow=0, pool_pre_ping=True
+    )
 
 
 def run_store_bench(
-    ops: int, threads: int, seconds: float, out: str | None, engine: Engine | None = None
+    ops: int,
+    writers: list[int],
+    seconds: float,
+    out: str | None,
+    engine: Engine | None = None,
 ) -> StoreBench:
     engine = engine or get_engine()
-    reps = bench_reps(engine, threads)
+    reps = bench_reps(engine, max(writers))
     timings = timed_commands(engine, reps[0], ops)
     every = [t for values in timings.values() for t in values]
     latency = {
         name: {"n": len(v), "p50": percentile(v, 0.5), "p95": percentile(v, 0.95)}
         for name, v in {**timings, "all": every}.items()
     }
-
-    def write(thread_no: int, i: int) -> int:
-        return create_customer(
-            engine,
-            reps[thread_no],
-            _customer(i),
-            idempotency_key=f"bench-{uuid.uuid4().hex}",
-        )
-
-    run = concurrent_writers(threads, seconds, write)
+    concurrent = []
+    for count in writers:
+        writing = writers_engine(engine, count)
+        concurrent.append(_concurrent(writing, reps, count, seconds))
+        if writing is not engine:
+            writing.dispose()
     with read_session(engine) as session:
-        stored = session.scalar(
-            select(func.count()).select_from(Customer).where(Customer.id.in_(run.created_ids))
-        )
         projects = session.scalar(select(func.count()).select_from(Project))
         customers = session.scalar(select(func.count()).select_from(Customer))
     result = StoreBench(
@@ -255,14 +303,45 @@ def run_store_bench(
         projects_in_store=projects or 0,
         customers_in_store=customers or 0,
         latency_ms=latency,
-        concurrent={
-            "threads": threads,
-            "seconds": seconds,
-            "submitted": run.submitted,
-            "throughput_per_s": run.throughput,
-            "errors": len(run.errors),
-            "lost": run.submitted - (stored or 0),
-        },
+        concurrent=concurrent,
     )
     write_figures(out, "store", asdict(result), indent=2, ensure_ascii=False)
     return result
+
+
+def _concurrent(engine: Engine, reps: list[int], writers: int, seconds: float) -> dict:
+    """`writers` threads creating customers for `seconds`: throughput, latency, how long
+    each held the write lock, and whether every created customer is in the store."""
+    latencies: list[float] = []
+
+    def write(thread_no: int, i: int) -> int:
+        began = time.perf_counter()
+        created = create_customer(
+            engine, reps[thread_no], _customer(i), idempotency_key=f"bench-{uuid.uuid4().hex}"
+        )
+        latencies.append(time.perf_counter() - began)
+        return created
+
+    holds, stop_watching = lock_holds(engine)
+    try:
+        run = concurrent_writers(writers, seconds, write)
+    finally:
+        stop_watching()
+    with read_session(engine) as session:
+        stored = session.scalar(
+            select(func.count()).select_from(Customer).where(Customer.id.in_(run.created_ids))
+        )
+    held = sum(holds) / len(holds) if holds else 0.0
+    return {
+        "writers": writers,
+        "seconds": round(run.seconds, 2),
+        "submitted": run.submitted,
+        "throughput_per_s": run.throughput,
+        "latency_p50_ms": percentile(latencies, 0.5) * 1000,
+        "latency_p95_ms": percentile(latencies, 0.95) * 1000,
+        "lock_held_p50_ms": percentile(holds, 0.5) * 1000,
+        "lock_held_p95_ms": percentile(holds, 0.95) * 1000,
+        "lock_bound_per_s": 1 / held if held else 0.0,
+        "errors": len(run.errors),
+        "lost": run.submitted - (stored or 0),
+    }

@@ -42,14 +42,21 @@ def _profile_names(profiles: str) -> list[str]:
 
 @bench.command("store")
 @click.option("--ops", default=2000, show_default=True, help="Commands to time one by one.")
-@click.option("--threads", default=16, show_default=True, help="Concurrent writers.")
-@click.option("--seconds", default=5.0, show_default=True, help="Length of the concurrent run.")
+@click.option(
+    "--writers",
+    default="16",
+    show_default=True,
+    help="Counts of concurrent writers, comma-separated (e.g. 16,64,256): one run each.",
+)
+@click.option("--seconds", default=5.0, show_default=True, help="Length of each concurrent run.")
 @_writes_json("store")
-def bench_store(ops: int, threads: int, seconds: float, out: str | None) -> None:
-    """Command latency p50/p95 and concurrent-writer throughput on the configured store."""
+def bench_store(ops: int, writers: str, seconds: float, out: str | None) -> None:
+    """Command latency p50/p95, and per count of concurrent writers their throughput and
+    how long each held the store's write lock, on the configured store."""
     from crm.bench.store import run_store_bench
 
-    result = run_store_bench(ops=ops, threads=threads, seconds=seconds, out=out)
+    counts = [int(n) for n in writers.split(",") if n.strip()]
+    result = run_store_bench(ops=ops, writers=counts, seconds=seconds, out=out)
     click.echo(result.summary())
 
 

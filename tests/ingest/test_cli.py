@@ -134,15 +134,16 @@ def test_bench_store_records_figures(crm, tmp_path) -> None:
         "store",
         "--ops",
         "12",
-        "--threads",
-        "4",
+        "--writers",
+        "4,2",
         "--seconds",
         "0.5",
         "--out",
         str(out_file),
     )
-    assert code == 0 and "0 errors, 0 lost" in out
+    assert code == 0 and out.count("0 errors, 0 lost") == 2
     figures = json.loads(out_file.read_text())
     assert figures["latency_ms"]["all"]["n"] == 12
     assert set(figures["latency_ms"]) >= {"lead.create", "project.move_stage", "expense.create"}
-    assert figures["concurrent"]["submitted"] > 0
+    assert [run["writers"] for run in figures["concurrent"]] == [4, 2]
+    assert all(run["submitted"] > 0 for run in figures["concurrent"])

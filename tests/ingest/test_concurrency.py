@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from crm.bench.store import bench_reps, concurrent_writers
+from crm.bench.store import bench_reps, concurrent_writers, lock_holds, run_store_bench
 from ingest.commands.base import GENERAL, StoreBusy
 from ingest.commands.customers import ContactInput, CustomerInput, create_contact, create_customer
 from ingest.store import db
@@ -164,3 +164,34 @@ def test_a_writer_kept_waiting_for_its_turn_is_told_to_try_again(
     assert refused.value.codes == {GENERAL: "store_busy"}
     with read_session(sqlite_engine) as s:
         assert s.scalars(select(Customer.id).where(Customer.name == "等太久")).all() == []
+
+
+def test_the_write_lock_is_timed_once_per_write_transaction(engine) -> None:
+    rep = bench_reps(engine, 1)[0]
+    customer = CustomerInput(
+        name="计时客户", customer_type="end_user", industry="power", region="north_china"
+    )
+    holds, stop = lock_holds(engine)
+    began = time.perf_counter()
+    for n in range(5):
+        create_customer(engine, rep, customer, idempotency_key=f"held-{n}")
+    took = time.perf_counter() - began
+    with read_session(engine) as s:  # a read takes no write lock
+        s.scalar(select(func.count()).select_from(Customer))
+    stop()
+    create_customer(engine, rep, customer, idempotency_key="after-stop")
+    assert len(holds) == 5
+    assert 0 < sum(holds) < took
+
+
+def test_the_store_bench_reports_each_count_of_writers(engine, tmp_path) -> None:
+    # 24 writers outnumber the shared pool of 20: on PostgreSQL each gets its own connection.
+    bench = run_store_bench(
+        ops=7, writers=[2, 24], seconds=1.0, out=str(tmp_path / "s.json"), engine=engine
+    )
+    assert [c["writers"] for c in bench.concurrent] == [2, 24]
+    for run in bench.concurrent:
+        assert run["errors"] == 0 and run["lost"] == 0 and run["submitted"] > 0
+        assert 0 < run["lock_held_p50_ms"] <= run["lock_held_p95_ms"] <= run["latency_p95_ms"]
+        assert run["lock_bound_per_s"] > 0
+    assert "24 writers" in bench.summary()
