@@ -21,19 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crm.process_groups import own_group_leaders, stop_groups
+from crm.servers import DAGSTER_DAEMON, DAGSTER_UI, DASHBOARDS, DBT_DOCS, ENTRY_APP, SERVERS
 from ingest import settings
 from orchestration import snapshots
 from orchestration.dagster_refresh import prepare_instance
 from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
-
-# The servers `crm serve` starts, by the names `crm serve --only` takes.
-ENTRY_APP, DASHBOARDS, DAGSTER_UI, DAGSTER_DAEMON, DBT_DOCS = SERVERS = (
-    "entry-app",
-    "dashboards",
-    "dagster-ui",
-    "dagster-daemon",
-    "dbt-docs",
-)
 
 
 def entry_port() -> int:

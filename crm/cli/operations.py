@@ -7,10 +7,7 @@ import json
 import click
 
 from crm.cli.base import friendly_errors, main
-
-# The names `crm serve --only` takes (crm.serve.SERVERS; not imported here, so `crm --help`
-# stays quick: tests/orchestration/test_serve.py checks the two agree).
-SERVERS = ("entry-app", "dashboards", "dagster-ui", "dagster-daemon", "dbt-docs")
+from crm.servers import SERVERS
 
 
 @main.command()

@@ -118,7 +118,7 @@ def test_every_crm_command_is_one_the_cli_accepts() -> None:
     assert {name: refusal(command[1:]) for name, command in commands.items()} == dict.fromkeys(
         commands
     )
-    from crm.serve import SERVERS
+    from crm.servers import SERVERS
 
     served = {c[c.index("--only") + 1] for c in commands.values() if "--only" in c}
     assert served == set(SERVERS)  # every server runs in a container of its own
@@ -128,7 +128,8 @@ def test_every_crm_command_is_one_the_cli_accepts() -> None:
 def test_the_dagster_servers_load_the_projects_definitions(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from crm.serve import DAGSTER_DAEMON, DAGSTER_UI, services
+    from crm.serve import services
+    from crm.servers import DAGSTER_DAEMON, DAGSTER_UI
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     started = {s.server: s.command for s in services(None, frozenset([DAGSTER_UI, DAGSTER_DAEMON]))}
