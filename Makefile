@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CRM_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: install demo test lint format clean e2e-deps
+.PHONY: install demo test test-spark lint format clean e2e-deps spark-deps
 
 # Bytecode is compiled once at install: where PYTHONDONTWRITEBYTECODE is set, every `crm`,
 # dbt and Dagster process would otherwise compile all its imports from source at start.
@@ -44,6 +44,15 @@ e2e-deps:
 
 test: install lint e2e-deps
 	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q
+
+# Spark runs on a Java runtime, installed only when missing.
+spark-deps:
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+
+# The same dbt project built by Spark (docs/architecture.md §11): a step of its own in CI.
+test-spark: install spark-deps
+	$(BIN)/pytest -m spark -q tests/spark
 
 demo: install
 	$(BIN)/crm init

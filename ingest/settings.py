@@ -146,6 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_DBT_THREADS", "`2`", "dbt's threads for a refresh"),
     Setting("CRM_DUCKDB_MEMORY", "`6GB`", "DuckDB's memory limit while dbt builds the warehouse"),
     Setting(
+        "CRM_SPARK_MEMORY", "`4g`", "Spark's memory while it builds the warehouse (`--engine spark`)"
+    ),
+    Setting(
+        "CRM_SPARK_FILE_FORMAT",
+        "`parquet`",
+        "the table format of a Spark build; `delta` or `iceberg` where the cluster has them (incremental merges and snapshots)",
+    ),
+    Setting(
         "CRM_AS_OF_DATE", "today", "pins the day the warehouse is built as of (back-fills, tests)"
     ),
     Setting(

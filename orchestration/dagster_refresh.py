@@ -130,7 +130,9 @@ def prepare_instance() -> None:
         instance.event_log_storage.set_concurrency_slots(DUCKDB_POOL, 1)
 
 
-def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -> RefreshSummary:
+def run_refresh_job(
+    *, full: bool = False, as_of: str | dt.date | None = None, engine: str = "duckdb"
+) -> RefreshSummary:
     """Run the full or incremental refresh job and summarise it like the direct refresh."""
     as_of = parse_as_of(as_of)  # a non-date stops here, before a run is even recorded
     dagster_home()
@@ -147,7 +149,7 @@ def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -
         job = defs.resolve_job_def("full_refresh_job" if full else "incremental_refresh_job")
         result = job.execute_in_process(
             # the summary is the output; the events are in the run's log in the UI
-            run_config={**refresh_config(full=full, as_of=as_of), **QUIET},
+            run_config={**refresh_config(full=full, as_of=as_of, engine=engine), **QUIET},
             instance=instance,
             tags={PID_TAG: str(os.getpid())},
             raise_on_error=False,
@@ -174,7 +176,7 @@ def run_refresh_job(*, full: bool = False, as_of: str | dt.date | None = None) -
             raise BuildFailed(BuildResult(models=0, tests_passed=0, failures=failed_tests))
         raise RuntimeError(f"refresh run {result.run_id} failed: {_first_error(result)}")
 
-    summary = RefreshSummary(full=full, run_id=result.run_id)
+    summary = RefreshSummary(full=full, run_id=result.run_id, engine=engine)
     for step, key in STEPS.items():
         stat = stats.get(key)
         summary.seconds[step] = (stat.end_time - stat.start_time) if stat else 0.0

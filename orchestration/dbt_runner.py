@@ -121,8 +121,8 @@ class BuildResult:
         return not self.failures
 
 
-def read_results(warehouse: Path) -> BuildResult:
-    return results_of(warehouse.parent / "dbt_target" / "run_results.json")
+def read_results(warehouse: Path, target_dir: str = "dbt_target") -> BuildResult:
+    return results_of(warehouse.parent / target_dir / "run_results.json")
 
 
 def results_of(run_results: Path) -> BuildResult:
@@ -141,14 +141,21 @@ def results_of(run_results: Path) -> BuildResult:
     return BuildResult(models=models, tests_passed=tests, failures=failures)
 
 
-def run_dbt_build(warehouse: Path, *, full: bool, as_of: dt.date | str | None) -> BuildResult:
+def run_dbt_build(
+    warehouse: Path,
+    *,
+    full: bool,
+    as_of: dt.date | str | None,
+    words: list[str] = BUILD,
+    target_dir: str = "dbt_target",
+) -> BuildResult:
     """dbt build in a child process; its log goes to dbt_logs, its verdict to the result.
     Incremental models that changed since the last build are rebuilt from scratch."""
-    results_file = warehouse.parent / "dbt_target" / "run_results.json"
+    results_file = warehouse.parent / target_dir / "run_results.json"
     results_file.unlink(missing_ok=True)
     full = decide_full_build(warehouse, asked=full)
     done = subprocess.run(
-        [dbt_executable(), *dbt_args(BUILD, warehouse, full=full)],
+        [dbt_executable(), *dbt_args(words, warehouse, full=full, target_dir=target_dir)],
         env=dbt_env(warehouse, as_of=as_of),
         capture_output=True,
         text=True,
@@ -157,7 +164,7 @@ def run_dbt_build(warehouse: Path, *, full: bool, as_of: dt.date | str | None) -
     if not results_file.exists():
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         raise RuntimeError("dbt build did not run: " + " | ".join(tail))
-    result = read_results(warehouse)
+    result = read_results(warehouse, target_dir)
     if done.returncode != 0 and not result.failures:
         result.failures.append(
             done.stdout.strip().splitlines()[-1] if done.stdout else "dbt failed"

@@ -19,6 +19,7 @@ from ingest.store.db import get_engine
 from orchestration import snapshots
 from orchestration.as_of import parse_as_of
 from orchestration.dbt_runner import BuildResult, marts_path, run_dbt_build
+from orchestration.spark_engine import run_spark_build
 from orchestration.store_behind import rebuild_if_store_is_behind
 
 
@@ -56,6 +57,7 @@ class RefreshSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     run_id: str | None = None  # the Dagster run, when the refresh ran through Dagster
     scoring: str | None = None  # the deal scoring's one line (scoring.run.ScoringSummary)
+    engine: str = "duckdb"  # what built the models (orchestration.spark_engine)
 
     def lines(self) -> list[str]:
         assert self.extracted and self.build and self.snapshot
@@ -64,7 +66,7 @@ class RefreshSummary:
             f"extract  {self.extracted.rows:>10,} rows  ({s['extract']:.1f} s)"
             f"{'  full' if self.full else '  incremental'}",
             f"build    {self.build.models:>10,} models, {self.build.tests_passed:,} tests passed"
-            f"  ({s['build']:.1f} s)",
+            f"{'  on Spark' if self.engine == 'spark' else ''}  ({s['build']:.1f} s)",
             *([self.scoring] if self.scoring else []),
             f"publish  snapshot v{self.snapshot.version:06d}  ({s['publish']:.1f} s)",
         ]
@@ -79,12 +81,13 @@ def run_refresh(
     as_of: str | dt.date | None = None,
     engine: Engine | None = None,
     warehouse: Path | None = None,
+    build_engine: str = "duckdb",
 ) -> RefreshSummary:
     day = parse_as_of(as_of)  # a non-date stops here, before anything is extracted
     engine = engine or get_engine()
     warehouse = warehouse or snapshots.build_path()
     try:
-        return _run_steps(full, day, engine, warehouse)
+        return _run_steps(RefreshSummary(full=full, engine=build_engine), day, engine, warehouse)
     except (OSError, RuntimeError) as error:  # BuildFailed, "dbt build did not run: ..."
         texts = [str(error), *(error.result.failures if isinstance(error, BuildFailed) else [])]
         if getattr(error, "errno", None) == errno.ENOSPC or says_disk_full(*texts):
@@ -92,16 +95,20 @@ def run_refresh(
         raise
 
 
-def _run_steps(full: bool, day: dt.date | None, engine: Engine, warehouse: Path) -> RefreshSummary:
-    summary = RefreshSummary(full=full)
-
+def _run_steps(
+    summary: RefreshSummary, day: dt.date | None, engine: Engine, warehouse: Path
+) -> RefreshSummary:
+    full = summary.full
     began = time.perf_counter()
     rebuild_if_store_is_behind(engine, warehouse)
     summary.extracted = extract(engine, warehouse, full=full)
     summary.seconds["extract"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    summary.build = run_dbt_build(warehouse, full=full, as_of=day)
+    if summary.engine == "spark":
+        summary.build = run_spark_build(warehouse, as_of=day)
+    else:
+        summary.build = run_dbt_build(warehouse, full=full, as_of=day)
     summary.seconds["build"] = time.perf_counter() - began
     if not summary.build.ok:
         raise BuildFailed(summary.build)

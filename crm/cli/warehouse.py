@@ -23,19 +23,26 @@ from crm.cli.base import friendly_errors, main
     is_flag=True,
     help="Run the steps without Dagster (no run recorded; for measuring Dagster's overhead).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="What builds the models: DuckDB, or Spark (always a full build; see docs/deploy.md).",
+)
 @friendly_errors
-def refresh(full: bool, as_of: Any, direct: bool) -> None:
+def refresh(full: bool, as_of: Any, direct: bool, engine: str) -> None:
     """Extract the store, build the dbt models and publish a new snapshot.
 
     Runs the refresh job through Dagster (recorded under DAGSTER_HOME, visible in the UI)."""
     if direct:
         from orchestration.refresh import run_refresh
 
-        summary = run_refresh(full=full, as_of=as_of)
+        summary = run_refresh(full=full, as_of=as_of, build_engine=engine)
     else:
         from orchestration.dagster_refresh import run_refresh_job
 
-        summary = run_refresh_job(full=full, as_of=as_of)
+        summary = run_refresh_job(full=full, as_of=as_of, engine=engine)
     for line in summary.lines():
         click.echo(line)
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dagster import (
     AssetExecutionContext,
@@ -53,6 +53,7 @@ from orchestration.defs.resources import (
     record_built_from,
     store_engine,
 )
+from orchestration.spark_engine import SPARK_BUILD, finish_spark_build, write_raw_parquet
 from orchestration.store_behind import rebuild_if_store_is_behind
 
 SOURCE_NAME = "store"
@@ -164,6 +165,11 @@ class ExtractConfig(AsOfConfig):
 
 class DbtBuildConfig(AsOfConfig):
     full: bool = False
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="The engine that builds the models; a Spark build is always a full one "
+        "(docs/architecture.md §5.6).",
+    )
 
 
 class PublishConfig(AsOfConfig):
@@ -217,8 +223,11 @@ def crm_dbt_assets(
 ) -> Iterator[Any]:
     """dbt build; a failing test fails this step, so publish (downstream) never runs."""
     build = build_path()
-    args = list(BUILD)
-    if decide_full_build(build, asked=config.full):
+    spark = config.engine == "spark"
+    if spark:
+        write_raw_parquet(build)
+    args = list(SPARK_BUILD if spark else BUILD)
+    if decide_full_build(build, asked=config.full or spark):
         args.append("--full-refresh")
     runs = build.parent / "dagster_dbt"
     target = runs / context.run.run_id
@@ -227,9 +236,12 @@ def crm_dbt_assets(
     carry_parse_state(target, build.parent / PARSE_STATE)
     with dbt_environment(build, as_of=parse_as_of(config.as_of_date)):
         yield from dbt.cli(args, context=context, target_path=target).stream()
-    keep_parse(build, target)
-    if context.selected_asset_keys == context.assets_def.keys:  # the whole project, all passed
-        record_incremental_models(build)
+    if spark:
+        finish_spark_build(build, target)
+    else:
+        keep_parse(build, target)  # a Spark parse (another target) would not serve DuckDB's
+        if context.selected_asset_keys == context.assets_def.keys:  # the whole project passed
+            record_incremental_models(build)
     prune_dbt_targets(runs)
 
 

@@ -34,14 +34,16 @@ from orchestration.store_behind import lowest_watermark, store_counter
 REFRESH = AssetSelection.all()
 
 
-def refresh_config(*, full: bool, as_of: str | dt.date | None = None) -> dict:
+def refresh_config(
+    *, full: bool, as_of: str | dt.date | None = None, engine: str = "duckdb"
+) -> dict:
     """Run config of a refresh; `as_of` (a date or YYYY-MM-DD) is one value for every step,
     checked here and again by each step's config (a launchpad edit skips this function)."""
     as_of = iso_or_none(as_of)
     return {
         "ops": {
             "extract_store": {"config": {"full": full, "as_of_date": as_of}},
-            "crm_dbt_assets": {"config": {"full": full, "as_of_date": as_of}},
+            "crm_dbt_assets": {"config": {"full": full, "as_of_date": as_of, "engine": engine}},
             "deal_scores": {"config": {"full": full, "as_of_date": as_of}},
             "published_snapshot": {"config": {"as_of_date": as_of}},
         }

@@ -74,7 +74,8 @@ final as (
 
     select
         project_id,
-        row_number() over (partition by project_id order by change_number) as visit_number,
+        cast(row_number() over (partition by project_id order by change_number) as bigint)
+            as visit_number,
         stage_id,
         stage_code,
         stage_order,

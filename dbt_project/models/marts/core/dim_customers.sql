@@ -4,7 +4,7 @@ with
 
 versions as (
 
-    select * from {{ ref('customers_snapshot') }}
+    {{ customer_versions() }}
 
 ),
 

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='expense_id',
-        post_hook="delete from {{ this }} where expense_id not in (select expense_id from {{ ref('stg_store__expenses') }})"
+        post_hook="{{ delete_rows_gone('expense_id', ref('stg_store__expenses')) }}"
     )
 }}
 -- One row per expense line, with the status of the reimbursement form it is on

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='activity_id',
-        post_hook="delete from {{ this }} where activity_id not in (select activity_id from {{ ref('stg_store__activities') }})"
+        post_hook="{{ delete_rows_gone('activity_id', ref('stg_store__activities')) }}"
     )
 }}
 -- One row per activity (行动). activity_date: the day it was done, else the planned day.

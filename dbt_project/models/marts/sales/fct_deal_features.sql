@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='project_id',
-        post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
+        post_hook="{{ delete_rows_gone('project_id', ref('stg_store__projects')) }}"
     )
 }}
 
@@ -98,15 +98,11 @@ quarter_starts as (
 
     select cast(quarter_start as date) as observed_on
     from (
-        select
-            unnest(
-                generate_series(
-                    cast(date_trunc('quarter', (select min(states.valid_from_date) from states)) as date),
-                    cast({{ as_of_date() }} as date),
-                    interval 3 month
-                )
-            ) as quarter_start
-    )
+        {{ quarter_starts(
+            "cast(date_trunc('quarter', (select min(states.valid_from_date) from states)) as date)",
+            'cast(' ~ as_of_date() ~ ' as date)'
+        ) }}
+    ) as spine
 
 ),
 
@@ -339,25 +335,7 @@ rep_records as (
 
 track_records as (
 
-    -- the latest record on or before the day (an open deal is not among its own closes)
-    select
-        observations.project_id,
-        observations.observed_on,
-        customer_records.past_wins as customer_past_wins,
-        customer_records.past_losses as customer_past_losses,
-        rep_records.past_wins as rep_past_wins,
-        rep_records.past_losses as rep_past_losses
-    from observations
-    inner join projects
-        on observations.project_id = projects.project_id
-    asof left join customer_records
-        on
-            projects.customer_id = customer_records.customer_id
-            and observations.observed_on >= customer_records.closed_date
-    asof left join rep_records
-        on
-            projects.owner_id = rep_records.owner_id
-            and observations.observed_on >= rep_records.closed_date
+    {{ track_records_as_of() | indent(4) }}
 
 ),
 
@@ -392,26 +370,26 @@ final as (
         cast(stages.default_probability as double) as stage_probability,
         projects.customer_type,
         projects.industry_code,
-        observations.observed_on - history_as_of.stage_entered_on as days_in_stage,
-        observations.observed_on - projects.created_date as age_days,
+        {{ days_between('history_as_of.stage_entered_on', 'observations.observed_on') }} as days_in_stage,
+        {{ days_between('projects.created_date', 'observations.observed_on') }} as age_days,
         history_as_of.stage_moves_back,
         history_as_of.close_date_pushes,
-        observations.expected_close_date - observations.observed_on as days_to_close,
+        {{ days_between('observations.observed_on', 'observations.expected_close_date') }} as days_to_close,
         observations.amount,
         observations.amount / nullif(typical_amounts.rep_typical_amount, 0) as amount_vs_rep_typical,
         observations.amount
         / nullif(typical_amounts.customer_typical_amount, 0) as amount_vs_customer_typical,
         coalesce(activities_as_of.activities_done, 0) as activities_done,
         coalesce(activities_as_of.activities_done_30d, 0) as activities_done_30d,
-        observations.observed_on - activities_as_of.last_activity_on as days_since_activity,
+        {{ days_between('activities_as_of.last_activity_on', 'observations.observed_on') }} as days_since_activity,
         coalesce(activities_as_of.activities_planned, 0) as activities_planned,
         coalesce(activities_as_of.activities_overdue, 0) as activities_overdue,
         coalesce(contacts_as_of.contacts_mapped, 0) as contacts_mapped,
         coalesce(contacts_as_of.decision_makers_mapped, 0) as decision_makers_mapped,
         coalesce(competitors_as_of.competitor_count, 0) as competitor_count,
         coalesce(competitors_as_of.competitor_threat, 0) as competitor_threat,
-        coalesce(track_records.customer_past_wins, 0) as customer_past_wins,
-        coalesce(track_records.customer_past_losses, 0) as customer_past_losses,
+        cast(coalesce(track_records.customer_past_wins, 0) as bigint) as customer_past_wins,
+        cast(coalesce(track_records.customer_past_losses, 0) as bigint) as customer_past_losses,
         -- smoothed towards one half, so a new rep starts at even odds, not at 0 or 1
         (coalesce(track_records.rep_past_wins, 0) + 1.0)
         / (coalesce(track_records.rep_past_wins, 0) + coalesce(track_records.rep_past_losses, 0) + 2.0)

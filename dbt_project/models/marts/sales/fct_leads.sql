@@ -22,7 +22,7 @@ final as (
         leads.converted_project_id,
         case
             when leads.decided_at is not null
-                then {{ dbt.datediff('cast(leads.created_at as date)', 'cast(leads.decided_at as date)', 'day') }}
+                then {{ days_between('cast(leads.created_at as date)', 'cast(leads.decided_at as date)') }}
         end as days_to_decision
     from leads
     inner join {{ ref('stg_store__lead_sources') }} as sources

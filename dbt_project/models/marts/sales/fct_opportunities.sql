@@ -63,7 +63,7 @@ final as (
         projects.closed_date,
         case
             when projects.status in ('won', 'lost')
-                then {{ dbt.datediff('projects.created_date', 'projects.closed_date', 'day') }}
+                then {{ days_between('projects.created_date', 'projects.closed_date') }}
         end as sales_cycle_days,
         projects.loss_reason_code,
         projects.primary_competitor_id,

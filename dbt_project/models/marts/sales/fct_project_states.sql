@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='project_id',
-        post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
+        post_hook="{{ delete_rows_gone('project_id', ref('stg_store__projects')) }}"
     )
 }}
 -- A project's state over time as intervals [valid_from_date, valid_to_date): the state at

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='project_id',
-        post_hook="delete from {{ this }} where project_id not in (select project_id from {{ ref('stg_store__projects') }})"
+        post_hook="{{ delete_rows_gone('project_id', ref('stg_store__projects')) }}"
     )
 }}
 -- One row per stage visit. Incremental by project: a run rebuilds every visit of projects
@@ -64,10 +64,9 @@ final as (
         visits.exited_at,
         visits.exit_type,
         visits.exited_at is null as is_current,
-        {{ dbt.datediff(
+        {{ days_between(
             'cast(visits.entered_at as date)',
-            'coalesce(cast(visits.exited_at as date), ' ~ as_of_date() ~ ')',
-            'day'
+            'coalesce(cast(visits.exited_at as date), ' ~ as_of_date() ~ ')'
         ) }} as days_in_stage,
         -- every visit of a changed project is rebuilt, so the project-wide maximum holds
         max(visits.stage_order) over (partition by visits.project_id)

@@ -40,7 +40,7 @@ final as (
             case when projects.status = 'won' then projects.won_amount else projects.expected_amount end
             as decimal(18, 2)
         ) as amount,
-        {{ dbt.datediff('projects.created_date', 'projects.closed_date', 'day') }}
+        {{ days_between('projects.created_date', 'projects.closed_date') }}
             as sales_cycle_days,
         last_open_stage.last_stage_code,
         projects.owner_id,
