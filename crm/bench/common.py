@@ -51,19 +51,29 @@ def folder_env(folder: Path) -> dict[str, str]:
 
 
 def seeded_store(
-    name: str, profile: str, seed: int, *, refreshed: bool, refresh_as_of_seed: bool = True
+    name: str,
+    profile: str,
+    seed: int,
+    *,
+    refreshed: bool,
+    refresh_as_of_seed: bool = True,
+    scale: float = 1.0,
 ) -> Path:
-    """$CRM_DATA_DIR/bench/<name>: a seeded store (with a full refresh's warehouse when
-    `refreshed`, built as of the seed's last day unless `refresh_as_of_seed` is off), made
-    again only when profile, seed or as-of date changed."""
+    """$CRM_DATA_DIR/bench/<name>: a seeded store (the profile `scale` times as big, with a
+    full refresh's warehouse when `refreshed`, built as of the seed's last day unless
+    `refresh_as_of_seed` is off), made again only when profile, scale, seed or as-of date
+    changed."""
     folder = data_dir() / "bench" / name
-    wanted = {"profile": profile, "seed": seed, "as_of": AS_OF}
+    wanted: dict[str, object] = {"profile": profile, "seed": seed, "as_of": AS_OF}
+    if scale != 1:  # stores seeded before scales existed stay valid at 1
+        wanted["scale"] = scale
     env = folder_env(folder)
     if not _matches(folder / "seeded.json", wanted):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         crm(["init"], env)
-        crm(["seed", "--profile", profile, "--seed", str(seed), "--as-of", AS_OF], env)
+        seed_args = ["--profile", profile, "--scale", str(scale), "--seed", str(seed)]
+        crm(["seed", *seed_args, "--as-of", AS_OF], env)
         (folder / "seeded.json").write_text(json.dumps(wanted))
     if refreshed and not (
         _matches(folder / "refreshed.json", wanted)
