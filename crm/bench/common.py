@@ -1,6 +1,6 @@
-"""What every benchmark shares: one percentile, one way to run `crm` in a child, and one
-seeded store per profile that the benchmarks reuse while profile, seed and as-of match
-(seeding the large profile takes minutes)."""
+"""What every benchmark shares: one percentile, where figures and docs sections go, one way
+to run `crm` in a child, and one seeded store per profile (and scale) that the benchmarks
+reuse while profile, scale, seed and as-of match (seeding the large profile takes minutes)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def write_figures(out: str | None, name: str, figures: Any, **options: Any) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(figures, **options), encoding="utf-8")
     return path
+
+
+def write_docs_section(path: Path, key: str, text: str) -> None:
+    """Put `text` in the markdown file between the `key` markers: in place of what a run
+    before wrote there, else at the end (the rest of the page is left as written)."""
+    start, end = f"<!-- {key}: written by crm bench, edits are replaced -->", f"<!-- /{key} -->"
+    page = path.read_text(encoding="utf-8")
+    block = f"{start}\n{text.strip()}\n{end}"
+    if start in page and end in page:
+        before, rest = page.split(start, 1)
+        page = before + block + rest.split(end, 1)[1]
+    else:
+        page = page.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(page, encoding="utf-8")
 
 
 def crm(args: list[str], env: dict[str, str]) -> None:
