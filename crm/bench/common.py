@@ -1,6 +1,6 @@
-"""What every benchmark shares: one percentile, one way to run `crm` in a child, and one
-seeded store per profile that the benchmarks reuse while profile, seed and as-of match
-(seeding the large profile takes minutes)."""
+"""What every benchmark shares: one percentile, where figures and docs sections go, one way
+to run `crm` in a child, and one seeded store per profile (and scale) that the benchmarks
+reuse while profile, scale, seed and as-of match (seeding the large profile takes minutes)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,20 @@ def write_figures(out: str | None, name: str, figures: Any, **options: Any) -> P
     return path
 
 
+def write_docs_section(path: Path, key: str, text: str) -> None:
+    """Put `text` in the markdown file between the `key` markers: in place of what a run
+    before wrote there, else at the end (the rest of the page is left as written)."""
+    start, end = f"<!-- {key}: written by crm bench, edits are replaced -->", f"<!-- /{key} -->"
+    page = path.read_text(encoding="utf-8")
+    block = f"{start}\n{text.strip()}\n{end}"
+    if start in page and end in page:
+        before, rest = page.split(start, 1)
+        page = before + block + rest.split(end, 1)[1]
+    else:
+        page = page.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(page, encoding="utf-8")
+
+
 def crm(args: list[str], env: dict[str, str]) -> None:
     """Run `crm ARGS` in a child, as an administrator would; its error on failure."""
     done = subprocess.run(
@@ -51,19 +65,29 @@ def folder_env(folder: Path) -> dict[str, str]:
 
 
 def seeded_store(
-    name: str, profile: str, seed: int, *, refreshed: bool, refresh_as_of_seed: bool = True
+    name: str,
+    profile: str,
+    seed: int,
+    *,
+    refreshed: bool,
+    refresh_as_of_seed: bool = True,
+    scale: float = 1.0,
 ) -> Path:
-    """$CRM_DATA_DIR/bench/<name>: a seeded store (with a full refresh's warehouse when
-    `refreshed`, built as of the seed's last day unless `refresh_as_of_seed` is off), made
-    again only when profile, seed or as-of date changed."""
+    """$CRM_DATA_DIR/bench/<name>: a seeded store (the profile `scale` times as big, with a
+    full refresh's warehouse when `refreshed`, built as of the seed's last day unless
+    `refresh_as_of_seed` is off), made again only when profile, scale, seed or as-of date
+    changed."""
     folder = data_dir() / "bench" / name
-    wanted = {"profile": profile, "seed": seed, "as_of": AS_OF}
+    wanted: dict[str, object] = {"profile": profile, "seed": seed, "as_of": AS_OF}
+    if scale != 1:  # stores seeded before scales existed stay valid at 1
+        wanted["scale"] = scale
     env = folder_env(folder)
     if not _matches(folder / "seeded.json", wanted):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         crm(["init"], env)
-        crm(["seed", "--profile", profile, "--seed", str(seed), "--as-of", AS_OF], env)
+        seed_args = ["--profile", profile, "--scale", str(scale), "--seed", str(seed)]
+        crm(["seed", *seed_args, "--as-of", AS_OF], env)
         (folder / "seeded.json").write_text(json.dumps(wanted))
     if refreshed and not (
         _matches(folder / "refreshed.json", wanted)

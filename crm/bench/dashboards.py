@@ -16,7 +16,8 @@ import datetime as dt
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,25 @@ STORE_QUESTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+@contextmanager
+def reading(folder: Path) -> Iterator[Engine]:
+    """This process reading the folder's published snapshot (and its store, returned) as
+    the dashboards would; the data directory it read before is set back after."""
+    before = os.environ.get("CRM_DATA_DIR")
+    os.environ["CRM_DATA_DIR"] = str(folder)
+    reader.clear()
+    engine = create_engine(f"sqlite:///{folder / 'crm.db'}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        reader.clear()
+        if before is None:
+            os.environ.pop("CRM_DATA_DIR", None)
+        else:
+            os.environ["CRM_DATA_DIR"] = before
+
+
 def prepare(profile: str, seed: int) -> Path:
     """A seeded, refreshed data directory for the profile (reused when it matches)."""
     return seeded_store(f"dashboards-{profile}", profile, seed, refreshed=True)
@@ -309,24 +329,21 @@ def run_dashboards_bench(
     profile: str, seed: int, out: str | None, *, browser: bool
 ) -> tuple[dict[str, Any], list[str]]:
     folder = prepare(profile, seed)
-    os.environ["CRM_DATA_DIR"] = str(folder)
-    reader.clear()
-    engine = create_engine(f"sqlite:///{folder / 'crm.db'}")
-    cases = scenarios(engine)
-    figures: dict[str, Any] = {
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(),
-        "profile": profile,
-        "seed": seed,
-        "rounds_per_scenario": ROUNDS,
-        "scenarios": [name for name, _, _ in cases],
-        "pages": time_pages(cases),
-        "store_comparison": time_store(engine, cases),
-    }
-    if browser:
-        from crm.bench.browser import time_to_first_chart
+    with reading(folder) as engine:
+        cases = scenarios(engine)
+        figures: dict[str, Any] = {
+            "measured_at": dt.datetime.now(dt.UTC).isoformat(),
+            "profile": profile,
+            "seed": seed,
+            "rounds_per_scenario": ROUNDS,
+            "scenarios": [name for name, _, _ in cases],
+            "pages": time_pages(cases),
+            "store_comparison": time_store(engine, cases),
+        }
+        if browser:
+            from crm.bench.browser import time_to_first_chart
 
-        figures["browser_first_chart_ms"] = time_to_first_chart(folder, engine)
-    engine.dispose()
+            figures["browser_first_chart_ms"] = time_to_first_chart(folder, engine)
     path = write_figures(out, "dashboards", figures, indent=1)
     lines = [
         f"{page:<10} page p50 {r['page_p50_ms']:>7.1f} ms  p95 {r['page_p95_ms']:>7.1f} ms  "

@@ -41,7 +41,7 @@ _MEASURED = (
 )
 
 
-def _crm(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+def measured_crm(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
     """Run `crm ...` in a child; returns output, wall seconds and peak RSS in GB."""
     began = time.perf_counter()
     done = subprocess.run(
@@ -58,15 +58,18 @@ def _crm(args: list[str], env: dict[str, str]) -> tuple[str, float, float]:
     return "\n".join(output), wall, int(peak_kb) / 1024 / 1024
 
 
-def _steps(output: str) -> dict[str, float]:
+def step_seconds(output: str) -> dict[str, float]:
+    """The seconds of each step `crm refresh` printed (extract, build, publish)."""
     return {
         m.group(1): float(m.group(2)) for line in output.splitlines() if (m := STEP.match(line))
     }
 
 
-def prepare_store(profile: str, seed: int) -> dict[str, str]:
-    """A seeded store without a warehouse: each run builds its own."""
-    folder = seeded_store(f"refresh-{profile}", profile, seed, refreshed=False)
+def prepare_store(profile: str, seed: int, scale: float = 1.0) -> dict[str, str]:
+    """A seeded store (the profile `scale` times as big) without a warehouse: each run
+    builds its own."""
+    name = f"refresh-{profile}" if scale == 1 else f"refresh-{profile}-x{scale:g}"
+    folder = seeded_store(name, profile, seed, refreshed=False, scale=scale)
     shutil.rmtree(folder / "warehouse", ignore_errors=True)
     env = {**os.environ, "CRM_DATA_DIR": str(folder)}
     env.pop("CRM_STORE_URL", None)
@@ -169,8 +172,8 @@ def bench_profile(profile: str, seed: int) -> dict[str, Any]:
     on large, an incremental refresh of another 1,000 changes."""
     env = prepare_store(profile, seed)
     warehouse = Path(env["CRM_DATA_DIR"]) / "warehouse" / "build.duckdb"
-    output, wall, peak = _crm(["refresh", "--full", "--as-of", AS_OF], env)
-    steps = _steps(output)
+    output, wall, peak = measured_crm(["refresh", "--full", "--as-of", AS_OF], env)
+    steps = step_seconds(output)
     raw = raw_duckdb_seconds(warehouse)
     result: dict[str, Any] = {
         "full_refresh_s": round(wall, 2),
@@ -183,17 +186,19 @@ def bench_profile(profile: str, seed: int) -> dict[str, Any]:
     }
     if profile == "large":
         changed = apply_changes(env, 1000)
-        output, wall, peak = _crm(["refresh", "--as-of", AS_OF], env)
+        output, wall, peak = measured_crm(["refresh", "--as-of", AS_OF], env)
         result["incremental_refresh_s"] = round(wall, 2)
         result["incremental_changes"] = changed
-        result["incremental_steps_s"] = _steps(output)
+        result["incremental_steps_s"] = step_seconds(output)
         result["peak_memory_gb"] = round(max(result["peak_memory_gb"], peak), 2)
         apply_changes(env, 1000, seed=2)
-        _output, direct, _peak = _crm(["refresh", "--direct", "--as-of", AS_OF], env)
+        _output, direct, _peak = measured_crm(["refresh", "--direct", "--as-of", AS_OF], env)
         result["incremental_refresh_direct_s"] = round(direct, 2)
         result["dagster_overhead"] = round(wall / direct, 2)
     else:
-        _output, direct, _peak = _crm(["refresh", "--full", "--direct", "--as-of", AS_OF], env)
+        _output, direct, _peak = measured_crm(
+            ["refresh", "--full", "--direct", "--as-of", AS_OF], env
+        )
         result["full_refresh_direct_s"] = round(direct, 2)
         result["dagster_overhead"] = round(result["full_refresh_s"] / direct, 2)
     return result

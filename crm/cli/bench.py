@@ -166,6 +166,76 @@ def bench_dashboards(profile: str, seed_value: int, browser: bool, out: str | No
     _echo_lines(lines)
 
 
+def _factors(_ctx: click.Context, _param: click.Parameter, value: str) -> list[float]:
+    """`--factors 0.5,1,2,4` as numbers, each a scale `crm seed --scale` takes."""
+    from crm.cli.store import scale_option
+
+    try:
+        factors = [float(f) for f in value.split(",") if f.strip()]
+    except ValueError as error:
+        raise click.BadParameter(f"not a list of numbers: {value}") from error
+    if not factors:
+        raise click.BadParameter("give at least one factor, e.g. 0.5,1,2,4")
+    return [scale_option(f) for f in factors]
+
+
+@bench.command("scale")
+@click.option(
+    "--profile",
+    type=click.Choice(["tiny", "small", "large"]),
+    metavar="small|large",
+    default="large",
+    show_default=True,
+)
+@click.option(
+    "--factors",
+    default="0.5,1,2,4",
+    show_default=True,
+    callback=_factors,
+    help="Scales of the profile to seed and measure, comma-separated (each 0 < F <= 16).",
+)
+@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--refresh-window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Minutes the nightly full refresh may take: where the curve passes it is a knee.",
+)
+@click.option(
+    "--docs",
+    type=click.Path(dir_okay=False),
+    help='Markdown page given the "Scale curve" section, the plot in img/ beside it '
+    "(default: docs/benchmarks.md of a source checkout).",
+)
+@_writes_json("scale")
+def bench_scale(
+    profile: str,
+    factors: list[float],
+    seed_value: int,
+    refresh_window: float,
+    docs: str | None,
+    out: str | None,
+) -> None:
+    """Full and incremental refresh time, peak memory, warehouse size and dashboards p95 at
+    each scale of the profile; a plot, and where this machine's memory or the refresh
+    window would no longer hold. Seeds a store per scale under bench/ (kept for reuse)."""
+    from pathlib import Path
+
+    from crm.bench.scale import DOCS, run_scale_bench
+
+    click.echo(f"seeding and measuring {profile} at ×{', ×'.join(f'{f:g}' for f in factors)} ...")
+    lines = run_scale_bench(
+        profile,
+        factors,
+        seed_value,
+        out,
+        window_min=refresh_window,
+        docs=Path(docs) if docs else DOCS,
+    )
+    _echo_lines(lines)
+
+
 @bench.command("load")
 @click.option(
     "--profile", type=click.Choice(["small", "large"]), default="small", show_default=True

@@ -25,6 +25,17 @@ def init() -> None:
     click.echo(f"store ready at {_redacted(store_url())}; {added} reference rows added")
 
 
+def scale_option(value: float, hint: str | None = None) -> float:
+    """A scale factor, refused as its option's error (`hint` names it outside a callback)
+    before anything is written."""
+    from ingest.seed.profiles import check_scale
+
+    try:
+        return check_scale(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=hint) from error
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -154,15 +165,24 @@ def _user_id(username: str) -> int:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Last day of the history, YYYY-MM-DD (default: today).",
 )
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    callback=lambda _ctx, _param, value: scale_option(value),
+    help="The profile's company this many times as big (0 < FACTOR <= 16), same shape.",
+)
 @friendly_errors
-def seed(profile: str, seed_value: int, as_of: Any) -> None:
+def seed(profile: str, seed_value: int, as_of: Any, scale: float) -> None:
     """Fill the store with three years of realistic demo data (deterministic per seed)."""
-    from ingest.seed import SeedError, seed_store
+    from ingest.seed import PROFILES, SeedError, seed_store
     from ingest.store.db import get_engine
 
     try:
         engine = get_engine()
-        result = seed_store(engine, profile, seed_value, as_of.date() if as_of else None)
+        chosen = PROFILES[profile].scaled(scale)
+        result = seed_store(engine, chosen, seed_value, as_of.date() if as_of else None)
     except SeedError as error:
         raise click.ClickException(str(error)) from error
     click.echo(result.summary())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -20,9 +20,11 @@ from ingest.commands import users as user_commands
 from ingest.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from ingest.seed import names
 from ingest.seed.context import Ref, SeedError
-from ingest.seed.profiles import Profile
 from ingest.store.db import read_session
 from ingest.store.models import Competitor, Partner, Product, User, UserIndustry
+
+if TYPE_CHECKING:  # profiles.py counts the leaders below among the fixed accounts
+    from ingest.seed.profiles import Profile
 
 # The survey's leaders of the Industrial IT sub-departments (刘卫彤 is the demo manager).
 LEADERS = [

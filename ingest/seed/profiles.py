@@ -1,9 +1,28 @@
 """Seed sizes (their figures: docs/benchmarks.md). `tiny` is hidden: 1/20 of small, for
-tests and quick looks."""
+tests and quick looks. `Profile.scaled` grows or shrinks one (`crm seed --scale`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+
+from ingest.demo_accounts import DEMO_ACCOUNTS
+from ingest.seed.org import LEADERS
+
+MAX_SCALE = 16.0  # past this a seed outgrows any machine the benchmarks run on
+# The demo accounts and the survey's department leaders: the same people at every scale.
+FIXED_ACCOUNTS = len(DEMO_ACCOUNTS) + len(LEADERS)
+# What grows with the company: the staff beyond the fixed accounts (the reps, `users` less
+# the fixed accounts and these, grow too) and the volumes.
+STAFF = ("extra_managers", "extra_finance", "extra_stewards", "extra_executives")
+VOLUMES = ("customers", "projects", "activities", "expenses")
+
+
+def check_scale(factor: float) -> float:
+    """The factor, or ValueError saying what a scale may be."""
+    if not (math.isfinite(factor) and 0 < factor <= MAX_SCALE):
+        raise ValueError(f"the scale must be above 0 and at most {MAX_SCALE:g}, not {factor:g}")
+    return factor
 
 
 @dataclass(frozen=True)
@@ -22,6 +41,30 @@ class Profile:
     # random streams are drawn per chunk, so the same seed at another chunk size differs.
     chunk: int
     hidden: bool = False
+
+    @property
+    def reps(self) -> int:
+        """Generated reps: every account but the fixed ones and the extras."""
+        return self.users - FIXED_ACCOUNTS - sum(getattr(self, name) for name in STAFF)
+
+    def scaled(self, factor: float) -> Profile:
+        """The same company `factor` times as big: reps, extra staff, customers, projects,
+        activities and expenses multiplied (what a profile has stays at least one), the
+        fixed accounts kept. `chunk` is kept too: at 1 this is the profile itself, so the
+        seed is the same."""
+        check_scale(factor)
+        if factor == 1:
+            return self
+
+        def times(n: int) -> int:
+            return max(round(n * factor), 1) if n > 0 else 0
+
+        extras = {name: times(getattr(self, name)) for name in STAFF}
+        users = FIXED_ACCOUNTS + sum(extras.values()) + times(self.reps)
+        volumes = {name: times(getattr(self, name)) for name in VOLUMES}
+        # every rep's monthly costs go to an account of their own among the first customers
+        volumes["customers"] = max(volumes["customers"], users)
+        return replace(self, name=f"{self.name}×{factor:g}", users=users, **extras, **volumes)
 
 
 PROFILES = {
