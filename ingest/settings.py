@@ -146,7 +146,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_DBT_THREADS", "`2`", "dbt's threads for a refresh"),
     Setting("CRM_DUCKDB_MEMORY", "`6GB`", "DuckDB's memory limit while dbt builds the warehouse"),
     Setting(
-        "CRM_SPARK_MEMORY", "`4g`", "Spark's memory while it builds the warehouse (`--engine spark`)"
+        "CRM_SPARK_MEMORY",
+        "`4g`",
+        "Spark's memory while it builds the warehouse (`--engine spark`)",
     ),
     Setting(
         "CRM_SPARK_FILE_FORMAT",

@@ -176,6 +176,9 @@ def run_refresh_job(
             raise BuildFailed(BuildResult(models=0, tests_passed=0, failures=failed_tests))
         raise RuntimeError(f"refresh run {result.run_id} failed: {_first_error(result)}")
 
+    if not result.asset_materializations_for_node("published_snapshot"):
+        # a step upstream did not report an asset it built, so publish was skipped
+        raise RuntimeError(f"refresh run {result.run_id} published nothing: {_first_skip(result)}")
     summary = RefreshSummary(full=full, run_id=result.run_id, engine=engine)
     for step, key in STEPS.items():
         stat = stats.get(key)
@@ -251,6 +254,11 @@ def _build_result(build: Path, run_id: str) -> BuildResult | None:
         return results_of(results) if results.exists() else None
     except ValueError:  # cut short, e.g. on a full disk
         return None
+
+
+def _first_skip(result: ExecuteInProcessResult) -> str:
+    skipped = [event.step_key for event in result.all_events if event.is_step_skipped]
+    return f"skipped {', '.join(skipped)}; see the run in the Dagster UI"
 
 
 def _first_error(result: ExecuteInProcessResult) -> str:

@@ -30,11 +30,20 @@ from orchestration.dbt_runner import (
     start_marts_afresh,
 )
 
-ENGINES = ("duckdb", "spark")
 SPARK_BUILD = [*BUILD, "--target", "spark"]
 TARGET_DIR = "dbt_target_spark"
 # Spark keeps a managed table of schema `main` in <warehouse dir>/main.db/<table>/
 MARTS_SCHEMA = "main"
+
+
+class ContractBroken(RuntimeError):
+    def __init__(self, table: str, written: list[str], contract: list[str]) -> None:
+        missing = sorted(set(contract) - set(written))
+        extra = sorted(set(written) - set(contract))
+        super().__init__(
+            f"Spark's {table} does not match its contract: missing {missing or 'none'}, "
+            f"not in the contract {extra or 'none'}"
+        )
 
 
 def spark_dir(warehouse: Path) -> Path:
@@ -50,11 +59,11 @@ def run_spark_build(warehouse: Path, *, as_of: dt.date | str | None) -> BuildRes
         warehouse, full=True, as_of=as_of, words=SPARK_BUILD, target_dir=TARGET_DIR
     )
     if result.ok:
-        finish_spark_build(warehouse, warehouse.parent / TARGET_DIR)
+        finish_spark_build(warehouse, warehouse.parent / TARGET_DIR, as_of=as_of)
     return result
 
 
-def finish_spark_build(warehouse: Path, target: Path) -> None:
+def finish_spark_build(warehouse: Path, target: Path, *, as_of: dt.date | str | None) -> None:
     """After a Spark build that passed: its mart tables copied, the mart views rebuilt."""
     manifest = json.loads((target / "manifest.json").read_text())
     copy_marts(warehouse, manifest)
@@ -62,7 +71,7 @@ def finish_spark_build(warehouse: Path, target: Path) -> None:
     if views:
         done = subprocess.run(
             [dbt_executable(), *dbt_args(["run", "--select", *views], warehouse)],
-            env=dbt_env(warehouse),
+            env=dbt_env(warehouse, as_of=as_of),
             capture_output=True,
             text=True,
             check=False,
@@ -109,10 +118,11 @@ def _as_instants(con: duckdb.DuckDBPyConnection, table: str) -> str:
 def copy_marts(warehouse: Path, manifest: dict) -> list[str]:
     """Spark's mart tables into a new marts file; returns the tables copied.
 
-    Each table is created from its model's contract and filled by column name, so a
-    missing column or a null where the contract forbids one fails here, before anything
-    is published. Marts that are views are left to DuckDB (copy_marts' caller builds them
-    with dbt), since a view's SQL is written for the engine that reads it."""
+    Each table is created from its model's contract and filled by column name: other
+    columns than the contract's, or a null where it forbids one, fail here, before anything
+    is published (dbt checked the types as Spark built the table). Marts that are views
+    are left to DuckDB (finish_spark_build), since a view's SQL is written for the engine
+    that reads it."""
     start_marts_afresh(warehouse)
     tables = spark_dir(warehouse) / "warehouse" / f"{MARTS_SCHEMA}.db"
     copied = []
@@ -120,8 +130,11 @@ def copy_marts(warehouse: Path, manifest: dict) -> list[str]:
         con.execute("set TimeZone = 'UTC'")  # Spark writes instants in UTC
         for node in mart_tables(manifest):
             name = node["name"]
-            con.execute(f"create table {MARTS_SCHEMA}.{name} ({_columns_ddl(node)})")
             files = _literal(tables / name / "*.parquet")
+            written = [row[0] for row in con.execute(f"describe select * from {files}").fetchall()]
+            if sorted(written) != sorted(node["columns"]):
+                raise ContractBroken(name, written, list(node["columns"]))
+            con.execute(f"create table {MARTS_SCHEMA}.{name} ({_columns_ddl(node)})")
             con.execute(f"insert into {MARTS_SCHEMA}.{name} by name select * from {files}")
             copied.append(name)
     # the DuckDB warehouse's own incremental tables no longer match these marts: the next

@@ -237,7 +237,7 @@ def crm_dbt_assets(
     with dbt_environment(build, as_of=parse_as_of(config.as_of_date)):
         yield from dbt.cli(args, context=context, target_path=target).stream()
     if spark:
-        finish_spark_build(build, target)
+        finish_spark_build(build, target, as_of=parse_as_of(config.as_of_date))
     else:
         keep_parse(build, target)  # a Spark parse (another target) would not serve DuckDB's
         if context.selected_asset_keys == context.assets_def.keys:  # the whole project passed

@@ -138,7 +138,7 @@ final as (
         cast(
             case
                 when target_amount > won_amount
-                    then open_weighted_amount / (target_amount - won_amount)
+                    then {{ ratio_half_up('open_weighted_amount', '(target_amount - won_amount)') }}
             end as decimal(10, 4)
         ) as pipeline_coverage
     from unioned
