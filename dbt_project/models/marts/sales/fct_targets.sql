@@ -139,7 +139,7 @@ final as (
             case
                 when target_amount > won_amount
                     then {{ ratio_half_up('open_weighted_amount', '(target_amount - won_amount)') }}
-            end as decimal(10, 4)
+            end as decimal(18, 4)  -- a target nearly met leaves a remainder of cents
         ) as pipeline_coverage
     from unioned
 
