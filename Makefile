@@ -50,7 +50,7 @@ spark-deps:
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 
-# The same dbt project built by Spark (docs/architecture.md §11): a step of its own in CI.
+# The same dbt project built by Spark (docs/architecture.md §5.6): a step of its own in CI.
 test-spark: install spark-deps
 	$(BIN)/pytest -m spark -q tests/spark
 
