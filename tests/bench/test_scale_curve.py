@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from crm.bench import scale
-from crm.bench.common import write_docs_section
+from crm.bench.common import data_dir, write_docs_section
 from crm.bench.knee import Fit, fits, knee
 from crm.cli import main
 
@@ -158,4 +158,6 @@ def test_the_bench_end_to_end_on_tiny(docs: Path, tmp_path: Path) -> None:
         assert set(p["dashboards_page_p95_ms"]) >= {"pipeline", "costs", "health"}
         assert not math.isnan(p["dashboards_p95_ms"])
     assert (docs.parent / "img" / "scale_curve.png").read_bytes().startswith(PNG)
+    stores = [data_dir() / "bench" / name for name in ("refresh-tiny-x0.5", "refresh-tiny")]
+    assert all((s / "crm.db").exists() and not (s / "warehouse").exists() for s in stores)
     assert "| ×0.5 |" in docs.read_text() and "| ×1 |" in docs.read_text()
