@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from crm.bench.common import AS_OF, seeded_store, write_figures
-from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable
+from orchestration.dbt_runner import dbt_args, dbt_env, dbt_executable, marts_path
 
 STEP = re.compile(r"^(extract|build|publish)\s.*\(([\d.]+) s\)")
 
@@ -63,6 +63,37 @@ def step_seconds(output: str) -> dict[str, float]:
     return {
         m.group(1): float(m.group(2)) for line in output.splitlines() if (m := STEP.match(line))
     }
+
+
+def slowest_models(warehouse: Path, count: int = 10) -> list[dict[str, Any]]:
+    """The `count` models and snapshots of the warehouse's newest dbt run that took longest
+    (thread seconds), each with the rows of the table it left (None for a view)."""
+    runs = [*warehouse.parent.glob("dagster_dbt/*/run_results.json")]
+    runs += [*warehouse.parent.glob("dbt_target/run_results.json")]
+    results = json.loads(max(runs, key=lambda p: p.stat().st_mtime).read_text())["results"]
+    built = [r for r in results if r["unique_id"].split(".")[0] in ("model", "snapshot")]
+    slowest = sorted(built, key=lambda r: r["execution_time"], reverse=True)[:count]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"ATTACH '{marts_path(warehouse)}' AS marts_file (READ_ONLY)")
+        # estimated_size is the table's row count as DuckDB keeps it (no scan needed)
+        tables = con.execute("select table_name, estimated_size from duckdb_tables()")
+        rows = dict(tables.fetchall())
+    return [
+        {
+            "model": (name := r["unique_id"].split(".")[-1]),
+            "seconds": round(r["execution_time"], 2),
+            "rows": rows.get(name),
+        }
+        for r in slowest
+    ]
+
+
+def slowest_lines(slowest: list[dict[str, Any]]) -> list[str]:
+    return ["  slowest models of the full build:"] + [
+        f"    {m['model']:<32} {m['seconds']:>7.2f} s  "
+        + ("view" if m["rows"] is None else f"{m['rows']:,} rows")
+        for m in slowest
+    ]
 
 
 def prepare_store(profile: str, seed: int, scale: float = 1.0) -> dict[str, str]:
@@ -174,10 +205,12 @@ def bench_profile(profile: str, seed: int) -> dict[str, Any]:
     warehouse = Path(env["CRM_DATA_DIR"]) / "warehouse" / "build.duckdb"
     output, wall, peak = measured_crm(["refresh", "--full", "--as-of", AS_OF], env)
     steps = step_seconds(output)
+    slowest = slowest_models(warehouse)
     raw = raw_duckdb_seconds(warehouse)
     result: dict[str, Any] = {
         "full_refresh_s": round(wall, 2),
         "steps_s": steps,
+        "slowest_models": slowest,
         "peak_memory_gb": round(peak, 2),
         "raw_duckdb_s": {k: round(v, 2) for k, v in raw.items()},
         "ratio_to_raw_duckdb_plus_extract": round(
@@ -220,6 +253,7 @@ def run_refresh_bench(profiles: list[str], seed: int, out: str | None) -> list[s
             line += f"{result['incremental_refresh_s']} s"
         line += f", Dagster overhead ×{result['dagster_overhead']}"
         lines.append(line)
+        lines += slowest_lines(result["slowest_models"])
     path = write_figures(out, "refresh", figures, indent=2)
     lines.append(f"figures written to {path}")
     return lines

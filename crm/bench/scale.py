@@ -24,7 +24,14 @@ from sqlalchemy import create_engine, text
 from crm.bench.common import AS_OF, write_docs_section, write_figures
 from crm.bench.dashboards import reading, scenarios, time_pages
 from crm.bench.knee import knee
-from crm.bench.refresh import apply_changes, measured_crm, prepare_store, step_seconds
+from crm.bench.refresh import (
+    apply_changes,
+    measured_crm,
+    prepare_store,
+    slowest_lines,
+    slowest_models,
+    step_seconds,
+)
 from crm.bench.scale_report import plot, section
 from ingest.store.models import ENTITY_TABLES
 from orchestration.dbt_runner import marts_path
@@ -72,6 +79,7 @@ def bench_factor(profile: str, seed: int, factor: float) -> dict[str, Any]:
     rows = store_rows(folder)
     output, full, full_peak = measured_crm(["refresh", "--full", "--as-of", AS_OF], env)
     size = warehouse_gb(folder)  # as a full build leaves it; incremental builds add to it
+    slowest = slowest_models(folder / "warehouse" / "build.duckdb")
     changed = apply_changes(env, CHANGES)
     inc_output, incremental, inc_peak = measured_crm(["refresh", "--as-of", AS_OF], env)
     with reading(folder) as engine:
@@ -85,6 +93,7 @@ def bench_factor(profile: str, seed: int, factor: float) -> dict[str, Any]:
         "rows": rows,
         "full_refresh_s": round(full, 2),
         "full_steps_s": step_seconds(output),
+        "slowest_models": slowest,
         "incremental_refresh_s": round(incremental, 2),
         "incremental_changes": changed,
         "incremental_steps_s": step_seconds(inc_output),
@@ -143,6 +152,7 @@ def run_scale_bench(
             f"incremental {point['incremental_refresh_s']} s, peak {point['peak_memory_gb']} GB, "
             f"warehouse {point['warehouse_gb']} GB, dashboards p95 {point['dashboards_p95_ms']} ms"
         )
+        lines += slowest_lines(point["slowest_models"])
     memory = machine_memory_gb()
     figures: dict[str, Any] = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ def _point(profile: str, seed: int, factor: float) -> dict[str, Any]:
         "warehouse_gb": 1.1 * factor,
         "dashboards_p95_ms": 900 * factor**0.8,
         "dashboards_page_p95_ms": {"pipeline": 900 * factor**0.8},
+        "slowest_models": [{"model": "fct_deal_features", "seconds": 9.5, "rows": 1_600_000}],
     }
 
 
@@ -127,6 +129,8 @@ def test_the_bench_writes_figures_plot_and_section(
     assert "30 min window at about ×11.1 (333,750,000 rows; linear fit" in page
     assert "this machine's 23.5 GB nowhere" in page
     assert "reaches 1800 at ×11.12" in result.output
+    slowest = re.findall(r"fct_deal_features +9\.50 s  1,600,000 rows", result.output)
+    assert len(slowest) == 4
 
 
 def test_bad_factors_are_refused_on_their_field(docs: Path) -> None:
@@ -155,6 +159,7 @@ def test_the_bench_end_to_end_on_tiny(docs: Path, tmp_path: Path) -> None:
         assert p["full_refresh_s"] > 0 and p["incremental_refresh_s"] > 0
         assert p["incremental_changes"] == 1000
         assert p["peak_memory_gb"] > 0 and p["warehouse_gb"] > 0
+        assert len(p["slowest_models"]) == 10
         assert set(p["dashboards_page_p95_ms"]) >= {"pipeline", "costs", "health"}
         assert not math.isnan(p["dashboards_p95_ms"])
     assert (docs.parent / "img" / "scale_curve.png").read_bytes().startswith(PNG)
