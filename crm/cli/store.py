@@ -36,6 +36,19 @@ def scale_option(value: float, hint: str | None = None) -> float:
         raise click.BadParameter(str(error), param_hint=hint) from error
 
 
+def profile_option(default: str, help: str | None = None) -> Callable[[Any], Any]:
+    """`--profile`, a seed profile by name. `tiny` (for tests and quick looks) is taken but
+    not offered; the names are written out so that `crm --help` does not load the seed."""
+    return click.option(
+        "--profile",
+        type=click.Choice(["tiny", "small", "large"]),
+        metavar="small|large",
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -144,14 +157,7 @@ def _user_id(username: str) -> int:
 
 
 @main.command()
-@click.option(
-    "--profile",
-    type=click.Choice(["tiny", "small", "large"]),
-    metavar="small|large",
-    default="small",
-    show_default=True,
-    help="small (≈6k projects) or large (≈1M projects).",
-)
+@profile_option("small", help="small (≈6k projects) or large (≈1M projects).")
 @click.option(
     "--seed",
     "seed_value",
