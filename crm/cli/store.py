@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from crm.cli.base import friendly_errors, main
 from ingest.commands.base import ROLES
+from ingest.messages import LOCALES
 from ingest.settings import store_url
 
 
@@ -67,7 +68,7 @@ def user() -> None:
 @click.option("--department", help="Department code, e.g. north.")
 @click.option("--region", help="Region code, e.g. north_china.")
 @click.option("--manager", help="Username of the manager.")
-@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@click.option("--locale", type=click.Choice(LOCALES), default="zh_CN")
 @click.option("--industry", "industries", multiple=True, help="Industry code covered (repeat).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @friendly_errors
@@ -220,7 +221,7 @@ def seed(profile: str, seed_value: int, as_of: Any, scale: float) -> None:
 @click.option("--as", "as_user", metavar="USERNAME", help="Import as this data steward or admin.")
 @click.option(
     "--lang",
-    type=click.Choice(["zh_CN", "en"]),
+    type=click.Choice(LOCALES),
     default="zh_CN",
     show_default=True,
     help="Language of the report.",
