@@ -14,9 +14,10 @@ from typing import Any
 import streamlit as st
 
 from ingest.messages import CATALOG as MESSAGES
-from ingest.messages import Message
+from ingest.messages import LOCALES, Message
 
-LANGUAGES = ("zh_CN", "en")
+# The interface speaks the languages the commands' messages are written in.
+LANGUAGES = LOCALES
 DEFAULT = "zh_CN"
 STATE_KEY = "i18n.language"
 

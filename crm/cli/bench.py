@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from crm.cli.base import friendly_errors, main
+from crm.cli.store import profile_option
 from ingest.settings import data_dir
 
 
@@ -180,13 +181,7 @@ def _factors(_ctx: click.Context, _param: click.Parameter, value: str) -> list[f
 
 
 @bench.command("scale")
-@click.option(
-    "--profile",
-    type=click.Choice(["tiny", "small", "large"]),
-    metavar="small|large",
-    default="large",
-    show_default=True,
-)
+@profile_option("large")
 @click.option(
     "--factors",
     default="0.5,1,2,4",

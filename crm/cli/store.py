@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from crm.cli.base import friendly_errors, main
 from ingest.commands.base import ROLES
+from ingest.messages import LOCALES
 from ingest.settings import store_url
 
 
@@ -36,6 +37,19 @@ def scale_option(value: float, hint: str | None = None) -> float:
         raise click.BadParameter(str(error), param_hint=hint) from error
 
 
+def profile_option(default: str, help: str | None = None) -> Callable[[Any], Any]:
+    """`--profile`, a seed profile by name. `tiny` (for tests and quick looks) is taken but
+    not offered; the names are written out so that `crm --help` does not load the seed."""
+    return click.option(
+        "--profile",
+        type=click.Choice(["tiny", "small", "large"]),
+        metavar="small|large",
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -54,7 +68,7 @@ def user() -> None:
 @click.option("--department", help="Department code, e.g. north.")
 @click.option("--region", help="Region code, e.g. north_china.")
 @click.option("--manager", help="Username of the manager.")
-@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+@click.option("--locale", type=click.Choice(LOCALES), default="zh_CN")
 @click.option("--industry", "industries", multiple=True, help="Industry code covered (repeat).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @friendly_errors
@@ -144,14 +158,7 @@ def _user_id(username: str) -> int:
 
 
 @main.command()
-@click.option(
-    "--profile",
-    type=click.Choice(["tiny", "small", "large"]),
-    metavar="small|large",
-    default="small",
-    show_default=True,
-    help="small (≈6k projects) or large (≈1M projects).",
-)
+@profile_option("small", help="small (≈6k projects) or large (≈1M projects).")
 @click.option(
     "--seed",
     "seed_value",
@@ -214,7 +221,7 @@ def seed(profile: str, seed_value: int, as_of: Any, scale: float) -> None:
 @click.option("--as", "as_user", metavar="USERNAME", help="Import as this data steward or admin.")
 @click.option(
     "--lang",
-    type=click.Choice(["zh_CN", "en"]),
+    type=click.Choice(LOCALES),
     default="zh_CN",
     show_default=True,
     help="Language of the report.",

@@ -9,6 +9,7 @@ import click
 from sqlalchemy import select
 
 from crm.cli.base import friendly_errors, main
+from ingest.messages import LOCALES
 
 
 @main.command()
@@ -87,7 +88,7 @@ def sql(query: str, fmt: str) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="File to write (default: NAME_DATE.FMT)."
 )
-@click.option("--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
+@click.option("--lang", type=click.Choice(LOCALES), default="zh_CN", show_default=True)
 @click.option(
     "--as", "as_user", metavar="USERNAME", help="Only what this user may see (default: all)."
 )

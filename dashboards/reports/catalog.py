@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dashboards.reports import customer_costs, project_costs, sales_forecast
-from dashboards.reports.labels import LANGS, text
+from dashboards.reports.labels import text
 from dashboards.reports.model import Report, Table
 from dashboards.reports.source import Source, header, open_source
 from ingest.commands.base import Actor
+from ingest.messages import LOCALES
 from warehouse.scope import Filters
 
 
@@ -68,7 +69,7 @@ def build_report(
     Raises warehouse.scope.NotAllowed when the actor may not open the report's page, and
     orchestration.snapshots.NoSnapshot before the first refresh."""
     kind = REPORTS[report_name(name)]
-    lang = lang if lang in LANGS else "zh_CN"
+    lang = lang if lang in LOCALES else "zh_CN"
     source = open_source(actor, kind.page, lang)
     filters = kind.prepare(source, filters)
     generated_at = now or dt.datetime.now().astimezone()

@@ -9,8 +9,6 @@ from ingest.commands import expenses
 from ingest.store import reference
 from web.dashboard_strings import TEXTS
 
-LANGS = ("zh_CN", "en")
-
 # Expense categories in the order the survey lists them (fct_expenses' accepted values).
 EXPENSE_CATEGORIES = expenses.CATEGORIES
 # Forecast categories, the surest first (how the forecast tables order them).

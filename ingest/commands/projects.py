@@ -240,6 +240,11 @@ def record_history(
     )
 
 
+def check_note(checks: Checks, note: str | None) -> str | None:
+    """The note a change may leave on its history row: optional, and it may run over lines."""
+    return checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
+
+
 def _external_id(ctx: Context, checks: Checks, model: type, value: str | None) -> str | None:
     external_id = checks.text("external_id", value, required=False, max_len=100)
     if external_id and ctx.session.scalar(
@@ -323,7 +328,7 @@ def assign_owner(
         raise CommandError.one(GENERAL, "project_closed")
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
+    note = check_note(checks, note)
     checks.done()
     owner = load_owner(ctx, new_owner_id)
     if owner.id == project.owner_id:
@@ -372,7 +377,7 @@ def move_stage(
     project = _open_project(ctx, project_id)
     check_version(project, expected_version)
     checks = Checks()
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
+    note = check_note(checks, note)
     checks.done()
     stage = _target_stage(ctx, project, stage_code)
     before = snapshot(project)
@@ -398,7 +403,7 @@ def change_forecast(
     checks = Checks()
     amount = checks.amount("expected_amount", expected_amount, required=False)
     close_date = checks.date("expected_close_date", expected_close_date, required=False)
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
+    note = check_note(checks, note)
     if close_date is not None and close_date < project.created_at.date():
         checks.fail("expected_close_date", "close_before_created")
     checks.done()
@@ -584,7 +589,7 @@ def close_lost(
     check_version(project, expected_version)
     checks = Checks()
     reason = lookup(ctx, checks, LossReason, loss_reason, "loss_reason")
-    note = checks.text("note", note, required=False, max_len=NOTE_MAX, multiline=True)
+    note = check_note(checks, note)
     if reason is not None and reason.code == "other" and note is None:
         # "Other" tells an analyst nothing; the note is what makes it a reason.
         checks.fail("note", "required")

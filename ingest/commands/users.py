@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from ingest.commands.base import (
     left_out,
     snapshot,
 )
+from ingest.messages import LOCALES
 from ingest.store.models import Department, Industry, Region, User, UserIndustry
 
 
@@ -44,15 +46,24 @@ class UserInput:
     must_change_password: bool = True
 
 
+def check_identity(checks: Checks, data: UserInput) -> dict[str, Any]:
+    """Who the user is, as `User` columns: checked alike whether an admin or an import adds
+    the user."""
+    return {
+        "username": checks.text("username", data.username, max_len=60),
+        "display_name": checks.text("display_name", data.display_name, max_len=100),
+        "role": checks.choice("role", data.role, ROLES),
+        "email": checks.email("email", data.email),
+        "locale": checks.choice("locale", data.locale, LOCALES),
+    }
+
+
 @command("user.add")
 def add_user(ctx: Context, data: UserInput) -> int:
     ctx.require_role("admin")
     checks = Checks()
-    username = checks.text("username", data.username, max_len=60)
-    display_name = checks.text("display_name", data.display_name, max_len=100)
-    role = checks.choice("role", data.role, ROLES)
-    email = checks.email("email", data.email)
-    locale = checks.choice("locale", data.locale, ("zh_CN", "en"))
+    identity = check_identity(checks, data)
+    username = identity["username"]
     if not isinstance(data.must_change_password, bool):
         checks.fail("must_change_password", "malformed")
     problem = password_problem(username, data.password, temporary=data.must_change_password)
@@ -76,11 +87,7 @@ def add_user(ctx: Context, data: UserInput) -> int:
         region_id = region_id or manager.region_id
     user = ctx.add(
         User(
-            username=username,
-            display_name=display_name,
-            role=role,
-            email=email,
-            locale=locale,
+            **identity,
             department_id=department_id,
             region_id=region_id,
             manager_id=data.manager_id,
@@ -130,7 +137,7 @@ def set_locale(ctx: Context, user_id: int, locale: str | None) -> int:
     if ctx.actor.id != user_id:
         ctx.require_role("admin")
     checks = Checks()
-    value = checks.choice("locale", locale, ("zh_CN", "en"))
+    value = checks.choice("locale", locale, LOCALES)
     checks.done()
     user = ctx.get(User, user_id, "user_id")
     if user.locale == value:

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from ingest.commands.activities import ActivityInput, _activity_fields
 from ingest.commands.base import (
     MAX_EXPENSE,
-    ROLES,
     Checks,
     CommandError,
     Context,
@@ -41,7 +40,7 @@ from ingest.commands.customers import (
     create_customer,
 )
 from ingest.commands.expenses import CATEGORIES, _refresh_total, _require_editable
-from ingest.commands.users import UserInput, add_user, disable_user
+from ingest.commands.users import UserInput, add_user, check_identity, disable_user
 from ingest.importer.common import (
     ImportRow,
     Outcome,
@@ -299,15 +298,9 @@ def _user_input(
 def _user_fields(
     ctx: Context, checks: Checks, data: UserInput, user: User | None
 ) -> tuple[dict[str, Any], set[int]]:
-    """The checks of users.add_user, fit for an update too (no password; a user's own
-    username is not "taken")."""
-    fields: dict[str, Any] = {
-        "username": checks.text("username", data.username, max_len=60),
-        "display_name": checks.text("display_name", data.display_name, max_len=100),
-        "role": checks.choice("role", data.role, ROLES),
-        "email": checks.email("email", data.email),
-        "locale": checks.choice("locale", data.locale, ("zh_CN", "en")),
-    }
+    """The checks of users.add_user, its `check_identity` among them, fit for an update too
+    (no password; a user's own username is not "taken")."""
+    fields = check_identity(checks, data)
     taken = fields["username"] and ctx.session.scalar(
         select(User.id).where(User.username == fields["username"])
     )

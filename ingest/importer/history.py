@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ingest.commands.activities import check_datetime
 from ingest.commands.base import CommandError, Conflict, Context, command, snapshot
-from ingest.commands.projects import NOTE_MAX
+from ingest.commands.projects import check_note
 from ingest.importer.common import ImportRow, Outcome, apply_changes, load, require_importer
 from ingest.importer.projects import find_stage, first_stage, history_rows, mode_stages
 from ingest.store.models import Project, ProjectStageHistory, User
@@ -25,7 +25,7 @@ def import_stage_change(ctx: Context, row: ImportRow) -> Outcome:
     if v.get("project") is None:
         checks.fail("project", "required")
     changed_at = check_datetime(checks, "changed_at", v.get("changed_at"), not_future=True)
-    note = checks.text("note", v.get("note"), required=False, max_len=NOTE_MAX, multiline=True)
+    note = check_note(checks, v.get("note"))
     amount = checks.amount("amount", v.get("amount"), required=False)
     close_date = checks.date("expected_close_date", v.get("expected_close_date"), required=False)
     changed_by = load(ctx, checks, User, v.get("changed_by"), "changed_by")
