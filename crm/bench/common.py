@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 from ingest.settings import data_dir
 
 AS_OF = "2026-11-27"  # the seeded history's last day, fixed so that cached stores match
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"  # of a source checkout
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -34,15 +36,22 @@ def write_figures(out: str | None, name: str, figures: Any, **options: Any) -> P
     return path
 
 
-def write_docs_section(path: Path, key: str, text: str) -> None:
+def machine_memory_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+
+
+def write_docs_section(path: Path, key: str, text: str, *, first: bool = False) -> None:
     """Put `text` in the markdown file between the `key` markers: in place of what a run
-    before wrote there, else at the end (the rest of the page is left as written)."""
+    before wrote there, else at the end, or with `first` just after the page's intro (before
+    its first `## ` section). The rest of the page is left as written."""
     start, end = f"<!-- {key}: written by crm bench, edits are replaced -->", f"<!-- /{key} -->"
     page = path.read_text(encoding="utf-8")
     block = f"{start}\n{text.strip()}\n{end}"
     if start in page and end in page:
         before, rest = page.split(start, 1)
         page = before + block + rest.split(end, 1)[1]
+    elif first and (section := re.search(r"^## ", page, re.MULTILINE)):
+        page = page[: section.start()] + block + "\n\n" + page[section.start() :]
     else:
         page = page.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(page, encoding="utf-8")

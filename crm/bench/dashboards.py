@@ -276,18 +276,21 @@ def time_pages(cases: list[tuple[str, Filters, Actor]]) -> dict[str, Any]:
                     fn(f, actor)
                     per_query[name].append(time.perf_counter() - began)
                 per_page.append(time.perf_counter() - page_began)
-        results[page] = {
-            "page_p50_ms": _ms(statistics.median(per_page)),
-            "page_p95_ms": _ms(percentile(per_page, 0.95)),
-            "queries": {
-                name: {
-                    "p50_ms": _ms(statistics.median(times)),
-                    "p95_ms": _ms(percentile(times, 0.95)),
-                }
-                for name, times in per_query.items()
-            },
-        }
+        results[page] = page_figures(per_page, per_query)
     return results
+
+
+def page_figures(per_page: list[float], per_query: dict[str, list[float]]) -> dict[str, Any]:
+    """A page's figures from its timings in seconds: all its queries together (p50, p95)
+    and each query alone, in milliseconds."""
+    return {
+        "page_p50_ms": _ms(statistics.median(per_page)),
+        "page_p95_ms": _ms(percentile(per_page, 0.95)),
+        "queries": {
+            name: {"p50_ms": _ms(statistics.median(times)), "p95_ms": _ms(percentile(times, 0.95))}
+            for name, times in per_query.items()
+        },
+    }
 
 
 def time_store(engine: Engine, cases: list[tuple[str, Filters, Actor]]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from crm.bench.common import AS_OF, write_docs_section, write_figures
+from crm.bench.common import AS_OF, DOCS, machine_memory_gb, write_docs_section, write_figures
 from crm.bench.dashboards import reading, scenarios, time_pages
 from crm.bench.knee import knee
 from crm.bench.refresh import (
@@ -43,13 +43,8 @@ CHANGES = 1000  # as crm bench refresh's incremental refresh
 # refresh has its schedule's interval (CRM_INCREMENTAL_CRON, every 15 minutes).
 REFRESH_WINDOW_MIN = 30.0
 INCREMENTAL_WINDOW_MIN = 15.0
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 SECTION = "scale-curve"
 IMAGE = "img/scale_curve.png"  # beside the docs page
-
-
-def machine_memory_gb() -> float:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
 
 
 def store_rows(folder: Path) -> int:

@@ -148,7 +148,11 @@ def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
 
 @bench.command("dashboards")
 @click.option(
-    "--profile", type=click.Choice(["small", "large"]), default="large", show_default=True
+    "--profile",
+    type=click.Choice(["tiny", "small", "large"]),
+    metavar="small|large",
+    default="large",
+    show_default=True,
 )
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option(
@@ -233,7 +237,11 @@ def bench_scale(
 
 @bench.command("load")
 @click.option(
-    "--profile", type=click.Choice(["small", "large"]), default="small", show_default=True
+    "--profile",
+    type=click.Choice(["tiny", "small", "large"]),
+    metavar="small|large",
+    default="small",
+    show_default=True,
 )
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--seconds", default=300.0, show_default=True, help="Length of the working day.")
@@ -285,3 +293,80 @@ def bench_entry(data_dir: str | None, repeat: int, out: str | None) -> None:
 
     result = run_entry_bench(repeat=repeat, out=out, progress=click.echo)
     _echo_lines(lines(result))
+
+
+def _benchmark_names(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> list[str] | None:
+    """`--only`/`--skip store,seed` as names of the benchmarks `crm bench all` runs."""
+    from crm.bench.all import NAMES
+
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in NAMES]
+    if unknown or not names:
+        what = f"unknown benchmark {', '.join(unknown)}" if unknown else "no benchmark named"
+        raise click.BadParameter(f"{what}; choose from {', '.join(NAMES)}")
+    return names
+
+
+@bench.command("all")
+@click.option(
+    "--only",
+    callback=_benchmark_names,
+    help="Run just these, comma-separated (store, seed, refresh, entry, dashboards, load, "
+    "faults); the others' figures of the run before stay in the report.",
+)
+@click.option("--skip", callback=_benchmark_names, help="Run all but these, comma-separated.")
+@click.option(
+    "--profile",
+    type=click.Choice(["tiny", "small", "large"]),
+    metavar="small|large",
+    default="large",
+    show_default=True,
+    help="The profile of the benchmarks that take one (seed and refresh also measure small).",
+)
+@click.option(
+    "--make-test/--no-make-test",
+    default=True,
+    show_default=True,
+    help="Also time `make test` in a fresh clone of the commit (install included).",
+)
+@click.option(
+    "--docs",
+    type=click.Path(dir_okay=False),
+    help='Markdown page given the "Summary" section, after its intro '
+    "(default: docs/benchmarks.md of a source checkout).",
+)
+@_writes_json("all")
+def bench_all(
+    only: list[str] | None,
+    skip: list[str] | None,
+    profile: str,
+    make_test: bool,
+    docs: str | None,
+    out: str | None,
+) -> None:
+    """Every benchmark (store, seed, refresh, entry, dashboards, load, faults), each in a
+    child process, and `make test`'s wall time; then each target figure against its
+    ceiling and goal, with the machine and the commit. Figures of each benchmark go to
+    bench/all/, the report to bench/all.json and docs/benchmarks.md. Exit code 1 when a
+    benchmark fails (the others still run). Takes hours on the large profile."""
+    from pathlib import Path
+
+    from crm.bench.all import NAMES, run_all
+    from crm.bench.common import DOCS
+
+    names = [n for n in NAMES if (only is None or n in only) and n not in (skip or [])]
+    lines, passed = run_all(
+        names,
+        profile,
+        make_test=make_test,
+        out=out,
+        docs=Path(docs) if docs else DOCS,
+        progress=click.echo,
+    )
+    _echo_lines(lines)
+    if not passed:
+        sys.exit(1)
