@@ -1,6 +1,7 @@
 {#- On Spark the store's raw tables are Parquet folders that the refresh writes
-    (spark/raw/<table> beside the build file); each run points the raw schema's tables at them afresh,
-    so that a new extraction is read whole. DuckDB holds raw in its own file: nothing to do. -#}
+    (spark/raw/<table> beside the build file); each run points the raw schema's tables
+    at them afresh, so that a new extraction is read whole. DuckDB holds raw in its own
+    file: nothing to do. -#}
 {% macro register_raw_tables() %}
     {{ return(adapter.dispatch('register_raw_tables', 'crm')()) }}
 {% endmacro %}
