@@ -31,6 +31,15 @@ def _writes_json(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorate
 
 
+def _docs_option(what: str) -> Callable[[Any], Any]:
+    """`--docs`: the Markdown page a benchmark writes its section of."""
+    return click.option(
+        "--docs",
+        type=click.Path(dir_okay=False),
+        help=f"Markdown page given {what} (default: docs/benchmarks.md of a source checkout).",
+    )
+
+
 def _echo_lines(lines: Iterable[str]) -> None:
     for line in lines:
         click.echo(line)
@@ -147,13 +156,7 @@ def bench_seed(profiles: str, seed_value: int, out: str | None) -> None:
 
 
 @bench.command("dashboards")
-@click.option(
-    "--profile",
-    type=click.Choice(["tiny", "small", "large"]),
-    metavar="small|large",
-    default="large",
-    show_default=True,
-)
+@profile_option("large")
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option(
     "--browser/--no-browser",
@@ -201,12 +204,7 @@ def _factors(_ctx: click.Context, _param: click.Parameter, value: str) -> list[f
     show_default=True,
     help="Minutes the nightly full refresh may take: where the curve passes it is a knee.",
 )
-@click.option(
-    "--docs",
-    type=click.Path(dir_okay=False),
-    help='Markdown page given the "Scale curve" section, the plot in img/ beside it '
-    "(default: docs/benchmarks.md of a source checkout).",
-)
+@_docs_option('the "Scale curve" section, the plot in img/ beside it')
 @_writes_json("scale")
 def bench_scale(
     profile: str,
@@ -236,13 +234,7 @@ def bench_scale(
 
 
 @bench.command("load")
-@click.option(
-    "--profile",
-    type=click.Choice(["tiny", "small", "large"]),
-    metavar="small|large",
-    default="small",
-    show_default=True,
-)
+@profile_option("small")
 @click.option("--seed", "seed_value", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--seconds", default=300.0, show_default=True, help="Length of the working day.")
 @click.option("--import-rows", type=int, help="Rows of the import (small 3,000, large 20,000).")
@@ -319,12 +311,8 @@ def _benchmark_names(
     "faults); the others' figures of the run before stay in the report.",
 )
 @click.option("--skip", callback=_benchmark_names, help="Run all but these, comma-separated.")
-@click.option(
-    "--profile",
-    type=click.Choice(["tiny", "small", "large"]),
-    metavar="small|large",
-    default="large",
-    show_default=True,
+@profile_option(
+    "large",
     help="The profile of the benchmarks that take one (seed and refresh also measure small).",
 )
 @click.option(
@@ -333,12 +321,7 @@ def _benchmark_names(
     show_default=True,
     help="Also time `make test` in a fresh clone of the commit (install included).",
 )
-@click.option(
-    "--docs",
-    type=click.Path(dir_okay=False),
-    help='Markdown page given the "Summary" section, after its intro '
-    "(default: docs/benchmarks.md of a source checkout).",
-)
+@_docs_option('the "Summary" section, after its intro')
 @_writes_json("all")
 def bench_all(
     only: list[str] | None,
