@@ -12,8 +12,6 @@ a bench store, never on production data.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -22,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crm.bench.common import percentile
+from crm.bench.common import percentile, write_figures
 
 TARGET_MS = 1000.0
 APP = Path(__file__).resolve().parents[2] / "entry_app" / "app.py"
@@ -206,12 +204,7 @@ def run_entry_bench(
         progress(f"round {round_no + 1}/{repeat} done")
 
     result = figures(timings, projects)
-    path = (
-        Path(out) if out else Path(os.environ.get("CRM_DATA_DIR", ".data")) / "bench" / "entry.json"
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2))
-    result["path"] = str(path)
+    result["path"] = str(write_figures(out, "entry", result, ensure_ascii=False, indent=2))
     return result
 
 
